@@ -1,0 +1,3 @@
+from branch_app.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per area of the application, each with `MESSAGES = {key: (English, 中文)}`."""
