@@ -59,9 +59,13 @@ stamp_value="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f .bootstrap-stamp ] || [ "$(cat .bootstrap-stamp)" != "$stamp_value" ]; then
     echo "bootstrap: installing the project into .venv"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
+    if ! .venv/bin/python -m pip install -q -e '.[test]' >.venv/pip-install.log 2>&1; then
+        tail -n 30 .venv/pip-install.log >&2
+        echo "bootstrap: pip could not install the project; the full log is .venv/pip-install.log." >&2
+        exit 1
+    fi
     .venv/bin/python -c 'import branch_app, textual, tinydb, smartcard, httpx, keyring' || {
-        echo "bootstrap: the Python packages did not install; see the pip output above." >&2
+        echo "bootstrap: the Python packages did not install; see .venv/pip-install.log." >&2
         exit 1
     }
     echo "$stamp_value" > .bootstrap-stamp
