@@ -1,0 +1,644 @@
+"""Wire protocol v1 between the branch application and the central card service.
+
+Pure: request and response schemas (frozen pydantic models), limits, outcome and reason codes,
+and the encode/decode helpers both ends use. No IO and nothing of ours is imported, so the app's
+sync engine and the central service agree on one definition and a test can import this module
+without textual, tinydb or httpx.
+
+Requests are validated strictly (unknown fields refused, no type coercion) because the central
+must never act on a body it did not fully understand. Responses are decoded leniently about
+*extra* fields so an older client keeps working when a v1 server adds an optional field.
+
+Domain objects travel as JSON objects: a command's `payload` is `branch_app.domain.lifecycle.
+command_to_dict(...)` and every `record` is `record_to_dict(...)`. This module checks their size
+and shape; the central turns them into domain objects.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PROTOCOL_VERSION = 1
+API_PREFIX = "/v1"
+
+#: Largest request body the central accepts (bytes). A full batch of commands fits well inside.
+MAX_BODY_BYTES = 1_048_576
+#: Most commands in one push.
+MAX_BATCH_COMMANDS = 500
+#: Largest command payload once serialised (bytes), and its deepest nesting.
+MAX_PAYLOAD_BYTES = 4096
+MAX_PAYLOAD_DEPTH = 6
+#: Changes per pull page: default and maximum.
+DEFAULT_CHANGES_LIMIT = 200
+MAX_CHANGES_LIMIT = 1000
+#: Header carrying a staff session token (the device token travels in `Authorization: Bearer`).
+STAFF_SESSION_HEADER = "X-Staff-Session"
+
+# Field shapes -------------------------------------------------------------------------------
+
+#: Idempotency key made by the client (a UUID4 hex is expected; any URL-safe token of 8..64).
+CommandId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+#: The holder's identity number (resident ID, HK/Macau/Taiwan permit, foreigner's ID).
+HolderId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{15,18}$")]
+#: A domain command kind (`ReportLoss.kind` etc.).
+CommandKind = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
+#: Staff ids, device ids, branch codes.
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")]
+CardNumber = Annotated[str, Field(pattern=r"^[0-9A-Z]{9}$")]
+Note = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Outcome(StrEnum):
+    """What the central did with one pushed command."""
+
+    APPLIED = "applied"  # applied; `version` is the new record version
+    DUPLICATE = "duplicate"  # same id and body seen before: the first answer again
+    MERGED = "merged"  # already true; nothing changed
+    CONFLICT = "conflict"  # refused by the card lifecycle: `reason` and the current `record`
+    REJECTED = "rejected"  # malformed or not allowed: `reason`
+
+
+class RejectReason(StrEnum):
+    """Why a command was rejected (a conflict's reason is the lifecycle's `RefusalReason`)."""
+
+    ID_REUSED = "id_reused"  # the id was used before with another body
+    UNKNOWN_KIND = "unknown_kind"
+    MALFORMED_PAYLOAD = "malformed_payload"  # payload does not make a valid domain command
+    INVALID_HOLDER = "invalid_holder"  # holder_id is not a valid identity number
+    UNKNOWN_ACTOR = "unknown_actor"  # actor is not a known, active staff member
+    ACTOR_WRONG_BRANCH = "actor_wrong_branch"  # actor belongs to another branch
+    DEVICE_MISMATCH = "device_mismatch"  # `device` is not the authenticated device
+    BRANCH_MISMATCH = "branch_mismatch"  # `branch` is not the device's branch
+    NOT_PERMITTED = "not_permitted"  # role/place may not do this (message says why)
+    INTERNAL_ERROR = "internal_error"  # the central failed; safe to retry later
+
+
+class ErrorCode(StrEnum):
+    """Codes of whole-request errors (`ErrorResponse`), with their HTTP status in `ERROR_STATUS`."""
+
+    INVALID_JSON = "invalid_json"
+    INVALID_BODY = "invalid_body"
+    BODY_TOO_LARGE = "body_too_large"
+    BATCH_TOO_LARGE = "batch_too_large"
+    INVALID_QUERY = "invalid_query"
+    UNAUTHORIZED = "unauthorized"  # missing or wrong device token
+    SESSION_REQUIRED = "session_required"  # missing, wrong or expired staff session
+    FORBIDDEN = "forbidden"  # authenticated, but this role/device may not do it
+    INVALID_CREDENTIALS = "invalid_credentials"
+    LOCKED_OUT = "locked_out"  # too many failed logins; retry after `Retry-After`
+    INVALID_CODE = "invalid_code"  # enrolment code unknown, used or expired
+    NOT_FOUND = "not_found"
+    CHANNELS_DISABLED = "channels_disabled"
+    CONFLICT_CLOSED = "conflict_closed"  # the conflict was already resolved
+    CORRECTION_REFUSED = "correction_refused"  # the correcting command was not applied
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    INTERNAL_ERROR = "internal_error"
+
+
+ERROR_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_JSON: 400,
+    ErrorCode.INVALID_BODY: 422,
+    ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.BATCH_TOO_LARGE: 413,
+    ErrorCode.INVALID_QUERY: 422,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.SESSION_REQUIRED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.INVALID_CREDENTIALS: 401,
+    ErrorCode.LOCKED_OUT: 429,
+    ErrorCode.INVALID_CODE: 400,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CHANNELS_DISABLED: 404,
+    ErrorCode.CONFLICT_CLOSED: 409,
+    ErrorCode.CORRECTION_REFUSED: 409,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+
+#: English and Chinese sentences for each error code (this module cannot use branch_app.i18n).
+ERROR_TEXT: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.INVALID_JSON: ("The request body is not valid JSON.", "请求内容不是有效的 JSON。"),
+    ErrorCode.INVALID_BODY: (
+        "The request body does not match the protocol.",
+        "请求内容不符合通信协议。",
+    ),
+    ErrorCode.BODY_TOO_LARGE: ("The request body is too large.", "请求内容过大。"),
+    ErrorCode.BATCH_TOO_LARGE: (
+        f"A batch may hold at most {MAX_BATCH_COMMANDS} commands.",
+        f"每批最多 {MAX_BATCH_COMMANDS} 条业务。",
+    ),
+    ErrorCode.INVALID_QUERY: ("The query parameters are not valid.", "查询参数无效。"),
+    ErrorCode.UNAUTHORIZED: (
+        "This device is not enrolled or its token is wrong.",
+        "本设备未登记或设备令牌错误。",
+    ),
+    ErrorCode.SESSION_REQUIRED: (
+        "Please log in again: the staff session is missing or has expired.",
+        "请重新登录：工作人员会话缺失或已过期。",
+    ),
+    ErrorCode.FORBIDDEN: ("Your role may not do this.", "您的岗位无权执行此操作。"),
+    ErrorCode.INVALID_CREDENTIALS: ("Staff ID or password is wrong.", "工号或密码错误。"),
+    ErrorCode.LOCKED_OUT: (
+        "Too many failed log-ins; try again later.",
+        "登录失败次数过多，请稍后再试。",
+    ),
+    ErrorCode.INVALID_CODE: (
+        "The enrolment code is wrong, used or expired.",
+        "登记码错误、已使用或已过期。",
+    ),
+    ErrorCode.NOT_FOUND: ("Not found.", "未找到。"),
+    ErrorCode.CHANNELS_DISABLED: (
+        "The simulated channels are not enabled on this server.",
+        "本服务器未启用模拟渠道。",
+    ),
+    ErrorCode.CONFLICT_CLOSED: ("This conflict is already resolved.", "该冲突已处理。"),
+    ErrorCode.CORRECTION_REFUSED: (
+        "The correcting command was not applied.",
+        "更正业务未能执行。",
+    ),
+    ErrorCode.METHOD_NOT_ALLOWED: ("Method not allowed.", "不支持该请求方法。"),
+    ErrorCode.INTERNAL_ERROR: (
+        "The central service failed; try again later.",
+        "中心服务出错，请稍后再试。",
+    ),
+}
+
+
+class StaffRole(StrEnum):
+    """Same values as `branch_app.domain.roles.Role`."""
+
+    TELLER = "teller"
+    HOME_VISIT = "home_visit"
+    SUPERVISOR = "supervisor"
+
+
+class DevicePlace(StrEnum):
+    """Where an enrolled device works; same values as `branch_app.domain.roles.Place`."""
+
+    BRANCH = "branch"
+    INSTANT_BRANCH = "instant_branch"
+    HOME_VISIT = "home_visit"
+
+
+class LookupPurpose(StrEnum):
+    """Why a person's record is looked up; recorded in the central's audit table."""
+
+    COUNTER_SERVICE = "counter_service"
+    APPLICATION = "application"
+    LOSS_REPORT = "loss_report"
+    UNLOCK = "unlock"
+    REPLACEMENT_OR_EXCHANGE = "replacement_or_exchange"
+    CANCELLATION = "cancellation"
+    HOME_VISIT = "home_visit"
+    CONFLICT_REVIEW = "conflict_review"
+    HOLDER_ENQUIRY = "holder_enquiry"
+
+
+class ConflictStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ConflictDecision(StrEnum):
+    """How a supervisor closes a conflict: history is never rewritten."""
+
+    CORRECTED = "corrected"  # a new correcting command (given in the request) was applied
+    UPHELD = "upheld"  # the central's state stands; the note says what the holder was told
+
+
+class ChannelLossReportSource(StrEnum):
+    """Remote loss-report channels the central can play (social security function only)."""
+
+    ONLINE = "online"
+    GOVERNMENT_HOTLINE = "government_hotline"
+    BANK_HOTLINE = "bank_hotline"
+
+
+# Models ----------------------------------------------------------------------------------------
+
+
+class _Request(BaseModel):
+    """A body the central parses: strict, closed, immutable."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _Response(BaseModel):
+    """A body the client parses: typed, immutable, tolerant of fields added later in v1."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def _check_iso_datetime(text: str) -> str:
+    if len(text) > 40:
+        raise ValueError("timestamp too long")
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise ValueError("timestamp has no time zone")
+    return text
+
+
+def _check_iso_date(text: str) -> str:
+    if len(text) != 10:
+        raise ValueError("not an ISO 8601 date (YYYY-MM-DD)")
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not an ISO 8601 date (YYYY-MM-DD)") from None
+    return text
+
+
+class PushCommand(_Request):
+    """One queued teller command as the outbox sends it (an `OutboxItem` on the wire)."""
+
+    id: CommandId
+    kind: CommandKind
+    holder_id: HolderId
+    base_version: int = Field(ge=0, le=2**31 - 1)
+    payload: dict[str, Any]
+    actor: Code
+    device: Code
+    branch: Code
+    made_at: str
+    seq: int = Field(ge=0, le=2**53)
+
+    @field_validator("payload")
+    @classmethod
+    def _payload_is_small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if _depth(value) > MAX_PAYLOAD_DEPTH:
+            raise ValueError(f"payload nested deeper than {MAX_PAYLOAD_DEPTH}")
+        try:
+            size = len(orjson.dumps(value))
+        except (TypeError, orjson.JSONEncodeError):
+            raise ValueError("payload is not plain JSON") from None
+        if size > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"payload larger than {MAX_PAYLOAD_BYTES} bytes")
+        return value
+
+    @field_validator("made_at")
+    @classmethod
+    def _made_at_is_iso(cls, value: str) -> str:
+        return _check_iso_datetime(value)
+
+    def body_hash(self) -> str:
+        """SHA-256 of the canonical body: what makes a retry a duplicate rather than a reuse."""
+        return hashlib.sha256(canonical_json(self.model_dump(mode="json"))).hexdigest()
+
+
+class PushRequest(_Request):
+    commands: list[PushCommand] = Field(max_length=MAX_BATCH_COMMANDS)
+
+
+class PushResult(_Response):
+    """The central's answer to one command.
+
+    For `duplicate`, `first_outcome` is the outcome of the first delivery and `version`, `reason`,
+    `message` and `record` repeat the first answer.
+    """
+
+    id: str
+    outcome: Outcome
+    version: int | None = None
+    reason: str | None = None
+    message: str | None = None
+    record: dict[str, Any] | None = None
+    first_outcome: Outcome | None = None
+
+    @property
+    def effective_outcome(self) -> Outcome:
+        """The outcome that counts: the first answer's for a duplicate."""
+        if self.outcome is Outcome.DUPLICATE and self.first_outcome is not None:
+            return self.first_outcome
+        return self.outcome
+
+
+class PushResponse(_Response):
+    results: list[PushResult]
+
+
+class NoopResponse(_Response):
+    received: int
+
+
+class Change(_Response):
+    cursor: int
+    holder_id: str
+    record: dict[str, Any]
+
+
+class ChangesResponse(_Response):
+    changes: list[Change]
+    next_cursor: int
+
+
+class EnrolRequest(_Request):
+    code: str = Field(min_length=6, max_length=64)
+    device_name: str = Field(min_length=1, max_length=100)
+
+
+class EnrolResponse(_Response):
+    device_id: str
+    device_token: str
+    branch: str
+    place: DevicePlace
+
+
+class SessionRequest(_Request):
+    staff_id: Code
+    password: str = Field(min_length=1, max_length=256)
+
+
+class StaffView(_Response):
+    staff_id: str
+    name: str
+    role: StaffRole
+    branch: str
+
+
+class VerifierParams(_Response):
+    time_cost: int
+    memory_cost: int  # KiB
+    parallelism: int
+    hash_len: int
+    version: int = 19
+
+
+class OfflineVerifier(_Response):
+    """What the app keeps to check a staff member's password offline later.
+
+    A separate argon2id hash with its own salt, made at login from the password just typed; never
+    the central's stored password hash.
+    """
+
+    algorithm: str
+    salt: str  # base64
+    hash: str  # base64
+    params: VerifierParams
+
+
+class SessionResponse(_Response):
+    session_token: str
+    expires_at: str
+    staff: StaffView
+    offline_verifier: OfflineVerifier
+
+
+class LookupRequest(_Request):
+    holder_id: HolderId | None = None
+    card_number: CardNumber | None = None
+    purpose: LookupPurpose
+    note: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _exactly_one_key(self) -> LookupRequest:
+        if (self.holder_id is None) == (self.card_number is None):
+            raise ValueError("give exactly one of holder_id or card_number")
+        return self
+
+
+class LookupResponse(_Response):
+    record: dict[str, Any]
+
+
+class ConflictView(_Response):
+    id: int
+    command_id: str
+    holder_id: str
+    kind: str
+    reason: str
+    message: str | None = None
+    record: dict[str, Any] | None = None  # the central's record when the conflict was found
+    command: dict[str, Any]  # the refused command as pushed
+    actor: str
+    device: str
+    branch: str
+    opened_at: str
+    status: ConflictStatus
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+    decision: ConflictDecision | None = None
+    note: str | None = None
+    correcting_command_id: str | None = None
+
+
+class ConflictsResponse(_Response):
+    conflicts: list[ConflictView]
+
+
+class ResolveConflictRequest(_Request):
+    decision: ConflictDecision
+    note: Note
+    command: PushCommand | None = None
+
+    @model_validator(mode="after")
+    def _command_matches_decision(self) -> ResolveConflictRequest:
+        if (self.decision is ConflictDecision.CORRECTED) != (self.command is not None):
+            raise ValueError("a 'corrected' decision needs a command; 'upheld' takes none")
+        return self
+
+
+class ResolveConflictResponse(_Response):
+    conflict: ConflictView
+    result: PushResult | None = None
+
+
+class ChannelLossReport(_Request):
+    """The online platform or a hotline reports a card lost (tests and the demo only)."""
+
+    id: CommandId | None = None
+    holder_id: HolderId
+    channel: ChannelLossReportSource
+
+
+class ChannelDeathRecord(_Request):
+    """The police record a death; the card agency cancels the card (tests and the demo only)."""
+
+    id: CommandId | None = None
+    holder_id: HolderId
+
+
+class ChannelCardIssued(_Request):
+    """The card agency has produced the card for a pending application (tests and the demo)."""
+
+    id: CommandId | None = None
+    holder_id: HolderId
+    card_number: CardNumber
+    issued_on: str
+
+    @field_validator("issued_on")
+    @classmethod
+    def _issued_on_is_date(cls, value: str) -> str:
+        return _check_iso_date(value)
+
+
+class PingResponse(_Response):
+    status: str
+    service: str
+    protocol_version: int
+    time: str
+
+
+class ErrorItem(_Response):
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorBody(_Response):
+    code: ErrorCode
+    message: str
+    message_zh: str
+    details: list[ErrorItem] = Field(default_factory=list)
+
+
+class ErrorResponse(_Response):
+    error: ErrorBody
+
+
+# Errors ---------------------------------------------------------------------------------------
+
+
+class ProtocolError(ValueError):
+    """A body that does not follow the protocol; carries both languages for the screen."""
+
+    def __init__(
+        self, code: ErrorCode, details: list[ErrorItem] | None = None, message: str | None = None
+    ) -> None:
+        english, chinese = ERROR_TEXT[code]
+        self.code = code
+        self.status = ERROR_STATUS[code]
+        self.message_en = message or english
+        self.message_zh = chinese
+        self.details = details or []
+        super().__init__(self.message_en)
+
+    def to_response(self) -> ErrorResponse:
+        return ErrorResponse(
+            error=ErrorBody(
+                code=self.code,
+                message=self.message_en,
+                message_zh=self.message_zh,
+                details=self.details,
+            )
+        )
+
+
+def error_body(code: ErrorCode, message: str | None = None) -> bytes:
+    """The JSON bytes of an `ErrorResponse` for `code`."""
+    return ProtocolError(code, message=message).to_response().model_dump_json().encode()
+
+
+# Encoding --------------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def canonical_json(value: Any) -> bytes:
+    """Compact JSON with sorted keys: equal values give equal bytes (and equal hashes)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def encode(model: BaseModel) -> bytes:
+    """A model as JSON bytes for the wire."""
+    return model.model_dump_json().encode()
+
+
+def _error_items(exc: ValidationError) -> list[ErrorItem]:
+    # Never echo the input back: it may hold personal data.
+    return [
+        ErrorItem(loc=[str(p) if not isinstance(p, int) else p for p in e["loc"]], msg=e["msg"])
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)[:20]
+    ]
+
+
+def decode(model: type[M], data: bytes | str) -> M:
+    """Parse and validate JSON bytes into `model`, or raise `ProtocolError` (nothing echoed)."""
+    if isinstance(data, str):
+        data = data.encode()
+    if len(data) > MAX_BODY_BYTES:
+        raise ProtocolError(ErrorCode.BODY_TOO_LARGE)
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise ProtocolError(ErrorCode.INVALID_JSON) from None
+        if any(e["type"] == "too_long" and tuple(e["loc"]) == ("commands",) for e in errors):
+            raise ProtocolError(ErrorCode.BATCH_TOO_LARGE) from None
+        raise ProtocolError(ErrorCode.INVALID_BODY, _error_items(exc)) from None
+    except RecursionError:
+        raise ProtocolError(ErrorCode.INVALID_JSON) from None
+
+
+def decode_error(data: bytes | str) -> ErrorResponse | None:
+    """The `ErrorResponse` in an error answer, or None when the body is something else."""
+    try:
+        return ErrorResponse.model_validate_json(data)
+    except (ValidationError, RecursionError):
+        return None
+
+
+# Offline login verifier -----------------------------------------------------------------------
+
+#: argon2id parameters for offline verifiers: memory-hard, yet quick enough on a teller's PC.
+OFFLINE_VERIFIER_PARAMS = VerifierParams(
+    time_cost=2, memory_cost=19_456, parallelism=1, hash_len=32, version=19
+)
+OFFLINE_VERIFIER_ALGORITHM = "argon2id"
+
+
+def make_offline_verifier(
+    password: str, params: VerifierParams = OFFLINE_VERIFIER_PARAMS, salt: bytes | None = None
+) -> OfflineVerifier:
+    """A fresh salted argon2id hash of `password` for later offline checks."""
+    from argon2.low_level import Type, hash_secret_raw
+
+    salt = salt if salt is not None else os.urandom(16)
+    digest = hash_secret_raw(
+        password.encode(),
+        salt,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost,
+        parallelism=params.parallelism,
+        hash_len=params.hash_len,
+        type=Type.ID,
+        version=params.version,
+    )
+    return OfflineVerifier(
+        algorithm=OFFLINE_VERIFIER_ALGORITHM,
+        salt=base64.b64encode(salt).decode(),
+        hash=base64.b64encode(digest).decode(),
+        params=params,
+    )
+
+
+def offline_verifier_matches(verifier: OfflineVerifier, password: str) -> bool:
+    """Whether `password` matches the verifier (constant-time comparison)."""
+    if verifier.algorithm != OFFLINE_VERIFIER_ALGORITHM:
+        return False
+    try:
+        salt = base64.b64decode(verifier.salt, validate=True)
+        expected = base64.b64decode(verifier.hash, validate=True)
+    except ValueError:
+        return False
+    candidate = make_offline_verifier(password, verifier.params, salt=salt)
+    return hmac.compare_digest(base64.b64decode(candidate.hash), expected)
