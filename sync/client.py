@@ -1,0 +1,437 @@
+"""The HTTP client for the central service: explicit timeouts, TLS rules, keyring token, typed errors.
+
+Every failure a teller or the engine can meet becomes one of a few typed errors, so the engine can
+decide (retry or not) and the screens can say what to do next. The two families:
+
+- `CentralUnavailable` (retryable): offline, connection refused, connection lost, timeout, 5xx, 429;
+- `CentralRejected` (never retried): the central understood the request and said no (4xx).
+
+Bodies are never logged: they carry ID numbers and names. Only method, path, status and timing are.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import errno
+import ipaddress
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "branch-app"
+API_PREFIX = "/v1"
+
+
+def device_token_key(central_url: str) -> str:
+    """The keyring user name under which the device token for one central is kept."""
+    return f"device-token:{normalise_url(central_url)}"
+
+
+def normalise_url(url: str) -> str:
+    """One spelling per central, so the keyring entry is found again (no trailing slash)."""
+    return url.strip().rstrip("/")
+
+
+# ---------------------------------------------------------------- errors
+
+
+class CentralError(Exception):
+    """Something went wrong talking to the central. `key` names the i18n message (sync catalog)."""
+
+    key = "sync.error.unknown"
+    retryable = False
+
+    def __init__(self, detail: str = "", **params: object) -> None:
+        super().__init__(detail or self.key)
+        self.detail = detail
+        self.params = params
+
+
+class CentralUnavailable(CentralError):
+    """The central could not be reached or answered 'try later': worth retrying."""
+
+    key = "sync.error.offline"
+    retryable = True
+
+
+class CentralOffline(CentralUnavailable):
+    """No route to the central (network down, name not resolved)."""
+
+    key = "sync.error.offline"
+
+
+class CentralConnectionRefused(CentralUnavailable):
+    """The central's machine answered but nothing listens: the service is down or restarting."""
+
+    key = "sync.error.refused"
+
+
+class CentralConnectionLost(CentralUnavailable):
+    """The connection broke mid-request (reset, closed early): the request may or may not have landed."""
+
+    key = "sync.error.connection_lost"
+
+
+class CentralTimeout(CentralUnavailable):
+    """No answer within the configured time."""
+
+    key = "sync.error.timeout"
+
+
+class CentralServerError(CentralUnavailable):
+    """The central failed (5xx)."""
+
+    key = "sync.error.server"
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}", status=status)
+        self.status = status
+
+
+class CentralBusy(CentralUnavailable):
+    """429: the central asks us to slow down; `retry_after` seconds if it said so."""
+
+    key = "sync.error.busy"
+
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__(f"HTTP 429 retry after {retry_after}")
+        self.retry_after = retry_after
+
+
+class CentralRejected(CentralError):
+    """The central understood the request and refused it (4xx): retrying cannot help."""
+
+    key = "sync.error.rejected"
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"HTTP {status} {code}: {message}", status=status, code=code)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class CentralAuthRejected(CentralRejected):
+    """401/403: the device token or staff session is missing, wrong, expired or not allowed."""
+
+    key = "sync.error.auth"
+
+
+class NotEnrolled(CentralError):
+    """This device holds no token for this central: enrol it with a one-time code first."""
+
+    key = "sync.error.not_enrolled"
+
+
+class InsecureCentralURL(CentralError):
+    """Plain HTTP to a machine other than this one, without `allow_insecure_http`."""
+
+    key = "sync.error.insecure_url"
+
+
+class KeyringUnavailable(CentralError):
+    """No usable OS keyring (or only a plaintext one, which is refused)."""
+
+    key = "sync.error.keyring"
+
+
+# ---------------------------------------------------------------- rules
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may go to by default."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, *, allow_insecure_http: bool = False) -> str:
+    """The normalised URL, or `InsecureCentralURL` when the transport rules forbid it."""
+    parts = urlsplit(normalise_url(url))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureCentralURL(f"not an http(s) URL: {url!r}", url=url)
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
+        raise InsecureCentralURL(f"plain HTTP to {parts.hostname} refused", url=url)
+    return normalise_url(url)
+
+
+def checked_keyring() -> Any:
+    """The `keyring` module after refusing a missing or plaintext backend."""
+    import keyring
+
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}".lower()
+    if "fail" in name.split(".") or "plaintext" in name or "null" in name.split("."):
+        raise KeyringUnavailable(f"unusable keyring backend {name}", backend=name)
+    return keyring
+
+
+def read_device_token(central_url: str) -> str:
+    """The device token for this central from the OS keyring (never from a file)."""
+    token = checked_keyring().get_password(KEYRING_SERVICE, device_token_key(central_url))
+    if not token:
+        raise NotEnrolled(f"no device token for {normalise_url(central_url)}")
+    return token
+
+
+def store_device_token(central_url: str, token: str) -> None:
+    checked_keyring().set_password(KEYRING_SERVICE, device_token_key(central_url), token)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _refusal(body: bytes) -> tuple[str, str]:
+    """(code, message) from an error body in either FastAPI's or our own shape; never logged."""
+    try:
+        data = orjson.loads(body) if body else {}
+    except orjson.JSONDecodeError:
+        return "unreadable", ""
+    if not isinstance(data, dict):
+        return "unknown", ""
+    for holder in (data.get("error"), data.get("detail"), data):
+        if isinstance(holder, dict) and ("code" in holder or "reason" in holder):
+            code = holder.get("code") or holder.get("reason") or "unknown"
+            return str(code), str(holder.get("message", ""))
+    detail = data.get("detail")
+    if isinstance(detail, str):
+        return "refused", detail
+    if isinstance(detail, list):  # FastAPI validation errors
+        return "invalid_request", "; ".join(
+            str(d.get("msg", "")) for d in detail[:3] if isinstance(d, dict)
+        )
+    return "unknown", ""
+
+
+def _caused_by_refusal(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError) or (
+            isinstance(current, OSError) and current.errno == errno.ECONNREFUSED
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return "connection refused" in str(exc).lower()
+
+
+# ---------------------------------------------------------------- client
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds for each phase; all explicit so a dead central can never freeze the counter."""
+
+    connect: float = 5.0
+    read: float = 10.0
+    write: float = 10.0
+    pool: float = 5.0
+
+    @classmethod
+    def uniform(cls, seconds: float) -> Timeouts:
+        return cls(connect=min(seconds, 5.0), read=seconds, write=seconds, pool=min(seconds, 5.0))
+
+    def to_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+class CentralClient:
+    """Talks protocol v1 to one central. Thread-safe as httpx.Client is; close() when done."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        device_token: str | Callable[[], str] | None = None,
+        staff_session: str | None = None,
+        timeouts: Timeouts | None = None,
+        verify_tls: bool = True,
+        allow_insecure_http: bool = False,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = check_url(base_url, allow_insecure_http=allow_insecure_http)
+        self._device_token = device_token
+        self.staff_session = staff_session
+        self.timeouts = timeouts or Timeouts()
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=self.timeouts.to_httpx(),
+            verify=verify_tls,
+            transport=transport,
+            follow_redirects=False,
+            headers={"User-Agent": "branch-app-sync/1", "Accept": "application/json"},
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        central: Any,
+        *,
+        staff_session: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> CentralClient:
+        """From `AppConfig.central`; the device token is read lazily from the keyring."""
+        url = central.url
+        return cls(
+            url,
+            device_token=lambda: read_device_token(url),
+            staff_session=staff_session,
+            timeouts=Timeouts.uniform(float(central.timeout_seconds)),
+            verify_tls=bool(central.verify_tls),
+            allow_insecure_http=bool(central.allow_insecure_http),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- plumbing
+
+    def _token(self) -> str:
+        token = self._device_token
+        if token is None:
+            raise NotEnrolled(f"no device token for {self.base_url}")
+        return token() if callable(token) else token
+
+    def _headers(self, *, auth: bool, staff: bool) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if auth:
+            headers["Authorization"] = f"Bearer {self._token()}"
+        if staff and self.staff_session:
+            headers["X-Staff-Session"] = self.staff_session
+        return headers
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        auth: bool = True,
+        staff: bool = True,
+    ) -> Any:
+        """One request; the decoded JSON answer, or a typed `CentralError`."""
+        headers = self._headers(auth=auth, staff=staff)
+        content = None
+        if body is not None:
+            content = orjson.dumps(body)
+            headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        try:
+            response = self._http.request(
+                method, path, content=content, params=params, headers=headers
+            )
+        except httpx.TimeoutException as exc:
+            raise CentralTimeout(type(exc).__name__) from None
+        except httpx.ConnectError as exc:
+            if _caused_by_refusal(exc):
+                raise CentralConnectionRefused("connection refused") from None
+            raise CentralOffline(type(exc).__name__) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise CentralConnectionLost(type(exc).__name__) from None
+        except httpx.NetworkError as exc:
+            raise CentralOffline(type(exc).__name__) from None
+        except httpx.TransportError as exc:  # proxy and protocol failures
+            raise CentralOffline(type(exc).__name__) from None
+        elapsed = time.perf_counter() - started
+        log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
+        status = response.status_code
+        if status == 429:
+            raise CentralBusy(parse_retry_after(response.headers.get("Retry-After")))
+        if status >= 500:
+            raise CentralServerError(status)
+        if status >= 400:
+            code, message = _refusal(response.content)
+            error = CentralAuthRejected if status in (401, 403) else CentralRejected
+            raise error(status, code, message)
+        if status >= 300:
+            raise CentralRejected(status, "redirect", "redirects are not followed")
+        if not response.content:
+            return None
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise CentralServerError(status) from None
+
+    # -- protocol v1
+
+    def ping(self) -> bool:
+        """True when the central answers; never raises (for the status bar)."""
+        try:
+            self.request("GET", f"{API_PREFIX}/ping", auth=False, staff=False)
+        except CentralError:
+            return False
+        return True
+
+    def enrol(self, code: str, device_name: str) -> dict[str, Any]:
+        return self.request(
+            "POST",
+            f"{API_PREFIX}/devices/enrol",
+            body={"code": code, "device_name": device_name},
+            auth=False,
+            staff=False,
+        )
+
+    def login(self, staff_id: str, password: str) -> dict[str, Any]:
+        return self.request(
+            "POST",
+            f"{API_PREFIX}/sessions",
+            body={"staff_id": staff_id, "password": password},
+            staff=False,
+        )
+
+    def push(self, commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Send one batch; one result per command, in order (checked)."""
+        answer = self.request(
+            "POST", f"{API_PREFIX}/commands/push", body={"commands": list(commands)}
+        )
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list) or len(results) != len(commands):
+            raise CentralServerError(502)
+        return results
+
+    def changes(self, since: str | int | None, limit: int = 500) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if since is not None:
+            params["since"] = since
+        return self.request("GET", f"{API_PREFIX}/changes", params=params)
+
+    def noop(self, body: Mapping[str, Any] | None = None) -> Any:
+        """The benchmark's baseline: same auth and body size, no work."""
+        return self.request("POST", f"{API_PREFIX}/noop", body=body or {})
+
+    def conflicts(self) -> Any:
+        return self.request("GET", f"{API_PREFIX}/conflicts")

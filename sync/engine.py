@@ -1,0 +1,462 @@
+"""The sync engine: drain the outbox to the central in batches, record every answer, pull changes.
+
+Rules it keeps (see docs/ARCHITECTURE.md, "Sync"):
+
+- Order: batches come from `outbox.sendable()`, oldest first, which never hands out a card's item
+  while an earlier item of the same card is unfinished; the central applies a batch in order.
+- Retries: connection errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter
+  (stamina decides whether and how often; the wait itself is ours so that a cancel interrupts it);
+  a 429's Retry-After is honoured. A refusal (4xx) is never retried.
+- Quarantine: a command that can never succeed (unreadable locally, or a batch the central refuses
+  as malformed, bisected down to the one command) is recorded as rejected and the rest goes on.
+- Resumption: items left in `sending` by a crash come back from `sendable()` and are resent with the
+  same id; the central answers `duplicate` with the first answer, so nothing is applied twice.
+- Cancellation: a `threading.Event` checked between batches, between pages and during every wait.
+
+The engine does no threading of its own: the UI runs `run()` in a thread worker, the CLI inline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import stamina
+
+from sync.client import (
+    CentralAuthRejected,
+    CentralBusy,
+    CentralError,
+    CentralRejected,
+    CentralUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Wire outcomes, and the outbox status each one is recorded as.
+OUTCOME_TO_STATUS: dict[str, str] = {
+    "applied": "accepted",
+    "duplicate": "accepted",
+    "merged": "merged",
+    "conflict": "conflict",
+    "rejected": "rejected",
+}
+OUTCOMES = ("applied", "duplicate", "merged", "conflict", "rejected")
+#: HTTP statuses that mean "this body is wrong": bisect the batch to find the command.
+BODY_REFUSALS = frozenset({400, 413, 422})
+
+
+# ---------------------------------------------------------------- what the engine needs
+
+
+class OutboxItemLike(Protocol):
+    id: str
+    seq: int
+    kind: str
+    holder_id: str
+    payload: Mapping[str, Any]
+    base_version: int | None
+    actor: str
+    device: str
+    branch: str
+    made_at: str
+    status: str
+    attempts: int
+
+
+class OutboxLike(Protocol):
+    """The part of `branch_app.store` Outbox the engine uses (see the Outbox contract)."""
+
+    def sendable(self, limit: int) -> Sequence[OutboxItemLike]: ...
+    def mark_sending(self, ids: Sequence[str]) -> None: ...
+    def record_results(self, results: Sequence[Mapping[str, Any]]) -> None: ...
+    def record_failure(self, ids: Sequence[str], error: str) -> None: ...
+    def counts(self) -> Mapping[str, int]: ...
+
+
+class CentralLike(Protocol):
+    def push(self, commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]: ...
+    def changes(self, since: Any, limit: int = ...) -> dict[str, Any]: ...
+
+
+class PullTarget(Protocol):
+    """Where pulled records go and where the change cursor is kept (the store's card cache)."""
+
+    def apply_change(self, holder_id: str, record: Mapping[str, Any]) -> None: ...
+    def load_cursor(self) -> Any: ...
+    def save_cursor(self, cursor: Any) -> None: ...
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+# ---------------------------------------------------------------- policy and results
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try one request before giving the items back for a later run."""
+
+    attempts: int = 8
+    timeout: float = 120.0
+    wait_initial: float = 0.5
+    wait_max: float = 30.0
+    wait_jitter: float = 1.0
+    #: A Retry-After longer than this is cut short (a misconfigured central must not stall us).
+    retry_after_max: float = 300.0
+
+    def backoff(self, retry_number: int, rng: random.Random | None = None) -> float:
+        """Exponential backoff with jitter for the n-th retry (1-based)."""
+        rng = rng or random
+        base = self.wait_initial * (2 ** (retry_number - 1))
+        return min(self.wait_max, base + rng.uniform(0, self.wait_jitter))
+
+
+@dataclass
+class SyncSummary:
+    """What one run did; the CLI prints it and the status bar shows parts of it."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    sent: int = 0
+    pulled: int = 0
+    retries: int = 0
+    batches: int = 0
+    cancelled: bool = False
+    #: The error that ended the run early (an i18n key), or None.
+    error: str | None = None
+    error_detail: str = ""
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    finished_at: dt.datetime | None = None
+    remaining: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.cancelled
+
+    @property
+    def answered(self) -> int:
+        return sum(self.outcomes.values())
+
+
+def wire_command(item: OutboxItemLike) -> dict[str, Any]:
+    """The push body entry for one outbox item (protocol v1)."""
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "holder_id": item.holder_id,
+        "base_version": item.base_version,
+        "payload": dict(item.payload),
+        "actor": item.actor,
+        "device": item.device,
+        "branch": item.branch,
+        "made_at": item.made_at,
+        "seq": item.seq,
+    }
+
+
+def outbox_result(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The outbox's record of one central answer.
+
+    A duplicate repeats the first answer: when the central says what that was (`first_outcome`),
+    it is recorded as such; otherwise a duplicate means the command was accepted earlier.
+    """
+    outcome = str(answer.get("outcome", ""))
+    effective = outcome
+    if outcome == "duplicate":
+        effective = str(answer.get("first_outcome") or answer.get("original_outcome") or "applied")
+    status = OUTCOME_TO_STATUS.get(effective, "rejected")
+    return {
+        "id": answer["id"],
+        "status": status,
+        "outcome": outcome,
+        "version": answer.get("version"),
+        "reason": answer.get("reason"),
+        "message": answer.get("message"),
+        "record": answer.get("record"),
+    }
+
+
+def local_refusal(item: OutboxItemLike) -> str | None:
+    """Why an item can never be sent as it is (quarantine reason), or None if it looks sendable."""
+    if not item.id or not item.holder_id or not item.kind:
+        return "incomplete_item"
+    if not isinstance(item.payload, Mapping):
+        return "malformed_payload"
+    try:
+        from branch_app.domain.lifecycle import CommandFormatError, command_from_dict
+    except ImportError:  # pragma: no cover - domain not built yet
+        return None
+    try:
+        command_from_dict(dict(item.payload))
+    except CommandFormatError:
+        return "malformed_command"
+    except (KeyError, TypeError, ValueError):
+        return "malformed_command"
+    return None
+
+
+class SyncCancelled(Exception):
+    """Raised inside the engine when the cancel event is set; `run()` turns it into a summary."""
+
+
+# ---------------------------------------------------------------- the engine
+
+
+class SyncEngine:
+    """One device's sync: push the outbox, then pull changes. Not re-entrant: one run at a time."""
+
+    def __init__(
+        self,
+        outbox: OutboxLike,
+        central: CentralLike,
+        pull_target: PullTarget | None = None,
+        *,
+        batch_size: int = 200,
+        pull_page_size: int = 500,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        wait: Callable[[threading.Event, float], bool] | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.central = central
+        self.pull_target = pull_target
+        self.batch_size = batch_size
+        self.pull_page_size = pull_page_size
+        self.retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()
+        #: Waits `seconds` unless cancelled (then True). Injected by unit tests to see the delays.
+        self._wait = wait or (lambda cancel, seconds: cancel.wait(seconds))
+        self._lock = threading.Lock()
+
+    # -- entry point
+
+    def run(
+        self,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+        push: bool = True,
+        pull: bool = True,
+    ) -> SyncSummary:
+        """One sync: push everything sendable, then pull. Never raises for central trouble."""
+        cancel = cancel or threading.Event()
+        summary = SyncSummary()
+        if not self._lock.acquire(blocking=False):
+            summary.error = "sync.error.busy_running"
+            summary.finished_at = dt.datetime.now(dt.UTC)
+            return summary
+        try:
+            if push:
+                self._push_all(summary, progress, cancel)
+            if pull and self.pull_target is not None and summary.error is None:
+                self._pull_all(summary, cancel)
+        except SyncCancelled:
+            summary.cancelled = True
+        except CentralError as exc:
+            summary.error = exc.key
+            summary.error_detail = str(exc)
+        finally:
+            self._lock.release()
+            summary.remaining = self._unsent()
+            summary.finished_at = dt.datetime.now(dt.UTC)
+        return summary
+
+    def _unsent(self) -> int:
+        counts = self.outbox.counts()
+        return int(counts.get("pending", 0)) + int(counts.get("sending", 0))
+
+    # -- push
+
+    def _push_all(
+        self, summary: SyncSummary, progress: ProgressCallback | None, cancel: threading.Event
+    ) -> None:
+        total = self._unsent()
+        done = 0
+        if progress:
+            progress(done, total)
+        while True:
+            if cancel.is_set():
+                raise SyncCancelled
+            batch = list(self.outbox.sendable(self.batch_size))
+            if not batch:
+                break
+            answered = self._push_batch(batch, summary, cancel)
+            done += answered
+            total = max(total, done + self._unsent())
+            if progress:
+                progress(done, total)
+
+    def _push_batch(
+        self, batch: list[OutboxItemLike], summary: SyncSummary, cancel: threading.Event
+    ) -> int:
+        """Send one batch (quarantining what can never go); the number of items answered."""
+        quarantined = []
+        sendable = []
+        for item in batch:
+            reason = local_refusal(item)
+            if reason is None:
+                sendable.append(item)
+            else:
+                quarantined.append(self._quarantine_result(item.id, reason, "checked locally"))
+        if quarantined:
+            self.outbox.record_results(quarantined)
+            summary.outcomes["rejected"] += len(quarantined)
+            log.warning("quarantined %d unreadable outbox items", len(quarantined))
+        if sendable:
+            self._send(sendable, summary, cancel)
+        return len(batch)
+
+    def _send(
+        self, items: list[OutboxItemLike], summary: SyncSummary, cancel: threading.Event
+    ) -> None:
+        ids = [item.id for item in items]
+        self.outbox.mark_sending(ids)
+        commands = [wire_command(item) for item in items]
+        try:
+            answers = self._with_retries(lambda: self.central.push(commands), summary, cancel)
+        except CentralAuthRejected:
+            self.outbox.record_failure(ids, "sync.error.auth")
+            raise
+        except CentralRejected as exc:
+            if exc.status not in BODY_REFUSALS:
+                self.outbox.record_failure(ids, exc.key)
+                raise
+            if len(items) == 1:
+                # This one command can never be accepted as it is: quarantine it, go on.
+                self.outbox.record_results(
+                    [self._quarantine_result(ids[0], exc.code or "rejected", exc.message)]
+                )
+                summary.outcomes["rejected"] += 1
+                log.warning("central refused one command as malformed (%s); quarantined", exc.code)
+                return
+            middle = len(items) // 2
+            self._send(items[:middle], summary, cancel)
+            self._send(items[middle:], summary, cancel)
+            return
+        except SyncCancelled:
+            self.outbox.record_failure(ids, "sync.cancelled")
+            raise
+        except CentralUnavailable:
+            self.outbox.record_failure(ids, "sync.error.offline")
+            if cancel.is_set():
+                raise SyncCancelled from None
+            raise
+        by_id = {answer.get("id"): answer for answer in answers}
+        results = []
+        for item in items:
+            answer = by_id.get(item.id)
+            if answer is None:  # the central skipped it: treat as not sent
+                continue
+            results.append(outbox_result(answer))
+            summary.outcomes[str(answer.get("outcome", "rejected"))] += 1
+        missing = [item.id for item in items if item.id not in by_id]
+        self.outbox.record_results(results)
+        if missing:
+            self.outbox.record_failure(missing, "sync.error.unanswered")
+        summary.sent += len(items)
+        summary.batches += 1
+        if self.pull_target is not None:
+            # The central's record after each answer is the freshest view of the card.
+            for item in items:
+                record = by_id.get(item.id, {}).get("record")
+                if isinstance(record, Mapping):
+                    self.pull_target.apply_change(item.holder_id, record)
+
+    @staticmethod
+    def _quarantine_result(item_id: str, reason: str, message: str) -> dict[str, Any]:
+        return {
+            "id": item_id,
+            "status": "rejected",
+            "outcome": "rejected",
+            "version": None,
+            "reason": reason,
+            "message": message,
+            "record": None,
+        }
+
+    # -- retries
+
+    def _with_retries(
+        self, call: Callable[[], T], summary: SyncSummary, cancel: threading.Event
+    ) -> T:
+        """`call()` retried on `CentralUnavailable` with backoff; the waits are cancellable."""
+        policy = self.retry
+        retry_number = 0
+        started = time.monotonic()
+
+        def backoff_hook(exc: Exception) -> bool | float:
+            nonlocal retry_number
+            if not isinstance(exc, CentralUnavailable) or cancel.is_set():
+                return False
+            # stamina asks us before it checks its own limits: do not wait for a retry it would
+            # not make anyway.
+            left = policy.timeout - (time.monotonic() - started)
+            if retry_number + 1 >= policy.attempts or left <= 0:
+                return False
+            retry_number += 1
+            if isinstance(exc, CentralBusy) and exc.retry_after is not None:
+                delay = min(exc.retry_after, policy.retry_after_max, left)
+            else:
+                delay = min(policy.backoff(retry_number, self._rng), left)
+            summary.retries += 1
+            log.info("central unavailable (%s); retry %d in %.2fs", exc.key, retry_number, delay)
+            if self._wait(cancel, delay):
+                return False  # cancelled while waiting: give up now
+            return 0.0  # we already waited; stamina keeps the count and the deadline
+
+        for attempt in stamina.retry_context(
+            on=backoff_hook,
+            attempts=policy.attempts,
+            timeout=policy.timeout,
+            wait_initial=0.0,
+            wait_max=0.0,
+            wait_jitter=0.0,
+        ):
+            with attempt:
+                return call()
+        raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+    # -- pull
+
+    def _pull_all(self, summary: SyncSummary, cancel: threading.Event) -> None:
+        assert self.pull_target is not None
+        cursor = self.pull_target.load_cursor()
+        while True:
+            if cancel.is_set():
+                raise SyncCancelled
+            since = cursor
+            page = self._with_retries(
+                lambda since=since: self.central.changes(since, self.pull_page_size),
+                summary,
+                cancel,
+            )
+            changes = page.get("changes") or []
+            for change in changes:
+                record = change.get("record")
+                if isinstance(record, Mapping):
+                    self.pull_target.apply_change(str(change["holder_id"]), record)
+            next_cursor = page.get("next_cursor", cursor)
+            summary.pulled += len(changes)
+            if next_cursor != cursor:
+                self.pull_target.save_cursor(next_cursor)
+                cursor = next_cursor
+            if len(changes) < self.pull_page_size or next_cursor == since:
+                break
+
+
+def monotonic_age(made_at: str, now: dt.datetime | None = None) -> dt.timedelta:
+    """Age of an outbox item from its ISO 8601 `made_at` (for 'oldest unsent' on the status bar)."""
+    made = dt.datetime.fromisoformat(made_at.replace("Z", "+00:00"))
+    if made.tzinfo is None:
+        made = made.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return max(dt.timedelta(0), now - made)

@@ -1,0 +1,261 @@
+"""Unit tests of the engine's decisions against a fake outbox and a scripted central."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from sync.client import (
+    CentralAuthRejected,
+    CentralBusy,
+    CentralConnectionLost,
+    CentralRejected,
+    CentralServerError,
+    CentralTimeout,
+)
+from sync.engine import RetryPolicy, SyncEngine, outbox_result
+from tests.sync.fakes import FakeOutbox, FakePullTarget
+
+FAST = RetryPolicy(attempts=5, timeout=30, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01)
+
+
+class ScriptedCentral:
+    """Applies every command unless a scripted failure is queued for the next call."""
+
+    def __init__(self) -> None:
+        self.failures: list[Exception] = []
+        self.batches: list[list[str]] = []
+        self.seen: dict[str, dict[str, Any]] = {}
+        self.refuse_if: Callable[[Mapping[str, Any]], bool] | None = None
+        self.pages: list[dict[str, Any]] = []
+        self.change_calls: list[Any] = []
+
+    def push(self, commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        if self.failures:
+            raise self.failures.pop(0)
+        if self.refuse_if and any(self.refuse_if(c) for c in commands):
+            raise CentralRejected(422, "invalid_command", "bad field")
+        self.batches.append([c["id"] for c in commands])
+        out = []
+        for c in commands:
+            if c["id"] in self.seen:
+                out.append({**self.seen[c["id"]], "outcome": "duplicate"})
+                continue
+            answer = {
+                "id": c["id"],
+                "outcome": "applied",
+                "version": 1,
+                "reason": None,
+                "message": None,
+                "record": {"holder_id": c["holder_id"], "version": 1},
+            }
+            self.seen[c["id"]] = answer
+            out.append(answer)
+        return out
+
+    def changes(self, since: Any, limit: int = 500) -> dict[str, Any]:
+        self.change_calls.append(since)
+        if self.pages:
+            return self.pages.pop(0)
+        return {"changes": [], "next_cursor": since}
+
+
+def make(outbox: FakeOutbox, central: ScriptedCentral, **kw: Any) -> tuple[SyncEngine, list[float]]:
+    waits: list[float] = []
+
+    def wait(cancel: threading.Event, seconds: float) -> bool:
+        waits.append(seconds)
+        return cancel.is_set()
+
+    kw.setdefault("retry", FAST)
+    return SyncEngine(outbox, central, wait=wait, **kw), waits
+
+
+def fill(outbox: FakeOutbox, n: int, cards: int = 3) -> None:
+    for i in range(n):
+        outbox.enqueue(
+            "report_loss", f"H{i % cards}", {"kind": "report_loss", "channel": "card_bank_branch"}
+        )
+
+
+def test_drains_everything_in_batches_keeping_per_card_order() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 25, cards=4)
+    engine, _ = make(outbox, central, batch_size=7)
+    progress: list[tuple[int, int]] = []
+    summary = engine.run(progress=lambda d, t: progress.append((d, t)))
+    assert summary.ok and summary.outcomes["applied"] == 25
+    assert outbox.counts() == {"accepted": 25}
+    sent_order = [i for batch in central.batches for i in batch]
+    for card in ("H0", "H1", "H2", "H3"):
+        seqs = [outbox.items[i].seq for i in sent_order if outbox.items[i].holder_id == card]
+        assert seqs == sorted(seqs)
+    assert progress[0] == (0, 25) and progress[-1] == (25, 25)
+    assert [d for d, _ in progress] == sorted(d for d, _ in progress)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [CentralTimeout("read"), CentralConnectionLost("reset"), CentralServerError(503)],
+)
+def test_transient_failures_are_retried_with_growing_backoff(failure: Exception) -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 3)
+    central.failures = [failure, failure, failure]
+    engine, waits = make(outbox, central)
+    summary = engine.run()
+    assert summary.ok and summary.retries == 3
+    assert outbox.counts() == {"accepted": 3}
+    assert len(waits) == 3 and all(0 < w <= FAST.wait_max for w in waits)
+
+
+def test_retry_after_of_a_429_is_honoured() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 2)
+    central.failures = [CentralBusy(2.5)]
+    engine, waits = make(outbox, central)
+    assert engine.run().ok
+    assert waits == [2.5]
+
+
+def test_giving_up_returns_items_to_pending_and_reports_the_error() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 4)
+    central.failures = [CentralTimeout("read")] * 10
+    engine, waits = make(outbox, central)
+    summary = engine.run()
+    assert summary.error == "sync.error.timeout"
+    assert len(waits) == FAST.attempts - 1
+    assert outbox.counts() == {"pending": 4}
+    assert all(item.attempts == 1 for item in outbox.items.values())
+    assert summary.remaining == 4
+
+
+def test_a_refusal_is_never_retried() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 3)
+    central.failures = [CentralRejected(404, "not_found", "no such endpoint")]
+    engine, waits = make(outbox, central)
+    summary = engine.run()
+    assert waits == [] and summary.error == "sync.error.rejected"
+    assert outbox.counts() == {"pending": 3}  # not quarantined: the batch was not at fault
+
+
+def test_auth_refusal_stops_the_run_without_quarantine() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 3)
+    central.failures = [CentralAuthRejected(401, "bad_token", "")]
+    engine, waits = make(outbox, central)
+    summary = engine.run()
+    assert waits == [] and summary.error == "sync.error.auth"
+    assert outbox.counts() == {"pending": 3}
+
+
+def test_a_poisoned_command_is_quarantined_and_the_rest_goes_through() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 10, cards=10)
+    poison = list(outbox.items)[6]
+    central.refuse_if = lambda c: c["id"] == poison
+    engine, waits = make(outbox, central, batch_size=10)
+    summary = engine.run()
+    assert summary.ok and waits == []
+    assert outbox.items[poison].status == "rejected"
+    assert outbox.items[poison].result["reason"] == "invalid_command"
+    assert outbox.counts() == {"accepted": 9, "rejected": 1}
+    assert summary.outcomes == {"applied": 9, "rejected": 1}
+
+
+def test_an_unreadable_item_is_quarantined_locally_without_sending() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 2)
+    bad = outbox.enqueue("report_loss", "", {"kind": "report_loss"})
+    engine, _ = make(outbox, central)
+    summary = engine.run()
+    assert outbox.items[bad.id].status == "rejected"
+    assert bad.id not in {i for b in central.batches for i in b}
+    assert summary.outcomes["rejected"] == 1 and summary.outcomes["applied"] == 2
+
+
+def test_items_left_sending_by_a_crash_are_resent_and_answered_once() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 6)
+    first = [i.id for i in outbox.sendable(3)]
+    outbox.mark_sending(first)
+    central.push(
+        [{"id": i, "holder_id": outbox.items[i].holder_id} for i in first]
+    )  # landed, answer lost
+    engine, _ = make(outbox, central)
+    summary = engine.run()
+    assert summary.outcomes == {"duplicate": 3, "applied": 3}
+    assert outbox.counts() == {"accepted": 6}
+    assert len(outbox.results_log) == 6
+
+
+def test_cancel_during_a_wait_stops_promptly_and_loses_nothing() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 3)
+    central.failures = [CentralTimeout("read")] * 10
+    cancel = threading.Event()
+
+    def wait(event: threading.Event, seconds: float) -> bool:
+        cancel.set()
+        return event.is_set()
+
+    engine = SyncEngine(outbox, central, retry=FAST, wait=wait)
+    summary = engine.run(cancel=cancel)
+    assert summary.cancelled and not summary.ok
+    assert outbox.counts() == {"pending": 3}
+
+
+def test_cancel_between_batches() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 10, cards=10)
+    cancel = threading.Event()
+    engine, _ = make(outbox, central, batch_size=4)
+    summary = engine.run(cancel=cancel, progress=lambda d, t: cancel.set() if d >= 4 else None)
+    assert summary.cancelled
+    assert outbox.counts() == {"accepted": 4, "pending": 6}
+
+
+def test_pull_follows_the_cursor_and_stores_it() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    target = FakePullTarget()
+    central.pages = [
+        {
+            "changes": [
+                {"cursor": 1, "holder_id": "A", "record": {"version": 2}},
+                {"cursor": 2, "holder_id": "B", "record": {"version": 5}},
+            ],
+            "next_cursor": 2,
+        },
+        {"changes": [{"cursor": 3, "holder_id": "A", "record": {"version": 3}}], "next_cursor": 3},
+    ]
+    engine, _ = make(outbox, central, pull_target=target, pull_page_size=2)
+    summary = engine.run()
+    assert summary.pulled == 3 and target.cursor == 3
+    assert central.change_calls == [None, 2]
+    assert target.records["A"]["version"] == 3
+
+
+def test_duplicate_of_a_conflict_is_recorded_as_the_conflict() -> None:
+    answer = {
+        "id": "x",
+        "outcome": "duplicate",
+        "first_outcome": "conflict",
+        "reason": "card_cancelled",
+    }
+    assert outbox_result(answer)["status"] == "conflict"
+    assert outbox_result({"id": "y", "outcome": "merged"})["status"] == "merged"
+
+
+def test_second_run_while_one_is_running_is_refused() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    engine, _ = make(outbox, central)
+    assert engine._lock.acquire()
+    try:
+        assert engine.run().error == "sync.error.busy_running"
+    finally:
+        engine._lock.release()
