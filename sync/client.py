@@ -24,10 +24,11 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from sync.protocol import API_PREFIX, STAFF_SESSION_HEADER
+
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "branch-app"
-API_PREFIX = "/v1"
 
 
 def device_token_key(central_url: str) -> str:
@@ -330,7 +331,7 @@ class CentralClient:
         if auth:
             headers["Authorization"] = f"Bearer {self._token()}"
         if staff and self.staff_session:
-            headers["X-Staff-Session"] = self.staff_session
+            headers[STAFF_SESSION_HEADER] = self.staff_session
         return headers
 
     def request(
@@ -370,6 +371,9 @@ class CentralClient:
         log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
         status = response.status_code
         if status == 429:
+            code, message = _refusal(response.content)
+            if code == "locked_out":  # a login lockout is a refusal, not "slow down"
+                raise CentralRejected(status, code, message)
             raise CentralBusy(parse_retry_after(response.headers.get("Retry-After")))
         if status >= 500:
             raise CentralServerError(status)

@@ -185,6 +185,11 @@ def outbox_result(answer: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _central_failed(answer: Mapping[str, Any]) -> bool:
+    """A per-command `rejected/internal_error`: the central failed on it; safe to retry later."""
+    return answer.get("outcome") == "rejected" and answer.get("reason") == "internal_error"
+
+
 def local_refusal(item: OutboxItemLike) -> str | None:
     """Why an item can never be sent as it is (quarantine reason), or None if it looks sendable."""
     if not item.id or not item.holder_id or not item.kind:
@@ -352,13 +357,14 @@ class SyncEngine:
             raise
         by_id = {answer.get("id"): answer for answer in answers}
         results = []
+        missing = []
         for item in items:
             answer = by_id.get(item.id)
-            if answer is None:  # the central skipped it: treat as not sent
+            if answer is None or _central_failed(answer):
+                missing.append(item.id)  # not answered for good: send again next time
                 continue
             results.append(outbox_result(answer))
             summary.outcomes[str(answer.get("outcome", "rejected"))] += 1
-        missing = [item.id for item in items if item.id not in by_id]
         self.outbox.record_results(results)
         if missing:
             self.outbox.record_failure(missing, "sync.error.unanswered")
