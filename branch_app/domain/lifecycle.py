@@ -1,0 +1,729 @@
+"""The card lifecycle as data: one record per person and a total transition function.
+
+`decide(record, command)` is the single rule book. The counter uses it on its cached record before
+it accepts a request, and the central service uses it again on the authoritative record, so both
+ends agree on what a command means. It is pure and total: every (state, command) pair answers
+`Applied` (new record, version + 1), `Merged` (already true, record unchanged) or `Refused` (a
+reason code; nothing changes). The JSON helpers at the end define the shapes of the outbox and the
+wire, and refuse anything malformed with `CommandFormatError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
+
+from branch_app.domain.card_number import CardNumberError, check_card_number
+from branch_app.domain.identity import mask_identity
+
+CURRENT_GENERATION = 3  # [assumed] every card issued now is a 3rd-generation card
+
+
+class CardState(StrEnum):
+    """State of the person's live card; a replaced or exchanged card is dead and no longer here."""
+
+    NO_CARD = "no_card"
+    ACTIVE = "active"
+    LOSS_REPORTED = "loss_reported"
+    CANCELLED = "cancelled"
+
+
+class FunctionStatus(StrEnum):
+    """Status of one function of the card: `none` when the card has no such function."""
+
+    NONE = "none"
+    NORMAL = "normal"
+    FROZEN = "frozen"
+    CLOSED = "closed"
+
+
+class ApplicationKind(StrEnum):
+    FIRST = "first"
+    REPLACEMENT = "replacement"
+    EXCHANGE = "exchange"
+
+
+class IssuanceSpeed(StrEnum):
+    NORMAL = "normal"
+    INSTANT = "instant"
+
+
+class ApplicationStatus(StrEnum):
+    IN_PRODUCTION = "in_production"
+    READY = "ready"
+
+
+class LossChannel(StrEnum):
+    """Where a loss was reported; only a branch of the card's own bank freezes the bank account."""
+
+    ONLINE = "online"
+    GOVERNMENT_HOTLINE = "government_hotline"
+    BANK_HOTLINE = "bank_hotline"
+    CARD_BANK_BRANCH = "card_bank_branch"
+    OTHER_BANK_BRANCH = "other_bank_branch"
+
+    @property
+    def freezes_financial(self) -> bool:
+        return self is LossChannel.CARD_BANK_BRANCH
+
+
+class CancellationReason(StrEnum):
+    DEATH = "death"
+    LOSS_OF_ENTITLEMENT = "loss_of_entitlement"
+    MOVED_OUT_OF_PROVINCE = "moved_out_of_province"
+    EMIGRATION = "emigration"
+    DISAPPEARANCE = "disappearance"
+
+
+class ExchangeReason(StrEnum):
+    DAMAGE = "damage"
+    EXPIRY = "expiry"
+    CARD_FACE_CHANGE = "card_face_change"
+    READING_FAILURE = "reading_failure"
+    CHANGE_OF_BANK = "change_of_bank"
+    QUALITY_PROBLEM = "quality_problem"
+
+
+class RefusalReason(StrEnum):
+    """Why a command is refused: by the lifecycle, by role and place, or by the applicant rules.
+
+    Each code has a text in both languages under `domain.refusal.<code>`.
+    """
+
+    # lifecycle
+    CARD_CANCELLED = "card_cancelled"
+    NO_LIVE_CARD = "no_live_card"
+    LIVE_CARD_EXISTS = "live_card_exists"
+    APPLICATION_PENDING = "application_pending"
+    NO_LOSS_REPORT = "no_loss_report"
+    CARD_LOSS_REPORTED = "card_loss_reported"
+    NOT_LOSS_REPORTED = "not_loss_reported"
+    REPLACEMENT_APPLIED = "replacement_applied"
+    FINANCIAL_UNLOCK_NEEDS_CARD_BANK = "financial_unlock_needs_card_bank"
+    EXCHANGE_REASON_REQUIRED = "exchange_reason_required"
+    EXCHANGE_REASON_NOT_ALLOWED = "exchange_reason_not_allowed"
+    BANK_REQUIRED = "bank_required"
+    SAME_BANK = "same_bank"
+    NO_PENDING_APPLICATION = "no_pending_application"
+    CARD_NOT_ISSUED_YET = "card_not_issued_yet"
+    APPLICATION_ALREADY_ISSUED = "application_already_issued"
+    CARD_NUMBER_MALFORMED = "card_number_malformed"
+    CARD_NUMBER_UNCHANGED = "card_number_unchanged"
+    DATE_BEFORE_ACCEPTANCE = "date_before_acceptance"
+    # roles and places
+    ROLE_NOT_AT_PLACE = "role_not_at_place"
+    INSTANT_NEEDS_INSTANT_BRANCH = "instant_needs_instant_branch"
+    UNLOCK_NEEDS_BRANCH = "unlock_needs_branch"
+    COLLECTION_NEEDS_BRANCH = "collection_needs_branch"
+    NOT_ON_HOME_VISIT = "not_on_home_visit"
+    # applicants
+    GUARDIAN_REQUIRED = "guardian_required"
+    GUARDIANSHIP_PROOF_MISSING = "guardianship_proof_missing"
+    HOLDER_MUST_ATTEND = "holder_must_attend"
+    AGENT_NOT_ALLOWED = "agent_not_allowed"
+    AGENT_UNDER_18 = "agent_under_18"
+    AGENT_AGE_UNKNOWN = "agent_age_unknown"
+    HOLDER_COLLECTS = "holder_collects"
+
+
+# English text of every refusal (the `detail` of a Refused); the catalog has both languages.
+REFUSAL_TEXT: Mapping[RefusalReason, str] = {
+    RefusalReason.CARD_CANCELLED: "the card has been cancelled; nothing more can be done with it",
+    RefusalReason.NO_LIVE_CARD: "the person has no card in use",
+    RefusalReason.LIVE_CARD_EXISTS: "the person already has a card (one card per person)",
+    RefusalReason.APPLICATION_PENDING: "another application for this person is in progress",
+    RefusalReason.NO_LOSS_REPORT: "a replacement needs a loss report first",
+    RefusalReason.CARD_LOSS_REPORTED: (
+        "the card is reported lost: apply for a replacement, or unlock it if it was found"
+    ),
+    RefusalReason.NOT_LOSS_REPORTED: "the card is not reported lost",
+    RefusalReason.REPLACEMENT_APPLIED: (
+        "a replacement has been applied for: the old card is dead and cannot be unlocked"
+    ),
+    RefusalReason.FINANCIAL_UNLOCK_NEEDS_CARD_BANK: (
+        "the bank account can be unfrozen only at a branch of the card's bank"
+    ),
+    RefusalReason.EXCHANGE_REASON_REQUIRED: "an exchange needs a reason",
+    RefusalReason.EXCHANGE_REASON_NOT_ALLOWED: "only an exchange takes an exchange reason",
+    RefusalReason.BANK_REQUIRED: "a change of bank needs the new bank",
+    RefusalReason.SAME_BANK: "a change of bank needs a bank other than the card's bank",
+    RefusalReason.NO_PENDING_APPLICATION: "there is no application in progress",
+    RefusalReason.CARD_NOT_ISSUED_YET: "the new card has not been issued yet",
+    RefusalReason.APPLICATION_ALREADY_ISSUED: (
+        "the new card has already been issued with another card number"
+    ),
+    RefusalReason.CARD_NUMBER_MALFORMED: "the new card number is not a card number",
+    RefusalReason.CARD_NUMBER_UNCHANGED: "the new card needs a card number other than the old one",
+    RefusalReason.DATE_BEFORE_ACCEPTANCE: "the date is before the application was accepted",
+    RefusalReason.ROLE_NOT_AT_PLACE: "this role does not work at this place",
+    RefusalReason.INSTANT_NEEDS_INSTANT_BRANCH: (
+        "instant issuance is possible only at an instant-issuance branch"
+    ),
+    RefusalReason.UNLOCK_NEEDS_BRANCH: ("unlocking needs the holder and the card at a bank branch"),
+    RefusalReason.COLLECTION_NEEDS_BRANCH: "a new card is collected at a bank branch",
+    RefusalReason.NOT_ON_HOME_VISIT: "this service is not offered on a home visit",
+    RefusalReason.GUARDIAN_REQUIRED: (
+        "the holder is under 16 or without legal capacity: the legal guardian must come"
+    ),
+    RefusalReason.GUARDIANSHIP_PROOF_MISSING: (
+        "the guardian must show proof of guardianship (household register or birth certificate)"
+    ),
+    RefusalReason.HOLDER_MUST_ATTEND: (
+        "the holder is 16 or older with legal capacity and must come in person"
+    ),
+    RefusalReason.AGENT_NOT_ALLOWED: (
+        "only residents of Hong Kong, Macau or Taiwan and foreigners may send an agent"
+    ),
+    RefusalReason.AGENT_UNDER_18: "an agent must be 18 or older",
+    RefusalReason.AGENT_AGE_UNKNOWN: "the agent's date of birth is needed to check the age",
+    RefusalReason.HOLDER_COLLECTS: "the holder or the legal guardian collects the card in person",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PendingApplication:
+    """An application in progress: accepted, then in production, then ready to collect."""
+
+    kind: ApplicationKind
+    speed: IssuanceSpeed
+    accepted_on: dt.date
+    status: ApplicationStatus = ApplicationStatus.IN_PRODUCTION
+    new_card_number: str | None = None
+    bank: str | None = None  # the bank of the new card (a change of bank), else the record's
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    """What is known about one person's card; `holder_id` is the social security number."""
+
+    holder_id: str
+    version: int = 0
+    card_number: str | None = None
+    card_state: CardState = CardState.NO_CARD
+    social_security: FunctionStatus = FunctionStatus.NONE
+    financial: FunctionStatus = FunctionStatus.NONE
+    bank: str | None = None
+    generation: int | None = None
+    application: PendingApplication | None = None
+    collected_on: dt.date | None = None
+    cancellation_reason: CancellationReason | None = None
+
+    @classmethod
+    def new(cls, holder_id: str) -> CardRecord:
+        """The record of a person who has never had a card."""
+        return cls(holder_id=holder_id)
+
+    @property
+    def has_live_card(self) -> bool:
+        return self.card_state in (CardState.ACTIVE, CardState.LOSS_REPORTED)
+
+    def __repr__(self) -> str:  # the holder id is personal data: never in logs or tracebacks
+        fields = ", ".join(
+            f"{f.name}={mask_identity(self.holder_id)!r}"
+            if f.name == "holder_id"
+            else f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+        )
+        return f"CardRecord({fields})"
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Apply:
+    """An application for a card: a first card, a replacement of a lost card, or an exchange."""
+
+    kind: ClassVar[str] = "apply"
+    application: ApplicationKind
+    speed: IssuanceSpeed
+    accepted_on: dt.date
+    exchange_reason: ExchangeReason | None = None
+    bank: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportLoss:
+    kind: ClassVar[str] = "report_loss"
+    channel: LossChannel
+
+
+@dataclass(frozen=True, slots=True)
+class Unlock:
+    """The holder found the card; `at_card_bank` when done at a branch of the card's own bank."""
+
+    kind: ClassVar[str] = "unlock"
+    at_card_bank: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmIssuance:
+    kind: ClassVar[str] = "confirm_issuance"
+    card_number: str
+    issued_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmCollection:
+    kind: ClassVar[str] = "confirm_collection"
+    collected_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    kind: ClassVar[str] = "cancel"
+    reason: CancellationReason
+
+
+Command = Apply | ReportLoss | Unlock | ConfirmIssuance | ConfirmCollection | Cancel
+COMMAND_TYPES: tuple[type[Command], ...] = (
+    Apply,
+    ReportLoss,
+    Unlock,
+    ConfirmIssuance,
+    ConfirmCollection,
+    Cancel,
+)
+COMMANDS_BY_KIND: Mapping[str, type[Command]] = {c.kind: c for c in COMMAND_TYPES}
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The command changed the record; `record.version` is the old version + 1."""
+
+    outcome: ClassVar[str] = "applied"
+    record: CardRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """The command was already true; the record is unchanged."""
+
+    outcome: ClassVar[str] = "merged"
+    record: CardRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The command is not allowed; `detail` is an English sentence, the UI shows the catalog text."""
+
+    outcome: ClassVar[str] = "refused"
+    reason: RefusalReason
+    detail: str = ""
+
+    @property
+    def message_key(self) -> str:
+        return f"domain.refusal.{self.reason.value}"
+
+
+Decision = Applied | Merged | Refused
+
+
+def refused(reason: RefusalReason) -> Refused:
+    return Refused(reason=reason, detail=REFUSAL_TEXT[reason])
+
+
+def _applied(record: CardRecord, **changes: Any) -> Applied:
+    return Applied(replace(record, version=record.version + 1, **changes))
+
+
+def decide(record: CardRecord, command: Command) -> Decision:
+    """What `command` does to `record`. Pure and total."""
+    if record.card_state is CardState.CANCELLED:
+        if isinstance(command, Cancel):
+            return Merged(record)
+        return refused(RefusalReason.CARD_CANCELLED)
+    match command:
+        case Apply():
+            return _decide_apply(record, command)
+        case ReportLoss():
+            return _decide_report_loss(record, command)
+        case Unlock():
+            return _decide_unlock(record, command)
+        case ConfirmIssuance():
+            return _decide_issuance(record, command)
+        case ConfirmCollection():
+            return _decide_collection(record, command)
+        case Cancel():
+            return _applied(
+                record,
+                card_state=CardState.CANCELLED,
+                social_security=FunctionStatus.CLOSED,
+                financial=FunctionStatus.CLOSED,
+                application=None,
+                cancellation_reason=command.reason,
+            )
+    raise TypeError(f"not a card command: {type(command).__name__}")
+
+
+def _decide_apply(record: CardRecord, command: Apply) -> Decision:
+    kind = command.application
+    if kind is ApplicationKind.EXCHANGE and command.exchange_reason is None:
+        return refused(RefusalReason.EXCHANGE_REASON_REQUIRED)
+    if kind is not ApplicationKind.EXCHANGE and command.exchange_reason is not None:
+        return refused(RefusalReason.EXCHANGE_REASON_NOT_ALLOWED)
+    pending = record.application
+    if pending is not None:
+        if pending.kind is kind and pending.speed is command.speed:
+            return Merged(record)
+        return refused(RefusalReason.APPLICATION_PENDING)
+    if kind is ApplicationKind.FIRST:
+        if record.card_state is not CardState.NO_CARD:
+            return refused(RefusalReason.LIVE_CARD_EXISTS)
+        new_bank = command.bank
+    elif kind is ApplicationKind.REPLACEMENT:
+        if record.card_state is CardState.NO_CARD:
+            return refused(RefusalReason.NO_LIVE_CARD)
+        if record.card_state is not CardState.LOSS_REPORTED:
+            return refused(RefusalReason.NO_LOSS_REPORT)
+        new_bank = command.bank or record.bank
+    else:
+        if record.card_state is CardState.NO_CARD:
+            return refused(RefusalReason.NO_LIVE_CARD)
+        if record.card_state is CardState.LOSS_REPORTED:
+            return refused(RefusalReason.CARD_LOSS_REPORTED)
+        if command.exchange_reason is ExchangeReason.CHANGE_OF_BANK:
+            if not command.bank:
+                return refused(RefusalReason.BANK_REQUIRED)
+            if command.bank == record.bank:
+                return refused(RefusalReason.SAME_BANK)
+        new_bank = command.bank or record.bank
+    application = PendingApplication(
+        kind=kind, speed=command.speed, accepted_on=command.accepted_on, bank=new_bank
+    )
+    if kind is ApplicationKind.REPLACEMENT:
+        # The old card is dead from now on: it can no longer be unlocked or used.
+        return _applied(
+            record,
+            application=application,
+            card_state=CardState.NO_CARD,
+            card_number=None,
+            social_security=FunctionStatus.NONE,
+            financial=FunctionStatus.NONE,
+        )
+    # A first application has no old card; an exchanged card stays in use until collection.
+    return _applied(record, application=application)
+
+
+def _frozen(status: FunctionStatus) -> FunctionStatus:
+    return FunctionStatus.FROZEN if status is FunctionStatus.NORMAL else status
+
+
+def _decide_report_loss(record: CardRecord, command: ReportLoss) -> Decision:
+    if not record.has_live_card:
+        pending = record.application
+        if pending is not None and pending.kind is ApplicationKind.REPLACEMENT:
+            return Merged(record)  # the lost card is already dead
+        return refused(RefusalReason.NO_LIVE_CARD)
+    social_security = _frozen(record.social_security)
+    financial = _frozen(record.financial) if command.channel.freezes_financial else record.financial
+    if (
+        record.card_state is CardState.LOSS_REPORTED
+        and social_security is record.social_security
+        and financial is record.financial
+    ):
+        return Merged(record)
+    return _applied(
+        record,
+        card_state=CardState.LOSS_REPORTED,
+        social_security=social_security,
+        financial=financial,
+    )
+
+
+def _decide_unlock(record: CardRecord, command: Unlock) -> Decision:
+    if not record.has_live_card:
+        pending = record.application
+        if pending is not None and pending.kind is ApplicationKind.REPLACEMENT:
+            return refused(RefusalReason.REPLACEMENT_APPLIED)
+        return refused(RefusalReason.NO_LIVE_CARD)
+    financial_frozen = record.financial is FunctionStatus.FROZEN
+    if record.card_state is CardState.ACTIVE:
+        # Found after a loss report and unlocked elsewhere: only the card's bank frees the account.
+        if not financial_frozen:
+            return refused(RefusalReason.NOT_LOSS_REPORTED)
+        if not command.at_card_bank:
+            return refused(RefusalReason.FINANCIAL_UNLOCK_NEEDS_CARD_BANK)
+        return _applied(record, financial=FunctionStatus.NORMAL)
+    financial = (
+        FunctionStatus.NORMAL if financial_frozen and command.at_card_bank else record.financial
+    )
+    return _applied(
+        record,
+        card_state=CardState.ACTIVE,
+        social_security=FunctionStatus.NORMAL,
+        financial=financial,
+    )
+
+
+def _decide_issuance(record: CardRecord, command: ConfirmIssuance) -> Decision:
+    pending = record.application
+    if pending is None:
+        return refused(RefusalReason.NO_PENDING_APPLICATION)
+    try:
+        number = check_card_number(command.card_number).number
+    except CardNumberError:
+        return refused(RefusalReason.CARD_NUMBER_MALFORMED)
+    if pending.status is ApplicationStatus.READY:
+        if pending.new_card_number == number:
+            return Merged(record)
+        return refused(RefusalReason.APPLICATION_ALREADY_ISSUED)
+    if number == record.card_number:
+        return refused(RefusalReason.CARD_NUMBER_UNCHANGED)
+    if command.issued_on < pending.accepted_on:
+        return refused(RefusalReason.DATE_BEFORE_ACCEPTANCE)
+    return _applied(
+        record,
+        application=replace(pending, status=ApplicationStatus.READY, new_card_number=number),
+    )
+
+
+def _decide_collection(record: CardRecord, command: ConfirmCollection) -> Decision:
+    pending = record.application
+    if pending is None:
+        if record.card_state is CardState.ACTIVE and record.collected_on == command.collected_on:
+            return Merged(record)
+        return refused(RefusalReason.NO_PENDING_APPLICATION)
+    if pending.status is not ApplicationStatus.READY or pending.new_card_number is None:
+        return refused(RefusalReason.CARD_NOT_ISSUED_YET)
+    if command.collected_on < pending.accepted_on:
+        return refused(RefusalReason.DATE_BEFORE_ACCEPTANCE)
+    bank = pending.bank or record.bank
+    return _applied(
+        record,
+        card_number=pending.new_card_number,
+        card_state=CardState.ACTIVE,
+        social_security=FunctionStatus.NORMAL,
+        financial=FunctionStatus.NORMAL if bank else FunctionStatus.NONE,
+        bank=bank,
+        generation=CURRENT_GENERATION,
+        application=None,
+        collected_on=command.collected_on,
+    )
+
+
+# --- JSON shapes ------------------------------------------------------------------------------
+
+
+class CommandFormatError(ValueError):
+    """A command or record dict that is not of the agreed shape; the message says what is wrong."""
+
+
+MAX_TEXT_LENGTH = 64
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _date_to_json(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def command_to_dict(command: Command) -> dict[str, Any]:
+    """The JSON form: `{"kind": ..., <field>: <str | bool | None>}`; dates as YYYY-MM-DD."""
+    out: dict[str, Any] = {"kind": command.kind}
+    for f in dataclasses.fields(command):
+        value = getattr(command, f.name)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, StrEnum):
+            value = value.value
+        out[f.name] = value
+    return out
+
+
+def _fail(where: str, message: str) -> CommandFormatError:
+    return CommandFormatError(f"{where}: {message}")
+
+
+def _require_mapping(data: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise _fail(where, f"expected an object, got {type(data).__name__}")
+    for key in data:
+        if not isinstance(key, str):
+            raise _fail(where, f"field names must be strings, got {type(key).__name__}")
+    return data
+
+
+def _check_fields(data: Mapping[str, Any], expected: set[str], where: str) -> None:
+    missing = sorted(expected - data.keys())
+    extra = sorted(data.keys() - expected)
+    if missing:
+        raise _fail(where, f"missing field(s) {', '.join(missing)}")
+    if extra:
+        raise _fail(where, f"unknown field(s) {', '.join(repr(e[:40]) for e in extra)}")
+
+
+def _text(data: Mapping[str, Any], name: str, where: str, *, optional: bool = False) -> str | None:
+    value = data[name]
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        wanted = "a string or null" if optional else "a string"
+        raise _fail(where, f"{name} must be {wanted}, got {type(value).__name__}")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise _fail(where, f"{name} is longer than {MAX_TEXT_LENGTH} characters")
+    return value
+
+
+def _date(data: Mapping[str, Any], name: str, where: str, *, optional: bool = False) -> Any:
+    value = data[name]
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise _fail(where, f"{name} must be a date as YYYY-MM-DD, got {_show(value)}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(where, f"{name} {value} is not a real date") from None
+
+
+def _enum(
+    data: Mapping[str, Any], name: str, enum: type[_E], where: str, *, optional: bool = False
+) -> Any:
+    value = data[name]
+    if value is None and optional:
+        return None
+    allowed = ", ".join(e.value for e in enum)
+    if not isinstance(value, str):
+        raise _fail(where, f"{name} must be one of {allowed}, got {_show(value)}")
+    try:
+        return enum(value)
+    except ValueError:
+        raise _fail(where, f"{name} must be one of {allowed}, got {_show(value)}") from None
+
+
+def _int(data: Mapping[str, Any], name: str, where: str, *, optional: bool = False) -> Any:
+    value = data[name]
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _fail(where, f"{name} must be a whole number >= 0, got {_show(value)}")
+    return value
+
+
+def _bool(data: Mapping[str, Any], name: str, where: str) -> bool:
+    value = data[name]
+    if not isinstance(value, bool):
+        raise _fail(where, f"{name} must be true or false, got {_show(value)}")
+    return value
+
+
+def _show(value: object) -> str:
+    """A short, safe rendering of a hostile value (never a deep or huge repr)."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:37]) + "..."
+    if value is None or isinstance(value, bool | int | float):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return f"a value of type {type(value).__name__}"
+
+
+_COMMAND_READERS: Mapping[str, Callable[[Mapping[str, Any], str], Command]] = {
+    "apply": lambda d, w: Apply(
+        application=_enum(d, "application", ApplicationKind, w),
+        speed=_enum(d, "speed", IssuanceSpeed, w),
+        accepted_on=_date(d, "accepted_on", w),
+        exchange_reason=_enum(d, "exchange_reason", ExchangeReason, w, optional=True),
+        bank=_text(d, "bank", w, optional=True),
+    ),
+    "report_loss": lambda d, w: ReportLoss(channel=_enum(d, "channel", LossChannel, w)),
+    "unlock": lambda d, w: Unlock(at_card_bank=_bool(d, "at_card_bank", w)),
+    "confirm_issuance": lambda d, w: ConfirmIssuance(
+        card_number=_text(d, "card_number", w) or "",
+        issued_on=_date(d, "issued_on", w),
+    ),
+    "confirm_collection": lambda d, w: ConfirmCollection(collected_on=_date(d, "collected_on", w)),
+    "cancel": lambda d, w: Cancel(reason=_enum(d, "reason", CancellationReason, w)),
+}
+
+
+def command_from_dict(data: object) -> Command:
+    """Read a command from its JSON form; anything else raises `CommandFormatError`."""
+    mapping = _require_mapping(data, "command")
+    kind = mapping.get("kind")
+    if not isinstance(kind, str) or kind not in COMMANDS_BY_KIND:
+        raise _fail(
+            "command",
+            f"kind must be one of {', '.join(COMMANDS_BY_KIND)}, got {_show(kind)}",
+        )
+    command_type = COMMANDS_BY_KIND[kind]
+    where = f"{kind} command"
+    _check_fields(mapping, {"kind"} | {f.name for f in dataclasses.fields(command_type)}, where)
+    return _COMMAND_READERS[kind](mapping, where)
+
+
+def _application_to_dict(application: PendingApplication) -> dict[str, Any]:
+    return {
+        "kind": application.kind.value,
+        "speed": application.speed.value,
+        "accepted_on": application.accepted_on.isoformat(),
+        "status": application.status.value,
+        "new_card_number": application.new_card_number,
+        "bank": application.bank,
+    }
+
+
+def record_to_dict(record: CardRecord) -> dict[str, Any]:
+    """The JSON form of a record, as stored in the card cache and sent on the wire."""
+    return {
+        "holder_id": record.holder_id,
+        "version": record.version,
+        "card_number": record.card_number,
+        "card_state": record.card_state.value,
+        "social_security": record.social_security.value,
+        "financial": record.financial.value,
+        "bank": record.bank,
+        "generation": record.generation,
+        "application": None
+        if record.application is None
+        else _application_to_dict(record.application),
+        "collected_on": _date_to_json(record.collected_on),
+        "cancellation_reason": None
+        if record.cancellation_reason is None
+        else record.cancellation_reason.value,
+    }
+
+
+def _application_from_dict(data: object) -> PendingApplication:
+    where = "record application"
+    mapping = _require_mapping(data, where)
+    _check_fields(mapping, {f.name for f in dataclasses.fields(PendingApplication)}, where)
+    return PendingApplication(
+        kind=_enum(mapping, "kind", ApplicationKind, where),
+        speed=_enum(mapping, "speed", IssuanceSpeed, where),
+        accepted_on=_date(mapping, "accepted_on", where),
+        status=_enum(mapping, "status", ApplicationStatus, where),
+        new_card_number=_text(mapping, "new_card_number", where, optional=True),
+        bank=_text(mapping, "bank", where, optional=True),
+    )
+
+
+def record_from_dict(data: object) -> CardRecord:
+    """Read a record from its JSON form; anything else raises `CommandFormatError`."""
+    where = "record"
+    mapping = _require_mapping(data, where)
+    _check_fields(mapping, {f.name for f in dataclasses.fields(CardRecord)}, where)
+    application = mapping["application"]
+    return CardRecord(
+        holder_id=_text(mapping, "holder_id", where) or "",
+        version=_int(mapping, "version", where),
+        card_number=_text(mapping, "card_number", where, optional=True),
+        card_state=_enum(mapping, "card_state", CardState, where),
+        social_security=_enum(mapping, "social_security", FunctionStatus, where),
+        financial=_enum(mapping, "financial", FunctionStatus, where),
+        bank=_text(mapping, "bank", where, optional=True),
+        generation=_int(mapping, "generation", where, optional=True),
+        application=None if application is None else _application_from_dict(application),
+        collected_on=_date(mapping, "collected_on", where, optional=True),
+        cancellation_reason=_enum(
+            mapping, "cancellation_reason", CancellationReason, where, optional=True
+        ),
+    )
