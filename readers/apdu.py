@@ -1,0 +1,356 @@
+"""ISO 7816-4 commands and responses, and the typed errors every card failure becomes.
+
+The readers package must not import `branch_app`, so each error carries its own plain sentence in
+English and Simplified Chinese (`error.message("zh")`). T=0 and T=1 cards read the same because
+`exchange` answers `61xx` with GET RESPONSE and `6Cxx` by resending with the right Le.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+SW_OK = 0x9000
+
+# ---------------------------------------------------------------------------------------------
+# Typed errors
+# ---------------------------------------------------------------------------------------------
+
+
+class ReaderError(Exception):
+    """A failure a teller can meet while reading a card, with a sentence in both languages.
+
+    `code` is stable (the CLI's JSON, the widget and tests key on it); `english` and `chinese`
+    say what happened and what to do next.
+    """
+
+    code: ClassVar[str] = "reader_error"
+    english: ClassVar[str] = "The card reader failed."
+    chinese: ClassVar[str] = "读卡器出错。"
+
+    def __init__(self, detail: str = "", **params: object) -> None:
+        self.detail = detail
+        self.params = params
+        super().__init__(self.message("en") + (f" ({detail})" if detail else ""))
+
+    def message(self, language: str = "en") -> str:
+        """The sentence for the teller in `language` ("en" or "zh")."""
+        text = self.chinese if str(language).startswith("zh") else self.english
+        return text.format(**self.params) if self.params else text
+
+
+class NoPcscService(ReaderError):
+    code = "no_service"
+    english = "The smart card service (PC/SC) is not running: start it, or ask support to."
+    chinese = "智能卡服务（PC/SC）未运行：请启动该服务或联系技术支持。"
+
+
+class NoReader(ReaderError):
+    code = "no_reader"
+    english = "No card reader is connected: plug the reader in and try again."
+    chinese = "未连接读卡器：请插好读卡器后重试。"
+
+
+class ReaderNotFound(ReaderError):
+    code = "reader_not_found"
+    english = "The card reader “{name}” is not connected: check its cable or the reader setting."
+    chinese = "读卡器“{name}”未连接：请检查连接线或读卡器设置。"
+
+
+class NoCard(ReaderError):
+    code = "no_card"
+    english = "There is no card in the reader: insert the social security card."
+    chinese = "读卡器中没有卡：请插入社会保障卡。"
+
+
+class CardRemoved(ReaderError):
+    code = "card_removed"
+    english = (
+        "The card was removed during the read: insert it again and keep it in until the read ends."
+    )
+    chinese = "读卡过程中卡被拔出：请重新插卡，读卡完成前不要取出。"
+
+
+class CardNotResponding(ReaderError):
+    code = "card_not_responding"
+    english = (
+        "The card does not respond: take it out, check the chip is clean, and insert it again."
+    )
+    chinese = "卡片无响应：请取出卡片，检查芯片是否清洁后重新插入。"
+
+
+class CardReset(ReaderError):
+    code = "card_reset"
+    english = "Another program reset the card during the read: read it again."
+    chinese = "读卡过程中卡片被其他程序复位：请重新读卡。"
+
+
+class NotSocialSecurityCard(ReaderError):
+    code = "not_social_security_card"
+    english = "This is not a social security card: insert the holder's social security card."
+    chinese = "这不是社会保障卡：请插入持卡人的社会保障卡。"
+
+
+class MalformedResponse(ReaderError):
+    code = "malformed_response"
+    english = "The card gave an answer that cannot be understood: try again, or use another reader."
+    chinese = "卡片返回的数据无法识别：请重试或更换读卡器。"
+
+
+class PsamMissing(ReaderError):
+    code = "psam_missing"
+    english = "This card needs the reader's security module (PSAM), which is not available: type the ID number instead."
+    chinese = "此卡需要读卡器的安全模块（PSAM），当前不可用：请手工输入身份证号码。"
+
+
+class PsamFailed(ReaderError):
+    code = "psam_failed"
+    english = "The reader's security module (PSAM) could not authenticate the card: type the ID number instead."
+    chinese = "读卡器安全模块（PSAM）未能完成卡片认证：请手工输入身份证号码。"
+
+
+class CardStatusError(ReaderError):
+    """The card answered a command with a status word other than 9000."""
+
+    code = "card_status"
+    english = "The card refused the command (status {sw})."
+    chinese = "卡片拒绝执行命令（状态字 {sw}）。"
+
+    def __init__(self, sw: int, detail: str = "", **params: object) -> None:
+        self.sw = sw
+        super().__init__(detail, sw=f"{sw:04X}", **params)
+
+
+class WrongLength(CardStatusError):
+    code = "wrong_length"
+    english = "The card rejected the length of a command (status {sw})."
+    chinese = "卡片拒绝了命令长度（状态字 {sw}）。"
+
+
+class SecurityStatusNotSatisfied(CardStatusError):
+    code = "security_status_not_satisfied"
+    english = "The card requires authentication before this data can be read (status {sw})."
+    chinese = "读取该数据前卡片要求先进行认证（状态字 {sw}）。"
+
+
+class KeyBlocked(CardStatusError):
+    code = "key_blocked"
+    english = (
+        "The card's authentication key is blocked: the holder must go to the card service agency."
+    )
+    chinese = "卡片认证密钥已锁定：持卡人需到社保卡服务机构处理。"
+
+
+class ConditionsNotSatisfied(CardStatusError):
+    code = "conditions_not_satisfied"
+    english = "The card refused the command in its present state (status {sw})."
+    chinese = "卡片在当前状态下拒绝执行命令（状态字 {sw}）。"
+
+
+class FunctionNotSupported(CardStatusError):
+    code = "function_not_supported"
+    english = "The card does not support this function, or the application is locked (status {sw})."
+    chinese = "卡片不支持该功能或应用已锁定（状态字 {sw}）。"
+
+
+class FileNotFound(CardStatusError):
+    code = "file_not_found"
+    english = "The card does not hold the requested file or application (status {sw})."
+    chinese = "卡片上没有所需的文件或应用（状态字 {sw}）。"
+
+
+class RecordNotFound(CardStatusError):
+    code = "record_not_found"
+    english = "The card does not hold the requested record (status {sw})."
+    chinese = "卡片上没有所需的记录（状态字 {sw}）。"
+
+
+class WrongParameters(CardStatusError):
+    code = "wrong_parameters"
+    english = "The card rejected the command's parameters (status {sw})."
+    chinese = "卡片拒绝了命令参数（状态字 {sw}）。"
+
+
+class VerificationFailed(CardStatusError):
+    code = "verification_failed"
+    english = "The card rejected the authentication; {tries_left} tries are left. Do not try again: have the card checked."
+    chinese = "卡片拒绝认证，剩余 {tries_left} 次机会。请勿重试，请检查卡片。"
+
+    def __init__(self, sw: int, detail: str = "") -> None:
+        self.tries_left = sw & 0x0F
+        super().__init__(sw, detail, tries_left=self.tries_left)
+
+
+class ApplicationLocked(CardStatusError):
+    code = "application_locked"
+    english = "The card's application is permanently locked: the holder needs a new card."
+    chinese = "卡片应用已永久锁定：持卡人需要换领新卡。"
+
+
+_STATUS_ERRORS: dict[int, type[CardStatusError]] = {
+    0x6700: WrongLength,
+    0x6981: ConditionsNotSatisfied,
+    0x6982: SecurityStatusNotSatisfied,
+    0x6983: KeyBlocked,
+    0x6984: ConditionsNotSatisfied,
+    0x6985: ConditionsNotSatisfied,
+    0x6986: ConditionsNotSatisfied,
+    0x6987: ConditionsNotSatisfied,
+    0x6988: ConditionsNotSatisfied,
+    0x6A81: FunctionNotSupported,
+    0x6A82: FileNotFound,
+    0x6A83: RecordNotFound,
+    0x6A86: WrongParameters,
+    0x9303: ApplicationLocked,
+}
+
+
+def status_error(sw: int, detail: str = "") -> CardStatusError:
+    """The typed error for a status word that is not 9000 (any 16-bit value gives one)."""
+    if sw & 0xFFF0 == 0x63C0:
+        return VerificationFailed(sw, detail)
+    return _STATUS_ERRORS.get(sw, CardStatusError)(sw, detail)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands and responses
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A short-form command APDU (data up to 255 bytes, Le up to 256)."""
+
+    cla: int
+    ins: int
+    p1: int
+    p2: int
+    data: bytes = b""
+    le: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("cla", "ins", "p1", "p2"):
+            if not 0 <= getattr(self, name) <= 0xFF:
+                raise ValueError(f"{name} must be one byte")
+        if len(self.data) > 255:
+            raise ValueError("short APDUs carry at most 255 bytes of data")
+        if self.le is not None and not 0 <= self.le <= 256:
+            raise ValueError("Le must be between 0 and 256")
+
+    def to_bytes(self) -> bytes:
+        out = bytes((self.cla, self.ins, self.p1, self.p2))
+        if self.data:
+            out += bytes((len(self.data),)) + self.data
+        if self.le is not None:
+            out += bytes((self.le & 0xFF,))
+        return out
+
+    def with_le(self, le: int) -> Command:
+        return Command(self.cla, self.ins, self.p1, self.p2, self.data, le)
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    data: bytes
+    sw: int
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Response:
+        if len(raw) < 2:
+            raise MalformedResponse(f"{len(raw)} byte answer has no status word")
+        return cls(bytes(raw[:-2]), (raw[-2] << 8) | raw[-1])
+
+    @property
+    def ok(self) -> bool:
+        return self.sw == SW_OK
+
+    def check(self, detail: str = "") -> bytes:
+        """The data if the card said 9000, otherwise the typed error for its status word."""
+        if self.sw != SW_OK:
+            raise status_error(self.sw, detail)
+        return self.data
+
+
+class Transport(Protocol):
+    """Something that carries one command APDU to a card and brings back its raw answer.
+
+    Implementations raise `ReaderError` subclasses (`CardRemoved`, `CardNotResponding`, ...) for
+    failures below the APDU level; they never raise anything else for a card's behaviour.
+    """
+
+    def transmit(self, apdu: bytes) -> bytes: ...
+
+
+#: A card that keeps answering 61xx forever must not hang the counter.
+MAX_GET_RESPONSE_ROUNDS = 32
+
+
+def exchange(transport: Transport, command: Command) -> Response:
+    """Send `command`, following 61xx with GET RESPONSE and 6Cxx with one resend.
+
+    The returned response may carry any status word; callers `check()` it.
+    """
+    response = Response.from_bytes(transport.transmit(command.to_bytes()))
+    if response.sw >> 8 == 0x6C:
+        response = Response.from_bytes(
+            transport.transmit(command.with_le(response.sw & 0xFF).to_bytes())
+        )
+        if response.sw >> 8 == 0x6C:
+            raise MalformedResponse("card asked twice for another Le")
+    data = response.data
+    rounds = 0
+    while response.sw >> 8 == 0x61:
+        rounds += 1
+        if rounds > MAX_GET_RESPONSE_ROUNDS:
+            raise MalformedResponse("card never stopped answering 61xx")
+        available = response.sw & 0xFF
+        response = Response.from_bytes(transport.transmit(get_response(available).to_bytes()))
+        if response.sw >> 8 == 0x6C:  # a T=0 card asking for the exact length it still holds
+            response = Response.from_bytes(
+                transport.transmit(get_response(response.sw & 0xFF).to_bytes())
+            )
+        data += response.data
+    return Response(data, response.sw)
+
+
+# Commands used by the social security application, the bank application and the PSAM.
+
+
+def select_by_name(name: bytes, *, le: int | None = None) -> Command:
+    return Command(0x00, 0xA4, 0x04, 0x00, name, le)
+
+
+def select_file(fid: int) -> Command:
+    return Command(0x00, 0xA4, 0x02, 0x00, fid.to_bytes(2, "big"))
+
+
+def read_record_by_tag(tag: int, le: int) -> Command:
+    """READ RECORD of the record whose first byte is `tag`, in the currently selected file."""
+    return Command(0x00, 0xB2, tag, 0x00, le=le)
+
+
+def read_record(record: int, sfi: int, le: int = 0) -> Command:
+    """READ RECORD by number in the file with short identifier `sfi` (P2 = SFI << 3 | 4)."""
+    return Command(0x00, 0xB2, record, (sfi << 3) | 0x04, le=le)
+
+
+def get_response(le: int) -> Command:
+    return Command(0x00, 0xC0, 0x00, 0x00, le=le)
+
+
+def get_challenge(length: int = 8) -> Command:
+    return Command(0x00, 0x84, 0x00, 0x00, le=length)
+
+
+def external_authenticate(key_reference: int, cryptogram: bytes) -> Command:
+    return Command(0x00, 0x82, 0x00, key_reference, cryptogram)
+
+
+def psam_initialise(key_usage: int, key_reference: int, diversification: bytes) -> Command:
+    """PBOC-style PSAM `80 1A`: load the key named by usage/reference, diversified for one card."""
+    return Command(0x80, 0x1A, key_usage, key_reference, diversification)
+
+
+def psam_encrypt(data: bytes, le: int | None = None) -> Command:
+    """PBOC-style PSAM `80 FA`: encrypt `data` with the key set up by `psam_initialise`."""
+    return Command(0x80, 0xFA, 0x00, 0x00, data, le)

@@ -1,0 +1,667 @@
+"""The social security application on the card: select it, read EF05/EF06 by tag, decode.
+
+Pure logic over a `Transport` (no PC/SC here), so the same code reads the in-process simulated
+cards, cards behind pcscd, and the fuzz test's arbitrary answers. A read either returns one
+immutable `CardReading` (fields that could not be read are listed with the reason) or raises a
+`ReaderError`; a card pulled out mid-read raises `CardRemoved` and never yields a partial record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from readers.apdu import (
+    CardStatusError,
+    Command,
+    KeyBlocked,
+    MalformedResponse,
+    NotSocialSecurityCard,
+    PsamFailed,
+    ReaderError,
+    RecordNotFound,
+    SecurityStatusNotSatisfied,
+    Transport,
+    VerificationFailed,
+    exchange,
+    external_authenticate,
+    get_challenge,
+    psam_encrypt,
+    psam_initialise,
+    read_record,
+    read_record_by_tag,
+    select_by_name,
+    select_file,
+    status_error,
+)
+from readers.masking import mask_name, mask_number
+from readers.sm4 import pad_block
+
+#: "sx1.sh." + GBK "社会保障": the social security application environment (SSSE).
+SSSE_NAME = b"sx1.sh." + "社会保障".encode("gbk")
+#: UnionPay debit application (the card's bank function).
+BANK_AID = bytes.fromhex("A000000333010101")
+EF05 = 0xEF05
+EF06 = 0xEF06
+#: EXTERNAL AUTHENTICATE key reference for the holder data of 3rd-generation cards.
+EXTERNAL_AUTH_KEY = 0x0A
+
+
+class Generation(StrEnum):
+    FIRST = "1"
+    SECOND = "2"
+    THIRD = "3"
+    UNKNOWN = "unknown"
+
+
+def generation_of(spec_version: str | None) -> Generation:
+    """ "1.00" -> FIRST, "2.00"/"2.01" -> SECOND, "3.00" -> THIRD; anything else UNKNOWN."""
+    if not spec_version or len(spec_version) < 3 or spec_version[1] != ".":
+        return Generation.UNKNOWN
+    return {"1": Generation.FIRST, "2": Generation.SECOND, "3": Generation.THIRD}.get(
+        spec_version[0], Generation.UNKNOWN
+    )
+
+
+class Unreadable(StrEnum):
+    """Why a field is missing from a reading."""
+
+    NOT_ON_CARD = "not_on_card"
+    MALFORMED = "malformed"
+    REFUSED = "refused"
+    NEEDS_PSAM = "needs_psam"
+    PSAM_FAILED = "psam_failed"
+    AUTHENTICATION_REFUSED = "authentication_refused"
+    KEY_BLOCKED = "key_blocked"
+
+
+_UNREADABLE_TEXT: dict[Unreadable, tuple[str, str]] = {
+    Unreadable.NOT_ON_CARD: ("not stored on this card", "卡内无此项"),
+    Unreadable.MALFORMED: ("stored in a form that cannot be read", "数据格式无法识别"),
+    Unreadable.REFUSED: ("the card refused to give it", "卡片拒绝读取"),
+    Unreadable.NEEDS_PSAM: (
+        "needs the reader's security module (PSAM): type the ID number instead",
+        "需要读卡器安全模块（PSAM）：请手工输入身份证号码",
+    ),
+    Unreadable.PSAM_FAILED: (
+        "the security module (PSAM) failed: type the ID number instead",
+        "安全模块（PSAM）认证失败：请手工输入身份证号码",
+    ),
+    Unreadable.AUTHENTICATION_REFUSED: (
+        "the card refused the authentication (not retried, to protect the card): type the ID number instead",
+        "卡片拒绝认证（为保护卡片不再重试）：请手工输入身份证号码",
+    ),
+    Unreadable.KEY_BLOCKED: (
+        "the card's key is blocked: the holder must go to the card service agency",
+        "卡片密钥已锁定：持卡人需到社保卡服务机构处理",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableField:
+    field: str
+    reason: Unreadable
+    #: Technical detail for support (status word, ...); never personal data.
+    detail: str = ""
+
+    def message(self, language: str = "en") -> str:
+        english, chinese = _UNREADABLE_TEXT[self.reason]
+        return chinese if str(language).startswith("zh") else english
+
+
+#: Holder fields in EF06, in reading order: tag -> (field name, length on the card).
+EF05_FIELDS: dict[int, tuple[str, int]] = {
+    0x01: ("card_identification_code", 16),
+    0x02: ("card_type", 1),
+    0x03: ("spec_version", 4),
+    0x04: ("issuing_organisation", 12),
+    0x05: ("issue_date", 4),
+    0x06: ("expiry_date", 4),
+    0x07: ("card_number", 9),
+}
+EF06_FIELDS: dict[int, tuple[str, int]] = {
+    0x08: ("social_security_number", 18),
+    0x09: ("name", 30),
+    0x4E: ("name_extension", 20),
+    0x0A: ("sex", 1),
+    0x0B: ("ethnicity", 1),
+    0x0C: ("birthplace", 3),
+    0x0D: ("birth_date", 4),
+}
+HOLDER_FIELDS = ("social_security_number", "name", "sex", "ethnicity", "birthplace", "birth_date")
+
+
+@dataclass(frozen=True, repr=False)
+class CardReading:
+    """Everything read from one card in one go. Immutable; its repr never shows personal data."""
+
+    reader: str
+    atr: bytes
+    generation: Generation
+    spec_version: str | None = None
+    card_identification_code: str | None = None
+    card_type: str | None = None
+    issuing_organisation: str | None = None
+    issue_date: dt.date | None = None
+    expiry_date: dt.date | None = None
+    card_number: str | None = None
+    social_security_number: str | None = None
+    name: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    birthplace: str | None = None
+    birth_date: dt.date | None = None
+    #: Fields that could not be read, and why.
+    unreadable: tuple[UnreadableField, ...] = ()
+    #: The holder fields are locked behind PSAM authentication that did not happen or failed:
+    #: the teller types the ID number and checks it with `matches_social_security_number`.
+    holder_needs_psam: bool = False
+    authenticated: bool = False
+    #: The bank application's PAN, always masked (first 6, last 4).
+    bank_pan_masked: str | None = None
+    read_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def atr_hex(self) -> str:
+        return self.atr.hex(" ").upper()
+
+    @property
+    def area_code(self) -> str | None:
+        """The issuing area (first 6 characters of the card identification code)."""
+        code = self.card_identification_code
+        return code[:6] if code and code[:6].isdigit() else None
+
+    @property
+    def masked_social_security_number(self) -> str | None:
+        ssn = self.social_security_number
+        return mask_number(ssn) if ssn else None
+
+    @property
+    def masked_name(self) -> str | None:
+        return mask_name(self.name) if self.name else None
+
+    def reason_for(self, field_name: str) -> UnreadableField | None:
+        return next((u for u in self.unreadable if u.field == field_name), None)
+
+    def matches_social_security_number(self, typed: str) -> bool | None:
+        """Whether a typed ID number agrees with the card; None when the card cannot tell."""
+        if self.social_security_number is None:
+            return None
+        return typed.strip().upper() == self.social_security_number.upper()
+
+    def to_dict(self, *, unmasked: bool = False) -> dict[str, Any]:
+        """JSON-ready fields. Masked unless `unmasked` (the caller records why)."""
+        birth = self.birth_date
+        masked_birth = f"{birth.year:04d}-**-**" if birth else None
+        return {
+            "reader": self.reader,
+            "atr": self.atr.hex().upper(),
+            "generation": self.generation.value,
+            "spec_version": self.spec_version,
+            "card_identification_code": self.card_identification_code,
+            "area_code": self.area_code,
+            "card_type": self.card_type,
+            "issuing_organisation": self.issuing_organisation,
+            "issue_date": _iso(self.issue_date),
+            "expiry_date": _iso(self.expiry_date),
+            "card_number": self.card_number,
+            "social_security_number": (
+                self.social_security_number if unmasked else self.masked_social_security_number
+            ),
+            "name": self.name if unmasked else self.masked_name,
+            "sex": self.sex,
+            "ethnicity": self.ethnicity,
+            "birthplace": self.birthplace,
+            "birth_date": _iso(birth) if unmasked else masked_birth,
+            "masked": not unmasked,
+            "holder_needs_psam": self.holder_needs_psam,
+            "authenticated": self.authenticated,
+            "bank_pan_masked": self.bank_pan_masked,
+            "unreadable": [
+                {"field": u.field, "reason": u.reason.value, "detail": u.detail}
+                for u in self.unreadable
+            ],
+            "read_at": self.read_at.isoformat(),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"CardReading(reader={self.reader!r}, generation={self.generation.value!r}, "
+            f"card_number={self.card_number!r}, holder={self.masked_social_security_number!r}, "
+            f"unreadable={[u.field for u in self.unreadable]!r})"
+        )
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding (pure; each raises ValueError on data it cannot accept)
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_record(tag: int, data: bytes) -> bytes:
+    """The value of a simple `tag | length | value` record; ValueError when it is not one."""
+    if len(data) < 2:
+        raise ValueError("record shorter than its header")
+    if data[0] != tag:
+        raise ValueError(f"record tag {data[0]:02X} where {tag:02X} was asked for")
+    length = data[1]
+    if len(data) < 2 + length:
+        raise ValueError(f"record says {length} bytes but holds {len(data) - 2}")
+    return bytes(data[2 : 2 + length])
+
+
+def _strip_padding(value: bytes) -> bytes:
+    return value.rstrip(b"\x00\xff ").lstrip(b"\x00")
+
+
+def is_blank(value: bytes) -> bool:
+    return all(b in (0x00, 0xFF, 0x20) for b in value)
+
+
+def decode_ascii(value: bytes) -> str:
+    text = _strip_padding(value).decode("ascii")
+    if not text.isprintable():
+        raise ValueError("not printable text")
+    return text
+
+
+def decode_text(value: bytes) -> str:
+    """GB18030 text (names, organisations), 0x00/0xFF/space padded."""
+    text = _strip_padding(value).decode("gb18030")
+    if not text.isprintable():
+        raise ValueError("not printable text")
+    return text.strip()
+
+
+def decode_bcd(value: bytes) -> str:
+    """BCD digits, F-padded (`44 01 FF` -> `4401`); ValueError on any other nibble."""
+    digits = value.hex().upper().rstrip("F")
+    if not digits.isdigit() and digits:
+        raise ValueError("not BCD")
+    return digits
+
+
+def decode_bcd_date(value: bytes) -> dt.date:
+    digits = decode_bcd(value)
+    if len(digits) != 8:
+        raise ValueError("a BCD date has 8 digits")
+    return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+
+
+def decode_sex(value: bytes) -> str:
+    text = decode_ascii(value)
+    if text not in ("1", "2"):
+        raise ValueError("sex is '1' or '2'")
+    return text
+
+
+def decode_social_security_number(value: bytes) -> str:
+    text = decode_ascii(value).upper()
+    if not (len(text) in (15, 18) and text[:-1].isalnum()):
+        raise ValueError("not an identity number")
+    return text
+
+
+def decode_card_number(value: bytes) -> str:
+    text = decode_ascii(value).upper()
+    if len(text) != 9 or not text.isalnum():
+        raise ValueError("a card number has 9 letters or digits")
+    return text
+
+
+def decode_card_type(value: bytes) -> str:
+    if 0x20 < value[0] < 0x7F:
+        return chr(value[0])
+    return value.hex().upper()
+
+
+def decode_spec_version(value: bytes) -> str:
+    text = decode_ascii(value)
+    if generation_of(text) is Generation.UNKNOWN and not text:
+        raise ValueError("empty version")
+    return text
+
+
+_DECODERS: dict[str, Any] = {
+    "card_identification_code": lambda v: v.hex().upper(),
+    "card_type": decode_card_type,
+    "spec_version": decode_spec_version,
+    "issuing_organisation": decode_text,
+    "issue_date": decode_bcd_date,
+    "expiry_date": decode_bcd_date,
+    "card_number": decode_card_number,
+    "social_security_number": decode_social_security_number,
+    "sex": decode_sex,
+    "ethnicity": decode_bcd,
+    "birthplace": decode_bcd,
+    "birth_date": decode_bcd_date,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The PSAM and the authentication guard
+# ---------------------------------------------------------------------------------------------
+
+
+class Psam(Protocol):
+    """The security module that answers a 3rd-generation card's challenge."""
+
+    def external_authentication_cryptogram(self, diversification: bytes, challenge: bytes) -> bytes:
+        """16 bytes for EXTERNAL AUTHENTICATE, or raise `ReaderError`."""
+        ...
+
+
+class AuthenticationGuard:
+    """Remembers cards whose authentication failed, so no loop of re-insertions blocks their key.
+
+    Cards block a key after a few failures. The reader service keeps one guard for its lifetime:
+    a card that refused once is not asked again until the application restarts.
+    """
+
+    def __init__(self) -> None:
+        self._failed: set[str] = set()
+
+    def allowed(self, card_identification_code: str) -> bool:
+        return card_identification_code not in self._failed
+
+    def record_failure(self, card_identification_code: str) -> None:
+        self._failed.add(card_identification_code)
+
+
+class PsamSession:
+    """A PSAM in another reader slot, driven with the PBOC-style `80 1A` / `80 FA` pair."""
+
+    #: P1 of `80 1A`: the key usage of an external-authentication key.
+    KEY_USAGE_EXTERNAL_AUTH = 0x27
+
+    def __init__(self, transport: Transport, *, key_reference: int = EXTERNAL_AUTH_KEY) -> None:
+        self.transport = transport
+        self.key_reference = key_reference
+
+    def external_authentication_cryptogram(self, diversification: bytes, challenge: bytes) -> bytes:
+        """Pad the challenge to one SM4 block (ISO 9797 method 2) and have the PSAM encrypt it."""
+        block = pad_block(challenge)
+        try:
+            exchange(
+                self.transport,
+                psam_initialise(self.KEY_USAGE_EXTERNAL_AUTH, self.key_reference, diversification),
+            ).check("PSAM 80 1A")
+            cryptogram = exchange(self.transport, psam_encrypt(block)).check("PSAM 80 FA")
+        except ReaderError as exc:
+            raise PsamFailed(exc.code) from exc
+        if len(cryptogram) != 16:
+            raise PsamFailed(f"cryptogram of {len(cryptogram)} bytes")
+        return cryptogram
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+
+def _read_tagged_fields(
+    transport: Transport,
+    fields_by_tag: Mapping[int, tuple[str, int]],
+    values: dict[str, Any],
+    raw: dict[str, bytes],
+    unreadable: list[UnreadableField],
+) -> None:
+    for tag, (name, length) in fields_by_tag.items():
+        response = exchange(transport, read_record_by_tag(tag, length + 2))
+        if not response.ok:
+            error = status_error(response.sw)
+            if isinstance(error, RecordNotFound) or response.sw == 0x6A82:
+                if name != "name_extension":
+                    unreadable.append(
+                        UnreadableField(name, Unreadable.NOT_ON_CARD, f"{response.sw:04X}")
+                    )
+                continue
+            if isinstance(error, SecurityStatusNotSatisfied):
+                raise error
+            unreadable.append(UnreadableField(name, Unreadable.REFUSED, f"{response.sw:04X}"))
+            continue
+        try:
+            value = parse_record(tag, response.data)
+        except ValueError as exc:
+            unreadable.append(UnreadableField(name, Unreadable.MALFORMED, str(exc)))
+            continue
+        raw[name] = value
+        if name in ("name", "name_extension"):
+            continue  # decoded together: the extension continues the name's bytes
+        if is_blank(value):
+            continue  # e.g. no expiry date on a 3rd-generation card
+        try:
+            values[name] = _DECODERS[name](value)
+        except (ValueError, IndexError, UnicodeDecodeError) as exc:
+            unreadable.append(UnreadableField(name, Unreadable.MALFORMED, type(exc).__name__))
+
+
+def _decode_name(
+    raw: dict[str, bytes], values: dict[str, Any], unreadable: list[UnreadableField]
+) -> None:
+    if "name" not in raw:
+        return
+    joined = raw["name"].rstrip(b"\x00\xff ") + raw.get("name_extension", b"").rstrip(b"\x00\xff ")
+    if not joined:
+        return
+    try:
+        values["name"] = decode_text(joined)
+    except (ValueError, UnicodeDecodeError) as exc:
+        unreadable.append(UnreadableField("name", Unreadable.MALFORMED, type(exc).__name__))
+
+
+def select_social_security_application(transport: Transport) -> None:
+    """SELECT SSSE; a card without it is told apart as a bank card or an unknown card."""
+    response = exchange(transport, select_by_name(SSSE_NAME))
+    if response.ok:
+        return
+    if response.sw in (0x6A82, 0x6A86, 0x6D00, 0x6E00, 0x6A88):
+        bank = exchange(transport, select_by_name(BANK_AID))
+        raise NotSocialSecurityCard("bank card" if bank.ok else f"SELECT SSSE {response.sw:04X}")
+    raise status_error(response.sw)
+
+
+def authenticate_holder_data(
+    transport: Transport, psam: Psam, card_identification_code: str
+) -> None:
+    """GET CHALLENGE, the PSAM's cryptogram, EXTERNAL AUTHENTICATE with key 0x0A. Exactly once."""
+    challenge = exchange(transport, get_challenge(8)).check("GET CHALLENGE")
+    if len(challenge) != 8:
+        raise MalformedResponse(f"challenge of {len(challenge)} bytes")
+    diversification = bytes.fromhex(card_identification_code)[-8:]
+    cryptogram = psam.external_authentication_cryptogram(diversification, challenge)
+    exchange(transport, external_authenticate(EXTERNAL_AUTH_KEY, cryptogram)).check(
+        "EXTERNAL AUTHENTICATE"
+    )
+
+
+def _holder_unreadable(reason: Unreadable, detail: str = "") -> list[UnreadableField]:
+    return [UnreadableField(name, reason, detail) for name in HOLDER_FIELDS]
+
+
+def read_social_security_card(
+    transport: Transport,
+    *,
+    reader: str = "",
+    atr: bytes = b"",
+    psam: Psam | None = None,
+    guard: AuthenticationGuard | None = None,
+    read_bank_pan: bool = False,
+) -> CardReading:
+    """Read EF05 and EF06 by tag (authenticating 3rd-generation cards with `psam`).
+
+    Raises `NotSocialSecurityCard`, `CardRemoved`, `CardNotResponding`, `MalformedResponse` or
+    another `ReaderError`; never anything else, whatever the card answers.
+    """
+    try:
+        return _read(transport, reader, atr, psam, guard, read_bank_pan)
+    except ReaderError:
+        raise
+    except (ValueError, IndexError, UnicodeDecodeError, OverflowError) as exc:
+        # A defect in decoding must reach the teller as "unreadable answer", not a traceback.
+        raise MalformedResponse(type(exc).__name__) from exc
+
+
+def _read(
+    transport: Transport,
+    reader: str,
+    atr: bytes,
+    psam: Psam | None,
+    guard: AuthenticationGuard | None,
+    read_bank_pan: bool,
+) -> CardReading:
+    select_social_security_application(transport)
+    values: dict[str, Any] = {}
+    raw: dict[str, bytes] = {}
+    unreadable: list[UnreadableField] = []
+
+    exchange(transport, select_file(EF05)).check("SELECT EF05")
+    _read_tagged_fields(transport, EF05_FIELDS, values, raw, unreadable)
+    generation = generation_of(values.get("spec_version"))
+    card_id = values.get("card_identification_code")
+
+    needs_psam = False
+    authenticated = False
+    holder_problem: Unreadable | None = None
+    detail = ""
+    if generation is Generation.THIRD:
+        if psam is None:
+            holder_problem, needs_psam = Unreadable.NEEDS_PSAM, True
+        elif card_id is None or len(card_id) != 32:
+            holder_problem, needs_psam, detail = (
+                Unreadable.PSAM_FAILED,
+                True,
+                "no card identification code",
+            )
+        elif guard is not None and not guard.allowed(card_id):
+            holder_problem, needs_psam, detail = (
+                Unreadable.AUTHENTICATION_REFUSED,
+                True,
+                "refused earlier in this session",
+            )
+        else:
+            try:
+                authenticate_holder_data(transport, psam, card_id)
+                authenticated = True
+            except KeyBlocked as exc:
+                holder_problem, needs_psam, detail = Unreadable.KEY_BLOCKED, True, f"{exc.sw:04X}"
+            except (VerificationFailed, SecurityStatusNotSatisfied) as exc:
+                holder_problem, needs_psam, detail = (
+                    Unreadable.AUTHENTICATION_REFUSED,
+                    True,
+                    f"{exc.sw:04X}",
+                )
+            except CardStatusError as exc:
+                holder_problem, needs_psam, detail = Unreadable.PSAM_FAILED, True, f"{exc.sw:04X}"
+            except ReaderError as exc:
+                if exc.code in ("card_removed", "card_not_responding", "card_reset", "no_service"):
+                    raise
+                holder_problem, needs_psam, detail = Unreadable.PSAM_FAILED, True, exc.code
+            if holder_problem is not None and guard is not None:
+                guard.record_failure(card_id)
+
+    if holder_problem is None:
+        select = exchange(transport, select_file(EF06))
+        if select.ok:
+            try:
+                _read_tagged_fields(transport, EF06_FIELDS, values, raw, unreadable)
+                _decode_name(raw, values, unreadable)
+            except SecurityStatusNotSatisfied as exc:
+                holder_problem, needs_psam, detail = Unreadable.NEEDS_PSAM, True, f"{exc.sw:04X}"
+                for name in HOLDER_FIELDS:
+                    values.pop(name, None)
+                unreadable = [u for u in unreadable if u.field not in HOLDER_FIELDS]
+        elif select.sw == 0x6982:
+            holder_problem, needs_psam, detail = Unreadable.NEEDS_PSAM, True, "6982"
+        else:
+            unreadable.extend(_holder_unreadable(Unreadable.NOT_ON_CARD, f"{select.sw:04X}"))
+    if holder_problem is not None:
+        unreadable.extend(_holder_unreadable(holder_problem, detail))
+
+    bank_pan = read_masked_bank_pan(transport) if read_bank_pan else None
+    return CardReading(
+        reader=reader,
+        atr=bytes(atr),
+        generation=generation,
+        unreadable=tuple(unreadable),
+        holder_needs_psam=needs_psam,
+        authenticated=authenticated,
+        bank_pan_masked=bank_pan,
+        **values,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The bank application's PAN
+# ---------------------------------------------------------------------------------------------
+
+
+def find_tlv(data: bytes, wanted: int) -> bytes | None:
+    """First value of BER-TLV tag `wanted` (one or two byte tags), searching constructed tags."""
+    i = 0
+    while i < len(data):
+        tag = data[i]
+        i += 1
+        if tag in (0x00, 0xFF):
+            continue
+        if tag & 0x1F == 0x1F:
+            if i >= len(data):
+                return None
+            tag = (tag << 8) | data[i]
+            i += 1
+        if i >= len(data):
+            return None
+        length = data[i]
+        i += 1
+        if length & 0x80:
+            count = length & 0x7F
+            if count == 0 or count > 2 or i + count > len(data):
+                return None
+            length = int.from_bytes(data[i : i + count], "big")
+            i += count
+        value = data[i : i + length]
+        if len(value) < length:
+            return None
+        if tag == wanted:
+            return value
+        first = tag >> 8 if tag > 0xFF else tag
+        if first & 0x20:
+            inner = find_tlv(value, wanted)
+            if inner is not None:
+                return inner
+        i += length
+    return None
+
+
+def read_masked_bank_pan(transport: Transport) -> str | None:
+    """SELECT the UnionPay application and find tag 5A in SFI 1; masked, or None if absent."""
+    if not exchange(transport, select_by_name(BANK_AID)).ok:
+        return None
+    for record in range(1, 5):
+        response = exchange(transport, read_record(record, sfi=1))
+        if not response.ok:
+            break
+        pan = find_tlv(response.data, 0x5A)
+        if pan is not None:
+            try:
+                digits = decode_bcd(pan)
+            except ValueError:
+                return None
+            return mask_number(digits) if digits else None
+    return None
+
+
+def raw_command_sequence(generation: Generation = Generation.SECOND) -> list[Command]:
+    """The APDUs of a full unauthenticated read, for benchmarks against raw transmit."""
+    commands = [select_by_name(SSSE_NAME), select_file(EF05)]
+    commands += [read_record_by_tag(tag, length + 2) for tag, (_, length) in EF05_FIELDS.items()]
+    commands.append(select_file(EF06))
+    commands += [read_record_by_tag(tag, length + 2) for tag, (_, length) in EF06_FIELDS.items()]
+    return commands
