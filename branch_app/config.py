@@ -5,6 +5,11 @@ on Linux and `%LOCALAPPDATA%\\branch-app\\branch-app\\config.toml` on Windows. A
 overridden by an environment variable `BRANCH_APP_<SECTION>_<KEY>` (for instance
 `BRANCH_APP_CENTRAL_URL`); `BRANCH_APP_CONFIG` names another file. Defaults are the demo's: they
 run the application against a local central service with a simulated card.
+
+A `[keymap]` section maps key binding ids to keys (`help = "f1"`, `language = "f5,ctrl+l"`); the
+help screen (F1) lists the ids. `BRANCH_APP_KEYMAP_<ID>` overrides one binding.
+
+This module must not import textual: the CLI reads the configuration before any UI exists.
 """
 
 from __future__ import annotations
@@ -85,8 +90,15 @@ class AppConfig:
     store: StoreConfig = field(default_factory=StoreConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     fees: FeeConfig = field(default_factory=FeeConfig)
+    #: Binding id -> keys ("f5" or "f5,ctrl+l"), applied with Textual's `App.set_keymap`.
+    keymap: tuple[tuple[str, str], ...] = ()
     #: Where the values came from (file path or "defaults"), for the help screen.
     source: str = "defaults"
+    #: The environment variables that overrode a value, for the help screen.
+    env_overrides: tuple[str, ...] = ()
+
+    def keymap_dict(self) -> dict[str, str]:
+        return dict(self.keymap)
 
     def data_dir(self) -> Path:
         if self.store.data_dir:
@@ -127,6 +139,20 @@ def _coerce(value: Any, target: Any, where: str) -> Any:
     return str(value)
 
 
+_SECTIONS = ("branch", "reader", "central", "store", "ui", "fees")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_+-,")
+
+
+def _keymap_entry(binding_id: str, keys: Any, where: str) -> tuple[str, str]:
+    """One `[keymap]` entry, checked enough that a typo is reported rather than silently ignored."""
+    if not isinstance(keys, str) or not keys.strip():
+        raise ConfigError(f'{where}.{binding_id}: {keys!r} is not a key such as "f5" or "ctrl+l"')
+    normalized = ",".join(part.strip() for part in keys.split(","))
+    if not set(normalized.lower()) <= _KEY_CHARS or "" in normalized.split(","):
+        raise ConfigError(f'{where}.{binding_id}: {keys!r} is not a key such as "f5" or "ctrl+l"')
+    return binding_id.lower(), normalized
+
+
 def _apply(section: Any, values: Mapping[str, Any], where: str) -> Any:
     known = {f.name for f in fields(section)}
     updates: dict[str, Any] = {}
@@ -137,9 +163,7 @@ def _apply(section: Any, values: Mapping[str, Any], where: str) -> Any:
     return replace(section, **updates)
 
 
-def load_config(
-    path: Path | None = None, env: Mapping[str, str] | None = None
-) -> AppConfig:
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
     """Defaults, overlaid with the TOML file (if any), overlaid with environment variables."""
     env = os.environ if env is None else env
     config = AppConfig()
@@ -151,21 +175,67 @@ def load_config(
             data = tomllib.loads(candidate.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{candidate}: cannot read the configuration: {exc}") from None
-        sections = {f.name for f in fields(AppConfig)} - {"source"}
         for name, values in data.items():
-            if name not in sections or not isinstance(values, dict):
+            if name not in (*_SECTIONS, "keymap") or not isinstance(values, dict):
                 raise ConfigError(f"{candidate}: unknown section [{name}]")
+            if name == "keymap":
+                entries = dict(config.keymap)
+                entries.update(_keymap_entry(k, v, "keymap") for k, v in values.items())
+                config = replace(config, keymap=tuple(sorted(entries.items())))
+                continue
             config = replace(config, **{name: _apply(getattr(config, name), values, name)})
         config = replace(config, source=str(candidate))
     elif path is not None:
         raise ConfigError(f"{path}: no such configuration file")
-    for name in (f.name for f in fields(AppConfig) if f.name != "source"):
+    used: list[str] = []
+    for name in _SECTIONS:
         prefix = f"{ENV_PREFIX}{name.upper()}_"
         overrides = {
-            key[len(prefix) :].lower(): value for key, value in env.items() if key.startswith(prefix)
+            key[len(prefix) :].lower(): value
+            for key, value in env.items()
+            if key.startswith(prefix)
         }
         if overrides:
             config = replace(
                 config, **{name: _apply(getattr(config, name), overrides, f"${prefix}*")}
             )
+            used.extend(key for key in env if key.startswith(prefix))
+    keymap_prefix = f"{ENV_PREFIX}KEYMAP_"
+    keymap_env = {k: v for k, v in env.items() if k.startswith(keymap_prefix)}
+    if keymap_env:
+        entries = dict(config.keymap)
+        entries.update(
+            _keymap_entry(k[len(keymap_prefix) :], v, f"${keymap_prefix}*")
+            for k, v in keymap_env.items()
+        )
+        config = replace(config, keymap=tuple(sorted(entries.items())))
+        used.extend(keymap_env)
+    config = replace(config, env_overrides=tuple(sorted(used)))
+    _check_values(config)
     return config
+
+
+def _check_values(config: AppConfig) -> None:
+    """Values whose type is right but whose meaning is not: say which and why, at start-up."""
+    if config.ui.language not in ("", "zh", "en"):
+        raise ConfigError(f"ui.language: {config.ui.language!r} is not one of zh, en (or empty)")
+    if not config.branch.code.strip():
+        raise ConfigError("branch.code: the branch code must not be empty")
+    if not config.central.url.startswith(("http://", "https://")):
+        raise ConfigError(f"central.url: {config.central.url!r} does not start with http(s)://")
+    if config.central.timeout_seconds <= 0:
+        raise ConfigError(
+            f"central.timeout_seconds: {config.central.timeout_seconds} is not positive"
+        )
+    if config.ui.session_timeout_minutes <= 0:
+        raise ConfigError(
+            f"ui.session_timeout_minutes: {config.ui.session_timeout_minutes} is not positive"
+        )
+    if config.fees.replacement_fee_yuan < 0:
+        raise ConfigError(
+            f"fees.replacement_fee_yuan: {config.fees.replacement_fee_yuan} is negative"
+        )
+    if config.store.archive_retention_months < 0:
+        raise ConfigError(
+            f"store.archive_retention_months: {config.store.archive_retention_months} is negative"
+        )

@@ -1,0 +1,313 @@
+"""The Textual application: modes, keys, language, themes, role gating and the status bar.
+
+`BranchApp(config, services)` is all a launcher or a test needs. The parts that exist are handed
+in through `AppServices`; a missing part shows "not available" in the status bar. Later parts post
+the messages of `branch_app.ui.status` to update the bar, and call `sign_in`/`sign_out` (or post
+`StaffOnDutyChanged`) when someone logs in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.reactive import reactive
+
+from branch_app.config import AppConfig
+from branch_app.i18n import Language, language_from_locale, set_language, t
+from branch_app.ui.commands import ShellCommands, palette_title
+from branch_app.ui.screens.help import HelpScreen
+from branch_app.ui.screens.home import HomeScreen
+from branch_app.ui.screens.identity_check import IdentityCheckScreen
+from branch_app.ui.service_menu import SERVICES_BY_ID, place_of, service_access
+from branch_app.ui.services import AppServices, StaffOnDuty, role_value
+from branch_app.ui.status import (
+    WAITING,
+    ConnectionStatusChanged,
+    QueueDepthChanged,
+    ReaderStatusChanged,
+    StaffOnDutyChanged,
+    StatusSnapshot,
+)
+from branch_app.ui.themes import CUSTOM_THEMES, THEME_CHOICES, next_theme
+from branch_app.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from branch_app.domain.roles import Role
+
+#: Set to 1 to exit as soon as the first screen is ready (the startup benchmark).
+EXIT_WHEN_READY_ENV = "BRANCH_APP_EXIT_WHEN_READY"
+
+#: Services that have a screen now, by service id -> mode name.
+BUILT_SERVICES: dict[str, str] = {"identity_check": "identity"}
+
+DEMO_ROLE_ORDER = ("teller", "home_visit", "supervisor")
+
+
+def initial_language(config: AppConfig) -> Language:
+    return Language(config.ui.language) if config.ui.language else language_from_locale()
+
+
+class BranchApp(App[int]):
+    """The counter application for social security cards."""
+
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar[set] = {ShellCommands}  # type: ignore[assignment]
+    MODES: ClassVar[dict] = {"home": HomeScreen, "identity": IdentityCheckScreen}  # type: ignore[assignment]
+    DEFAULT_MODE = "home"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "shell.key.help", id="help"),
+        Binding(
+            "f2", "open_service('identity_check')", "shell.key.identity_check", id="identity_check"
+        ),
+        Binding("f3", "go_home", "shell.key.home", id="home"),
+        Binding("f5", "toggle_language", "shell.key.language", id="language"),
+        Binding("f6", "next_theme", "shell.key.theme", id="theme"),
+        Binding("f9", "demo_next_role", "shell.key.demo_role", id="demo_role"),
+        Binding("ctrl+p", "command_palette", "shell.key.palette", id="palette"),
+        Binding("ctrl+q", "quit", "shell.key.quit", id="quit", priority=True),
+    ]
+
+    language: reactive[Language] = reactive(Language.CHINESE, init=False)
+    status: reactive[StatusSnapshot] = reactive(StatusSnapshot, init=False)
+
+    def __init__(self, config: AppConfig, services: AppServices | None = None) -> None:
+        self.config = config
+        self.services = services or AppServices()
+        super().__init__()
+        for theme in CUSTOM_THEMES:
+            self.register_theme(theme)
+        self._theme_warning: str | None = None
+        if config.ui.theme in self.available_themes:
+            self.theme = config.ui.theme
+        else:
+            self._theme_warning = config.ui.theme
+        language = initial_language(config)
+        set_language(language)
+        self.set_reactive(BranchApp.language, language)
+        self.set_reactive(BranchApp.status, self._initial_status())
+        self.title = t("common.app_title")
+        if config.keymap:
+            self.set_keymap(config.keymap_dict())
+
+    def _initial_status(self) -> StatusSnapshot:
+        snapshot = StatusSnapshot(staff=self.services.staff)
+        if self.services.reader is not None:
+            snapshot = snapshot.with_reader(WAITING.state, WAITING.text)
+        if self.services.sync is not None:
+            snapshot = snapshot.with_connection(WAITING.state, WAITING.text)
+        return snapshot
+
+    def get_key_display(self, binding: Binding) -> str:
+        """`F1`, `Ctrl+P`, `Esc`: the way keys are printed on a keyboard."""
+        from branch_app.ui.screens.help import key_display
+
+        return key_display(binding.key)
+
+    # -- time ---------------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return self.services.clock()
+
+    def today(self) -> dt.date:
+        return self.services.clock().date()
+
+    # -- start-up ------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self._theme_warning is not None:
+            self.notify(
+                t("shell.theme.unknown", name=self._theme_warning),
+                severity="warning",
+            )
+
+    def screen_ready(self) -> None:
+        """Called by the first screen once it has drawn: the benchmark's finish line."""
+        if os.environ.get(EXIT_WHEN_READY_ENV) == "1":
+            self.exit(0)
+
+    # -- who is on duty --------------------------------------------------------------------------
+    @property
+    def role(self) -> str | None:
+        staff = self.status.staff
+        return role_value(staff.role) if staff is not None else None
+
+    def sign_in(self, staff: StaffOnDuty) -> None:
+        self.status = self.status.with_staff(staff)
+        self.refresh_bindings()
+
+    def sign_out(self) -> None:
+        self.status = self.status.with_staff(None)
+        self.refresh_bindings()
+
+    # -- status bar messages -------------------------------------------------------------------
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.screen.query_one(StatusBar)
+
+    @on(ReaderStatusChanged)
+    def _reader_status(self, message: ReaderStatusChanged) -> None:
+        self.status = self.status.with_reader(message.state, message.text, **message.params)
+
+    @on(ConnectionStatusChanged)
+    def _connection_status(self, message: ConnectionStatusChanged) -> None:
+        self.status = self.status.with_connection(message.state, message.text, **message.params)
+
+    @on(QueueDepthChanged)
+    def _queue_status(self, message: QueueDepthChanged) -> None:
+        self.status = self.status.with_queue(message.depth, message.oldest_age)
+
+    @on(StaffOnDutyChanged)
+    def _staff_changed(self, message: StaffOnDutyChanged) -> None:
+        if message.staff is None:
+            self.sign_out()
+        else:
+            self.sign_in(message.staff)
+
+    # -- role gating ----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_service":
+            service_id = str(parameters[0]) if parameters else ""
+            return service_access(service_id, self.role, place_of(self.config.branch))
+        if action == "demo_next_role":
+            return self.services.demo
+        return True
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_go_home(self) -> None:
+        if self.current_mode != "home":
+            self.switch_mode("home")
+
+    def action_open_service(self, service_id: str) -> None:
+        mode = BUILT_SERVICES.get(service_id)
+        if (
+            mode is None
+            or service_access(service_id, self.role, place_of(self.config.branch)) is not True
+        ):
+            return
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_toggle_language(self) -> None:
+        self.set_language(
+            Language.ENGLISH if self.language is Language.CHINESE else Language.CHINESE
+        )
+
+    def set_language(self, language: Language) -> None:
+        """Switch every screen to `language` (each re-words itself when `language` changes)."""
+        set_language(language)
+        self.title = t("common.app_title")
+        self.language = language
+
+    def action_next_theme(self) -> None:
+        self.theme = next_theme(self.theme)
+
+    def action_demo_next_role(self) -> None:
+        """Demo only: act as the next role, to show what each one may do."""
+        if not self.services.demo:
+            return
+        staff = self.status.staff
+        current = role_value(staff.role) if staff is not None else DEMO_ROLE_ORDER[-1]
+        following = DEMO_ROLE_ORDER[(DEMO_ROLE_ORDER.index(current) + 1) % len(DEMO_ROLE_ORDER)]
+        from branch_app.domain.roles import Role
+
+        self.sign_in(demo_staff(Role(following)))
+        self.notify(t("shell.demo.acting_as", role=t(f"shell.role.{following}")))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(placeholder=t("shell.palette.placeholder"), id="--command-palette")
+            )
+
+    # -- palette and help ------------------------------------------------------------------------
+    def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        """(title, help, callback) for every command the palette may offer now."""
+        place = place_of(self.config.branch)
+        for service_id in BUILT_SERVICES:
+            if service_access(service_id, self.role, place) is True:
+                service = SERVICES_BY_ID[service_id]
+                yield (
+                    palette_title("shell.palette.prefix.service", t(service.title_key)),
+                    t("shell.palette.help.service"),
+                    lambda s=service_id: self.run_action(f"open_service({s!r})"),
+                )
+        yield (
+            palette_title("shell.palette.prefix.go", t("shell.home.title")),
+            t("shell.palette.help.home"),
+            self.action_go_home,
+        )
+        for language in Language:
+            yield (
+                palette_title("shell.palette.prefix.language", t(f"shell.language.{language}")),
+                t("shell.palette.help.language"),
+                lambda lang=language: self.set_language(lang),
+            )
+        for theme in THEME_CHOICES:
+            yield (
+                palette_title("shell.palette.prefix.theme", t(f"shell.theme.{theme}")),
+                t("shell.palette.help.theme"),
+                lambda name=theme: setattr(self, "theme", name),
+            )
+        yield (
+            palette_title("shell.palette.prefix.help", t("shell.help.title")),
+            t("shell.palette.help.help"),
+            self.action_help,
+        )
+        if self.services.demo:
+            for role in DEMO_ROLE_ORDER:
+                yield (
+                    palette_title("shell.palette.prefix.demo", t(f"shell.role.{role}")),
+                    t("shell.palette.help.demo"),
+                    lambda r=role: self._demo_act_as(r),
+                )
+        yield (
+            palette_title("shell.palette.prefix.app", t("shell.key.quit")),
+            t("shell.palette.help.quit"),
+            self.exit,
+        )
+
+    def _demo_act_as(self, role: str) -> None:
+        from branch_app.domain.roles import Role
+
+        self.sign_in(demo_staff(Role(role)))
+
+    def key_reference(self) -> list[tuple[str, str, str]]:
+        """(binding id, keys, description key) of every shell key, with the keymap applied."""
+        keymap = self.config.keymap_dict()
+        rows: list[tuple[str, str, str]] = []
+        for owner in (BranchApp, IdentityCheckScreen, HelpScreen):
+            for binding in owner.BINDINGS:
+                if not isinstance(binding, Binding) or binding.id is None or not binding.show:
+                    continue
+                if binding.id == "demo_role" and not self.services.demo:
+                    continue
+                rows.append((binding.id, keymap.get(binding.id, binding.key), binding.description))
+        return rows
+
+
+#: The pretend staff of the demo, one per role (a name is not translated).
+DEMO_NAMES = {
+    "teller": "李明 Li Ming",
+    "home_visit": "王芳 Wang Fang",
+    "supervisor": "张伟 Zhang Wei",
+}
+
+
+def demo_staff(role: Role) -> StaffOnDuty:
+    """The pretend member of staff of the demo (a demo has no login)."""
+    value = role_value(role)
+    return StaffOnDuty(staff_id=f"DEMO-{value.upper()}", name=DEMO_NAMES[value], role=role)
+
+
+def stylesheet_path() -> Path:
+    return Path(__file__).with_name("app.tcss")

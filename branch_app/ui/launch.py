@@ -1,0 +1,71 @@
+"""Start the TUI from the command line: configuration, parts, then `BranchApp.run`.
+
+Kept apart from `app.py` so that a configuration error is reported as one sentence before Textual
+is even imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from branch_app.config import AppConfig, ConfigError, load_config
+from branch_app.i18n import Language, language_from_locale, set_language, t
+
+EXIT_WHEN_READY_ENV = "BRANCH_APP_EXIT_WHEN_READY"
+
+
+def _with_language(config: AppConfig, language: str | None) -> AppConfig:
+    if not language:
+        return config
+    return replace(config, ui=replace(config.ui, language=language))
+
+
+def config_from_args(args: argparse.Namespace) -> AppConfig:
+    """The configuration named on the command line (or found at the platform path)."""
+    path = Path(args.config) if getattr(args, "config", None) else None
+    return _with_language(load_config(path), getattr(args, "language", None))
+
+
+def report_config_error(error: ConfigError, args: argparse.Namespace) -> int:
+    set_language(
+        Language(args.language) if getattr(args, "language", None) else language_from_locale()
+    )
+    print(f"branch-app: {t('shell.cli.config_error', detail=error)}", file=sys.stderr)
+    return 2
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    """`branch-app` without a subcommand: the teller application on the configured parts."""
+    try:
+        config = config_from_args(args)
+    except ConfigError as error:
+        return report_config_error(error, args)
+    from branch_app.ui.services import AppServices
+
+    return run_app(config, AppServices())
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """`branch-app demo`: the built-in demo settings, with a pretend member of staff on duty."""
+    from branch_app.domain.roles import Role
+    from branch_app.ui.app import demo_staff
+    from branch_app.ui.services import AppServices
+
+    config = _with_language(AppConfig(), getattr(args, "language", None))
+    staff = demo_staff(Role(getattr(args, "role", "teller")))
+    return run_app(config, AppServices(staff=staff, demo=True))
+
+
+def run_app(config: AppConfig, services: object) -> int:
+    from branch_app.ui.app import BranchApp
+
+    app = BranchApp(config, services)  # type: ignore[arg-type]
+    # The startup benchmark runs the app without a terminal and stops it once the home screen
+    # is ready; nothing else should ever set this.
+    headless = os.environ.get(EXIT_WHEN_READY_ENV) == "1"
+    result = app.run(headless=headless)
+    return int(result or 0)

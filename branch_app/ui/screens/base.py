@@ -1,0 +1,51 @@
+"""What every full screen shares: the header, the status bar, the key bar, and re-wording."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Header
+
+from branch_app.ui.widgets.key_bar import KeyBar
+from branch_app.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from branch_app.ui.app import BranchApp
+
+
+class ShellScreen(Screen[None]):
+    """A full screen of the shell. Subclasses yield their body and implement `relabel`."""
+
+    #: Catalog key of the screen's title (shown in the header after the app's title).
+    TITLE_KEY = "common.app_title"
+
+    @property
+    def branch_app(self) -> BranchApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield from self.compose_body()
+        yield StatusBar()
+        yield KeyBar()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", self._language_changed, init=False)
+        self._relabel_all()
+
+    def _language_changed(self, _language: object) -> None:
+        self._relabel_all()
+
+    def _relabel_all(self) -> None:
+        from branch_app.i18n import t
+
+        self.sub_title = t(self.TITLE_KEY)
+        self.relabel()
+
+    def relabel(self) -> None:
+        """Put every visible string of this screen in the current language."""

@@ -1,0 +1,120 @@
+"""The home screen: the branch profile, who is on duty, and the services menu."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from branch_app.config import AppConfig
+from branch_app.i18n import t
+from branch_app.ui.screens.base import ShellScreen
+from branch_app.ui.service_menu import MenuEntry, menu_for, place_of
+from branch_app.ui.services import StaffOnDuty, role_value
+from branch_app.ui.status import StatusSnapshot
+
+
+def profile_lines(config: AppConfig) -> list[tuple[str, str]]:
+    """(label, value) pairs describing this branch and device."""
+    branch = config.branch
+    return [
+        (t("shell.profile.code"), branch.code),
+        (t("shell.profile.bank"), branch.bank),
+        (
+            t("shell.profile.instant"),
+            t("common.yes") if branch.instant_issuance else t("common.no"),
+        ),
+        (t("shell.profile.device"), t(f"shell.device.{branch.device_kind.value}")),
+    ]
+
+
+def duty_lines(staff: StaffOnDuty | None) -> list[tuple[str, str]]:
+    if staff is None:
+        return [(t("shell.duty.nobody"), "")]
+    return [
+        (t("shell.duty.name"), staff.name),
+        (t("shell.duty.staff_id"), staff.staff_id),
+        (t("shell.duty.role"), t(f"shell.role.{role_value(staff.role)}")),
+    ]
+
+
+def _table(lines: list[tuple[str, str]]) -> Text:
+    text = Text()
+    for index, (label, value) in enumerate(lines):
+        if index:
+            text.append("\n")
+        text.append(label, style="bold")
+        if value:
+            text.append(f"  {value}")
+    return text
+
+
+def menu_options(entries: list[MenuEntry]) -> list[Option | None]:
+    """The option list: a heading per group, a separator between groups, hints on blocked items."""
+    options: list[Option | None] = []
+    group = None
+    for entry in entries:
+        if entry.service.group != group:
+            if group is not None:
+                options.append(None)
+            group = entry.service.group
+            options.append(Option(Text(t(group), style="bold underline"), disabled=True))
+        prompt = Text("  " + t(entry.service.title_key))
+        if entry.blocked_by is not None:
+            prompt.append(f"  · {t(entry.blocked_by)}", style="italic")
+        options.append(Option(prompt, id=entry.service.id, disabled=entry.blocked_by is not None))
+    return options
+
+
+class HomeScreen(ShellScreen):
+    TITLE_KEY = "shell.home.title"
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="home-body"):
+            with Vertical(id="home-left"):
+                yield Static(id="branch-profile", classes="panel")
+                yield Static(id="on-duty", classes="panel")
+            yield OptionList(id="services", classes="panel")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._menu_staff: StaffOnDuty | None = self.branch_app.status.staff
+        self.watch(self.app, "status", self._status_changed, init=False)
+        self.query_one("#services", OptionList).focus()
+        self.call_after_refresh(self.branch_app.screen_ready)
+
+    def _status_changed(self, snapshot: StatusSnapshot) -> None:
+        if snapshot.staff != self._menu_staff:
+            self._menu_staff = snapshot.staff
+            self.relabel()
+
+    def relabel(self) -> None:
+        config = self.branch_app.config
+        staff = self.branch_app.status.staff
+        profile = self.query_one("#branch-profile", Static)
+        profile.border_title = t("shell.profile.title")
+        profile.update(_table(profile_lines(config)))
+        duty = self.query_one("#on-duty", Static)
+        duty.border_title = t("shell.duty.title")
+        duty.update(_table(duty_lines(staff)))
+        services = self.query_one("#services", OptionList)
+        services.border_title = t("shell.services.title")
+        highlighted = services.highlighted_option
+        keep = highlighted.id if highlighted is not None else None
+        role = role_value(staff.role) if staff is not None else None
+        services.set_options(menu_options(menu_for(role, place_of(config.branch))))
+        if keep is not None:
+            try:
+                services.highlighted = services.get_option_index(keep)
+            except LookupError:
+                services.action_first()
+        else:
+            services.action_first()
+
+    @on(OptionList.OptionSelected, "#services")
+    async def _service_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            await self.app.run_action(f"open_service({event.option.id!r})")
