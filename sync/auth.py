@@ -1,0 +1,356 @@
+"""Staff login and device enrolment.
+
+- Enrolment: on first start the device exchanges a one-time code for a device token; the token
+  goes into the OS keyring (`branch-app` / `device-token:<central url>`), the device's identity
+  (id, branch, place: not secret) beside it (`device-info:<central url>`).
+- Login: the first login of a staff member on a device needs the central, which answers with a
+  session token and an *offline verifier* (a separate salted argon2id hash of the password just
+  typed). That verifier is kept in `staff.json` in the data folder, encrypted with the store's
+  data key. Later logins go to the central when it answers and fall back to the verifier when it
+  does not. Wrong passwords count per staff id on this device; after `max_failures` in a row the
+  id is locked for `lockout` (also across restarts). Sessions end after `session_timeout` without
+  activity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from sync.client import (
+    KEYRING_SERVICE,
+    CentralClient,
+    CentralError,
+    CentralRejected,
+    CentralUnavailable,
+    NotEnrolled,
+    checked_keyring,
+    normalise_url,
+    store_device_token,
+)
+from sync.protocol import OfflineVerifier, offline_verifier_matches
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+STAFF_FILE = "staff.json"
+STAFF_FORMAT = "branch-app-staff"
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# ---------------------------------------------------------------- errors
+
+
+class LoginError(Exception):
+    """A login that did not succeed; `key` and `params` make the sentence on the screen."""
+
+    key = "sync.login.failed"
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(self.key)
+        self.params = params
+
+
+class WrongCredentials(LoginError):
+    key = "sync.login.failed"
+
+
+class LockedOut(LoginError):
+    key = "sync.login.locked"
+
+
+class FirstLoginNeedsCentral(LoginError):
+    key = "sync.login.first_needs_central"
+
+
+class DeviceRefused(LoginError):
+    """The central refused this device (not the password): re-enrol or call support."""
+
+    key = "sync.error.auth"
+
+    def __init__(self, key: str = "sync.error.auth") -> None:
+        super().__init__()
+        self.key = key
+
+
+class EnrolmentError(Exception):
+    key = "sync.enrol.bad_code"
+
+    def __init__(self, key: str | None = None) -> None:
+        super().__init__(key or self.key)
+        if key:
+            self.key = key
+
+
+# ---------------------------------------------------------------- sessions
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """Who is working at the counter now; `session_token` is None for an offline login."""
+
+    staff_id: str
+    name: str
+    role: str
+    branch: str
+    offline: bool
+    started_at: dt.datetime
+    last_activity: dt.datetime
+    session_token: str | None = None
+    expires_at: str | None = None
+
+    def touched(self, now: dt.datetime) -> StaffSession:
+        return replace(self, last_activity=now)
+
+    def expired(self, now: dt.datetime, timeout: dt.timedelta) -> bool:
+        """True once the counter has been idle longer than the timeout."""
+        return now - self.last_activity >= timeout
+
+
+# ---------------------------------------------------------------- the local staff directory
+
+
+class Sealer(Protocol):
+    """Encrypts values bound to a context (the store's `KeySet`)."""
+
+    def encrypt(self, value: Any, context: str) -> str: ...
+    def decrypt(self, blob: str, context: str) -> Any: ...
+
+
+@dataclass
+class StaffEntry:
+    """What this device knows about one staff member (all of it is stored encrypted)."""
+
+    verifier: dict[str, Any] | None = None
+    name: str = ""
+    role: str = ""
+    branch: str = ""
+    failures: int = 0
+    locked_until: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class StaffDirectory:
+    """Offline verifiers and failure counts, one encrypted blob per staff member, in one file.
+
+    The file is rewritten atomically (temp file, fsync, replace) on every change; staff ids are
+    stored only as keyed hashes so the file does not even list who works here.
+    """
+
+    def __init__(self, path: Path, sealer: Sealer, *, id_key: bytes) -> None:
+        self.path = path
+        self._sealer = sealer
+        self._id_key = id_key
+        self._lock = threading.Lock()
+        self._entries: dict[str, str] = {}
+        if path.exists():
+            data = orjson.loads(path.read_bytes())
+            if data.get("format") != STAFF_FORMAT:
+                raise ValueError(f"{path}: not a staff file")
+            self._entries = dict(data.get("staff", {}))
+
+    @classmethod
+    def for_store(cls, store: Any) -> StaffDirectory:
+        """The directory beside a `LocalStore`, sealed with its keys."""
+        keys = store.keys
+        return cls(Path(store.data_dir) / STAFF_FILE, keys, id_key=keys.audit_key)
+
+    def _slot(self, staff_id: str) -> str:
+        return hashlib.blake2b(
+            staff_id.strip().upper().encode(), key=self._id_key[:64], digest_size=20
+        ).hexdigest()
+
+    def get(self, staff_id: str) -> StaffEntry:
+        slot = self._slot(staff_id)
+        blob = self._entries.get(slot)
+        if blob is None:
+            return StaffEntry()
+        data = self._sealer.decrypt(blob, f"staff:{slot}")
+        return StaffEntry(**data)
+
+    def put(self, staff_id: str, entry: StaffEntry) -> None:
+        from branch_app.store.storage import write_atomically
+
+        slot = self._slot(staff_id)
+        with self._lock:
+            self._entries[slot] = self._sealer.encrypt(entry.__dict__, f"staff:{slot}")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(
+                self.path, orjson.dumps({"format": STAFF_FORMAT, "staff": self._entries})
+            )
+
+
+# ---------------------------------------------------------------- login
+
+
+class Authenticator:
+    """Logs staff in, online first, offline against the stored verifier when the central is away."""
+
+    def __init__(
+        self,
+        directory: StaffDirectory,
+        connect: Callable[[], CentralClient] | None,
+        *,
+        clock: Clock = _utc_now,
+        session_timeout: dt.timedelta = dt.timedelta(minutes=15),
+        max_failures: int = 5,
+        lockout: dt.timedelta = dt.timedelta(minutes=15),
+    ) -> None:
+        self.directory = directory
+        self.connect = connect
+        self.clock = clock
+        self.session_timeout = session_timeout
+        self.max_failures = max_failures
+        self.lockout = lockout
+
+    def login(self, staff_id: str, password: str) -> StaffSession:
+        staff_id = staff_id.strip()
+        now = self.clock()
+        entry = self.directory.get(staff_id)
+        if entry.locked_until is not None:
+            until = dt.datetime.fromisoformat(entry.locked_until)
+            if now < until:
+                raise LockedOut(minutes=max(1, int((until - now).total_seconds() // 60) + 1))
+        answer = self._ask_central(staff_id, password)
+        if answer is not None:
+            return self._online_session(staff_id, password, entry, answer, now)
+        # The central cannot be asked: the offline verifier decides.
+        if entry.verifier is None:
+            raise FirstLoginNeedsCentral()
+        verifier = OfflineVerifier.model_validate(entry.verifier)
+        if not offline_verifier_matches(verifier, password):
+            self._failed(staff_id, entry, now)
+        self.directory.put(staff_id, replace(entry, failures=0, locked_until=None))
+        return StaffSession(
+            staff_id=staff_id,
+            name=entry.name,
+            role=entry.role,
+            branch=entry.branch,
+            offline=True,
+            started_at=now,
+            last_activity=now,
+        )
+
+    def _ask_central(self, staff_id: str, password: str) -> Mapping[str, Any] | None:
+        """The central's session answer, None when it cannot be reached; wrong password raises."""
+        if self.connect is None:
+            return None
+        try:
+            client = self.connect()
+        except CentralError:
+            return None
+        try:
+            return client.login(staff_id, password)
+        except CentralRejected as exc:
+            if exc.code == "locked_out":
+                raise LockedOut(minutes=int(self.lockout.total_seconds() // 60)) from None
+            if exc.code in ("invalid_credentials", "invalid_body"):
+                self._failed(staff_id, self.directory.get(staff_id), self.clock())
+            raise DeviceRefused(exc.key) from None  # e.g. the device token was revoked
+        except (CentralUnavailable, NotEnrolled):
+            return None
+        finally:
+            client.close()
+
+    def _online_session(
+        self,
+        staff_id: str,
+        password: str,
+        entry: StaffEntry,
+        answer: Mapping[str, Any],
+        now: dt.datetime,
+    ) -> StaffSession:
+        staff = answer.get("staff") or {}
+        verifier = answer.get("offline_verifier")
+        updated = replace(
+            entry,
+            verifier=dict(verifier) if isinstance(verifier, Mapping) else entry.verifier,
+            name=str(staff.get("name", entry.name)),
+            role=str(staff.get("role", entry.role)),
+            branch=str(staff.get("branch", entry.branch)),
+            failures=0,
+            locked_until=None,
+        )
+        self.directory.put(staff_id, updated)
+        return StaffSession(
+            staff_id=str(staff.get("staff_id", staff_id)),
+            name=updated.name,
+            role=updated.role,
+            branch=updated.branch,
+            offline=False,
+            started_at=now,
+            last_activity=now,
+            session_token=answer.get("session_token"),
+            expires_at=answer.get("expires_at"),
+        )
+
+    def _failed(self, staff_id: str, entry: StaffEntry, now: dt.datetime) -> None:
+        failures = entry.failures + 1
+        locked_until = None
+        if failures >= self.max_failures:
+            locked_until = (now + self.lockout).isoformat()
+            failures = 0
+        self.directory.put(staff_id, replace(entry, failures=failures, locked_until=locked_until))
+        log.info("failed login on this device (%d in a row)", failures)
+        if locked_until is not None:
+            raise LockedOut(minutes=int(self.lockout.total_seconds() // 60))
+        raise WrongCredentials()
+
+
+# ---------------------------------------------------------------- enrolment
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """Who this device is for the central: what the outbox writes as `device` and `branch`."""
+
+    device_id: str
+    branch: str
+    place: str
+
+
+def device_info_key(central_url: str) -> str:
+    return f"device-info:{normalise_url(central_url)}"
+
+
+def enrol_device(client: CentralClient, code: str, device_name: str) -> DeviceIdentity:
+    """Exchange a one-time code for a device token; token and identity go into the keyring."""
+    try:
+        answer = client.enrol(code.strip(), device_name.strip())
+    except CentralRejected as exc:
+        raise EnrolmentError("sync.enrol.bad_code" if exc.status < 500 else exc.key) from None
+    except CentralError as exc:
+        raise EnrolmentError(exc.key) from None
+    identity = DeviceIdentity(
+        device_id=str(answer["device_id"]),
+        branch=str(answer.get("branch", "")),
+        place=str(answer.get("place", "branch")),
+    )
+    store_device_token(client.base_url, str(answer["device_token"]))
+    checked_keyring().set_password(
+        KEYRING_SERVICE, device_info_key(client.base_url), json.dumps(identity.__dict__)
+    )
+    return identity
+
+
+def enrolled_device(central_url: str) -> DeviceIdentity | None:
+    """This device's identity for that central, or None if it was never enrolled."""
+    keyring = checked_keyring()
+    if not keyring.get_password(KEYRING_SERVICE, f"device-token:{normalise_url(central_url)}"):
+        return None
+    raw = keyring.get_password(KEYRING_SERVICE, device_info_key(central_url))
+    if not raw:
+        return None
+    return DeviceIdentity(**json.loads(raw))
