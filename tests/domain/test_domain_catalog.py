@@ -1,0 +1,93 @@
+"""Every domain code and name has a text in both languages, with the same placeholders."""
+
+from __future__ import annotations
+
+import string
+from enum import StrEnum
+
+import pytest
+
+from branch_app.domain.card_number import CARD_ERROR_TEXT
+from branch_app.domain.fees import FeeReason
+from branch_app.domain.identity import IDENTITY_ERROR_TEXT, IdentityKind, Sex
+from branch_app.domain.lifecycle import (
+    REFUSAL_TEXT,
+    ApplicationKind,
+    ApplicationStatus,
+    CancellationReason,
+    CardState,
+    ExchangeReason,
+    FunctionStatus,
+    IssuanceSpeed,
+    LossChannel,
+    RefusalReason,
+)
+from branch_app.domain.roles import Place, Presenter, Role
+from branch_app.i18n import Language, t
+from branch_app.i18n.catalogs.domain import MESSAGES
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def as_sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + "."
+
+
+@pytest.mark.parametrize("key", sorted(MESSAGES))
+def test_both_languages_with_the_same_placeholders(key: str) -> None:
+    english, chinese = MESSAGES[key]
+    assert english.strip() and chinese.strip()
+    assert placeholders(english) == placeholders(chinese), key
+    assert english != chinese
+
+
+@pytest.mark.parametrize(
+    ("prefix", "texts"),
+    [
+        ("domain.identity", IDENTITY_ERROR_TEXT),
+        ("domain.card", CARD_ERROR_TEXT),
+        ("domain.refusal", {r.value: text for r, text in REFUSAL_TEXT.items()}),
+    ],
+)
+def test_catalog_english_is_the_domain_text(prefix: str, texts: dict[str, str]) -> None:
+    for code, text in texts.items():
+        english, _ = MESSAGES[f"{prefix}.{code}"]
+        assert english == as_sentence(text), code
+    catalog_codes = {k.removeprefix(prefix + ".") for k in MESSAGES if k.startswith(prefix + ".")}
+    assert catalog_codes == set(texts)
+
+
+def test_every_refusal_reason_has_a_text() -> None:
+    assert set(REFUSAL_TEXT) == set(RefusalReason)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "enum"),
+    [
+        ("domain.identity_kind", IdentityKind),
+        ("domain.sex", Sex),
+        ("domain.card_state", CardState),
+        ("domain.function", FunctionStatus),
+        ("domain.application", ApplicationKind),
+        ("domain.speed", IssuanceSpeed),
+        ("domain.application_status", ApplicationStatus),
+        ("domain.exchange_reason", ExchangeReason),
+        ("domain.loss_channel", LossChannel),
+        ("domain.cancellation", CancellationReason),
+        ("domain.role", Role),
+        ("domain.place", Place),
+        ("domain.presenter", Presenter),
+        ("domain.fee", FeeReason),
+    ],
+)
+def test_every_name_is_translated(prefix: str, enum: type[StrEnum]) -> None:
+    for member in enum:
+        assert f"{prefix}.{member.value}" in MESSAGES
+
+
+def test_texts_fill_through_t() -> None:
+    text = t("domain.identity.check_character", Language.CHINESE, expected="X", got="3")
+    assert text == "校验码应为 X，实际为 3。"
+    assert t("domain.refusal.card_cancelled", Language.ENGLISH).startswith("The card has been")
