@@ -1,1 +1,350 @@
-"""The local TinyDB files: crash-safe storage, outbox, card cache, audit journal, encryption."""
+"""The local store: crash-safe TinyDB files for the outbox, the card cache and the audit journal,
+with personal data encrypted at rest under a key kept in the OS keyring.
+
+    store = LocalStore.open(data_dir)            # takes the folder lock, opens every file
+    item = store.outbox.enqueue("report_loss", holder_id, payload, base_version=3,
+                                actor="T001", device="PC-07", branch="GZ-001")
+    # only now may the UI say "accepted"
+    store.close()
+
+See docs/ARCHITECTURE.md ("Outbox" contract and the "Store" section) for the guarantees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from branch_app.store import schema
+from branch_app.store.archive import ARCHIVE_DIR, OutboxArchive
+from branch_app.store.audit import AUDIT_DIR, AuditEntry, AuditJournal, AuditVerification
+from branch_app.store.card_cache import CachedRecord, CardCache
+from branch_app.store.crypto import (
+    KeySet,
+    MemoryKeyring,
+    check_backend,
+    load_keyset,
+    refusal_reason,
+    save_keyset,
+)
+from branch_app.store.errors import (
+    DecryptionFailed,
+    KeyMissing,
+    KeyringRefused,
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreTooNew,
+    StoreWriteFailed,
+    UnknownItem,
+)
+from branch_app.store.lock import FolderLock
+from branch_app.store.outbox import Outbox, OutboxItem, OutboxStatus
+from branch_app.store.storage import AtomicJSONStorage, remove_temp_files, write_atomically
+
+__all__ = [
+    "AuditEntry",
+    "AuditJournal",
+    "AuditVerification",
+    "CachedRecord",
+    "CardCache",
+    "CheckReport",
+    "DecryptionFailed",
+    "KeyMissing",
+    "KeyringRefused",
+    "LocalStore",
+    "MemoryKeyring",
+    "Outbox",
+    "OutboxItem",
+    "OutboxStatus",
+    "RotationReport",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreLocked",
+    "StoreTooNew",
+    "StoreWriteFailed",
+    "UnknownItem",
+    "refusal_reason",
+]
+
+MANIFEST_FILE = "store.json"
+OUTBOX_FILE = "outbox.json"
+CACHE_FILE = "card_cache.json"
+BACKUP_DIR = "backups"
+DEFAULT_ARCHIVE_THRESHOLD = 200
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    outbox_items: int
+    archived_items: int
+    cached_records: int
+    audit_entries: int
+
+
+@dataclass
+class CheckReport:
+    """What `store check` found: every file opened, every encrypted field decrypted."""
+
+    files: list[Path] = field(default_factory=list)
+    outbox_items: int = 0
+    archived_items: int = 0
+    cached_records: int = 0
+    audit: AuditVerification | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.audit is None or self.audit.ok
+
+
+class LocalStore:
+    """The open data folder. Hold one per process; close it (or use `with`) on the way out."""
+
+    def __init__(self, **parts: Any) -> None:
+        self.data_dir: Path = parts["data_dir"]
+        self.store_id: str = parts["store_id"]
+        self.outbox: Outbox = parts["outbox"]
+        self.card_cache: CardCache = parts["card_cache"]
+        self.audit: AuditJournal = parts["audit"]
+        self.archive: OutboxArchive = parts["archive"]
+        self._keys: KeySet = parts["keys"]
+        self._backend = parts["backend"]
+        self._folder_lock: FolderLock = parts["folder_lock"]
+        self._lock: threading.RLock = parts["lock"]
+        self._clock: Callable[[], datetime] = parts["clock"]
+        self._closed = False
+
+    # -- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path | str,
+        *,
+        keyring: Any = None,
+        clock: Callable[[], datetime] | None = None,
+        archive_threshold: int = DEFAULT_ARCHIVE_THRESHOLD,
+        retention_months: int | None = None,
+    ) -> LocalStore:
+        """Lock the folder, check the keyring, open (migrating) every file.
+
+        `keyring` is a keyring backend; by default the system's (`keyring.get_keyring()`).
+        Raises StoreLocked, KeyringRefused, KeyMissing, StoreCorrupt or StoreTooNew, each with
+        a sentence for the supervisor; a damaged file is never written to.
+        """
+        data_dir = Path(data_dir).expanduser()
+        clock = clock or _utc_now
+        folder_lock = FolderLock(data_dir)
+        folder_lock.acquire()
+        try:
+            return cls._open_locked(
+                data_dir, folder_lock, keyring, clock, archive_threshold, retention_months
+            )
+        except BaseException:
+            folder_lock.release()
+            raise
+
+    @classmethod
+    def _open_locked(
+        cls,
+        data_dir: Path,
+        folder_lock: FolderLock,
+        backend: Any,
+        clock: Callable[[], datetime],
+        archive_threshold: int,
+        retention_months: int | None,
+    ) -> LocalStore:
+        if backend is None:
+            import keyring as keyring_module
+
+            backend = keyring_module.get_keyring()
+        check_backend(backend)
+        for folder in (
+            data_dir,
+            data_dir / ARCHIVE_DIR,
+            data_dir / AUDIT_DIR,
+            data_dir / BACKUP_DIR,
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_temp_files(folder)
+
+        manifest = open_manifest(data_dir, clock)
+        store_id = manifest.meta["store_id"]
+        keys = load_keyset(backend, store_id)
+        if keys is None:
+            if manifest.meta.get("keys_created"):
+                raise KeyMissing(data_dir, f"keyring entry for store {store_id}")
+            keys = KeySet.generate()
+            save_keyset(backend, store_id, keys)
+            with manifest.transaction():
+                manifest.meta["keys_created"] = True
+                manifest.mark_dirty()
+
+        lock = threading.RLock()
+        archive = OutboxArchive(data_dir, keys)
+        outbox = Outbox(
+            AtomicJSONStorage.open(data_dir / OUTBOX_FILE, schema.OUTBOX),
+            keys,
+            clock=clock,
+            lock=lock,
+            archive=archive,
+            archive_threshold=archive_threshold,
+        )
+        card_cache = CardCache(
+            AtomicJSONStorage.open(data_dir / CACHE_FILE, schema.CARD_CACHE),
+            keys,
+            clock=clock,
+            lock=lock,
+        )
+        audit = AuditJournal(data_dir, keys, clock=clock, lock=lock)
+        store = cls(
+            data_dir=data_dir,
+            store_id=store_id,
+            outbox=outbox,
+            card_cache=card_cache,
+            audit=audit,
+            archive=archive,
+            keys=keys,
+            backend=backend,
+            folder_lock=folder_lock,
+            lock=lock,
+            clock=clock,
+        )
+        if keys.rotating:  # a rotation was interrupted: finish it before anything else
+            store._finish_rotation()
+        # Items answered but not yet archived (or archived just before a crash) go now.
+        outbox.archive_finished()
+        if retention_months is not None:
+            archive.prune(retention_months, clock().date())
+        store.backup()
+        return store
+
+    # -- the rest ---------------------------------------------------------------------------
+
+    @property
+    def keyring_is_memory(self) -> bool:
+        """True when the keys live only in this process (tests, demo): the UI says so on screen."""
+        return isinstance(self._backend, MemoryKeyring)
+
+    @property
+    def keyring_backend_name(self) -> str:
+        kind = type(self._backend)
+        return f"{kind.__module__}.{kind.__qualname__}"
+
+    def files(self) -> list[Path]:
+        """Every store file, for checks and tests."""
+        return [
+            self.data_dir / MANIFEST_FILE,
+            self.outbox.path,
+            self.card_cache.path,
+            *self.archive.files(),
+            *self.audit.files(),
+        ]
+
+    def backup(self) -> None:
+        """Copy the manifest and the live outbox to backups/ (the recovery's last good copy)."""
+        with self._lock:
+            for name in (MANIFEST_FILE, OUTBOX_FILE):
+                source = self.data_dir / name
+                if source.exists():
+                    write_atomically(
+                        self.data_dir / BACKUP_DIR / f"{name}.bak", source.read_bytes()
+                    )
+
+    def archive_now(
+        self, retention_months: int | None = None, today: date | None = None
+    ) -> tuple[int, list[Path]]:
+        """Archive answered items now and drop archive months past retention."""
+        with self._lock:
+            moved = self.outbox.archive_finished()
+            pruned: list[Path] = []
+            if retention_months is not None:
+                pruned = self.archive.prune(retention_months, today or self._clock().date())
+            return moved, pruned
+
+    def rotate_key(self) -> RotationReport:
+        """Make new data and card keys, re-encrypt every file, then forget the old keys.
+
+        Crash-safe: the keyring keeps old and new keys until every file is rewritten, and the
+        next open finishes an interrupted rotation.
+        """
+        with self._lock:
+            if not self._keys.rotating:
+                self._keys.begin_rotation()
+                save_keyset(self._backend, self.store_id, self._keys)
+            return self._finish_rotation()
+
+    def _finish_rotation(self) -> RotationReport:
+        report = RotationReport(
+            outbox_items=self.outbox.reencrypt(),
+            archived_items=self.archive.reencrypt(),
+            cached_records=self.card_cache.reencrypt(),
+            audit_entries=self.audit.reencrypt(),
+        )
+        self._keys.drop_retired()
+        save_keyset(self._backend, self.store_id, self._keys)
+        return report
+
+    def check(self) -> CheckReport:
+        """Decrypt every field of every file and verify the audit chain."""
+        with self._lock:
+            report = CheckReport(files=self.files())
+            report.outbox_items = self.outbox.verify_all()
+            report.archived_items = self.archive.verify_all()
+            report.cached_records = self.card_cache.verify_all()
+            report.audit = self.audit.verify()
+            return report
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        with self._lock:
+            with contextlib.suppress(OSError, StoreError):
+                self.backup()
+            self._closed = True
+            self._folder_lock.release()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_manifest(data_dir: Path, clock: Callable[[], datetime]) -> AtomicJSONStorage:
+    """The folder's manifest (store id, whether keys were made); created for a new folder.
+
+    A missing manifest beside existing data is damage, not a new store: making a new store id
+    would orphan the keys of the data already there.
+    """
+    path = data_dir / MANIFEST_FILE
+    if not path.exists():
+        existing = [p for p in (data_dir / OUTBOX_FILE, data_dir / CACHE_FILE) if p.exists()]
+        if existing:
+            raise StoreCorrupt(path, "the manifest is missing but the folder holds data")
+        manifest = AtomicJSONStorage.in_memory(
+            path, schema.MANIFEST, schema.new_envelope(schema.MANIFEST)
+        )
+        manifest.meta.update(
+            {
+                "store_id": uuid.uuid4().hex,
+                "created_at": clock().astimezone(UTC).isoformat(),
+                "keys_created": False,
+            }
+        )
+        manifest.flush()
+        return manifest
+    manifest = AtomicJSONStorage.open(path, schema.MANIFEST, create=False)
+    if not isinstance(manifest.meta.get("store_id"), str):
+        raise StoreCorrupt(path, "the manifest has no store id")
+    return manifest

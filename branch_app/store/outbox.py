@@ -1,0 +1,570 @@
+"""The outbox: every command a teller issued, durable before the UI says "accepted".
+
+Each item has a client-made id (the idempotency key the central service deduplicates on), the
+command's kind and payload (`command_to_dict` form), the card record version it was based on,
+who made it on which device at which branch, when (wall clock and a local sequence number that
+never repeats, even across restarts and archiving), and a status:
+
+    pending -> sending -> accepted | merged | conflict | rejected
+                  \\-> pending (a failed attempt: attempts + 1, last_error)
+
+Conflicts and rejections stay in the live file (quarantined, with the central's reason) for the
+supervisor. Accepted and merged items move to monthly archive files once there are enough of
+them, so the live file stays small; nothing leaves the live file before the central answered.
+
+In the file, the holder's ID number, the payload, the last error and the central's answer are
+AES-GCM encrypted; the card is known only by its keyed hash (`card`), which is what keeps
+commands of one card in order without decrypting anything.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from branch_app.store.crypto import KeySet
+from branch_app.store.errors import DecryptionFailed, StoreCorrupt, UnknownItem
+from branch_app.store.storage import AtomicJSONStorage
+
+Clock = Callable[[], datetime]
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    ACCEPTED = "accepted"
+    MERGED = "merged"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+UNFINISHED = frozenset({OutboxStatus.PENDING, OutboxStatus.SENDING})
+RESULT_STATUSES = frozenset(
+    {OutboxStatus.ACCEPTED, OutboxStatus.MERGED, OutboxStatus.CONFLICT, OutboxStatus.REJECTED}
+)
+#: Answered for good by the central: these may leave the live file for the archive.
+ARCHIVABLE = frozenset({OutboxStatus.ACCEPTED, OutboxStatus.MERGED})
+
+TABLE = "items"
+_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "seq": int,
+    "kind": str,
+    "card": str,
+    "holder": str,
+    "payload": str,
+    "actor": str,
+    "device": str,
+    "branch": str,
+    "made_at": str,
+    "status": str,
+    "attempts": int,
+}
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One queued command as the rest of the application sees it (decrypted)."""
+
+    id: str
+    seq: int
+    kind: str
+    holder_id: str
+    payload: dict[str, Any]
+    base_version: int | None
+    actor: str
+    device: str
+    branch: str
+    made_at: str
+    status: str
+    attempts: int
+    last_error: str | None
+    result: dict[str, Any] | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in UNFINISHED
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and a Z, the form used on the wire."""
+    if moment.tzinfo is None:
+        raise ValueError("the clock must return timezone-aware datetimes")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def doc_problem(doc: Mapping[str, Any]) -> str | None:
+    """What is wrong with a stored item's shape, or None (used on open and by recovery)."""
+    for key, kind in _REQUIRED.items():
+        value = doc.get(key)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return f"field {key!r} missing or of the wrong type"
+    if doc["status"] not in OutboxStatus.__members__.values():
+        return f"unknown status {doc['status']!r}"
+    base = doc.get("base_version")
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
+        return "field 'base_version' of the wrong type"
+    return None
+
+
+def _field(result: Any, name: str) -> Any:
+    if isinstance(result, Mapping):
+        return result.get(name)
+    return getattr(result, name, None)
+
+
+class Outbox:
+    """The outbox over one crash-safe TinyDB file. Thread-safe; see the module docstring."""
+
+    def __init__(
+        self,
+        storage: AtomicJSONStorage,
+        keys: KeySet,
+        *,
+        clock: Clock,
+        lock: threading.RLock,
+        archive: Any = None,
+        archive_threshold: int = 200,
+    ) -> None:
+        self._storage = storage
+        self._keys = keys
+        self._clock = clock
+        self._lock = lock
+        self._archive = archive
+        self.archive_threshold = archive_threshold
+        self._decoded: dict[str, OutboxItem] = {}
+        self._reindex()
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._storage.path
+
+    def _reindex(self) -> None:
+        """Build the id index from the file (on open, and after an aborted write)."""
+        self._db = TinyDB(storage=lambda: self._storage)
+        self._table: Table = self._db.table(TABLE, cache_size=0)
+        self._by_id: dict[str, int] = {}
+        self._decoded.clear()
+        raw = self._storage.read().get(TABLE, {})
+        for doc_id, doc in raw.items():
+            problem = doc_problem(doc)
+            if problem is None and int(doc_id) != doc["seq"]:
+                problem = "record number and sequence number differ"
+            if problem is None and doc["id"] in self._by_id:
+                problem = f"item {doc['id']} appears twice"
+            if problem is not None:
+                raise StoreCorrupt(self._storage.path, f"outbox record {doc_id}: {problem}")
+            self._by_id[doc["id"]] = doc["seq"]
+        highest = max(self._by_id.values(), default=0)
+        meta = self._storage.meta
+        if int(meta.get("next_seq", 1)) <= highest:
+            meta["next_seq"] = highest + 1
+
+    def _raw(self) -> dict[str, dict[str, Any]]:
+        return self._storage.read().get(TABLE, {})
+
+    def _doc(self, item_id: str) -> dict[str, Any]:
+        seq = self._by_id.get(item_id)
+        if seq is None:
+            raise UnknownItem(item_id)
+        return self._raw()[str(seq)]
+
+    def _decode(self, doc: Mapping[str, Any]) -> OutboxItem:
+        cached = self._decoded.get(doc["id"])
+        if cached is not None:
+            return cached
+        item = decode_item(doc, self._keys, self._storage.path)
+        self._decoded[item.id] = item
+        return item
+
+    def _write(self, change: Callable[[], None]) -> None:
+        """Apply `change` as one durable write; on failure memory matches the file again."""
+        try:
+            with self._storage.transaction():
+                change()
+        except BaseException:
+            self._reindex()
+            raise
+
+    # -- the contract -------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        kind: str,
+        holder_id: str,
+        payload: Mapping[str, Any],
+        *,
+        base_version: int | None,
+        actor: str,
+        device: str,
+        branch: str,
+    ) -> OutboxItem:
+        """Queue a command; it is on disk (fsynced) when this returns."""
+        if not kind or not isinstance(kind, str):
+            raise ValueError("a command needs a kind")
+        if not holder_id or not isinstance(holder_id, str):
+            raise ValueError("a command needs the holder's ID number")
+        if not isinstance(payload, Mapping):
+            raise TypeError("the payload must be a mapping (command_to_dict form)")
+        payload = dict(payload)
+        with self._lock:
+            item_id = uuid.uuid4().hex
+            seq = int(self._storage.meta.get("next_seq", 1))
+            made_at = utc_iso(self._clock())
+            doc = {
+                "id": item_id,
+                "seq": seq,
+                "kind": kind,
+                "card": self._keys.card_key(holder_id),
+                "holder": self._keys.encrypt(holder_id, f"outbox:{item_id}:holder"),
+                "payload": self._keys.encrypt(payload, f"outbox:{item_id}:payload"),
+                "base_version": base_version,
+                "actor": actor,
+                "device": device,
+                "branch": branch,
+                "made_at": made_at,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "last_error": None,
+                "result": None,
+                "updated_at": made_at,
+            }
+
+            def change() -> None:
+                self._table.insert(Document(doc, doc_id=seq))
+                self._storage.meta["next_seq"] = seq + 1
+
+            self._write(change)
+            self._by_id[item_id] = seq
+            item = OutboxItem(
+                id=item_id,
+                seq=seq,
+                kind=kind,
+                holder_id=holder_id,
+                payload=payload,
+                base_version=base_version,
+                actor=actor,
+                device=device,
+                branch=branch,
+                made_at=made_at,
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                last_error=None,
+                result=None,
+            )
+            self._decoded[item_id] = item
+            return item
+
+    def sendable(self, limit: int) -> list[OutboxItem]:
+        """Unfinished items oldest first, never one whose card has an earlier item left out.
+
+        Every unfinished item may be sent, so the first `limit` of them in sequence order is
+        exactly the answer: an item is left out only when the list is full, and then every
+        later item is left out too, so no card's later command overtakes an earlier one.
+        `sending` items are included: they are what a crash left in flight, and the central
+        recognises a repeat by its id.
+        """
+        if limit <= 0:
+            return []
+        with self._lock:
+            chosen: list[OutboxItem] = []
+            for doc in self._in_seq_order():
+                if doc["status"] not in UNFINISHED:
+                    continue
+                chosen.append(self._decode(doc))
+                if len(chosen) >= limit:
+                    break
+            return chosen
+
+    def mark_sending(self, ids: Iterable[str]) -> None:
+        """Note that these items are on their way (a crash leaves them to be sent again)."""
+        ids = list(ids)
+        with self._lock:
+            docs = [self._doc(i) for i in ids]
+            now = utc_iso(self._clock())
+            targets = [d["seq"] for d in docs if d["status"] == OutboxStatus.PENDING]
+            if not targets:
+                return
+            self._write(
+                lambda: self._table.update(
+                    {"status": OutboxStatus.SENDING.value, "updated_at": now}, doc_ids=targets
+                )
+            )
+            for doc in docs:
+                self._decoded.pop(doc["id"], None)
+
+    def record_results(self, results: Iterable[Any]) -> None:
+        """Store the central's answers (mappings or objects with id, status, version, reason,
+        message, record). An answer for an item already answered, or already archived, is
+        ignored: the central repeats its first answer to a resent command anyway."""
+        results = list(results)
+        with self._lock:
+            now = utc_iso(self._clock())
+            updates: list[tuple[int, dict[str, Any]]] = []
+            for result in results:
+                item_id = str(_field(result, "id"))
+                status = str(_field(result, "status"))
+                if status not in RESULT_STATUSES:
+                    raise ValueError(f"unknown result status {status!r} for item {item_id}")
+                seq = self._by_id.get(item_id)
+                if seq is None:
+                    if self._archive is not None and self._archive.contains(item_id):
+                        continue
+                    raise UnknownItem(item_id)
+                doc = self._raw()[str(seq)]
+                if doc["status"] not in UNFINISHED:
+                    continue
+                answer = {
+                    "version": _field(result, "version"),
+                    "reason": _field(result, "reason"),
+                    "message": _field(result, "message"),
+                    "record": _field(result, "record"),
+                }
+                updates.append(
+                    (
+                        seq,
+                        {
+                            "status": status,
+                            "result": self._keys.encrypt(answer, f"outbox:{item_id}:result"),
+                            "updated_at": now,
+                        },
+                    )
+                )
+                self._decoded.pop(item_id, None)
+            if updates:
+
+                def change() -> None:
+                    for seq, fields in updates:
+                        self._table.update(fields, doc_ids=[seq])
+
+                self._write(change)
+            if self._archive is not None and self._archivable_count() >= self.archive_threshold:
+                self.archive_finished()
+
+    def record_failure(self, ids: Iterable[str], error: str) -> None:
+        """A send attempt failed: attempts + 1, back to pending, with the error kept."""
+        ids = list(ids)
+        with self._lock:
+            docs = [self._doc(i) for i in ids]
+            now = utc_iso(self._clock())
+            updates = [
+                (
+                    d["seq"],
+                    {
+                        "status": OutboxStatus.PENDING.value,
+                        "attempts": int(d["attempts"]) + 1,
+                        "last_error": self._keys.encrypt(str(error), f"outbox:{d['id']}:error"),
+                        "updated_at": now,
+                    },
+                )
+                for d in docs
+                if d["status"] in UNFINISHED
+            ]
+            if not updates:
+                return
+
+            def change() -> None:
+                for seq, fields in updates:
+                    self._table.update(fields, doc_ids=[seq])
+
+            self._write(change)
+            for doc in docs:
+                self._decoded.pop(doc["id"], None)
+
+    def counts(self) -> dict[str, int]:
+        """Items per status: the live file plus everything archived so far."""
+        with self._lock:
+            counts = {status.value: 0 for status in OutboxStatus}
+            for doc in self._raw().values():
+                counts[doc["status"]] += 1
+            for status, number in self._storage.meta.get("archived", {}).items():
+                counts[status] = counts.get(status, 0) + int(number)
+            return counts
+
+    def oldest_unsent(self) -> OutboxItem | None:
+        with self._lock:
+            for doc in self._in_seq_order():
+                if doc["status"] in UNFINISHED:
+                    return self._decode(doc)
+            return None
+
+    def get(self, item_id: str) -> OutboxItem:
+        """The item with this id, from the live file or, failing that, the archive."""
+        with self._lock:
+            seq = self._by_id.get(item_id)
+            if seq is not None:
+                return self._decode(self._raw()[str(seq)])
+            if self._archive is not None:
+                found = self._archive.get(item_id)
+                if found is not None:
+                    return found
+            raise UnknownItem(item_id)
+
+    def items(self, status: str | Iterable[str] | None = None) -> list[OutboxItem]:
+        """Live items in sequence order, all or those with the given status(es)."""
+        if status is None:
+            wanted = None
+        elif isinstance(status, str):
+            wanted = {status}
+        else:
+            wanted = set(status)
+        with self._lock:
+            return [
+                self._decode(doc)
+                for doc in self._in_seq_order()
+                if wanted is None or doc["status"] in wanted
+            ]
+
+    # -- beyond the contract ------------------------------------------------------------------
+
+    def for_holder(self, holder_id: str) -> list[OutboxItem]:
+        """Live items about one holder, oldest first (what the counter still has in flight)."""
+        with self._lock:
+            cards = set(self._keys.card_keys_for(holder_id))
+            return [self._decode(d) for d in self._in_seq_order() if d["card"] in cards]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._by_id)
+
+    def __contains__(self, item_id: object) -> bool:
+        with self._lock:
+            return item_id in self._by_id
+
+    @property
+    def next_seq(self) -> int:
+        with self._lock:
+            return int(self._storage.meta.get("next_seq", 1))
+
+    def archive_finished(self) -> int:
+        """Move accepted and merged items to the monthly archive files; returns how many.
+
+        The archive is written (and fsynced) first, then the live file without them. A crash in
+        between leaves an item in both, which the next open resolves by archiving again (adding
+        to an archive is idempotent).
+        """
+        if self._archive is None:
+            return 0
+        with self._lock:
+            docs = [d for d in self._in_seq_order() if d["status"] in ARCHIVABLE]
+            if not docs:
+                return 0
+            self._archive.add(docs)
+            seqs = [d["seq"] for d in docs]
+
+            def change() -> None:
+                self._table.remove(doc_ids=seqs)
+                archived = self._storage.meta.setdefault("archived", {})
+                for doc in docs:
+                    archived[doc["status"]] = int(archived.get(doc["status"], 0)) + 1
+
+            self._write(change)
+            for doc in docs:
+                self._by_id.pop(doc["id"], None)
+                self._decoded.pop(doc["id"], None)
+            return len(docs)
+
+    def reencrypt(self) -> int:
+        """Re-seal every field under the current keys (key rotation); returns items changed."""
+        with self._lock:
+            changed = 0
+
+            def change() -> None:
+                nonlocal changed
+                for doc in self._raw().values():
+                    if reseal_item(doc, self._keys):
+                        changed += 1
+                if changed:
+                    self._storage.mark_dirty()
+
+            self._write(change)
+            self._decoded.clear()
+            return changed
+
+    def verify_all(self) -> int:
+        """Decrypt every item (the `store check` command); returns how many were checked."""
+        with self._lock:
+            self._decoded.clear()
+            for doc in self._raw().values():
+                self._decode(doc)
+            return len(self._by_id)
+
+    def _archivable_count(self) -> int:
+        return sum(1 for d in self._raw().values() if d["status"] in ARCHIVABLE)
+
+    def _in_seq_order(self) -> list[dict[str, Any]]:
+        raw = self._raw()
+        docs = list(raw.values())
+        # Normally already in order (inserted with rising numbers); recovery may mix them.
+        if any(docs[i]["seq"] > docs[i + 1]["seq"] for i in range(len(docs) - 1)):
+            docs.sort(key=lambda d: d["seq"])
+        return docs
+
+
+def decode_item(doc: Mapping[str, Any], keys: KeySet, path: Any) -> OutboxItem:
+    """Decrypt a stored item; a field that does not decrypt raises DecryptionFailed."""
+    item_id = doc["id"]
+
+    def open_field(name: str, blob: Any) -> Any:
+        if blob is None:
+            return None
+        try:
+            return keys.decrypt(blob, f"outbox:{item_id}:{name}")
+        except LookupError as exc:
+            raise DecryptionFailed(path, f"item {item_id}, {name}: {exc}") from None
+        except ValueError:
+            raise DecryptionFailed(path, f"item {item_id}, {name}") from None
+
+    return OutboxItem(
+        id=item_id,
+        seq=doc["seq"],
+        kind=doc["kind"],
+        holder_id=open_field("holder", doc["holder"]),
+        payload=open_field("payload", doc["payload"]),
+        base_version=doc.get("base_version"),
+        actor=doc["actor"],
+        device=doc["device"],
+        branch=doc["branch"],
+        made_at=doc["made_at"],
+        status=doc["status"],
+        attempts=doc["attempts"],
+        last_error=open_field("error", doc.get("last_error")),
+        result=open_field("result", doc.get("result")),
+    )
+
+
+_SEALED_FIELDS = (
+    ("holder", "holder"),
+    ("payload", "payload"),
+    ("last_error", "error"),
+    ("result", "result"),
+)
+
+
+def reseal_item(doc: dict[str, Any], keys: KeySet) -> bool:
+    """Re-encrypt a stored item's fields and card key under the current keys, in place."""
+    changed = False
+    item_id = doc["id"]
+    for key, name in _SEALED_FIELDS:
+        blob = doc.get(key)
+        if blob is None or keys.blob_key_id(blob) == keys.data_current:
+            continue
+        context = f"outbox:{item_id}:{name}"
+        doc[key] = keys.encrypt(keys.decrypt(blob, context), context)
+        changed = True
+    if not doc["card"].startswith(keys.card_current + ":"):
+        holder = keys.decrypt(doc["holder"], f"outbox:{item_id}:holder")
+        doc["card"] = keys.card_key(holder)
+        changed = True
+    return changed
