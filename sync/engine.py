@@ -91,7 +91,7 @@ class CentralLike(Protocol):
 class PullTarget(Protocol):
     """Where pulled records go and where the change cursor is kept (the store's card cache)."""
 
-    def apply_change(self, holder_id: str, record: Mapping[str, Any]) -> None: ...
+    def apply_changes(self, changes: Sequence[tuple[str, Mapping[str, Any]]]) -> None: ...
     def load_cursor(self) -> Any: ...
     def save_cursor(self, cursor: Any) -> None: ...
 
@@ -372,10 +372,13 @@ class SyncEngine:
         summary.batches += 1
         if self.pull_target is not None:
             # The central's record after each answer is the freshest view of the card.
-            for item in items:
-                record = by_id.get(item.id, {}).get("record")
-                if isinstance(record, Mapping):
-                    self.pull_target.apply_change(item.holder_id, record)
+            fresh = [
+                (item.holder_id, record)
+                for item in items
+                if isinstance(record := by_id.get(item.id, {}).get("record"), Mapping)
+            ]
+            if fresh:
+                self.pull_target.apply_changes(fresh)
 
     @staticmethod
     def _quarantine_result(item_id: str, reason: str, message: str) -> dict[str, Any]:
@@ -446,10 +449,13 @@ class SyncEngine:
                 cancel,
             )
             changes = page.get("changes") or []
-            for change in changes:
-                record = change.get("record")
-                if isinstance(record, Mapping):
-                    self.pull_target.apply_change(str(change["holder_id"]), record)
+            records = [
+                (str(change["holder_id"]), change["record"])
+                for change in changes
+                if isinstance(change.get("record"), Mapping)
+            ]
+            if records:
+                self.pull_target.apply_changes(records)
             next_cursor = page.get("next_cursor", cursor)
             summary.pulled += len(changes)
             if next_cursor != cursor:

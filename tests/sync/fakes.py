@@ -87,10 +87,11 @@ class FakePullTarget:
         self.records: dict[str, Mapping[str, Any]] = {}
         self.cursor: Any = None
 
-    def apply_change(self, holder_id: str, record: Mapping[str, Any]) -> None:
-        old = self.records.get(holder_id)
-        if old is None or old.get("version", 0) <= record.get("version", 0):
-            self.records[holder_id] = dict(record)
+    def apply_changes(self, changes: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        for holder_id, record in changes:
+            old = self.records.get(holder_id)
+            if old is None or old.get("version", 0) <= record.get("version", 0):
+                self.records[holder_id] = dict(record)
 
     def load_cursor(self) -> Any:
         return self.cursor

@@ -1,0 +1,163 @@
+"""`SyncService`: the one object the app and the CLI hold for everything sync.
+
+It ties the configuration, the opened `LocalStore`, the keyring and the central together: the
+engine (`run`), the queue's state for the status bar (`queue_status`), the connection check
+(`ping`), device enrolment and the staff login. It goes into `AppServices.sync`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sync.auth import (
+    Authenticator,
+    DeviceIdentity,
+    StaffDirectory,
+    StaffSession,
+    enrol_device,
+    enrolled_device,
+)
+from sync.client import CentralClient, CentralError, Timeouts
+from sync.engine import ProgressCallback, RetryPolicy, SyncEngine, SyncSummary, monotonic_age
+from sync.state import StorePullTarget, SyncState
+
+
+def anonymous_client(central: Any, *, timeout: float | None = None) -> CentralClient:
+    """A client without a device token (ping, enrolment), by the transport rules of the config."""
+    seconds = float(central.timeout_seconds) if timeout is None else timeout
+    return CentralClient(
+        str(central.url),
+        timeouts=Timeouts.uniform(seconds),
+        verify_tls=bool(central.verify_tls),
+        allow_insecure_http=bool(central.allow_insecure_http),
+    )
+
+
+def enrol_with_config(central: Any, code: str, device_name: str) -> DeviceIdentity:
+    """Enrol this device with the configured central (token and identity into the keyring)."""
+    with anonymous_client(central) as client:
+        return enrol_device(client, code, device_name)
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """What the status bar shows about the outbox."""
+
+    depth: int
+    oldest_age: dt.timedelta | None
+    conflicts: int
+    rejected: int
+
+
+class SyncService:
+    def __init__(
+        self,
+        config: Any,
+        store: Any,
+        *,
+        retry: RetryPolicy | None = None,
+        batch_size: int = 200,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.central_url = str(config.central.url)
+        self.state = SyncState.in_folder(self._data_dir())
+        self.retry = retry or RetryPolicy()
+        self.batch_size = batch_size
+        self.staff_session: str | None = None
+        self._engine: SyncEngine | None = None
+        self._engine_lock = threading.Lock()
+
+    def _data_dir(self) -> Path:
+        folder = getattr(self.store, "data_dir", None)
+        return Path(folder) if folder else self.config.data_dir()
+
+    # -- the central
+
+    def client(self) -> CentralClient:
+        """A new client for the configured central (the caller closes it)."""
+        return CentralClient.from_config(self.config.central, staff_session=self.staff_session)
+
+    def ping(self) -> bool:
+        """Whether the central answers now (never raises)."""
+        try:
+            timeout = min(3.0, float(self.config.central.timeout_seconds))
+            with anonymous_client(self.config.central, timeout=timeout) as client:
+                return client.ping()
+        except CentralError:
+            return False
+
+    # -- the device
+
+    def device(self) -> DeviceIdentity | None:
+        try:
+            return enrolled_device(self.central_url)
+        except CentralError:
+            return None
+
+    def enrol(self, code: str, device_name: str) -> DeviceIdentity:
+        return enrol_with_config(self.config.central, code, device_name)
+
+    # -- staff
+
+    def authenticator(self) -> Authenticator:
+        return Authenticator(
+            StaffDirectory.for_store(self.store),
+            self.client,
+            session_timeout=dt.timedelta(minutes=int(self.config.ui.session_timeout_minutes)),
+        )
+
+    def signed_in(self, session: StaffSession) -> None:
+        """Staff actions from now on carry this session (None for an offline login)."""
+        self.staff_session = session.session_token
+        self._engine = None
+
+    # -- the sync
+
+    def engine(self) -> SyncEngine:
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = SyncEngine(
+                    self.store.outbox,
+                    self.client(),
+                    StorePullTarget(self.store.card_cache, self.state),
+                    batch_size=self.batch_size,
+                    retry=self.retry,
+                )
+            return self._engine
+
+    def run(
+        self,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SyncSummary:
+        """One sync; remembers when it ended for the status bar."""
+        summary = self.engine().run(progress=progress, cancel=cancel)
+        self.state.finished(ok=summary.ok, error=summary.error, at=summary.finished_at)
+        return summary
+
+    def queue_status(self, now: dt.datetime | None = None) -> QueueStatus:
+        outbox = self.store.outbox
+        counts = outbox.counts()
+        oldest = outbox.oldest_unsent()
+        return QueueStatus(
+            depth=int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
+            oldest_age=monotonic_age(oldest.made_at, now) if oldest is not None else None,
+            conflicts=int(counts.get("conflict", 0)),
+            rejected=int(counts.get("rejected", 0)),
+        )
+
+    def last_sync(self) -> dt.datetime | None:
+        return self.state.last_sync()
+
+    def close(self) -> None:
+        engine = self._engine
+        if engine is not None:
+            close = getattr(engine.central, "close", None)
+            if close is not None:
+                close()
