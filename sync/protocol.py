@@ -233,9 +233,12 @@ class _Request(BaseModel):
 
 
 class _Response(BaseModel):
-    """A body the client parses: typed, immutable, tolerant of fields added later in v1."""
+    """A body the client parses: typed, immutable, tolerant of fields added later in v1.
 
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    Not strict: the central builds these from database strings, and the client gets JSON anyway.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 def _depth(value: Any, level: int = 0) -> int:

@@ -1,0 +1,484 @@
+"""The central's HTTP API (wire protocol v1), an ASGI app built with FastAPI.
+
+Bodies are read and validated here with `sync.protocol` (strict pydantic models from raw bytes)
+rather than through FastAPI's parameter parsing, so every malformed, oversized or hostile body
+gets one clear JSON error (`{error: {code, message, message_zh, details}}`) that never echoes
+the input. Database work runs in the thread pool. The OpenAPI document at `/v1/openapi.json`
+is assembled from the same models.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from central.auth import Authenticator, DeviceIdentity, LoginRefused, StaffIdentity
+from central.db import Database, utcnow
+from central.service import CentralService
+from central.settings import CentralSettings
+from sync import protocol as p
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+_JSON = "application/json"
+
+
+def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(p.encode(model), status_code=status, media_type=_JSON, headers=headers)
+
+
+def _error(exc: p.ProtocolError, headers: dict[str, str] | None = None) -> Response:
+    return _json(exc.to_response(), exc.status, headers)
+
+
+class BodySizeLimit:
+    """Refuse a request whose declared length is over the limit before reading any of it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length":
+                    try:
+                        too_large = int(value) > self.max_bytes
+                    except ValueError:
+                        too_large = True
+                    if too_large:
+                        response = _error(p.ProtocolError(p.ErrorCode.BODY_TOO_LARGE))
+                        response.headers["Connection"] = "close"
+                        await response(scope, _drained(receive), send)
+                        return
+        await self.app(scope, receive, send)
+
+
+def _drained(receive: Receive) -> Receive:
+    async def _receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    return _receive
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body, refused as soon as it grows past `max_bytes` (chunked uploads too)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise p.ProtocolError(p.ErrorCode.BODY_TOO_LARGE)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        raise p.ProtocolError(p.ErrorCode.INVALID_QUERY, message=f"{name} must be a whole number.")
+    value = int(raw)
+    if not low <= value <= high:
+        raise p.ProtocolError(
+            p.ErrorCode.INVALID_QUERY, message=f"{name} must be between {low} and {high}."
+        )
+    return value
+
+
+def create_app(settings: CentralSettings, *, database: Database | None = None) -> FastAPI:
+    """The ASGI app over `settings.database_url` (or an open `database`), schema created."""
+    db = database or Database(settings.resolved_database_url())
+    db.create_schema()
+    auth = Authenticator(db, settings)
+    service = CentralService(db, db.audit_key())
+    request_models: dict[str, type[BaseModel]] = {}
+
+    app = FastAPI(
+        title="Guangzhou social security card central service",
+        version=f"{p.PROTOCOL_VERSION}.0",
+        description="Wire protocol v1 between branch counter applications and the card agency.",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.database = db
+    app.state.service = service
+    app.state.settings = settings
+
+    # Errors ------------------------------------------------------------------------------------
+
+    async def on_protocol_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, p.ProtocolError)
+        headers: dict[str, str] = {}
+        if exc.code in (p.ErrorCode.UNAUTHORIZED, p.ErrorCode.SESSION_REQUIRED):
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, LoginRefused) and exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        return _error(exc, headers)
+
+    async def on_http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {
+            404: p.ErrorCode.NOT_FOUND,
+            405: p.ErrorCode.METHOD_NOT_ALLOWED,
+            413: p.ErrorCode.BODY_TOO_LARGE,
+        }.get(exc.status_code, p.ErrorCode.INVALID_BODY)
+        return _error(p.ProtocolError(code))
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        # The type and path only: messages and tracebacks may quote a body.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return _error(p.ProtocolError(p.ErrorCode.INTERNAL_ERROR))
+
+    app.add_exception_handler(p.ProtocolError, on_protocol_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+    # Helpers -----------------------------------------------------------------------------------
+
+    async def body_of(request: Request, model: type[M]) -> M:
+        return p.decode(model, await read_body(request, settings.max_body_bytes))
+
+    async def device_of(request: Request) -> DeviceIdentity:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise p.ProtocolError(p.ErrorCode.UNAUTHORIZED)
+        device = await run_in_threadpool(auth.device_for_token, token.strip())
+        if device is None:
+            raise p.ProtocolError(p.ErrorCode.UNAUTHORIZED)
+        return device
+
+    async def staff_of(request: Request, device: DeviceIdentity) -> StaffIdentity:
+        token = request.headers.get(p.STAFF_SESSION_HEADER, "").strip()
+        staff = await run_in_threadpool(auth.staff_for_session, token, device) if token else None
+        if staff is None:
+            raise p.ProtocolError(p.ErrorCode.SESSION_REQUIRED)
+        return staff
+
+    async def supervisor_of(request: Request) -> tuple[DeviceIdentity, StaffIdentity]:
+        device = await device_of(request)
+        staff = await staff_of(request, device)
+        if staff.role is not p.StaffRole.SUPERVISOR:
+            raise p.ProtocolError(
+                p.ErrorCode.FORBIDDEN, message="Only a supervisor may see or resolve conflicts."
+            )
+        return device, staff
+
+    def route(
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        request_model: type[BaseModel] | None = None,
+        response_model: type[BaseModel],
+        secured: tuple[str, ...] = ("deviceToken",),
+        status: int = 200,
+    ) -> Callable[[Callable[..., Awaitable[Response]]], Callable[..., Awaitable[Response]]]:
+        extra: dict[str, Any] = {
+            "responses": {
+                str(status): {
+                    "description": response_model.__doc__.strip().splitlines()[0]
+                    if response_model.__doc__
+                    else "OK",
+                    "content": {_JSON: {"schema": _ref(response_model)}},
+                },
+                "4XX": {
+                    "description": "A refusal; the body says why.",
+                    "content": {_JSON: {"schema": _ref(p.ErrorResponse)}},
+                },
+            },
+            "security": [{name: [] for name in secured}] if secured else [],
+        }
+        request_models[response_model.__name__] = response_model
+        if request_model is not None:
+            extra["requestBody"] = {
+                "required": True,
+                "content": {_JSON: {"schema": _ref(request_model)}},
+            }
+            request_models[request_model.__name__] = request_model
+
+        def decorate(
+            func: Callable[..., Awaitable[Response]],
+        ) -> Callable[..., Awaitable[Response]]:
+            app.add_api_route(
+                p.API_PREFIX + path,
+                func,
+                methods=[method],
+                summary=summary,
+                openapi_extra=extra,
+                response_class=Response,
+                status_code=status,
+            )
+            return func
+
+        return decorate
+
+    # Endpoints ---------------------------------------------------------------------------------
+
+    @route("GET", "/ping", summary="Is the service up?", response_model=p.PingResponse, secured=())
+    async def ping() -> Response:
+        return _json(
+            p.PingResponse(
+                status="ok",
+                service="central",
+                protocol_version=p.PROTOCOL_VERSION,
+                time=utcnow().isoformat(),
+            )
+        )
+
+    @route(
+        "POST",
+        "/devices/enrol",
+        summary="Exchange a one-time enrolment code for a device token",
+        request_model=p.EnrolRequest,
+        response_model=p.EnrolResponse,
+        secured=(),
+    )
+    async def enrol(request: Request) -> Response:
+        body = await body_of(request, p.EnrolRequest)
+        answer = await run_in_threadpool(auth.enrol, body.code, body.device_name)
+        return _json(answer)
+
+    @route(
+        "POST",
+        "/sessions",
+        summary="Staff log-in: a session token and an offline verifier",
+        request_model=p.SessionRequest,
+        response_model=p.SessionResponse,
+    )
+    async def login(request: Request) -> Response:
+        device = await device_of(request)
+        body = await body_of(request, p.SessionRequest)
+        answer = await run_in_threadpool(auth.login, device, body.staff_id, body.password)
+        return _json(answer)
+
+    @route(
+        "POST",
+        "/commands/push",
+        summary="Push a batch of commands; one answer per command, in order",
+        request_model=p.PushRequest,
+        response_model=p.PushResponse,
+    )
+    async def push(request: Request) -> Response:
+        device = await device_of(request)
+        body = await body_of(request, p.PushRequest)
+        if len(body.commands) > settings.max_batch_commands:
+            raise p.ProtocolError(p.ErrorCode.BATCH_TOO_LARGE)
+        results = await run_in_threadpool(service.push, device, list(body.commands))
+        return _json(p.PushResponse(results=results))
+
+    @route(
+        "POST",
+        "/noop",
+        summary="Parse a push body and do nothing (the sync benchmark's baseline)",
+        request_model=p.PushRequest,
+        response_model=p.NoopResponse,
+    )
+    async def noop(request: Request) -> Response:
+        await device_of(request)
+        body = await body_of(request, p.PushRequest)
+        return _json(p.NoopResponse(received=len(body.commands)))
+
+    @route(
+        "GET",
+        "/changes",
+        summary="Record changes after a cursor for the cards this branch follows",
+        response_model=p.ChangesResponse,
+    )
+    async def changes(request: Request) -> Response:
+        device = await device_of(request)
+        since = _int_param(request, "since", 0, 0, 2**62)
+        limit = _int_param(request, "limit", p.DEFAULT_CHANGES_LIMIT, 1, p.MAX_CHANGES_LIMIT)
+        answer = await run_in_threadpool(service.changes, device, since, limit)
+        return _json(answer)
+
+    @route(
+        "POST",
+        "/lookups",
+        summary="Look up a person's record (needs a purpose and a staff session; audited)",
+        request_model=p.LookupRequest,
+        response_model=p.LookupResponse,
+        secured=("deviceToken", "staffSession"),
+    )
+    async def lookup(request: Request) -> Response:
+        device = await device_of(request)
+        staff = await staff_of(request, device)
+        body = await body_of(request, p.LookupRequest)
+        record = await run_in_threadpool(service.lookup, staff, device, body)
+        if record is None:
+            raise p.ProtocolError(p.ErrorCode.NOT_FOUND, message="No card record for that person.")
+        return _json(p.LookupResponse(record=record))
+
+    @route(
+        "GET",
+        "/conflicts",
+        summary="Conflicts of this branch (supervisor); ?status=open|resolved|all",
+        response_model=p.ConflictsResponse,
+        secured=("deviceToken", "staffSession"),
+    )
+    async def list_conflicts(request: Request) -> Response:
+        _device, staff = await supervisor_of(request)
+        raw_status = request.query_params.get("status", "open")
+        if raw_status not in ("open", "resolved", "all"):
+            raise p.ProtocolError(
+                p.ErrorCode.INVALID_QUERY, message="status must be open, resolved or all."
+            )
+        status = None if raw_status == "all" else p.ConflictStatus(raw_status)
+        limit = _int_param(request, "limit", 200, 1, 1000)
+        found = await run_in_threadpool(service.conflicts, staff, status, limit)
+        return _json(p.ConflictsResponse(conflicts=found))
+
+    @route(
+        "POST",
+        "/conflicts/{conflict_id}/resolve",
+        summary="Close a conflict with a decision, a note and perhaps a correcting command",
+        request_model=p.ResolveConflictRequest,
+        response_model=p.ResolveConflictResponse,
+        secured=("deviceToken", "staffSession"),
+    )
+    async def resolve(request: Request, conflict_id: str) -> Response:
+        device, staff = await supervisor_of(request)
+        if not conflict_id.isascii() or not conflict_id.isdigit() or len(conflict_id) > 18:
+            raise p.ProtocolError(p.ErrorCode.NOT_FOUND)
+        body = await body_of(request, p.ResolveConflictRequest)
+        answer = await run_in_threadpool(
+            service.resolve_conflict, int(conflict_id), staff, device, body
+        )
+        return _json(answer)
+
+    # Simulated channels ------------------------------------------------------------------------
+
+    async def channel_device(request: Request) -> DeviceIdentity:
+        if not settings.enable_channels:
+            raise p.ProtocolError(p.ErrorCode.CHANNELS_DISABLED)
+        return await device_of(request)
+
+    @route(
+        "POST",
+        "/channels/loss-report",
+        summary="(Tests, demo) The online platform or a hotline reports a card lost",
+        request_model=p.ChannelLossReport,
+        response_model=p.PushResult,
+    )
+    async def channel_loss(request: Request) -> Response:
+        from branch_app.domain.lifecycle import LossChannel, ReportLoss
+
+        await channel_device(request)
+        body = await body_of(request, p.ChannelLossReport)
+        result = await run_in_threadpool(
+            lambda: service.channel_command(
+                source=body.channel.value,
+                holder_id=body.holder_id,
+                command=ReportLoss(channel=LossChannel(body.channel.value)),
+                command_id=body.id,
+            )
+        )
+        return _json(result)
+
+    @route(
+        "POST",
+        "/channels/death-record",
+        summary="(Tests, demo) The police record a death; the card is cancelled",
+        request_model=p.ChannelDeathRecord,
+        response_model=p.PushResult,
+    )
+    async def channel_death(request: Request) -> Response:
+        from branch_app.domain.lifecycle import Cancel, CancellationReason
+
+        await channel_device(request)
+        body = await body_of(request, p.ChannelDeathRecord)
+        result = await run_in_threadpool(
+            lambda: service.channel_command(
+                source="police",
+                holder_id=body.holder_id,
+                command=Cancel(reason=CancellationReason.DEATH),
+                command_id=body.id,
+            )
+        )
+        return _json(result)
+
+    @route(
+        "POST",
+        "/channels/card-issued",
+        summary="(Tests, demo) The card agency has produced the card for an application",
+        request_model=p.ChannelCardIssued,
+        response_model=p.PushResult,
+    )
+    async def channel_issued(request: Request) -> Response:
+        import datetime as dt
+
+        from branch_app.domain.lifecycle import ConfirmIssuance
+
+        await channel_device(request)
+        body = await body_of(request, p.ChannelCardIssued)
+        result = await run_in_threadpool(
+            lambda: service.channel_command(
+                source="card_agency",
+                holder_id=body.holder_id,
+                command=ConfirmIssuance(
+                    card_number=body.card_number, issued_on=dt.date.fromisoformat(body.issued_on)
+                ),
+                command_id=body.id,
+            )
+        )
+        return _json(result)
+
+    # OpenAPI -----------------------------------------------------------------------------------
+
+    def openapi_document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            components = document.setdefault("components", {})
+            schemas = components.setdefault("schemas", {})
+            for model in request_models.values():
+                schemas.update(_component_schemas(model))
+            schemas.update(_component_schemas(p.ErrorResponse))
+            components["securitySchemes"] = {
+                "deviceToken": {"type": "http", "scheme": "bearer"},
+                "staffSession": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": p.STAFF_SESSION_HEADER,
+                },
+            }
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi_document  # type: ignore[method-assign]
+
+    async def openapi_json(_request: Request) -> Response:
+        import orjson
+
+        return Response(orjson.dumps(openapi_document()), media_type=_JSON)
+
+    app.add_route(p.API_PREFIX + "/openapi.json", openapi_json, include_in_schema=False)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _component_schemas(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    found = dict(schema.pop("$defs", {}))
+    found[model.__name__] = schema
+    return found

@@ -1,0 +1,314 @@
+"""`central serve | enroll-device | add-staff | seed-demo`: run and administer the central.
+
+Every command takes `--database-url` (default: `$CENTRAL_DATABASE_URL`, else SQLite in the
+platform's data folder). Passwords are read from a prompt or standard input, never from the
+command line, where other users of the machine could see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+DEMO_BRANCH = "GZ-DEMO-001"
+DEMO_INSTANT_BRANCH = "GZ-DEMO-002"
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    staff_id: str
+    name: str
+    role: str
+    branch: str
+    password: str
+
+
+#: Demo log-ins (printed by `seed-demo`; a demo database only).
+DEMO_STAFF = (
+    DemoStaff("T001", "Chen Li 陈丽", "teller", DEMO_BRANCH, "teller-demo-1"),
+    DemoStaff("H001", "Wang Fang 王芳", "home_visit", DEMO_BRANCH, "visit-demo-1"),
+    DemoStaff("S001", "Liu Qiang 刘强", "supervisor", DEMO_BRANCH, "super-demo-1"),
+    DemoStaff("T201", "Zhao Min 赵敏", "teller", DEMO_INSTANT_BRANCH, "teller-demo-2"),
+)
+
+#: Uvicorn logging: no request bodies anywhere; access lines show method, path and status only.
+LOG_CONFIG: dict[str, object] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "default": {
+            "()": "uvicorn.logging.DefaultFormatter",
+            "fmt": "%(asctime)s %(levelprefix)s %(name)s: %(message)s",
+            "use_colors": False,
+        },
+        "access": {
+            "()": "uvicorn.logging.AccessFormatter",
+            "fmt": '%(asctime)s %(levelprefix)s "%(request_line)s" %(status_code)s',
+            "use_colors": False,
+        },
+    },
+    "handlers": {
+        "default": {
+            "formatter": "default",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+        },
+        "access": {
+            "formatter": "access",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "central": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "sqlalchemy": {"handlers": ["default"], "level": "WARNING", "propagate": False},
+    },
+}
+
+
+def _settings(args: argparse.Namespace):  # -> CentralSettings (imported lazily)
+    from central.settings import CentralSettings
+
+    return CentralSettings.from_env(
+        database_url=getattr(args, "database_url", None),
+        enable_channels=True if getattr(args, "enable_channels", False) else None,
+    )
+
+
+def _database(args: argparse.Namespace):  # -> Database
+    from central.db import Database
+
+    db = Database(_settings(args).resolved_database_url())
+    db.create_schema()
+    return db
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise SystemExit("central: the two passwords differ; nothing was changed.")
+    if len(password) < 8:
+        raise SystemExit("central: a password needs at least 8 characters; nothing was changed.")
+    return password
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central.app import create_app
+
+    settings = _settings(args)
+    if args.seed_demo:
+        db = _database(args)
+        seed_demo(db)
+        db.dispose()
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=LOG_CONFIG,
+        access_log=not args.no_access_log,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def cmd_enroll_device(args: argparse.Namespace) -> int:
+    from central.auth import issue_enrolment_code
+    from sync.protocol import DevicePlace
+
+    settings = _settings(args)
+    db = _database(args)
+    with db.write() as conn:
+        code = issue_enrolment_code(
+            conn,
+            branch=args.branch,
+            place=DevicePlace(args.place),
+            valid_hours=args.valid_hours or settings.enrolment_code_hours,
+        )
+    db.dispose()
+    print(code)
+    print(
+        f"One-time enrolment code for a {args.place} device of branch {args.branch}; "
+        f"valid {args.valid_hours or settings.enrolment_code_hours} hours.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_add_staff(args: argparse.Namespace) -> int:
+    from central.auth import add_staff, password_hasher
+    from sync.protocol import StaffRole
+
+    password = _read_password(args)
+    settings = _settings(args)
+    db = _database(args)
+    with db.write() as conn:
+        add_staff(
+            conn,
+            password_hasher(settings),
+            staff_id=args.staff_id,
+            name=args.name,
+            role=StaffRole(args.role),
+            branch=args.branch,
+            password=password,
+        )
+    db.dispose()
+    print(f"Staff member {args.staff_id} ({args.role}, branch {args.branch}) saved.")
+    return 0
+
+
+def seed_demo(db) -> list[str]:  # db: central.db.Database
+    """Demo staff and a few cardholders in several states; returns their (valid, fictional) ids."""
+    import datetime as dt
+
+    from branch_app.domain.card_number import card_number_check_character
+    from branch_app.domain.identity import resident_check_character
+    from branch_app.domain.lifecycle import (
+        CancellationReason,
+        CardRecord,
+        CardState,
+        FunctionStatus,
+    )
+    from central.auth import add_staff, password_hasher
+    from central.service import CentralService
+    from central.settings import CentralSettings
+    from sync.protocol import StaffRole
+
+    hasher = password_hasher(CentralSettings(password_time_cost=2, password_memory_kib=19_456))
+    with db.write() as conn:
+        for member in DEMO_STAFF:
+            add_staff(
+                conn,
+                hasher,
+                staff_id=member.staff_id,
+                name=member.name,
+                role=StaffRole(member.role),
+                branch=member.branch,
+                password=member.password,
+            )
+    service = CentralService(db, db.audit_key())
+
+    def holder(n: int) -> str:
+        first17 = f"440106{1950 + n}{(n % 12) + 1:02d}{(n % 28) + 1:02d}{100 + n:03d}"
+        return first17 + resident_check_character(first17)
+
+    def card_number(n: int) -> str:
+        first8 = f"GZ{n:06d}"
+        return first8 + card_number_check_character(first8)
+
+    ids: list[str] = []
+    states = [
+        (CardState.ACTIVE, FunctionStatus.NORMAL, FunctionStatus.NORMAL, None),
+        (CardState.ACTIVE, FunctionStatus.NORMAL, FunctionStatus.NORMAL, None),
+        (CardState.LOSS_REPORTED, FunctionStatus.FROZEN, FunctionStatus.NORMAL, None),
+        (CardState.CANCELLED, FunctionStatus.CLOSED, FunctionStatus.CLOSED, "death"),
+    ]
+    for n, (state, social, financial, cancelled) in enumerate(states, start=1):
+        holder_id = holder(n)
+        ids.append(holder_id)
+        service.put_record(
+            CardRecord(
+                holder_id=holder_id,
+                version=1,
+                card_number=card_number(n),
+                card_state=state,
+                social_security=social,
+                financial=financial,
+                bank="demo-bank",
+                generation=3,
+                collected_on=dt.date(2023, 3, n),
+                cancellation_reason=CancellationReason(cancelled) if cancelled else None,
+            )
+        )
+    return ids
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from central.auth import issue_enrolment_code
+    from sync.protocol import DevicePlace
+
+    db = _database(args)
+    ids = seed_demo(db)
+    with db.write() as conn:
+        code = issue_enrolment_code(
+            conn, branch=DEMO_BRANCH, place=DevicePlace.BRANCH, valid_hours=72
+        )
+    db.dispose()
+    print("Demo data written (fictional people; a demo database only).")
+    for member in DEMO_STAFF:
+        print(
+            f"  {member.role:<11} {member.staff_id}  password {member.password}  ({member.branch})"
+        )
+    print(f"  {len(ids)} cardholders with cards in several states")
+    print(f"  enrolment code for a counter device of {DEMO_BRANCH}: {code}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="central", description="The reference central card service (社保卡中心服务)."
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--database-url",
+        help="sqlite:///path.db or postgresql+psycopg://user:pw@host/db "
+        "(default: $CENTRAL_DATABASE_URL, else SQLite in the user data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the HTTP API under uvicorn")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (8765)")
+    serve.add_argument(
+        "--enable-channels",
+        action="store_true",
+        help="serve the simulated online/hotline/police channels (tests and demos only)",
+    )
+    serve.add_argument("--seed-demo", action="store_true", help="write the demo data first")
+    serve.add_argument("--no-access-log", action="store_true", help="no per-request log lines")
+    serve.set_defaults(func=cmd_serve)
+
+    enrol = sub.add_parser(
+        "enroll-device", parents=[common], help="issue a one-time device enrolment code"
+    )
+    enrol.add_argument("--branch", required=True, help="branch code, e.g. GZ-ICBC-0101")
+    enrol.add_argument(
+        "--place", default="branch", choices=("branch", "instant_branch", "home_visit")
+    )
+    enrol.add_argument("--valid-hours", type=int, default=0, help="validity (default 72)")
+    enrol.set_defaults(func=cmd_enroll_device)
+
+    staff = sub.add_parser("add-staff", parents=[common], help="add or update a staff member")
+    staff.add_argument("staff_id")
+    staff.add_argument("--name", required=True)
+    staff.add_argument("--role", required=True, choices=("teller", "home_visit", "supervisor"))
+    staff.add_argument("--branch", required=True)
+    staff.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    staff.set_defaults(func=cmd_add_staff)
+
+    seed = sub.add_parser("seed-demo", parents=[common], help="write demo staff and cardholders")
+    seed.set_defaults(func=cmd_seed_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

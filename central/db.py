@@ -1,0 +1,142 @@
+"""Engine setup and transactions for SQLite (WAL) and PostgreSQL.
+
+Writes go through `Database.write()`: on SQLite a process-level lock plus `BEGIN IMMEDIATE` make
+them strictly one after another (and wait politely for another process's writer); on PostgreSQL
+the callers lock the card row with `SELECT ... FOR UPDATE`. Reads use `Database.read()`, which on
+SQLite's WAL never waits for a writer. Statement parameters are hidden from error messages so an
+id number can never reach a log through an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from central import models
+
+_WRITE_OPTION = "central_write"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite gives naive datetimes back; everything the central stores is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Database:
+    """One database (SQLite file or PostgreSQL) and its connection pool."""
+
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.is_postgres = self.url.get_backend_name() == "postgresql"
+        if not (self.is_sqlite or self.is_postgres):
+            raise ValueError(f"unsupported database {self.url.get_backend_name()!r}")
+        kwargs: dict[str, Any] = {"hide_parameters": True}
+        if self.is_sqlite:
+            database = self.url.database or ""
+            if database and database != ":memory:":
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
+        if self.is_sqlite:
+            self._configure_sqlite()
+
+    def _configure_sqlite(self) -> None:
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, decide when transactions begin.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            if conn.get_execution_options().get(_WRITE_OPTION):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        guard = self._write_lock if self._write_lock is not None else nullcontext()
+        with guard, self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (a consistent snapshot)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def create_schema(self) -> None:
+        """Create missing tables and the rows the central needs (idempotent)."""
+        models.metadata.create_all(self.engine)
+        with self.write() as conn:
+            if conn.execute(select(models.feed_head.c.id)).first() is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(models.feed_head).values(id=1, cursor=0))
+                except IntegrityError:
+                    pass
+            if self.meta(conn, "audit_key") is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(models.central_meta).values(
+                                key="audit_key", value=secrets.token_hex(32)
+                            )
+                        )
+                except IntegrityError:
+                    pass
+
+    @staticmethod
+    def meta(conn: Connection, key: str) -> str | None:
+        return conn.execute(
+            select(models.central_meta.c.value).where(models.central_meta.c.key == key)
+        ).scalar_one_or_none()
+
+    def audit_key(self) -> bytes:
+        with self.read() as conn:
+            value = self.meta(conn, "audit_key")
+        if value is None:
+            raise RuntimeError("the database has no audit key: run create_schema() first")
+        return bytes.fromhex(value)
+
+    def truncate_all(self) -> None:
+        """Empty every table and reset the feed (tests): faster than dropping and creating."""
+        with self.write() as conn:
+            if self.is_postgres:
+                names = ", ".join(t.name for t in models.TRUNCATE_ORDER)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                for table in models.TRUNCATE_ORDER:
+                    conn.execute(delete(table))
+            conn.execute(update(models.feed_head).values(cursor=0))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
