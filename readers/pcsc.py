@@ -1,0 +1,283 @@
+"""The PC/SC backend on pyscard's low-level `smartcard.scard` API.
+
+Why the low-level API: it gives every wait an explicit timeout (`SCardGetStatusChange`) so the
+application can always quit, and it lets the backend throw its context away and establish a new
+one when pcscd restarts or a reader is unplugged. Every PC/SC failure becomes a `ReaderError`.
+
+Use one `PcscBackend` per thread (PC/SC contexts are not meant to be shared between threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Sequence
+
+from readers.apdu import (
+    CardNotResponding,
+    CardRemoved,
+    CardReset,
+    NoCard,
+    NoPcscService,
+    ReaderError,
+    ReaderNotFound,
+)
+from readers.backend import ReaderState
+
+PNP_NOTIFICATION = "\\\\?PnP?\\Notification"
+#: Longest single blocking PC/SC wait; longer waits are made of several of these.
+MAX_WAIT_SLICE = 1.0
+
+
+class ReaderBusy(ReaderError):
+    code = "reader_busy"
+    english = "Another program is using the card reader: close it and try again."
+    chinese = "其他程序正在使用读卡器：请关闭该程序后重试。"
+
+
+def _scard():  # type: ignore[no-untyped-def]
+    """pyscard's C module, imported only when PC/SC is really used."""
+    from smartcard import scard
+
+    return scard
+
+
+def _service_lost(code: int) -> bool:
+    s = _scard()
+    return code in (
+        s.SCARD_E_NO_SERVICE,
+        s.SCARD_E_SERVICE_STOPPED,
+        s.SCARD_E_INVALID_HANDLE,
+        s.SCARD_F_COMM_ERROR,
+    )
+
+
+def describe(code: int) -> str:
+    """`SCARD_E_NO_SERVICE (0x8010001D)` for support; never personal data."""
+    s = _scard()
+    try:
+        text = s.SCardGetErrorMessage(code)
+    except Exception:  # pragma: no cover - pyscard always has it
+        text = ""
+    return f"0x{code & 0xFFFFFFFF:08X} {text}".strip()
+
+
+class PcscConnection:
+    """A connection to the card in one reader; a `Transport` for the card logic."""
+
+    def __init__(
+        self, backend: PcscBackend, reader: str, handle: int, protocol: int, atr: bytes
+    ) -> None:
+        self._backend = backend
+        self.reader = reader
+        self._handle = handle
+        self._protocol = protocol
+        self.atr = atr
+        self._in_transaction = False
+        self._closed = False
+
+    def begin_transaction(self) -> None:
+        """Keep other programs off the card until `close()`, so a read is never interleaved."""
+        s = _scard()
+        result = s.SCardBeginTransaction(self._handle)
+        if result != s.SCARD_S_SUCCESS:
+            raise self._failure(result)
+        self._in_transaction = True
+
+    def transmit(self, apdu: bytes) -> bytes:
+        s = _scard()
+        if self._closed:
+            raise CardNotResponding("connection closed")
+        result, response = s.SCardTransmit(self._handle, self._protocol, list(apdu))
+        if result != s.SCARD_S_SUCCESS:
+            raise self._failure(result)
+        return bytes(response)
+
+    def _failure(self, code: int) -> ReaderError:
+        """Tell a removed card from a mute one: after a failed exchange, ask whether it is still in."""
+        s = _scard()
+        if code in (s.SCARD_W_REMOVED_CARD, s.SCARD_E_NO_SMARTCARD):
+            return CardRemoved(describe(code))
+        if code == s.SCARD_W_RESET_CARD:
+            return CardReset(describe(code))
+        if _service_lost(code):
+            self._backend._drop_context()
+            return NoPcscService(describe(code))
+        if code == s.SCARD_E_READER_UNAVAILABLE:
+            return CardRemoved(describe(code))
+        status, _reader, state, _protocol, _atr = s.SCardStatus(self._handle)
+        if status in (s.SCARD_W_REMOVED_CARD, s.SCARD_E_NO_SMARTCARD) or (
+            status == s.SCARD_S_SUCCESS and state & s.SCARD_ABSENT
+        ):
+            return CardRemoved(describe(code))
+        if not self._backend.card_present(self.reader):
+            return CardRemoved(describe(code))
+        return CardNotResponding(describe(code))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        s = _scard()
+        try:
+            if self._in_transaction:
+                s.SCardEndTransaction(self._handle, s.SCARD_LEAVE_CARD)
+            s.SCardDisconnect(self._handle, s.SCARD_LEAVE_CARD)
+        except Exception:  # pragma: no cover - the handle is gone with the card or the service
+            pass
+
+
+class PcscBackend:
+    """Readers through pcscd (or WinSCard); re-establishes its context whenever it was lost."""
+
+    def __init__(self) -> None:
+        self._context: int | None = None
+        self._lock = threading.RLock()
+
+    # -- context ----------------------------------------------------------------------------
+    def _ensure_context(self) -> int:
+        s = _scard()
+        with self._lock:
+            if self._context is not None:
+                if s.SCardIsValidContext(self._context) == s.SCARD_S_SUCCESS:
+                    return self._context
+                self._drop_context()
+            result, context = s.SCardEstablishContext(s.SCARD_SCOPE_USER)
+            if result != s.SCARD_S_SUCCESS:
+                raise NoPcscService(describe(result))
+            self._context = context
+            return context
+
+    def _drop_context(self) -> None:
+        s = _scard()
+        with self._lock:
+            if self._context is not None:
+                with contextlib.suppress(Exception):  # the service may already be gone
+                    s.SCardReleaseContext(self._context)
+                self._context = None
+
+    def close(self) -> None:
+        self._drop_context()
+
+    def cancel(self) -> None:
+        """Wake a `wait_for_change` blocked in another thread (e.g. when the app quits)."""
+        s = _scard()
+        with self._lock:
+            if self._context is not None:
+                s.SCardCancel(self._context)
+
+    # -- readers ----------------------------------------------------------------------------
+    def list_readers(self) -> list[str]:
+        s = _scard()
+        context = self._ensure_context()
+        result, names = s.SCardListReaders(context, [])
+        if result == s.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if result != s.SCARD_S_SUCCESS:
+            if _service_lost(result):
+                self._drop_context()
+                # pcscd may have restarted: one fresh context, then give up with a clear error.
+                context = self._ensure_context()
+                result, names = s.SCardListReaders(context, [])
+                if result == s.SCARD_E_NO_READERS_AVAILABLE:
+                    return []
+                if result == s.SCARD_S_SUCCESS:
+                    return list(names)
+            self._drop_context()
+            raise NoPcscService(describe(result))
+        return list(names)
+
+    def reader_states(self) -> list[ReaderState]:
+        s = _scard()
+        names = self.list_readers()
+        if not names:
+            return []
+        context = self._ensure_context()
+        result, states = s.SCardGetStatusChange(
+            context, 0, [(name, s.SCARD_STATE_UNAWARE) for name in names]
+        )
+        if result != s.SCARD_S_SUCCESS:
+            if _service_lost(result):
+                self._drop_context()
+                raise NoPcscService(describe(result))
+            if result == s.SCARD_E_UNKNOWN_READER:
+                return self.reader_states()  # a reader went away between the two calls
+            raise NoPcscService(describe(result))
+        return [self._state(name, flags, atr) for name, flags, atr in states]
+
+    @staticmethod
+    def _state(name: str, flags: int, atr: Sequence[int]) -> ReaderState:
+        s = _scard()
+        present = bool(flags & s.SCARD_STATE_PRESENT) and not flags & s.SCARD_STATE_MUTE
+        return ReaderState(name, present, bytes(atr) if present else b"")
+
+    def card_present(self, reader: str) -> bool:
+        try:
+            return any(st.name == reader and st.card_present for st in self.reader_states())
+        except ReaderError:
+            return False
+
+    def wait_for_change(self, known: Sequence[ReaderState], timeout: float) -> list[ReaderState]:
+        """Block until a card or reader differs from `known` or `timeout` passes; never forever."""
+        s = _scard()
+        deadline = time.monotonic() + max(0.0, timeout)
+        known = list(known)
+        while True:
+            current = self.reader_states()
+            if current != known:
+                return current
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return current
+            watch = [
+                (st.name, s.SCARD_STATE_PRESENT if st.card_present else s.SCARD_STATE_EMPTY)
+                for st in current
+            ]
+            watch.append((PNP_NOTIFICATION, len(current) << 16))
+            context = self._ensure_context()
+            slice_ms = int(min(remaining, MAX_WAIT_SLICE) * 1000)
+            result, _states = s.SCardGetStatusChange(context, max(slice_ms, 1), watch)
+            if result in (s.SCARD_S_SUCCESS, s.SCARD_E_TIMEOUT, s.SCARD_E_UNKNOWN_READER):
+                continue
+            if result == s.SCARD_E_CANCELLED:
+                return self.reader_states()
+            if _service_lost(result):
+                self._drop_context()
+                raise NoPcscService(describe(result))
+            raise NoPcscService(describe(result))
+
+    def connect(self, reader: str, *, exclusive_read: bool = True) -> PcscConnection:
+        """Connect (T=0 or T=1, whichever the card offers) and, by default, start a transaction."""
+        s = _scard()
+        context = self._ensure_context()
+        result, handle, protocol = s.SCardConnect(
+            context, reader, s.SCARD_SHARE_SHARED, s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1
+        )
+        if result != s.SCARD_S_SUCCESS:
+            if result in (s.SCARD_E_NO_SMARTCARD, s.SCARD_W_REMOVED_CARD):
+                raise NoCard(describe(result))
+            if result in (s.SCARD_E_UNKNOWN_READER, s.SCARD_E_READER_UNAVAILABLE):
+                raise ReaderNotFound(describe(result), name=reader)
+            if result in (
+                s.SCARD_W_UNRESPONSIVE_CARD,
+                s.SCARD_W_UNPOWERED_CARD,
+                s.SCARD_E_PROTO_MISMATCH,
+            ):
+                raise CardNotResponding(describe(result))
+            if result == s.SCARD_E_SHARING_VIOLATION:
+                raise ReaderBusy(describe(result))
+            if _service_lost(result):
+                self._drop_context()
+            raise NoPcscService(describe(result))
+        status, _name, _state, _proto, atr = s.SCardStatus(handle)
+        connection = PcscConnection(
+            self, reader, handle, protocol, bytes(atr) if status == s.SCARD_S_SUCCESS else b""
+        )
+        if exclusive_read:
+            try:
+                connection.begin_transaction()
+            except ReaderError:
+                connection.close()
+                raise
+        return connection
