@@ -32,6 +32,7 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
 
 from branch_app.store.errors import KeyringRefused
@@ -92,16 +93,20 @@ def refusal_reason(backend: object) -> str | None:
         return None
     name = _backend_name(backend)
     lowered = name.lower()
-    if lowered.startswith("keyring.backends.fail"):
+    if isinstance(backend, fail.Keyring) or lowered.startswith("keyring.backends.fail"):
         return "no usable system keyring was found"
-    if lowered.startswith("keyring.backends.null"):
+    if isinstance(backend, null.Keyring) or lowered.startswith("keyring.backends.null"):
         return "the null keyring forgets every secret"
     if "plaintext" in lowered or lowered.startswith("keyrings.alt.file"):
         return "it stores secrets in a plain file"
-    if lowered.startswith("keyring.backends.chainer"):
-        chained = list(getattr(backend, "backends", []))
-        usable = [b for b in chained if refusal_reason(b) is None]
-        if not usable:
+    if isinstance(backend, chainer.ChainerBackend):
+        # The chainer writes to the first backend that takes the secret: one plaintext
+        # backend anywhere in the chain could end up holding the key.
+        chained = list(backend.backends)
+        reasons = [refusal_reason(b) for b in chained]
+        if any(r is not None and "plain file" in r for r in reasons):
+            return "one of the chained keyrings stores secrets in a plain file"
+        if all(r is not None for r in reasons):
             return "none of the chained keyrings is usable"
         return None
     try:
