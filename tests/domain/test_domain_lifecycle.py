@@ -375,3 +375,17 @@ def test_state_invariants_hold(sequence: list[Command], start_with_card: bool) -
             assert record.card_state is not CardState.CANCELLED
             ready = record.application.status is ApplicationStatus.READY
             assert ready == (record.application.new_card_number is not None)
+
+
+@given(st.lists(commands, max_size=25), st.booleans())
+def test_every_refusal_has_a_reason_with_texts_in_both_languages(
+    sequence: list[Command], start_with_card: bool
+) -> None:
+    from branch_app.i18n.catalogs.domain import MESSAGES
+
+    start = first_card() if start_with_card else CardRecord.new(ALICE_ID)
+    for _command, _before, decision in run(start, sequence):
+        if isinstance(decision, Refused):
+            english, chinese = MESSAGES[decision.message_key]
+            assert english and chinese
+            assert english.rstrip(".").lower() == decision.detail.lower()

@@ -1,0 +1,230 @@
+"""The JSON shapes of commands and records: round trips, and hostile input meets only
+CommandFormatError with a message that says what is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from branch_app.domain.lifecycle import (
+    ApplicationKind,
+    ApplicationStatus,
+    Apply,
+    CardRecord,
+    CardState,
+    Command,
+    CommandFormatError,
+    ConfirmIssuance,
+    ExchangeReason,
+    IssuanceSpeed,
+    PendingApplication,
+    Unlock,
+    command_from_dict,
+    command_to_dict,
+    decide,
+    record_from_dict,
+    record_to_dict,
+)
+from tests.domain.domain_strategies import ALICE_ID, commands
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@given(commands)
+def test_command_round_trip_through_json_text(command: Command) -> None:
+    data = json.loads(json.dumps(command_to_dict(command)))
+    assert command_from_dict(data) == command
+
+
+@given(st.lists(commands, max_size=20))
+def test_record_round_trip_for_every_reachable_record(sequence: list[Command]) -> None:
+    record = CardRecord.new(ALICE_ID)
+    for command in sequence:
+        decision = decide(record, command)
+        if not hasattr(decision, "record"):
+            continue
+        record = decision.record
+        data = json.loads(json.dumps(record_to_dict(record)))
+        assert record_from_dict(data) == record
+
+
+def test_command_shape_is_flat_and_named() -> None:
+    command = Apply(
+        ApplicationKind.EXCHANGE,
+        IssuanceSpeed.INSTANT,
+        dt.date(2026, 3, 2),
+        exchange_reason=ExchangeReason.QUALITY_PROBLEM,
+    )
+    assert command_to_dict(command) == {
+        "kind": "apply",
+        "application": "exchange",
+        "speed": "instant",
+        "accepted_on": "2026-03-02",
+        "exchange_reason": "quality_problem",
+        "bank": None,
+    }
+    assert command_to_dict(Unlock(True)) == {"kind": "unlock", "at_card_bank": True}
+
+
+def test_record_shape() -> None:
+    record = CardRecord(
+        holder_id=ALICE_ID,
+        version=4,
+        card_state=CardState.NO_CARD,
+        application=PendingApplication(
+            ApplicationKind.FIRST, IssuanceSpeed.NORMAL, dt.date(2026, 1, 5), bank="ICBC"
+        ),
+    )
+    data = record_to_dict(record)
+    assert data["application"] == {
+        "kind": "first",
+        "speed": "normal",
+        "accepted_on": "2026-01-05",
+        "status": "in_production",
+        "new_card_number": None,
+        "bank": "ICBC",
+    }
+    assert data["version"] == 4 and data["card_state"] == "no_card"
+
+
+def _unlock(**changes: Any) -> dict[str, Any]:
+    return {"kind": "unlock", "at_card_bank": True, **changes}
+
+
+def _issuance(**changes: Any) -> dict[str, Any]:
+    return {"kind": "confirm_issuance", "card_number": "X00000019", "issued_on": "2026-01-02"} | (
+        changes
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "command: expected an object, got list"),
+        ({"kind": "fly"}, "kind must be one of apply, report_loss"),
+        ({}, "kind must be one of"),
+        ({"kind": "unlock"}, "unlock command: missing field(s) at_card_bank"),
+        (_unlock(extra=1), "unlock command: unknown field(s) 'extra'"),
+        (_unlock(at_card_bank=1), "at_card_bank must be true or false, got 1"),
+        (_issuance(issued_on="2026-02-30"), "issued_on 2026-02-30 is not a real date"),
+        (_issuance(issued_on="20260102"), "issued_on must be a date as YYYY-MM-DD"),
+        (_issuance(issued_on="2026-W01-1"), "issued_on must be a date as YYYY-MM-DD"),
+        (_issuance(card_number=123), "card_number must be a string, got int"),
+        (_issuance(card_number="9" * 65), "card_number is longer than 64 characters"),
+        ({"kind": "report_loss", "channel": "pigeon"}, "channel must be one of online"),
+        ({"kind": "cancel", "reason": None}, "reason must be one of death"),
+        ({1: 2, "kind": "unlock"}, "field names must be strings"),
+    ],
+)
+def test_malformed_commands_say_what_is_wrong(data: object, message: str) -> None:
+    with pytest.raises(CommandFormatError) as caught:
+        command_from_dict(data)
+    assert message in str(caught.value)
+
+
+def test_malformed_records_say_what_is_wrong() -> None:
+    good = record_to_dict(CardRecord.new(ALICE_ID))
+    assert record_from_dict(good) == CardRecord.new(ALICE_ID)
+    for change, message in [
+        ({"version": -1}, "version must be a whole number >= 0"),
+        ({"version": True}, "version must be a whole number >= 0"),
+        ({"card_state": "lost"}, "card_state must be one of no_card"),
+        ({"application": {"kind": "first"}}, "record application: missing field(s)"),
+        ({"collected_on": 20260101}, "collected_on must be a date as YYYY-MM-DD"),
+    ]:
+        with pytest.raises(CommandFormatError) as caught:
+            record_from_dict(good | change)
+        assert message in str(caught.value)
+    with pytest.raises(CommandFormatError, match="missing field"):
+        record_from_dict({k: v for k, v in good.items() if k != "bank"})
+    application = record_to_dict(
+        CardRecord(
+            ALICE_ID,
+            application=PendingApplication(
+                ApplicationKind.FIRST,
+                IssuanceSpeed.NORMAL,
+                dt.date(2026, 1, 5),
+                ApplicationStatus.READY,
+                "X00000019",
+            ),
+        )
+    )
+    assert record_from_dict(application).application is not None
+
+
+@given(json_values)
+def test_arbitrary_json_meets_only_command_format_error(data: object) -> None:
+    try:
+        command = command_from_dict(data)
+    except CommandFormatError as error:
+        assert str(error)
+    else:
+        assert command_from_dict(command_to_dict(command)) == command
+
+
+kinds = st.sampled_from(
+    ["apply", "report_loss", "unlock", "confirm_issuance", "confirm_collection", "cancel"]
+)
+
+
+@given(
+    kinds,
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "application",
+                "speed",
+                "accepted_on",
+                "exchange_reason",
+                "bank",
+                "channel",
+                "at_card_bank",
+                "card_number",
+                "issued_on",
+                "collected_on",
+                "reason",
+                "other",
+            ]
+        ),
+        json_values,
+    ),
+)
+def test_plausible_but_wrong_bodies_meet_only_command_format_error(
+    kind: str, fields: dict[str, object]
+) -> None:
+    try:
+        command = command_from_dict({"kind": kind, **fields})
+    except CommandFormatError as error:
+        assert str(error).startswith(f"{kind} command: ")
+    else:
+        assert command.kind == kind
+
+
+@given(json_values)
+def test_arbitrary_json_records_meet_only_command_format_error(data: object) -> None:
+    try:
+        record = record_from_dict(data)
+    except CommandFormatError as error:
+        assert str(error).startswith("record")
+    else:
+        assert record_from_dict(record_to_dict(record)) == record
+
+
+def test_a_deeply_nested_body_is_refused_without_recursion() -> None:
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(CommandFormatError):
+        command_from_dict({"kind": "unlock", "at_card_bank": deep})
+    assert ConfirmIssuance("X00000019", dt.date(2026, 1, 2)) == command_from_dict(_issuance())
