@@ -77,6 +77,8 @@ def test_a_record_moved_between_entries_does_not_decrypt(
     records = envelope["tables"]["records"]
     records["1"]["record"], records["2"]["record"] = records["2"]["record"], records["1"]["record"]
     path.write_bytes(orjson.dumps(envelope))
-    with LocalStore.open(data_dir, keyring=memory_keyring) as store:
-        with pytest.raises(DecryptionFailed, match="card_cache.json"):
-            store.card_cache.get(A)
+    with (
+        LocalStore.open(data_dir, keyring=memory_keyring) as store,
+        pytest.raises(DecryptionFailed, match=r"card_cache\.json"),
+    ):
+        store.card_cache.get(A)

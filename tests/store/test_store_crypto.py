@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -80,10 +81,8 @@ def _fill(store: LocalStore, clock: StepClock) -> None:
 def _forms(text: str) -> list[bytes]:
     """The ways a string could appear in a file: UTF-8, JSON escapes, GBK."""
     forms = {text.encode("utf-8"), json.dumps(text)[1:-1].encode("ascii")}
-    try:
+    with contextlib.suppress(UnicodeEncodeError):
         forms.add(text.encode("gbk"))
-    except UnicodeEncodeError:
-        pass
     return sorted(forms)
 
 
