@@ -164,7 +164,8 @@ class StaffDirectory:
     @classmethod
     def for_store(cls, store: Any) -> StaffDirectory:
         """The directory beside a `LocalStore`, sealed with its keys."""
-        keys = store.keys
+        # The store keeps its KeySet private; `keys` is used when it is exposed.
+        keys = getattr(store, "keys", None) or store._keys
         return cls(Path(store.data_dir) / STAFF_FILE, keys, id_key=keys.audit_key)
 
     def _slot(self, staff_id: str) -> str:
