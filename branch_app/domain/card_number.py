@@ -39,10 +39,15 @@ CARD_ERROR_TEXT: Mapping[str, str] = {
 class CardNumberError(ValueError):
     """A card number or identification code that cannot be one (wrong length or characters)."""
 
-    def __init__(self, code: str, **params: str | int) -> None:
+    def __init__(
+        self, code: str, params: Mapping[str, str | int] | None = None, /, **more: str | int
+    ) -> None:
         self.code = code
-        self.params: dict[str, str | int] = dict(params)
-        super().__init__(CARD_ERROR_TEXT[code].format(**params))
+        self.params: dict[str, str | int] = {**(params or {}), **more}
+        super().__init__(CARD_ERROR_TEXT[code].format(**self.params))
+
+    def __reduce__(self) -> tuple[type, tuple[str, dict[str, str | int]]]:
+        return (type(self), (self.code, self.params))
 
     @property
     def message_key(self) -> str:

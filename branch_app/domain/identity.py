@@ -100,10 +100,15 @@ IDENTITY_ERROR_TEXT: Mapping[str, str] = {
 class IdentityError(ValueError):
     """A number that is not a valid identity number, with the exact reason."""
 
-    def __init__(self, code: str, **params: str | int) -> None:
+    def __init__(
+        self, code: str, params: Mapping[str, str | int] | None = None, /, **more: str | int
+    ) -> None:
         self.code = code
-        self.params: dict[str, str | int] = dict(params)
-        super().__init__(IDENTITY_ERROR_TEXT[code].format(**params))
+        self.params: dict[str, str | int] = {**(params or {}), **more}
+        super().__init__(IDENTITY_ERROR_TEXT[code].format(**self.params))
+
+    def __reduce__(self) -> tuple[type, tuple[str, dict[str, str | int]]]:
+        return (type(self), (self.code, self.params))
 
     @property
     def message_key(self) -> str:

@@ -228,3 +228,12 @@ def test_age_grows_by_one_on_each_birthday(birth: dt.date, on: dt.date) -> None:
     if on >= birth:
         assert age >= 0
         assert on.year - birth.year - 1 <= age <= on.year - birth.year
+
+
+def test_errors_survive_pickling_and_take_params_either_way() -> None:
+    import pickle
+
+    error = IdentityError("check_character", {"expected": "X"}, got="3")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.code, copy.params, str(copy)) == (error.code, error.params, str(error))
+    assert copy.message_key == "domain.identity.check_character"

@@ -173,42 +173,29 @@ def test_arbitrary_json_meets_only_command_format_error(data: object) -> None:
         assert command_from_dict(command_to_dict(command)) == command
 
 
-kinds = st.sampled_from(
-    ["apply", "report_loss", "unlock", "confirm_issuance", "confirm_collection", "cancel"]
-)
+leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=12) | st.dates().map(str)
 
 
-@given(
-    kinds,
-    st.dictionaries(
-        st.sampled_from(
-            [
-                "application",
-                "speed",
-                "accepted_on",
-                "exchange_reason",
-                "bank",
-                "channel",
-                "at_card_bank",
-                "card_number",
-                "issued_on",
-                "collected_on",
-                "reason",
-                "other",
-            ]
-        ),
-        json_values,
-    ),
-)
-def test_plausible_but_wrong_bodies_meet_only_command_format_error(
-    kind: str, fields: dict[str, object]
+@given(commands, st.data())
+def test_a_valid_body_with_one_field_spoiled_meets_only_command_format_error(
+    command: Command, data: st.DataObject
 ) -> None:
-    try:
-        command = command_from_dict({"kind": kind, **fields})
-    except CommandFormatError as error:
-        assert str(error).startswith(f"{kind} command: ")
+    body = command_to_dict(command)
+    fields = sorted(set(body) - {"kind"})
+    operation = data.draw(st.sampled_from(["replace", "drop", "add"]), label="operation")
+    if operation == "replace":
+        body[data.draw(st.sampled_from(fields), label="field")] = data.draw(leaves | json_values)
+    elif operation == "drop":
+        del body[data.draw(st.sampled_from(fields), label="field")]
     else:
-        assert command.kind == kind
+        body[data.draw(st.text(min_size=1, max_size=12).filter(lambda k: k not in body))] = None
+    try:
+        spoiled = command_from_dict(body)
+    except CommandFormatError as error:
+        assert str(error).startswith(f"{command.kind} command: ")
+    else:
+        assert operation == "replace"
+        assert command_to_dict(spoiled) == body
 
 
 @given(json_values)
