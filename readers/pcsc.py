@@ -28,6 +28,9 @@ from readers.backend import ReaderState
 PNP_NOTIFICATION = "\\\\?PnP?\\Notification"
 #: Longest single blocking PC/SC wait; longer waits are made of several of these.
 MAX_WAIT_SLICE = 1.0
+#: After a failed exchange, how long to let the reader report the card's removal (readers
+#: poll for presence, so a card pulled mid-command shows as absent a moment later).
+REMOVAL_GRACE = 1.5
 
 
 class ReaderBusy(ReaderError):
@@ -92,6 +95,12 @@ class PcscConnection:
         result, response = s.SCardTransmit(self._handle, self._protocol, list(apdu))
         if result != s.SCARD_S_SUCCESS:
             raise self._failure(result)
+        if len(response) < 2:
+            # Some drivers (vpcd among them) answer "success" with no bytes when the card
+            # vanished mid-command: find out which it was rather than call it garbage.
+            if self._backend.card_leaves(self.reader, REMOVAL_GRACE):
+                raise CardRemoved(f"{len(response)} byte answer, card gone")
+            raise CardNotResponding(f"{len(response)} byte answer")
         return bytes(response)
 
     def _failure(self, code: int) -> ReaderError:
@@ -111,7 +120,7 @@ class PcscConnection:
             status == s.SCARD_S_SUCCESS and state & s.SCARD_ABSENT
         ):
             return CardRemoved(describe(code))
-        if not self._backend.card_present(self.reader):
+        if self._backend.card_leaves(self.reader, REMOVAL_GRACE):
             return CardRemoved(describe(code))
         return CardNotResponding(describe(code))
 
@@ -217,6 +226,26 @@ class PcscBackend:
             return any(st.name == reader and st.card_present for st in self.reader_states())
         except ReaderError:
             return False
+
+    def card_leaves(self, reader: str, timeout: float) -> bool:
+        """Whether the card in `reader` is gone, or goes within `timeout` (a PC/SC wait)."""
+        s = _scard()
+        try:
+            context = self._ensure_context()
+        except ReaderError:
+            return False
+        result, states = s.SCardGetStatusChange(context, 0, [(reader, s.SCARD_STATE_UNAWARE)])
+        if result != s.SCARD_S_SUCCESS:
+            return result in (s.SCARD_E_UNKNOWN_READER, s.SCARD_E_READER_UNAVAILABLE)
+        flags = states[0][1]
+        if not flags & s.SCARD_STATE_PRESENT:
+            return True
+        result, states = s.SCardGetStatusChange(
+            context, int(timeout * 1000), [(reader, flags & ~s.SCARD_STATE_CHANGED)]
+        )
+        if result != s.SCARD_S_SUCCESS:
+            return result in (s.SCARD_E_UNKNOWN_READER, s.SCARD_E_READER_UNAVAILABLE)
+        return not states[0][1] & s.SCARD_STATE_PRESENT
 
     def wait_for_change(self, known: Sequence[ReaderState], timeout: float) -> list[ReaderState]:
         """Block until a card or reader differs from `known` or `timeout` passes; never forever."""
