@@ -103,11 +103,18 @@ class AuditJournal:
         months = self.months()
         if months:
             self._current = self._open(months[-1], create=False)
-            head = self._current.meta.get("head") or {}
-            n, mac = head.get("n"), head.get("mac")
-            if not isinstance(n, int) or not isinstance(mac, str):
-                raise StoreCorrupt(self._current.path, "the audit chain head is missing")
-            self._head_n, self._head_mac = n, mac
+            self._head_n, self._head_mac = self._head_of(self._current)
+
+    @staticmethod
+    def _head_of(storage: AtomicJSONStorage) -> tuple[int, str]:
+        """Where the chain ends in this file: its head, or where it started if still empty."""
+        meta = storage.meta
+        head = meta.get("head") if storage.read().get(TABLE) else meta.get("starts_after")
+        head = head or {}
+        n, mac = head.get("n"), head.get("mac")
+        if not isinstance(n, int) or not isinstance(mac, str):
+            raise StoreCorrupt(storage.path, "the audit chain head is missing")
+        return n, mac
 
     # -- files ------------------------------------------------------------------------------
 
@@ -155,10 +162,14 @@ class AuditJournal:
             if storage is None or storage.path != self.path_for(month):
                 if storage is not None and storage.path.name > self.path_for(month).name:
                     month = storage.path.name[6:13]  # the clock went back: stay in the newest file
+                elif self.path_for(month).exists():
+                    storage = self._open(month, create=False)
                 else:
-                    storage = self._open(month, create=True)
-                    if not storage.read().get(TABLE):
-                        storage.meta["starts_after"] = {"n": self._head_n, "mac": self._head_mac}
+                    # a new month's file is first written together with its first entry
+                    storage = AtomicJSONStorage.in_memory(
+                        self.path_for(month), schema.AUDIT, schema.new_envelope(schema.AUDIT)
+                    )
+                    storage.meta["starts_after"] = {"n": self._head_n, "mac": self._head_mac}
             assert storage is not None
             n = self._head_n + 1
             doc: dict[str, Any] = {
