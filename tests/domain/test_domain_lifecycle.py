@@ -26,6 +26,7 @@ from branch_app.domain.lifecycle import (
     IssuanceSpeed,
     LossChannel,
     Merged,
+    PendingApplication,
     RefusalReason,
     Refused,
     ReportLoss,
@@ -389,3 +390,39 @@ def test_every_refusal_has_a_reason_with_texts_in_both_languages(
             english, chinese = MESSAGES[decision.message_key]
             assert english and chinese
             assert english.rstrip(".").lower() == decision.detail.lower()
+
+
+any_records = st.builds(
+    CardRecord,
+    holder_id=st.just(ALICE_ID),
+    version=st.integers(min_value=0, max_value=10**6),
+    card_number=st.none() | st.just(OLD_CARD) | st.just(NEW_CARD),
+    card_state=st.sampled_from(CardState),
+    social_security=st.sampled_from(FunctionStatus),
+    financial=st.sampled_from(FunctionStatus),
+    bank=st.none() | st.just("ICBC"),
+    generation=st.none() | st.integers(min_value=1, max_value=3),
+    application=st.none()
+    | st.builds(
+        PendingApplication,
+        kind=st.sampled_from(ApplicationKind),
+        speed=st.sampled_from(IssuanceSpeed),
+        accepted_on=st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31)),
+        status=st.sampled_from(ApplicationStatus),
+        new_card_number=st.none() | st.just(NEW_CARD),
+        bank=st.none() | st.just("CCB"),
+    ),
+    collected_on=st.none() | st.just(DAY),
+    cancellation_reason=st.none() | st.sampled_from(CancellationReason),
+)
+
+
+@given(any_records, commands)
+def test_decide_is_total_even_on_odd_records(record: CardRecord, command: Command) -> None:
+    """Records come back from other channels and old versions: `decide` always answers."""
+    decision = decide(record, command)
+    assert isinstance(decision, Applied | Merged | Refused)
+    if isinstance(decision, Applied):
+        assert decision.record.version == record.version + 1
+    elif isinstance(decision, Merged):
+        assert decision.record is record
