@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from branch_app.config import AppConfig
 from branch_app.i18n import t
@@ -109,7 +109,7 @@ class HomeScreen(ShellScreen):
         if keep is not None:
             try:
                 services.highlighted = services.get_option_index(keep)
-            except LookupError:
+            except OptionDoesNotExist:
                 services.action_first()
         else:
             services.action_first()

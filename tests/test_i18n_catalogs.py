@@ -1,0 +1,129 @@
+"""Every user-visible string exists in English and Simplified Chinese, and every key used exists."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import string
+from pathlib import Path
+
+import pytest
+
+from branch_app.i18n import (
+    Language,
+    catalog,
+    current_language,
+    language_from_locale,
+    load_catalog,
+    set_language,
+    t,
+)
+from branch_app.i18n import catalogs as catalogs_package
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "branch_app"
+
+
+def catalog_modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(catalogs_package.__path__))
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def test_catalog_loads_without_a_key_defined_twice_across_modules() -> None:
+    merged = load_catalog()
+    assert len(merged) == sum(
+        len(importlib.import_module(f"{catalogs_package.__name__}.{name}").MESSAGES)
+        for name in catalog_modules()
+    )
+
+
+@pytest.mark.parametrize("module_name", catalog_modules())
+def test_no_key_is_written_twice_in_one_module(module_name: str) -> None:
+    """A dict literal silently keeps the last of two equal keys: read the source to catch it."""
+    path = Path(catalogs_package.__path__[0]) / f"{module_name}.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    seen: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key in node.keys:
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    assert key.value not in seen, f"{key.value!r} twice in {path.name}"
+                    seen.add(key.value)
+
+
+@pytest.mark.parametrize("module_name", catalog_modules())
+def test_keys_belong_to_their_module_area(module_name: str) -> None:
+    module = importlib.import_module(f"{catalogs_package.__name__}.{module_name}")
+    for key in module.MESSAGES:
+        assert key.startswith(f"{module_name}."), f"{key!r} is in catalogs/{module_name}.py"
+
+
+def test_every_key_has_both_languages_with_the_same_placeholders() -> None:
+    for key, pair in catalog().items():
+        assert isinstance(pair, tuple) and len(pair) == 2, key
+        english, chinese = pair
+        assert isinstance(english, str) and english.strip(), f"{key}: English is empty"
+        assert isinstance(chinese, str) and chinese.strip(), f"{key}: Chinese is empty"
+        assert placeholders(english) == placeholders(chinese), f"{key}: placeholders differ"
+
+
+def literal_keys_used(root: Path) -> dict[str, list[str]]:
+    """Every `t("literal", ...)` in the source: key -> where."""
+    used: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                where = f"{path.relative_to(root).as_posix()}:{node.lineno}"
+                used.setdefault(node.args[0].value, []).append(where)
+    return used
+
+
+def test_every_literal_key_in_the_code_exists() -> None:
+    used = literal_keys_used(SOURCE)
+    assert used, "the scan found no t() calls at all"
+    missing = {key: where for key, where in used.items() if key not in catalog()}
+    assert not missing, f"keys used but not in any catalog: {missing}"
+
+
+def test_the_scan_sees_a_missing_key(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text('from x import t\nt("nowhere.key")\nt(name)\n', "utf-8")
+    assert literal_keys_used(tmp_path) == {"nowhere.key": ["mod.py:2"]}
+
+
+def test_t_fills_placeholders_in_the_chosen_language() -> None:
+    before = current_language()
+    try:
+        set_language(Language.ENGLISH)
+        assert t("common.not_available") == "not available"
+        assert t("common.not_available", Language.CHINESE) == "不可用"
+        set_language("zh")
+        assert t("shell.status.queue_depth", depth=3) == "3 笔待发送"
+        assert t("no.such.key") == "no.such.key"
+    finally:
+        set_language(before)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LC_ALL": "zh_CN.UTF-8"}, Language.CHINESE),
+        ({"LANG": "zh_TW.UTF-8"}, Language.CHINESE),
+        ({"LANG": "en_US.UTF-8"}, Language.ENGLISH),
+        ({"LC_ALL": "", "LANG": "zh_CN.GB18030"}, Language.CHINESE),
+        ({"LC_MESSAGES": "C", "LANG": "zh_CN.UTF-8"}, Language.ENGLISH),
+    ],
+)
+def test_language_from_locale(env: dict[str, str], expected: Language) -> None:
+    assert language_from_locale(env) is expected

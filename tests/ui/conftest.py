@@ -1,0 +1,64 @@
+"""Fixtures for the shell's Pilot and snapshot tests: a fixed clock, a chosen language and role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+import pytest
+from textual.pilot import Pilot
+
+from branch_app.config import AppConfig, BranchProfile, DeviceKind, UiConfig
+from branch_app.domain.roles import Role
+from branch_app.i18n import current_language, set_language
+from branch_app.ui.app import BranchApp, demo_staff
+from branch_app.ui.services import AppServices
+
+#: The day every shell test lives on: snapshots must not change with the date.
+FIXED_NOW = dt.datetime(2025, 3, 14, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+SIZE = (100, 32)
+
+
+def fixed_clock() -> dt.datetime:
+    return FIXED_NOW
+
+
+@pytest.fixture(autouse=True)
+def _restore_language() -> Iterator[None]:
+    """The catalog's current language is process-wide; give it back after each test."""
+    before = current_language()
+    yield
+    set_language(before)
+
+
+def make_app(
+    language: str = "en",
+    role: Role | None = Role.TELLER,
+    *,
+    demo: bool = False,
+    instant: bool = False,
+    device: DeviceKind = DeviceKind.COUNTER,
+    theme: str = "textual-dark",
+    keymap: tuple[tuple[str, str], ...] = (),
+    services: AppServices | None = None,
+) -> BranchApp:
+    config = AppConfig(
+        branch=BranchProfile(
+            code="GZ-TEST-042", bank="test-bank", instant_issuance=instant, device_kind=device
+        ),
+        ui=UiConfig(language=language, theme=theme),
+        keymap=keymap,
+    )
+    services = services or AppServices(
+        clock=fixed_clock, staff=demo_staff(role) if role is not None else None, demo=demo
+    )
+    return BranchApp(config, services)
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], limit: int = 200) -> None:
+    """Let the app run until `condition` holds, a bounded number of idle cycles (no sleeping)."""
+    for _ in range(limit):
+        if condition():
+            return
+        await pilot.pause()
+    assert condition(), "condition not reached"
