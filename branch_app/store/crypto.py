@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
+from keyring.compat import properties
 from keyring.errors import KeyringError, PasswordDeleteError
 
 from branch_app.store.errors import KeyringRefused
@@ -50,8 +51,16 @@ class MemoryKeyring(KeyringBackend):
     `secrets` seeds it, so that a child process can share a parent's keys in tests.
     """
 
-    priority = 0.1  # never chosen by keyring's own discovery; only installed explicitly
     is_memory = True
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        # keyring picks the best *viable* subclass of KeyringBackend by itself; a backend whose
+        # priority raises is not viable, so this one is never chosen unless installed explicitly.
+        raise RuntimeError("the in-memory keyring is only installed explicitly")
+
+    def __str__(self) -> str:
+        return "in-memory keyring (tests and demo only)"
 
     def __init__(self, secrets: Mapping[tuple[str, str], str] | None = None) -> None:
         super().__init__()
