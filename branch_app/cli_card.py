@@ -400,7 +400,8 @@ def watch_command(args: argparse.Namespace) -> int:
         nonlocal card_events
         stamp = time.strftime("%H:%M:%S")
         print(f"{stamp} {describe_event(event)}", flush=True)
-        if isinstance(event, ev.CardInserted | ev.CardWithdrawn):
+        # An insertion counts once its read is done, so `--events 1` still shows the card.
+        if isinstance(event, ev.CardRead | ev.CardReadFailed | ev.CardWithdrawn):
             card_events += 1
 
     def should_stop() -> bool:
