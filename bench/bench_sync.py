@@ -1,0 +1,112 @@
+"""Sync throughput: 10,000 queued commands through the engine to the central on loopback (SQLite).
+
+Baseline, same server, same run: the very same batches POSTed with raw httpx to `/v1/noop`, which
+authenticates and parses a push body like `/v1/commands/push` and then does nothing. The ratio
+says how much of the ceiling (HTTP + parsing on this machine) the whole sync keeps while it also
+applies every command at the central and records every answer durably in the local outbox.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+TITLE = "Sync: 10,000 queued commands to the central (loopback, SQLite)"
+
+COMMANDS = 10_000
+BATCH = 500  # the protocol's largest batch (`MAX_BATCH_COMMANDS`)
+GOAL_RATIO = 0.5
+GOAL_RATE = 1_000.0
+
+
+def _fill(device, commands: int) -> None:
+    """Queue realistic card lives (apply, issue, collect, lose, find, lose) over many cards."""
+    from tests.sync.helpers import fill_with_lives
+
+    outbox = device.store.outbox
+    # Setup only: group the enqueues into a few durable writes instead of 10,000.
+    storage = outbox._storage
+    cards = commands // 6
+    for start in range(0, cards, 250):
+        with storage.transaction():
+            fill_with_lives(device, min(250, cards - start))
+
+
+def _raw_baseline(central, device, batches: list[list[dict]]) -> float:
+    import httpx
+    import orjson
+
+    started = time.perf_counter()
+    with httpx.Client(
+        base_url=central.url,
+        headers={"Authorization": f"Bearer {device.token}", "Content-Type": "application/json"},
+        timeout=httpx.Timeout(30.0),
+    ) as http:
+        for batch in batches:
+            answer = http.post("/v1/noop", content=orjson.dumps({"commands": batch}))
+            answer.raise_for_status()
+    return time.perf_counter() - started
+
+
+def run(profile: bool = False) -> str:
+    from branch_app.store.crypto import MemoryKeyring
+    from central.devserver import start_central
+    from sync.engine import wire_command
+    from tests.sync.helpers import open_device
+
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder, start_central() as central:
+        central.add_staff("T100", "bench-password-1", role="teller")
+        device = open_device(central, Path(folder) / "store", "T100", MemoryKeyring())
+        try:
+            _fill(device, COMMANDS)
+            queued = device.store.outbox.counts()["pending"]
+            # The batches the engine will send, in the same order, for the baseline.
+            items = device.store.outbox.sendable(queued)
+            batches = [
+                [wire_command(item) for item in items[i : i + BATCH]]
+                for i in range(0, len(items), BATCH)
+            ]
+            raw_seconds = _raw_baseline(central, device, batches)
+
+            engine = device.engine(central.url, batch_size=BATCH, read_timeout=60.0)
+            profiler = cProfile.Profile() if profile else None
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            summary = engine.run(pull=False)
+            if profiler:
+                profiler.disable()
+            engine_seconds = time.perf_counter() - started
+        finally:
+            device.store.close()
+
+    assert summary.ok and summary.answered == queued, summary
+    raw_rate = queued / raw_seconds
+    engine_rate = queued / engine_seconds
+    ratio = engine_rate / raw_rate
+    met = ratio >= GOAL_RATIO and engine_rate >= GOAL_RATE
+    lines = [
+        f"{queued:,} commands ({queued // 6:,} cards, six-step card lives), batches of {BATCH}.",
+        "",
+        "| path | seconds | commands/s |",
+        "|---|---:|---:|",
+        f"| raw httpx POST to `/v1/noop` (baseline) | {raw_seconds:.2f} | {raw_rate:,.0f} |",
+        f"| sync engine to `/v1/commands/push` | {engine_seconds:.2f} | {engine_rate:,.0f} |",
+        "",
+        f"Ratio engine / raw ceiling: **{ratio:.2f}** (goal ≥ {GOAL_RATIO}); "
+        f"engine rate goal ≥ {GOAL_RATE:,.0f}/s: **{'met' if met else 'missed'}**.",
+        f"Outcomes: {dict(summary.outcomes)}; retries: {summary.retries}.",
+    ]
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+        lines += ["", "```", out.getvalue(), "```"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m bench.bench_sync (with a client-side profile)
+    print(run(profile=True))
