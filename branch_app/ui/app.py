@@ -173,9 +173,13 @@ class BranchApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_service":
             service_id = str(parameters[0]) if parameters else ""
+            if BUILT_SERVICES.get(service_id) == self.current_mode:
+                return False  # already there: keep the key bar short
             return service_access(service_id, self.role, place_of(self.config.branch))
         if action == "demo_next_role":
             return self.services.demo
+        if action == "go_home":
+            return self.current_mode != "home"
         return True
 
     # -- actions -------------------------------------------------------------------------------

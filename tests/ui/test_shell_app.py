@@ -77,7 +77,7 @@ async def test_status_bar_says_not_available_for_missing_parts() -> None:
         assert text_of(app, "#status-reader") == "Reader: not available"
         assert text_of(app, "#status-connection") == "Central: not available"
         assert text_of(app, "#status-queue") == "Queue: not available"
-        assert text_of(app, "#status-staff") == "On duty: 李明 Li Ming (teller)"
+        assert text_of(app, "#status-staff") == "李明 Li Ming, teller"
         assert app.screen.query_one("#status-reader").has_class("-unavailable")
 
 
@@ -88,7 +88,7 @@ async def test_status_bar_waits_for_parts_that_exist() -> None:
         await pilot.pause()
         assert text_of(app, "#status-reader") == "Reader: waiting…"
         assert text_of(app, "#status-connection") == "Central: waiting…"
-        assert text_of(app, "#status-staff") == "On duty: nobody signed in"
+        assert text_of(app, "#status-staff") == "nobody signed in"
 
 
 async def test_status_messages_update_the_bar_and_follow_the_language() -> None:
@@ -223,7 +223,7 @@ async def test_nobody_signed_in_may_only_check_identity_numbers() -> None:
         )
         app.post_message(StaffOnDutyChanged(demo_staff(Role.SUPERVISOR)))
         await wait_until(pilot, lambda: "conflicts" in menu_ids(app))
-        assert text_of(app, "#status-staff") == "On duty: 张伟 Zhang Wei (supervisor)"
+        assert text_of(app, "#status-staff") == "张伟 Zhang Wei, supervisor"
         app.post_message(StaffOnDutyChanged(None))
         await wait_until(pilot, lambda: "conflicts" not in menu_ids(app))
 

@@ -62,7 +62,7 @@ def menu_options(entries: list[MenuEntry]) -> list[Option | None]:
                 options.append(None)
             group = entry.service.group
             options.append(Option(Text(t(group), style="bold underline"), disabled=True))
-        prompt = Text("  " + t(entry.service.title_key))
+        prompt = Text("  " + t(entry.service.title_key), no_wrap=True, overflow="ellipsis")
         if entry.blocked_by is not None:
             prompt.append(f"  · {t(entry.blocked_by)}", style="italic")
         options.append(Option(prompt, id=entry.service.id, disabled=entry.blocked_by is not None))

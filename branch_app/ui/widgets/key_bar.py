@@ -47,5 +47,5 @@ class KeyBar(Static):
             seen.add(binding.description)
             key_style = "bold reverse" if enabled else "dim reverse"
             line.append(f" {self.app.get_key_display(binding)} ", style=key_style)
-            line.append(f" {t(binding.description)}  ", style="" if enabled else "dim")
+            line.append(f" {t(binding.description)} ", style="" if enabled else "dim")
         self.update(line)
