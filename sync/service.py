@@ -116,6 +116,10 @@ class SyncService:
         self.staff_session = session.session_token
         self._engine = None
 
+    def signed_out(self) -> None:
+        self.staff_session = None
+        self._engine = None
+
     # -- the sync
 
     def engine(self) -> SyncEngine:

@@ -40,6 +40,11 @@ TEST_RETRY = RetryPolicy(attempts=60, timeout=60, wait_initial=0.05, wait_max=0.
 _serial = itertools.count(1)
 
 
+def next_serial() -> int:
+    """A number never used before in this process (for holders and card numbers)."""
+    return next(_serial)
+
+
 def holder_id(n: int | None = None) -> str:
     """A valid resident ID number, different on every call (born 1980-1999 in Guangzhou)."""
     n = next(_serial) if n is None else n

@@ -1,0 +1,141 @@
+"""The sync's screens in a Pilot harness, against the real central and a real store.
+
+Enrolment through the service, login online and then offline, and "Sync now" with its progress
+bar. Waiting is on conditions with deadlines (the workers are threads), never on sleeps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import ProgressBar
+
+from branch_app.config import AppConfig, CentralConfig, StoreConfig
+from branch_app.store import LocalStore
+from branch_app.ui.screens.login import LoginScreen
+from branch_app.ui.status import ConnectionStatusChanged, QueueDepthChanged
+from branch_app.ui.widgets.sync_status import SyncScreen, SyncStatus
+from sync.service import SyncService
+from tests.sync.helpers import Device, fill_with_lives
+
+pytestmark = pytest.mark.slow
+
+ACTOR, PASSWORD = "T300", "teller-password-3"
+
+
+@pytest.fixture(scope="module")
+def central() -> Iterator[Any]:
+    from central.devserver import start_central
+
+    with start_central(enable_channels=True) as running:
+        running.add_staff(ACTOR, PASSWORD, role="teller", name="Chen Jing")
+        yield running
+
+
+@pytest.fixture
+def service(central, tmp_path: Path, memory_keyring) -> Iterator[SyncService]:
+    config = replace(
+        AppConfig(),
+        central=CentralConfig(url=central.url, timeout_seconds=5.0),
+        store=StoreConfig(data_dir=str(tmp_path / "store")),
+    )
+    store = LocalStore.open(tmp_path / "store", keyring=memory_keyring)
+    sync = SyncService(config, store)
+    sync.enrol(central.issue_enrolment_code(), "counter 1")
+    try:
+        yield sync
+    finally:
+        sync.close()
+        store.close()
+
+
+class Harness(App[None]):
+    """An empty app that shows one modal and keeps what it was dismissed with."""
+
+    def __init__(self, screen: Any) -> None:
+        super().__init__()
+        self.first = screen
+        self.result: Any = None
+        self.status_messages: list[Any] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first, self._done)
+
+    def _done(self, result: Any) -> None:
+        self.result = result
+
+    def on_connection_status_changed(self, message: ConnectionStatusChanged) -> None:
+        self.status_messages.append(message)
+
+    def on_queue_depth_changed(self, message: QueueDepthChanged) -> None:
+        self.status_messages.append(message)
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting on the screen"
+        await pilot.pause()
+
+
+async def log_in(pilot: Pilot, staff_id: str, password: str) -> None:
+    await pilot.click("#login-staff")
+    await pilot.press(*staff_id)
+    await pilot.click("#login-password")
+    await pilot.press(*password, "enter")
+
+
+async def test_login_online_then_offline(service: SyncService, central) -> None:
+    app = Harness(LoginScreen(service))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await log_in(pilot, ACTOR, "wrong-password")
+        await until(
+            pilot,
+            lambda: (
+                "wrong" in str(app.screen.query_one("#login-message").render()).lower()
+                or "错误" in str(app.screen.query_one("#login-message").render())
+            ),
+        )
+        assert app.result is None
+        await pilot.click("#login-password")
+        await pilot.press(*PASSWORD, "enter")
+        await until(pilot, lambda: app.result is not None)
+    online = app.result
+    assert not online.offline and online.role == "teller" and online.name == "Chen Jing"
+
+    central.stop()  # the central goes away: the next login is checked offline
+    try:
+        app = Harness(LoginScreen(service))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await log_in(pilot, ACTOR, PASSWORD)
+            await until(pilot, lambda: app.result is not None)
+        assert app.result.offline and app.result.session_token is None
+    finally:
+        central.start()
+
+
+async def test_sync_now_shows_progress_and_finishes(service: SyncService) -> None:
+    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    ids = fill_with_lives(device, cards=30)
+    service.batch_size = 40
+    app = Harness(SyncScreen(service))
+    async with app.run_test(size=(100, 30)) as pilot:
+        status = app.screen.query_one(SyncStatus)
+        await until(pilot, lambda: status.summary is not None, timeout=60)
+        bar = app.screen.query_one("#sync-progress", ProgressBar)
+        assert bar.progress == bar.total == len(ids)
+        await pilot.click("#sync-cancel")  # now labelled OK: closes the modal
+        await until(pilot, lambda: app.result is not None)
+    summary = app.result
+    assert summary.ok and summary.outcomes["applied"] == len(ids)
+    assert service.queue_status().depth == 0
+    depths = [m.depth for m in app.status_messages if isinstance(m, QueueDepthChanged)]
+    assert depths[0] == len(ids) and depths[-1] == 0
+    assert service.last_sync() is not None
