@@ -20,6 +20,12 @@ def register(subparsers: Any) -> None:
     sync = subparsers.add_parser("sync", help=t("sync.cli.help", language="en"))
     sync.add_argument("--no-pull", action="store_true", help="only send the queue")
     sync.add_argument("--batch-size", type=int, default=200, help="commands per request")
+    sync.add_argument(
+        "--max-wait",
+        type=float,
+        default=120.0,
+        help="seconds to keep retrying an unreachable central before giving up (default 120)",
+    )
     sync.set_defaults(func=run_sync)
     enrol = subparsers.add_parser("enrol", help=t("sync.cli.enrol_help", language="en"))
     enrol.add_argument("--code", required=True, help="the one-time enrolment code")
@@ -81,7 +87,10 @@ def run_sync(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     try:
-        service = SyncService(config, store, batch_size=args.batch_size)
+        from sync.engine import RetryPolicy
+
+        retry = RetryPolicy(timeout=args.max_wait, wait_max=min(30.0, max(args.max_wait / 4, 0.1)))
+        service = SyncService(config, store, batch_size=args.batch_size, retry=retry)
         interactive = sys.stderr.isatty()
 
         def progress(done: int, total: int) -> None:
