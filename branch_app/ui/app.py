@@ -12,9 +12,9 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -85,6 +85,8 @@ class BranchApp(App[int]):
         for theme in CUSTOM_THEMES:
             self.register_theme(theme)
         self._theme_warning: str | None = None
+        #: The sync's login and idle timeout (`SessionKeeper`), when a store and sync exist.
+        self.session_keeper: Any = None
         if config.ui.theme in self.available_themes:
             self.theme = config.ui.theme
         else:
@@ -125,6 +127,16 @@ class BranchApp(App[int]):
                 t("shell.theme.unknown", name=self._theme_warning),
                 severity="warning",
             )
+        if self.services.sync is not None and self.services.store is not None:
+            from branch_app.ui.screens.login import SessionKeeper
+
+            self.session_keeper = SessionKeeper(self, self.services.sync)
+            self.session_keeper.start()
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.session_keeper is not None and isinstance(event, events.Key | events.MouseDown):
+            self.session_keeper.touch()  # the counter is in use: the idle timeout starts again
+        await super().on_event(event)
 
     def screen_ready(self) -> None:
         """Called by the first screen once it has drawn: the benchmark's finish line."""
@@ -201,6 +213,13 @@ class BranchApp(App[int]):
         if self.current_mode != mode:
             self.switch_mode(mode)
 
+    def action_sync_now(self) -> None:
+        """Send the queue and fetch changes now, with a progress bar (the sync's modal)."""
+        from branch_app.ui.widgets.sync_status import SyncScreen
+
+        if self.services.sync is not None and not isinstance(self.screen, SyncScreen):
+            self.push_screen(SyncScreen(self.services.sync))
+
     def action_toggle_language(self) -> None:
         self.set_language(
             Language.ENGLISH if self.language is Language.CHINESE else Language.CHINESE
@@ -261,6 +280,12 @@ class BranchApp(App[int]):
                 palette_title("shell.palette.prefix.theme", t(f"shell.theme.{theme}")),
                 t("shell.palette.help.theme"),
                 lambda name=theme: setattr(self, "theme", name),
+            )
+        if self.services.sync is not None:
+            yield (
+                palette_title("shell.palette.prefix.app", t("sync.command.sync_now")),
+                t("sync.command.sync_now_help"),
+                self.action_sync_now,
             )
         yield (
             palette_title("shell.palette.prefix.help", t("shell.help.title")),
