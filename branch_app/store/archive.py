@@ -86,9 +86,7 @@ class OutboxArchive:
             fresh = [d for d in month_docs if d["id"] not in present]
             if not fresh:
                 continue
-            with storage.transaction():
-                for doc in fresh:
-                    table.insert(Document(dict(doc), doc_id=doc["seq"]))
+            table.insert_multiple(Document(dict(doc), doc_id=doc["seq"]) for doc in fresh)
             added += len(fresh)
         return added
 

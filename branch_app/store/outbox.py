@@ -116,6 +116,23 @@ def doc_problem(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _check_command(command: Mapping[str, Any]) -> None:
+    """Refuse a command the outbox could not send (before anything is written)."""
+    kind, holder_id = command.get("kind"), command.get("holder_id")
+    if not kind or not isinstance(kind, str):
+        raise ValueError("a command needs a kind")
+    if not holder_id or not isinstance(holder_id, str):
+        raise ValueError("a command needs the holder's ID number")
+    if not isinstance(command.get("payload"), Mapping):
+        raise TypeError("the payload must be a mapping (command_to_dict form)")
+    base = command.get("base_version")
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
+        raise TypeError("base_version must be an integer or None")
+    for name in ("actor", "device", "branch"):
+        if not isinstance(command.get(name), str):
+            raise TypeError(f"{name} must be text")
+
+
 def _field(result: Any, name: str) -> Any:
     if isinstance(result, Mapping):
         return result.get(name)
@@ -211,60 +228,88 @@ class Outbox:
         branch: str,
     ) -> OutboxItem:
         """Queue a command; it is on disk (fsynced) when this returns."""
-        if not kind or not isinstance(kind, str):
-            raise ValueError("a command needs a kind")
-        if not holder_id or not isinstance(holder_id, str):
-            raise ValueError("a command needs the holder's ID number")
-        if not isinstance(payload, Mapping):
-            raise TypeError("the payload must be a mapping (command_to_dict form)")
-        payload = dict(payload)
+        return self.enqueue_many(
+            [
+                {
+                    "kind": kind,
+                    "holder_id": holder_id,
+                    "payload": payload,
+                    "base_version": base_version,
+                    "actor": actor,
+                    "device": device,
+                    "branch": branch,
+                }
+            ]
+        )[0]
+
+    def enqueue_many(self, commands: Iterable[Mapping[str, Any]]) -> list[OutboxItem]:
+        """Queue several commands all-or-nothing in one durable write (a teller's action that
+        issues more than one command). Each mapping holds `enqueue`'s arguments by name."""
+        commands = list(commands)
+        for command in commands:
+            _check_command(command)
         with self._lock:
-            item_id = uuid.uuid4().hex
-            seq = int(self._storage.meta.get("next_seq", 1))
+            first = int(self._storage.meta.get("next_seq", 1))
             made_at = utc_iso(self._clock())
-            doc = {
-                "id": item_id,
-                "seq": seq,
-                "kind": kind,
-                "card": self._keys.card_key(holder_id),
-                "holder": self._keys.encrypt(holder_id, f"outbox:{item_id}:holder"),
-                "payload": self._keys.encrypt(payload, f"outbox:{item_id}:payload"),
-                "base_version": base_version,
-                "actor": actor,
-                "device": device,
-                "branch": branch,
-                "made_at": made_at,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "last_error": None,
-                "result": None,
-                "updated_at": made_at,
-            }
+            made = [
+                self._new_item(seq, made_at, command)
+                for seq, command in enumerate(commands, start=first)
+            ]
+            if not made:
+                return []
 
             def change() -> None:
-                self._table.insert(Document(doc, doc_id=seq))
-                self._storage.meta["next_seq"] = seq + 1
+                self._table.insert_multiple(Document(doc, doc_id=doc["seq"]) for doc, _ in made)
+                self._storage.meta["next_seq"] = first + len(made)
 
             self._write(change)
-            self._by_id[item_id] = seq
-            item = OutboxItem(
-                id=item_id,
-                seq=seq,
-                kind=kind,
-                holder_id=holder_id,
-                payload=payload,
-                base_version=base_version,
-                actor=actor,
-                device=device,
-                branch=branch,
-                made_at=made_at,
-                status=OutboxStatus.PENDING.value,
-                attempts=0,
-                last_error=None,
-                result=None,
-            )
-            self._decoded[item_id] = item
-            return item
+            for doc, item in made:
+                self._by_id[item.id] = doc["seq"]
+                self._decoded[item.id] = item
+            return [item for _, item in made]
+
+    def _new_item(
+        self, seq: int, made_at: str, command: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], OutboxItem]:
+        """The stored (encrypted) form of a new command and the item handed back."""
+        item_id = uuid.uuid4().hex
+        holder_id: str = command["holder_id"]
+        payload = dict(command["payload"])
+        item = OutboxItem(
+            id=item_id,
+            seq=seq,
+            kind=command["kind"],
+            holder_id=holder_id,
+            payload=payload,
+            base_version=command["base_version"],
+            actor=command["actor"],
+            device=command["device"],
+            branch=command["branch"],
+            made_at=made_at,
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            last_error=None,
+            result=None,
+        )
+        doc = {
+            "id": item_id,
+            "seq": seq,
+            "kind": item.kind,
+            "card": self._keys.card_key(holder_id),
+            "holder": self._keys.encrypt(holder_id, f"outbox:{item_id}:holder"),
+            "payload": self._keys.encrypt(payload, f"outbox:{item_id}:payload"),
+            "base_version": item.base_version,
+            "actor": item.actor,
+            "device": item.device,
+            "branch": item.branch,
+            "made_at": made_at,
+            "status": item.status,
+            "attempts": 0,
+            "last_error": None,
+            "result": None,
+            "updated_at": made_at,
+        }
+        return doc, item
 
     def sendable(self, limit: int) -> list[OutboxItem]:
         """Unfinished items oldest first, never one whose card has an earlier item left out.
@@ -343,12 +388,7 @@ class Outbox:
                 )
                 self._decoded.pop(item_id, None)
             if updates:
-
-                def change() -> None:
-                    for seq, fields in updates:
-                        self._table.update(fields, doc_ids=[seq])
-
-                self._write(change)
+                self._write(lambda: self._update_each(updates))
             if self._archive is not None and self._archivable_count() >= self.archive_threshold:
                 self.archive_finished()
 
@@ -374,11 +414,7 @@ class Outbox:
             if not updates:
                 return
 
-            def change() -> None:
-                for seq, fields in updates:
-                    self._table.update(fields, doc_ids=[seq])
-
-            self._write(change)
+            self._write(lambda: self._update_each(updates))
             for doc in docs:
                 self._decoded.pop(doc["id"], None)
 
@@ -499,6 +535,11 @@ class Outbox:
             for doc in self._raw().values():
                 self._decode(doc)
             return len(self._by_id)
+
+    def _update_each(self, updates: list[tuple[int, dict[str, Any]]]) -> None:
+        """Apply per-item field changes in one pass over the table (not one pass per item)."""
+        by_seq = dict(updates)
+        self._table.update(lambda doc: doc.update(by_seq[doc["seq"]]), doc_ids=list(by_seq))
 
     def _archivable_count(self) -> int:
         return sum(1 for d in self._raw().values() if d["status"] in ARCHIVABLE)

@@ -239,3 +239,21 @@ def test_sendable_never_lets_a_later_command_overtake(tmp_path_factory, ops) -> 
                 store.outbox.record_failure(ids, "offline")
         total = sum(store.outbox.counts().values())
         assert total == len(made)
+
+
+def test_enqueue_many_is_all_or_nothing(store: LocalStore) -> None:
+    command = {
+        "kind": "apply",
+        "holder_id": A,
+        "payload": {"kind": "apply"},
+        "base_version": None,
+        "actor": "T001",
+        "device": "PC-07",
+        "branch": "GZ-001",
+    }
+    writes = store.outbox._storage.writes
+    made = store.outbox.enqueue_many([command, {**command, "kind": "fee"}])
+    assert [i.seq for i in made] == [1, 2] and store.outbox._storage.writes == writes + 1
+    with pytest.raises(TypeError):
+        store.outbox.enqueue_many([command, {**command, "base_version": "2"}])
+    assert len(store.outbox) == 2 and store.outbox.next_seq == 3
