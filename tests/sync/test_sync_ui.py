@@ -139,3 +139,32 @@ async def test_sync_now_shows_progress_and_finishes(service: SyncService) -> Non
     depths = [m.depth for m in app.status_messages if isinstance(m, QueueDepthChanged)]
     assert depths[0] == len(ids) and depths[-1] == 0
     assert service.last_sync() is not None
+
+
+async def test_shell_asks_for_login_then_syncs_from_the_palette_action(
+    service: SyncService,
+) -> None:
+    from branch_app.ui.app import BranchApp
+    from branch_app.ui.services import AppServices
+    from branch_app.ui.status import SlotState
+
+    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    ids = fill_with_lives(device, cards=3)
+    app = BranchApp(service.config, AppServices(store=service.store, sync=service))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await log_in(pilot, ACTOR, PASSWORD)
+        await until(pilot, lambda: app.status.staff is not None)
+        assert app.status.staff.staff_id == ACTOR
+        await until(pilot, lambda: app.status.queue.params.get("depth") == len(ids))
+        app.action_sync_now()
+        await until(pilot, lambda: bool(app.screen.query(SyncStatus)))
+        status = app.screen.query_one(SyncStatus)
+        await until(pilot, lambda: status.summary is not None, timeout=60)
+        assert status.summary.ok
+        await until(pilot, lambda: app.status.queue.state is SlotState.OK)
+        await until(pilot, lambda: app.status.connection.state is SlotState.OK)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, SyncScreen))
+        titles = [title for title, _, _ in app.palette_commands()]
+        assert any("Sync now" in title or "立即同步" in title for title in titles)
