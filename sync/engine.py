@@ -350,10 +350,13 @@ class SyncEngine:
         except SyncCancelled:
             self.outbox.record_failure(ids, "sync.cancelled")
             raise
-        except CentralUnavailable:
-            self.outbox.record_failure(ids, "sync.error.offline")
+        except CentralUnavailable as exc:
+            self.outbox.record_failure(ids, exc.key)
             if cancel.is_set():
                 raise SyncCancelled from None
+            raise
+        except CentralError as exc:  # not enrolled, no keyring: nothing was sent
+            self.outbox.record_failure(ids, exc.key)
             raise
         by_id = {answer.get("id"): answer for answer in answers}
         results = []

@@ -259,3 +259,15 @@ def test_second_run_while_one_is_running_is_refused() -> None:
         assert engine.run().error == "sync.error.busy_running"
     finally:
         engine._lock.release()
+
+
+def test_not_enrolled_leaves_nothing_in_flight() -> None:
+    from sync.client import NotEnrolled
+
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 2)
+    central.failures = [NotEnrolled("no token")]
+    engine, waits = make(outbox, central)
+    summary = engine.run()
+    assert summary.error == "sync.error.not_enrolled" and waits == []
+    assert outbox.counts() == {"pending": 2}

@@ -141,10 +141,16 @@ class SyncStatus(Vertical):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def run_sync(self) -> None:
         """The engine's run, off the app thread; only messages come back."""
-        summary = self.service.run(
-            progress=lambda done, total: self.post_message(self.SyncProgressed(done, total)),
-            cancel=self.cancel_event,
-        )
+        from sync.engine import SyncSummary
+
+        try:
+            summary = self.service.run(
+                progress=lambda done, total: self.post_message(self.SyncProgressed(done, total)),
+                cancel=self.cancel_event,
+            )
+        except Exception:  # a store or keyring failure: the panel must still end, in words
+            summary = SyncSummary(error="sync.error.unknown")
+            summary.finished_at = dt.datetime.now(dt.UTC)
         self.post_message(self.SyncFinished(summary))
 
     @on(SyncProgressed)
