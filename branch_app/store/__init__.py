@@ -90,6 +90,7 @@ class RotationReport:
     archived_items: int
     cached_records: int
     audit_entries: int
+    other_sealed: int = 0
 
 
 @dataclass
@@ -232,6 +233,13 @@ class LocalStore:
     # -- the rest ---------------------------------------------------------------------------
 
     @property
+    def keys(self) -> KeySet:
+        """The folder's keys, for other parts that seal files beside the store with the data key
+        (`encrypt(value, context)` / `decrypt(blob, context)`). Such a file must be listed in
+        `SEALED_MAPS` so that a key rotation re-seals it too."""
+        return self._keys
+
+    @property
     def keyring_is_memory(self) -> bool:
         """True when the keys live only in this process (tests, demo): the UI says so on screen."""
         return isinstance(self._backend, MemoryKeyring)
@@ -290,6 +298,7 @@ class LocalStore:
             archived_items=self.archive.reencrypt(),
             cached_records=self.card_cache.reencrypt(),
             audit_entries=self.audit.reencrypt(),
+            other_sealed=reseal_sealed_maps(self.data_dir, self._keys),
         )
         self._keys.drop_retired()
         save_keyset(self._backend, self.store_id, self._keys)
@@ -319,6 +328,34 @@ class LocalStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: Files beside the store that other parts seal with the data key, as JSON maps of blobs:
+#: file name -> (key of the map in the file, context prefix of each blob: prefix + map key).
+#: A key rotation re-seals them (sync's offline staff verifiers, sync/auth.py).
+SEALED_MAPS: dict[str, tuple[str, str]] = {"staff.json": ("staff", "staff:")}
+
+
+def reseal_sealed_maps(data_dir: Path, keys: KeySet) -> int:
+    """Re-encrypt the blobs of every `SEALED_MAPS` file under the current data key."""
+    import orjson
+
+    changed = 0
+    for name, (map_key, prefix) in SEALED_MAPS.items():
+        path = data_dir / name
+        if not path.exists():
+            continue
+        document = orjson.loads(path.read_bytes())
+        blobs = document.get(map_key, {})
+        touched = 0
+        for slot, blob in blobs.items():
+            if keys.blob_key_id(blob) not in (None, keys.data_current):
+                blobs[slot] = keys.encrypt(keys.decrypt(blob, prefix + slot), prefix + slot)
+                touched += 1
+        if touched:
+            write_atomically(path, orjson.dumps(document))
+            changed += touched
+    return changed
 
 
 def open_manifest(data_dir: Path, clock: Callable[[], datetime]) -> AtomicJSONStorage:

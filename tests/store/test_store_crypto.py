@@ -222,3 +222,19 @@ def test_a_blob_moved_to_another_record_does_not_decrypt() -> None:
     with pytest.raises(ValueError):
         keys.decrypt(blob, "outbox:bbb:holder")
     assert keys.card_key("11010519491231002x ") == keys.card_key("11010519491231002X")
+
+
+def test_rotation_reseals_files_other_parts_keep_with_the_data_key(
+    data_dir: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """sync keeps offline staff verifiers in staff.json, sealed with `store.keys`."""
+    with LocalStore.open(data_dir, keyring=memory_keyring) as store:
+        blob = store.keys.encrypt({"verifier": "argon2id..."}, "staff:abc")
+        (data_dir / "staff.json").write_bytes(
+            json.dumps({"format": "branch-app-staff", "staff": {"abc": blob}}).encode()
+        )
+        report = store.rotate_key()
+        assert report.other_sealed == 1
+        resealed = json.loads((data_dir / "staff.json").read_text())["staff"]["abc"]
+        assert resealed != blob
+        assert store.keys.decrypt(resealed, "staff:abc") == {"verifier": "argon2id..."}
