@@ -23,9 +23,8 @@ from textual.reactive import reactive
 from branch_app.config import AppConfig
 from branch_app.i18n import Language, language_from_locale, set_language, t
 from branch_app.ui.commands import ShellCommands, palette_title
-from branch_app.ui.screens.help import HelpScreen
+from branch_app.ui.keys import key_display
 from branch_app.ui.screens.home import HomeScreen
-from branch_app.ui.screens.identity_check import IdentityCheckScreen
 from branch_app.ui.service_menu import SERVICES_BY_ID, place_of, service_access
 from branch_app.ui.services import AppServices, StaffOnDuty, role_value
 from branch_app.ui.status import (
@@ -40,6 +39,8 @@ from branch_app.ui.themes import CUSTOM_THEMES, THEME_CHOICES, next_theme
 from branch_app.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from branch_app.domain.roles import Role
 
 #: Set to 1 to exit as soon as the first screen is ready (the startup benchmark).
@@ -51,6 +52,14 @@ BUILT_SERVICES: dict[str, str] = {"identity_check": "identity"}
 DEMO_ROLE_ORDER = ("teller", "home_visit", "supervisor")
 
 
+def identity_check_screen() -> Screen[None]:
+    """The identity check, imported on first use: it pulls in the domain, which start-up
+    does not need (see bench/bench_startup.py)."""
+    from branch_app.ui.screens.identity_check import IdentityCheckScreen
+
+    return IdentityCheckScreen()
+
+
 def initial_language(config: AppConfig) -> Language:
     return Language(config.ui.language) if config.ui.language else language_from_locale()
 
@@ -60,7 +69,7 @@ class BranchApp(App[int]):
 
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar[set] = {ShellCommands}  # type: ignore[assignment]
-    MODES: ClassVar[dict] = {"home": HomeScreen, "identity": IdentityCheckScreen}  # type: ignore[assignment]
+    MODES: ClassVar[dict] = {"home": HomeScreen, "identity": identity_check_screen}  # type: ignore[assignment]
     DEFAULT_MODE = "home"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "shell.key.help", id="help"),
@@ -109,8 +118,6 @@ class BranchApp(App[int]):
 
     def get_key_display(self, binding: Binding) -> str:
         """`F1`, `Ctrl+P`, `Esc`: the way keys are printed on a keyboard."""
-        from branch_app.ui.screens.help import key_display
-
         return key_display(binding.key)
 
     # -- time ---------------------------------------------------------------------------------
@@ -138,8 +145,8 @@ class BranchApp(App[int]):
             self.session_keeper.touch()  # the counter is in use: the idle timeout starts again
         await super().on_event(event)
 
-    def screen_ready(self) -> None:
-        """Called by the first screen once it has drawn: the benchmark's finish line."""
+    def on_ready(self) -> None:
+        """The first screen is laid out and drawn: the startup benchmark's finish line."""
         if os.environ.get(EXIT_WHEN_READY_ENV) == "1":
             self.exit(0)
 
@@ -196,6 +203,8 @@ class BranchApp(App[int]):
 
     # -- actions -------------------------------------------------------------------------------
     def action_help(self) -> None:
+        from branch_app.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -312,6 +321,9 @@ class BranchApp(App[int]):
 
     def key_reference(self) -> list[tuple[str, str, str]]:
         """(binding id, keys, description key) of every shell key, with the keymap applied."""
+        from branch_app.ui.screens.help import HelpScreen
+        from branch_app.ui.screens.identity_check import IdentityCheckScreen
+
         keymap = self.config.keymap_dict()
         rows: list[tuple[str, str, str]] = []
         for owner in (BranchApp, IdentityCheckScreen, HelpScreen):

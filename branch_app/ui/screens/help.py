@@ -14,23 +14,10 @@ from textual.widgets import Static
 
 from branch_app.config import default_config_path
 from branch_app.i18n import t
+from branch_app.ui.keys import key_display
 
 if TYPE_CHECKING:
     from branch_app.ui.app import BranchApp
-
-
-_KEY_NAMES = {"escape": "Esc", "enter": "Enter", "delete": "Del", "question_mark": "?"}
-
-
-def key_display(keys: str) -> str:
-    """`f1` -> `F1`, `ctrl+p` -> `Ctrl+P`, `escape` -> `Esc`; several keys joined with " / "."""
-    shown = []
-    for key in keys.split(","):
-        parts = [p.strip() for p in key.split("+")]
-        shown.append(
-            "+".join(_KEY_NAMES.get(p, p.capitalize() if len(p) > 1 else p.upper()) for p in parts)
-        )
-    return " / ".join(shown)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -84,7 +84,6 @@ class HomeScreen(ShellScreen):
         self._menu_staff: StaffOnDuty | None = self.branch_app.status.staff
         self.watch(self.app, "status", self._status_changed, init=False)
         self.query_one("#services", OptionList).focus()
-        self.call_after_refresh(self.branch_app.screen_ready)
 
     def _status_changed(self, snapshot: StatusSnapshot) -> None:
         if snapshot.staff != self._menu_staff:
