@@ -229,6 +229,13 @@ class BranchApp(App[int]):
         if self.services.sync is not None and not isinstance(self.screen, SyncScreen):
             self.push_screen(SyncScreen(self.services.sync))
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit (it copies in an input); say which key does, in the language."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(t("shell.quit_hint", key=key_display(key)))
+                return
+
     def action_toggle_language(self) -> None:
         self.set_language(
             Language.ENGLISH if self.language is Language.CHINESE else Language.CHINESE

@@ -371,6 +371,15 @@ async def test_keyboard_only_round_trip_through_the_identity_check() -> None:
         assert app.screen.query_one("#idcheck-number", Input).value == "4401"
 
 
+async def test_ctrl_c_says_which_key_quits() -> None:
+    app = make_app("zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        assert next(iter(app._notifications)).message == "按 Ctrl+Q 退出。"
+        assert app.return_code is None
+
+
 async def test_quit_key_ends_the_app() -> None:
     app = make_app("en")
     async with app.run_test(size=SIZE) as pilot:

@@ -165,6 +165,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "仅限演示：查看该岗位的权限",
     ),
     "shell.palette.help.quit": ("Leave the application", "退出应用"),
+    "shell.quit_hint": ("Press {key} to quit.", "按 {key} 退出。"),
     "shell.demo.acting_as": ("Demo: now acting as {role}.", "演示：当前岗位为{role}。"),
     # Command line
     "shell.cli.demo_help": (
