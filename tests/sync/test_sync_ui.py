@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import ProgressBar
+from textual.widgets import Input, ProgressBar
 
 from branch_app.config import AppConfig, CentralConfig, StoreConfig
 from branch_app.store import LocalStore
@@ -168,3 +168,33 @@ async def test_shell_asks_for_login_then_syncs_from_the_palette_action(
         await until(pilot, lambda: not isinstance(app.screen, SyncScreen))
         titles = [title for title, _, _ in app.palette_commands()]
         assert any("Sync now" in title or "立即同步" in title for title in titles)
+
+
+async def test_first_start_enrols_the_device_then_asks_for_login(
+    central, tmp_path: Path, memory_keyring
+) -> None:
+    from branch_app.ui.app import BranchApp
+    from branch_app.ui.screens.enrol import EnrolScreen
+    from branch_app.ui.services import AppServices
+
+    config = replace(
+        AppConfig(),
+        central=CentralConfig(url=central.url, timeout_seconds=5.0),
+        store=StoreConfig(data_dir=str(tmp_path / "fresh")),
+    )
+    with LocalStore.open(tmp_path / "fresh", keyring=memory_keyring) as store:
+        sync = SyncService(config, store)
+        app = BranchApp(config, AppServices(store=store, sync=sync))
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, EnrolScreen))
+            await pilot.click("#enrol-code")
+            await pilot.press(*"NOT-A-CODE", "enter")
+            message = app.screen.query_one("#enrol-message")
+            await until(pilot, lambda: bool(str(message.render()).strip()))
+            code_input = app.screen.query_one("#enrol-code", Input)
+            code_input.value = central.issue_enrolment_code()
+            code_input.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        assert sync.device() is not None
+        sync.close()
