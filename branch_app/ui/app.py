@@ -167,7 +167,13 @@ class BranchApp(App[int]):
     # -- status bar messages -------------------------------------------------------------------
     @property
     def status_bar(self) -> StatusBar:
-        return self.screen.query_one(StatusBar)
+        """A status bar to call `show_*` on; every bar shows the same snapshot, so any will do
+        (the nearest screen that has one, when a dialog without a bar is in front)."""
+        for screen in reversed(self.screen_stack):
+            bars = screen.query(StatusBar)
+            if bars:
+                return bars.first()
+        raise LookupError("no screen with a status bar is mounted yet")
 
     @on(ReaderStatusChanged)
     def _reader_status(self, message: ReaderStatusChanged) -> None:

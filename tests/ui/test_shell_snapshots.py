@@ -62,3 +62,11 @@ def test_help_chinese(snap_compare) -> None:
 def test_home_high_contrast_english(snap_compare) -> None:
     app = make_app("en", Role.HOME_VISIT, theme="branch-high-contrast")
     assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_home_no_color_english(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With NO_COLOR set, Textual renders in monochrome; the screen must still read well."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app("en", Role.TELLER)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=SIZE)
