@@ -164,8 +164,7 @@ class StaffDirectory:
     @classmethod
     def for_store(cls, store: Any) -> StaffDirectory:
         """The directory beside a `LocalStore`, sealed with its keys."""
-        # The store keeps its KeySet private; `keys` is used when it is exposed.
-        keys = getattr(store, "keys", None) or store._keys
+        keys = store.keys  # the store re-seals staff.json on a key rotation (SEALED_MAPS)
         return cls(Path(store.data_dir) / STAFF_FILE, keys, id_key=keys.audit_key)
 
     def _slot(self, staff_id: str) -> str:
