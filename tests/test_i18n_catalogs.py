@@ -22,7 +22,8 @@ from branch_app.i18n import (
 from branch_app.i18n import catalogs as catalogs_package
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "branch_app"
+#: The packages whose code may call `t()`: the application, and the CLI parts of sync/central.
+SOURCES = tuple(ROOT / name for name in ("branch_app", "sync", "central", "readers"))
 
 
 def catalog_modules() -> list[str]:
@@ -91,10 +92,45 @@ def literal_keys_used(root: Path) -> dict[str, list[str]]:
 
 
 def test_every_literal_key_in_the_code_exists() -> None:
-    used = literal_keys_used(SOURCE)
+    used: dict[str, list[str]] = {}
+    for source in SOURCES:
+        if source.is_dir():
+            for key, where in literal_keys_used(source).items():
+                used.setdefault(key, []).extend(f"{source.name}/{w}" for w in where)
     assert used, "the scan found no t() calls at all"
     missing = {key: where for key, where in used.items() if key not in catalog()}
     assert not missing, f"keys used but not in any catalog: {missing}"
+
+
+def key_prefixes_used(root: Path) -> dict[str, list[str]]:
+    """Every `t(f"prefix.{...}")`: the literal prefix -> where (the rest is decided at run time)."""
+    used: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "t"
+                and node.args
+                and isinstance(node.args[0], ast.JoinedStr)
+                and node.args[0].values
+                and isinstance(node.args[0].values[0], ast.Constant)
+            ):
+                prefix = str(node.args[0].values[0].value)
+                used.setdefault(prefix, []).append(
+                    f"{path.relative_to(root).as_posix()}:{node.lineno}"
+                )
+    return used
+
+
+def test_every_computed_key_family_exists() -> None:
+    """`t(f"shell.role.{role}")` needs at least one `shell.role.*` key (the UI tests check each)."""
+    keys = catalog()
+    for source in SOURCES:
+        if source.is_dir():
+            for prefix, where in key_prefixes_used(source).items():
+                assert any(key.startswith(prefix) for key in keys), f"{prefix}* at {where}"
 
 
 def test_the_scan_sees_a_missing_key(tmp_path: Path) -> None:
