@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
@@ -361,7 +360,3 @@ def demo_staff(role: Role) -> StaffOnDuty:
     """The pretend member of staff of the demo (a demo has no login)."""
     value = role_value(role)
     return StaffOnDuty(staff_id=f"DEMO-{value.upper()}", name=DEMO_NAMES[value], role=role)
-
-
-def stylesheet_path() -> Path:
-    return Path(__file__).with_name("app.tcss")
