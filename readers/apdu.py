@@ -7,8 +7,8 @@ English and Simplified Chinese (`error.message("zh")`). T=0 and T=1 cards read t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from dataclasses import dataclass, field
+from typing import ClassVar, NamedTuple, Protocol
 
 SW_OK = 0x9000
 
@@ -227,6 +227,8 @@ class Command:
     p2: int
     data: bytes = b""
     le: int | None = None
+    #: The encoded APDU, built once (the read sequence reuses constant commands).
+    raw: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("cla", "ins", "p1", "p2"):
@@ -236,21 +238,23 @@ class Command:
             raise ValueError("short APDUs carry at most 255 bytes of data")
         if self.le is not None and not 0 <= self.le <= 256:
             raise ValueError("Le must be between 0 and 256")
-
-    def to_bytes(self) -> bytes:
         out = bytes((self.cla, self.ins, self.p1, self.p2))
         if self.data:
             out += bytes((len(self.data),)) + self.data
         if self.le is not None:
             out += bytes((self.le & 0xFF,))
-        return out
+        object.__setattr__(self, "raw", out)
+
+    def to_bytes(self) -> bytes:
+        return self.raw
 
     def with_le(self, le: int) -> Command:
         return Command(self.cla, self.ins, self.p1, self.p2, self.data, le)
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
+class Response(NamedTuple):
+    """A response APDU: its data and status word (a tuple: one is built per exchange)."""
+
     data: bytes
     sw: int
 
@@ -258,7 +262,7 @@ class Response:
     def from_bytes(cls, raw: bytes) -> Response:
         if len(raw) < 2:
             raise MalformedResponse(f"{len(raw)} byte answer has no status word")
-        return cls(bytes(raw[:-2]), (raw[-2] << 8) | raw[-1])
+        return cls(raw[:-2], (raw[-2] << 8) | raw[-1])
 
     @property
     def ok(self) -> bool:
@@ -290,13 +294,20 @@ def exchange(transport: Transport, command: Command) -> Response:
 
     The returned response may carry any status word; callers `check()` it.
     """
-    response = Response.from_bytes(transport.transmit(command.to_bytes()))
+    raw = transport.transmit(command.raw)
+    if len(raw) < 2:
+        raise MalformedResponse(f"{len(raw)} byte answer has no status word")
+    if raw[-2] not in (0x61, 0x6C):  # the common case, kept cheap: it runs for every APDU
+        return Response(raw[:-2], (raw[-2] << 8) | raw[-1])
+    response = Response(raw[:-2], (raw[-2] << 8) | raw[-1])
     if response.sw >> 8 == 0x6C:
         response = Response.from_bytes(
             transport.transmit(command.with_le(response.sw & 0xFF).to_bytes())
         )
         if response.sw >> 8 == 0x6C:
             raise MalformedResponse("card asked twice for another Le")
+    if response.sw >> 8 != 0x61:
+        return response
     data = response.data
     rounds = 0
     while response.sw >> 8 == 0x61:

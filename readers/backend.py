@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from readers.apdu import NoCard, NoReader, ReaderError, ReaderNotFound
+from readers.apdu import NoCard, NoReader, PsamMissing, ReaderError, ReaderNotFound
 from readers.sscard import (
     AuthenticationGuard,
     CardReading,
@@ -91,6 +91,52 @@ def find_psam_reader(states: Sequence[ReaderState], psam_name: str) -> ReaderSta
     return None
 
 
+class ReaderPsam:
+    """The PSAM in another reader, connected only when a 3rd-generation card needs it."""
+
+    def __init__(self, backend: CardBackend, psam_reader: str) -> None:
+        self.backend = backend
+        self.psam_reader = psam_reader
+        self.connection: CardConnection | None = None
+        self._session: PsamSession | None = None
+        self._tried = False
+
+    def available(self) -> bool:
+        if not self._tried:
+            self._tried = True
+            self.connection = _connect_named(self.backend, self.psam_reader)
+            if self.connection is not None:
+                self._session = PsamSession(self.connection)
+        return self._session is not None
+
+    def external_authentication_cryptogram(self, diversification: bytes, challenge: bytes) -> bytes:
+        if not self.available() or self._session is None:
+            raise PsamMissing(self.psam_reader)
+        return self._session.external_authentication_cryptogram(diversification, challenge)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def _connect_named(backend: CardBackend, name: str) -> CardConnection | None:
+    """Connect to the card in the reader called `name` (exactly, else by substring); None if no card."""
+    try:
+        return backend.connect(name)
+    except ReaderNotFound:
+        pass
+    except ReaderError:
+        return None
+    try:
+        state = find_psam_reader(backend.reader_states(), name)
+        if state is None or not state.card_present:
+            return None
+        return backend.connect(state.name)
+    except ReaderError:
+        return None
+
+
 def read_card(
     backend: CardBackend,
     *,
@@ -101,27 +147,27 @@ def read_card(
 ) -> CardReading:
     """Read the social security card in `reader` (or the first reader holding a card).
 
-    A PSAM in `psam_reader` is used for 3rd-generation cards; when it is configured but absent
-    the reading says the holder fields need a PSAM. Raises `ReaderError` on every failure.
+    A reader named exactly is connected at once (no listing: the common case at a counter, and
+    the fast one). A PSAM in `psam_reader` is connected only for a 3rd-generation card; when it
+    is configured but absent the reading says the holder fields need a PSAM. Raises
+    `ReaderError` on every failure.
     """
-    states = backend.reader_states()
-    chosen = pick_reader(states, reader, exclude=psam_reader)
-    if not chosen.card_present:
-        raise NoCard(chosen.name)
-    psam_state = find_psam_reader(states, psam_reader)
-    connection = backend.connect(chosen.name)
-    psam_connection: CardConnection | None = None
+    connection: CardConnection | None = None
+    if reader:
+        try:
+            connection = backend.connect(reader)
+        except ReaderNotFound:
+            connection = None  # not an exact name: look it up below
+    if connection is None:
+        chosen = pick_reader(backend.reader_states(), reader, exclude=psam_reader)
+        if not chosen.card_present:
+            raise NoCard(chosen.name)
+        connection = backend.connect(chosen.name)
+    psam = ReaderPsam(backend, psam_reader) if psam_reader else None
     try:
-        psam = None
-        if psam_state is not None and psam_state.card_present:
-            try:
-                psam_connection = backend.connect(psam_state.name)
-                psam = PsamSession(psam_connection)
-            except ReaderError:
-                psam = None  # the reading will say the holder fields need a PSAM
         return read_social_security_card(
             connection,
-            reader=chosen.name,
+            reader=connection.reader,
             atr=connection.atr,
             psam=psam,
             guard=guard,
@@ -129,5 +175,5 @@ def read_card(
         )
     finally:
         connection.close()
-        if psam_connection is not None:
-            psam_connection.close()
+        if psam is not None:
+            psam.close()

@@ -13,6 +13,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from readers.apdu import (
     CardNotResponding,
@@ -39,11 +40,17 @@ class ReaderBusy(ReaderError):
     chinese = "其他程序正在使用读卡器：请关闭该程序后重试。"
 
 
-def _scard():  # type: ignore[no-untyped-def]
-    """pyscard's C module, imported only when PC/SC is really used."""
-    from smartcard import scard
+_SCARD: Any = None
 
-    return scard
+
+def _scard() -> Any:
+    """pyscard's C module, imported only when PC/SC is really used."""
+    global _SCARD
+    if _SCARD is None:
+        from smartcard import scard
+
+        _SCARD = scard
+    return _SCARD
 
 
 def _service_lost(code: int) -> bool:
@@ -117,7 +124,7 @@ class PcscConnection:
             return CardRemoved(describe(code))
         status, _reader, state, _protocol, _atr = s.SCardStatus(self._handle)
         if status in (s.SCARD_W_REMOVED_CARD, s.SCARD_E_NO_SMARTCARD) or (
-            status == s.SCARD_S_SUCCESS and state & s.SCARD_ABSENT
+            status == s.SCARD_S_SUCCESS and state & getattr(s, "SCARD_ABSENT", 0x0002)
         ):
             return CardRemoved(describe(code))
         if self._backend.card_leaves(self.reader, REMOVAL_GRACE):
@@ -277,12 +284,23 @@ class PcscBackend:
             raise NoPcscService(describe(result))
 
     def connect(self, reader: str, *, exclusive_read: bool = True) -> PcscConnection:
-        """Connect (T=0 or T=1, whichever the card offers) and, by default, start a transaction."""
+        """Connect (T=0 or T=1, whichever the card offers), by default keeping others off the card.
+
+        A read must never interleave with another program's commands (a SELECT in between
+        would change the current file). Exclusive access does that at no extra cost; when
+        another program holds the card shared, a shared connection with a transaction does.
+        """
         s = _scard()
         context = self._ensure_context()
-        result, handle, protocol = s.SCardConnect(
-            context, reader, s.SCARD_SHARE_SHARED, s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1
-        )
+        protocols = s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1
+        share = s.SCARD_SHARE_EXCLUSIVE if exclusive_read else s.SCARD_SHARE_SHARED
+        result, handle, protocol = s.SCardConnect(context, reader, share, protocols)
+        needs_transaction = False
+        if result == s.SCARD_E_SHARING_VIOLATION and exclusive_read:
+            result, handle, protocol = s.SCardConnect(
+                context, reader, s.SCARD_SHARE_SHARED, protocols
+            )
+            needs_transaction = True
         if result != s.SCARD_S_SUCCESS:
             if result in (s.SCARD_E_NO_SMARTCARD, s.SCARD_W_REMOVED_CARD):
                 raise NoCard(describe(result))
@@ -303,7 +321,7 @@ class PcscBackend:
         connection = PcscConnection(
             self, reader, handle, protocol, bytes(atr) if status == s.SCARD_S_SUCCESS else b""
         )
-        if exclusive_read:
+        if needs_transaction:
             try:
                 connection.begin_transaction()
             except ReaderError:

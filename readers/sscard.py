@@ -132,6 +132,15 @@ EF06_FIELDS: dict[int, tuple[str, int]] = {
     0x0C: ("birthplace", 3),
     0x0D: ("birth_date", 4),
 }
+#: The read sequence's commands, built once: tag -> READ RECORD with Le = length + 2.
+READ_BY_TAG: dict[int, Command] = {
+    tag: read_record_by_tag(tag, length + 2)
+    for tag, (_name, length) in (EF05_FIELDS | EF06_FIELDS).items()
+}
+SELECT_SSSE = select_by_name(SSSE_NAME)
+SELECT_BANK = select_by_name(BANK_AID)
+SELECT_EF05 = select_file(EF05)
+SELECT_EF06 = select_file(EF06)
 HOLDER_FIELDS = ("social_security_number", "name", "sex", "ethnicity", "birthplace", "birth_date")
 
 
@@ -262,7 +271,8 @@ def _strip_padding(value: bytes) -> bytes:
 
 
 def is_blank(value: bytes) -> bool:
-    return all(b in (0x00, 0xFF, 0x20) for b in value)
+    """Only padding (0x00, 0xFF or spaces): the card holds no value for the field."""
+    return not value.strip(b"\x00\xff ")
 
 
 def decode_ascii(value: bytes) -> str:
@@ -353,6 +363,10 @@ _DECODERS: dict[str, Any] = {
 class Psam(Protocol):
     """The security module that answers a 3rd-generation card's challenge."""
 
+    def available(self) -> bool:
+        """Whether the PSAM can be used now (a lazy one connects here, before any challenge)."""
+        ...
+
     def external_authentication_cryptogram(self, diversification: bytes, challenge: bytes) -> bytes:
         """16 bytes for EXTERNAL AUTHENTICATE, or raise `ReaderError`."""
         ...
@@ -385,6 +399,9 @@ class PsamSession:
         self.transport = transport
         self.key_reference = key_reference
 
+    def available(self) -> bool:
+        return True
+
     def external_authentication_cryptogram(self, diversification: bytes, challenge: bytes) -> bytes:
         """Pad the challenge to one SM4 block (ISO 9797 method 2) and have the PSAM encrypt it."""
         block = pad_block(challenge)
@@ -413,8 +430,8 @@ def _read_tagged_fields(
     raw: dict[str, bytes],
     unreadable: list[UnreadableField],
 ) -> None:
-    for tag, (name, length) in fields_by_tag.items():
-        response = exchange(transport, read_record_by_tag(tag, length + 2))
+    for tag, (name, _length) in fields_by_tag.items():
+        response = exchange(transport, READ_BY_TAG[tag])
         if not response.ok:
             error = status_error(response.sw)
             if isinstance(error, RecordNotFound) or response.sw == 0x6A82:
@@ -459,11 +476,11 @@ def _decode_name(
 
 def select_social_security_application(transport: Transport) -> None:
     """SELECT SSSE; a card without it is told apart as a bank card or an unknown card."""
-    response = exchange(transport, select_by_name(SSSE_NAME))
+    response = exchange(transport, SELECT_SSSE)
     if response.ok:
         return
     if response.sw in (0x6A82, 0x6A86, 0x6D00, 0x6E00, 0x6A88):
-        bank = exchange(transport, select_by_name(BANK_AID))
+        bank = exchange(transport, SELECT_BANK)
         raise NotSocialSecurityCard("bank card" if bank.ok else f"SELECT SSSE {response.sw:04X}")
     raise status_error(response.sw)
 
@@ -522,7 +539,7 @@ def _read(
     raw: dict[str, bytes] = {}
     unreadable: list[UnreadableField] = []
 
-    exchange(transport, select_file(EF05)).check("SELECT EF05")
+    exchange(transport, SELECT_EF05).check("SELECT EF05")
     _read_tagged_fields(transport, EF05_FIELDS, values, raw, unreadable)
     generation = generation_of(values.get("spec_version"))
     card_id = values.get("card_identification_code")
@@ -532,7 +549,7 @@ def _read(
     holder_problem: Unreadable | None = None
     detail = ""
     if generation is Generation.THIRD:
-        if psam is None:
+        if psam is None or not psam.available():
             holder_problem, needs_psam = Unreadable.NEEDS_PSAM, True
         elif card_id is None or len(card_id) != 32:
             holder_problem, needs_psam, detail = (
@@ -568,7 +585,7 @@ def _read(
                 guard.record_failure(card_id)
 
     if holder_problem is None:
-        select = exchange(transport, select_file(EF06))
+        select = exchange(transport, SELECT_EF06)
         if select.ok:
             try:
                 _read_tagged_fields(transport, EF06_FIELDS, values, raw, unreadable)
@@ -642,7 +659,7 @@ def find_tlv(data: bytes, wanted: int) -> bytes | None:
 
 def read_masked_bank_pan(transport: Transport) -> str | None:
     """SELECT the UnionPay application and find tag 5A in SFI 1; masked, or None if absent."""
-    if not exchange(transport, select_by_name(BANK_AID)).ok:
+    if not exchange(transport, SELECT_BANK).ok:
         return None
     for record in range(1, 5):
         response = exchange(transport, read_record(record, sfi=1))
@@ -658,10 +675,8 @@ def read_masked_bank_pan(transport: Transport) -> str | None:
     return None
 
 
-def raw_command_sequence(generation: Generation = Generation.SECOND) -> list[Command]:
+def raw_command_sequence() -> list[Command]:
     """The APDUs of a full unauthenticated read, for benchmarks against raw transmit."""
-    commands = [select_by_name(SSSE_NAME), select_file(EF05)]
-    commands += [read_record_by_tag(tag, length + 2) for tag, (_, length) in EF05_FIELDS.items()]
-    commands.append(select_file(EF06))
-    commands += [read_record_by_tag(tag, length + 2) for tag, (_, length) in EF06_FIELDS.items()]
+    commands = [SELECT_SSSE, SELECT_EF05, *(READ_BY_TAG[tag] for tag in EF05_FIELDS)]
+    commands += [SELECT_EF06, *(READ_BY_TAG[tag] for tag in EF06_FIELDS)]
     return commands

@@ -25,6 +25,7 @@ from readers.simulated import CardPulled, SimulatedChip
 VPCD_PORTS = (35963, 35964)
 VPCD_POWER_OFF, VPCD_POWER_ON, VPCD_RESET, VPCD_GET_ATR = 0, 1, 2, 4
 PCSCD_PIDFILE = Path("/run/pcscd/pcscd.pid")
+_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 
 
 class VpcdCard:
@@ -89,6 +90,8 @@ class VpcdCard:
                 self._stop.wait(0.05)  # vpcd not listening yet (pcscd starting)
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if _QUICKACK is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
             sock.settimeout(0.25)
             self._sock = sock
             self.connections += 1
@@ -106,6 +109,10 @@ class VpcdCard:
                 return None
             try:
                 chunk = sock.recv(size - len(data))
+                # vpcd writes a length and then the APDU in two writes: acknowledge at once so
+                # Nagle on its side does not wait out our delayed ACK (40 ms per APDU).
+                if _QUICKACK is not None:
+                    sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
             except TimeoutError:
                 continue
             except OSError:
@@ -253,3 +260,37 @@ class PcscdDaemon:
 def reader_name_for_port(port: int) -> str:
     """The PC/SC name of a vpcd slot as pcsc-lite lists it (slot n: `Virtual PCD 00 0n`)."""
     return f"Virtual PCD 00 {VPCD_PORTS.index(port):02d}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m readers.vpcd --card gen1`: hold a test card (or `--psam`) in a vpcd slot.
+
+    For demos, manual checks and benchmarks (the card then runs in its own process, as a real
+    card would, instead of sharing the reader's interpreter). Stops on Ctrl+C, SIGTERM or when
+    stdin closes.
+    """
+    import argparse
+    import sys
+
+    from readers.simulated import SimulatedCard, SimulatedPsam, card_models
+
+    parser = argparse.ArgumentParser(prog="python -m readers.vpcd", description=main.__doc__)
+    parser.add_argument("--card", choices=sorted(card_models()), default="gen2_t0")
+    parser.add_argument("--psam", action="store_true", help="hold the simulated PSAM instead")
+    parser.add_argument("--slot", type=int, choices=range(len(VPCD_PORTS)), default=0)
+    args = parser.parse_args(argv)
+    chip = SimulatedPsam() if args.psam else SimulatedCard(card_models()[args.card])
+    card = VpcdCard(chip, port=VPCD_PORTS[args.slot], stay_inserted=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        card.insert(timeout=30)
+        print(f"inserted {'PSAM' if args.psam else args.card} in slot {args.slot}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt, ValueError, OSError):
+            sys.stdin.read()
+    finally:
+        card.remove()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""A full card read (EF05 + EF06) through pcscd: the readers package against raw pyscard transmit.
+
+Both sides talk to the same simulated card behind the real pcscd (vpcd driver) in the same run:
+- package: `readers.backend.read_card` on `PcscBackend` (reader lookup, connect, transaction,
+  SELECTs and READ RECORDs by tag with 61xx/6Cxx handling, decoding, the immutable reading);
+- baseline: `SCardConnect`, the very same APDU bytes (recorded from a package read) sent with
+  `SCardTransmit`, `SCardDisconnect`, no decoding.
+Reads alternate between the two so drift in machine load hits both alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TITLE = "Card read through pcscd (readers package vs raw pyscard transmit)"
+READS = 300
+WARMUP = 10
+
+
+class _Recorder:
+    """Wraps a connection to note every APDU the package sends."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.reader = inner.reader  # type: ignore[attr-defined]
+        self.atr = inner.atr  # type: ignore[attr-defined]
+        self.sent: list[bytes] = []
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.sent.append(apdu)
+        return self.inner.transmit(apdu)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.inner.close()  # type: ignore[attr-defined]
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _measure(label: str, reader: str) -> dict[str, object]:
+    from smartcard import scard
+
+    from readers.backend import read_card
+    from readers.pcsc import PcscBackend
+
+    # The card runs in a process of its own, as a real card would: in the reader's process
+    # it would compete with the reader for the interpreter lock and blur the comparison.
+    card = subprocess.Popen(
+        [sys.executable, "-m", "readers.vpcd", "--card", label, "--slot", "0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert card.stdout is not None
+    if not card.stdout.readline().startswith("inserted"):
+        raise RuntimeError("the simulated card did not start")
+    backend = PcscBackend()
+    try:
+        deadline = time.monotonic() + 15
+        states = backend.reader_states()
+        while not any(s.name == reader and s.card_present for s in states):
+            if time.monotonic() > deadline:
+                raise RuntimeError("pcscd did not see the simulated card")
+            states = backend.wait_for_change(states, 1.0)
+
+        # Record the package's APDU sequence once.
+        recorded: list[_Recorder] = []
+        real_connect = backend.connect
+
+        def recording_connect(name: str, **kw: object) -> _Recorder:
+            wrapper = _Recorder(real_connect(name, **kw))  # type: ignore[arg-type]
+            recorded.append(wrapper)
+            return wrapper
+
+        backend.connect = recording_connect  # type: ignore[method-assign]
+        reference = read_card(backend, reader=reader)
+        backend.connect = real_connect  # type: ignore[method-assign]
+        sequence = recorded[0].sent
+
+        result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        assert result == scard.SCARD_S_SUCCESS
+
+        def raw_read() -> None:
+            rc, handle, protocol = scard.SCardConnect(
+                context,
+                reader,
+                scard.SCARD_SHARE_SHARED,
+                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+            )
+            assert rc == scard.SCARD_S_SUCCESS
+            for apdu in sequence:
+                rc, _response = scard.SCardTransmit(handle, protocol, list(apdu))
+                assert rc == scard.SCARD_S_SUCCESS
+            scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+
+        def package_read() -> None:
+            reading = read_card(backend, reader=reader)
+            assert reading.card_number == reference.card_number
+
+        package: list[float] = []
+        raw: list[float] = []
+        for i in range(WARMUP + READS):
+            for fn, sink in (
+                ((package_read, package), (raw_read, raw))
+                if i % 2
+                else (
+                    (raw_read, raw),
+                    (package_read, package),
+                )
+            ):
+                start = time.perf_counter()
+                fn()
+                elapsed = time.perf_counter() - start
+                if i >= WARMUP:
+                    sink.append(elapsed * 1000)
+        scard.SCardReleaseContext(context)
+        paired = [p / r for p, r in zip(package, raw, strict=True)]
+        return {
+            "label": label,
+            "paired_ratio": statistics.median(paired),
+            "apdus": len(sequence),
+            "package_median": statistics.median(package),
+            "package_p90": _percentile(package, 0.9),
+            "raw_median": statistics.median(raw),
+            "raw_p90": _percentile(raw, 0.9),
+        }
+    finally:
+        backend.close()
+        assert card.stdin is not None
+        card.stdin.close()
+        card.wait(10)
+
+
+def run() -> str:
+    from filelock import FileLock
+
+    from readers.vpcd import VPCD_PORTS, PcscdDaemon, reader_name_for_port
+
+    reader = reader_name_for_port(VPCD_PORTS[0])
+    lock = FileLock(str(Path(tempfile.gettempdir()) / "branch-app-vpcd.lock"))
+    with lock.acquire(timeout=300):
+        daemon = PcscdDaemon(log_path=Path(tempfile.gettempdir()) / "branch-app-pcscd-bench.log")
+        daemon.ensure_running()
+        try:
+            rows = [_measure(label, reader) for label in ("rare_name", "gen2_t0")]
+        finally:
+            daemon.stop()
+    lines = [
+        f"{READS} full reads per side (after {WARMUP} warm-up reads), alternating, one simulated card "
+        "behind pcscd + vpcd on loopback. Times in milliseconds per read.",
+        "",
+        "| card | APDUs per read | package median | package p90 | raw transmit median | raw p90 "
+        "| ratio of medians | median of paired ratios |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    worst = 0.0
+    for row in rows:
+        ratio = float(row["package_median"]) / float(row["raw_median"])  # type: ignore[arg-type]
+        worst = max(worst, ratio, float(row["paired_ratio"]))  # type: ignore[arg-type]
+        lines.append(
+            f"| {row['label']} | {row['apdus']} | {row['package_median']:.2f} | {row['package_p90']:.2f} "
+            f"| {row['raw_median']:.2f} | {row['raw_p90']:.2f} | {ratio:.2f}x | {row['paired_ratio']:.2f}x |"
+        )
+    verdict = "meets" if worst <= 1.2 else "misses"
+    lines += [
+        "",
+        f"Goal: within 1.2x of raw transmit. Worst ratio {worst:.2f}x: the package {verdict} it. "
+        "Per read the package adds one PC/SC call (SCardStatus, for the ATR the reading carries), "
+        "exclusive access to the card for the length of the read, 61xx/6Cxx handling, decoding "
+        "and the immutable reading (about 0.2 ms of Python on an idle core); the APDUs on the wire "
+        "are the same. The simulated card answers in well under a millisecond, so this is the "
+        "worst case: a real card takes 5-50 ms per APDU and the overhead vanishes in it. On a "
+        "shared, busy machine the figures move by tens of percent between runs; the paired "
+        "ratio (each package read against the raw read next to it) is the steadier one.",
+        "(`rare_name` is a 2.01 card answering T=1 style; `gen2_t0` answers T=0 style, so its "
+        "sequence includes the GET RESPONSE exchange.)",
+    ]
+    return "\n".join(lines)
