@@ -149,12 +149,12 @@ def run_rotate_key(args: argparse.Namespace) -> int:
 
 def run_recover(args: argparse.Namespace) -> int:
     from branch_app.store import StoreError
-    from branch_app.store.recover import recover_file
+    from branch_app.store.recover import folder_keys, recover_file
 
     data_dir, _config, language = _setup(args)
     target = Path(args.file).expanduser()
     try:
-        report = recover_file(data_dir, target)
+        report = recover_file(data_dir, target, keys=folder_keys(data_dir))
     except ValueError:
         print(t("store.error.not_store_file", file=target, data_dir=data_dir))
         return 2

@@ -28,10 +28,11 @@ from typing import Any
 
 from branch_app.store import schema
 from branch_app.store.audit import AUDIT_DIR
+from branch_app.store.crypto import KeySet
 from branch_app.store.errors import StoreCorrupt, StoreError, StoreTooNew
 from branch_app.store.lock import FolderLock
 from branch_app.store.outbox import TABLE as OUTBOX_TABLE
-from branch_app.store.outbox import doc_problem
+from branch_app.store.outbox import decode_item, doc_problem
 from branch_app.store.storage import AtomicJSONStorage, _fsync_folder, read_envelope
 
 SEQUENCE_GAP = 1000
@@ -106,8 +107,24 @@ def store_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def file_problem(data_dir: Path, path: Path) -> str | None:
-    """What is wrong with one file (without keys), or None when it reads and has its shape."""
+def decrypts(kind: FileKind, doc: dict[str, Any], keys: KeySet | None) -> bool:
+    """Whether a record's encrypted fields open (always True without keys, and for the audit
+    journal, whose entries are kept whatever they hold: verify-audit judges them)."""
+    if keys is None or kind in (AUDIT_KIND, MANIFEST_KIND):
+        return True
+    try:
+        if kind is CACHE_KIND:
+            keys.decrypt(doc["record"], f"cache:{doc['ref']}:record")
+        else:
+            decode_item(doc, keys, "")
+    except (StoreError, LookupError, ValueError, TypeError):
+        return False
+    return True
+
+
+def file_problem(data_dir: Path, path: Path, keys: KeySet | None = None) -> str | None:
+    """What is wrong with one file, or None when it reads, has its shape and (given the keys)
+    every encrypted field opens."""
     kind = kind_of(data_dir, path)
     try:
         envelope, _ = schema.migrate(read_envelope(path, kind.kind), kind.kind)
@@ -123,6 +140,8 @@ def file_problem(data_dir: Path, path: Path) -> str | None:
         problem = kind.problem(doc)
         if problem is not None:
             return f"record {doc_id}: {problem}"
+        if not decrypts(kind, doc, keys):
+            return f"record {doc_id} does not decrypt"
     return None
 
 
@@ -134,8 +153,9 @@ def structural_check(data_dir: Path) -> list[tuple[Path, str | None]]:
 # -- salvage --------------------------------------------------------------------------------
 
 
-def salvage_records(raw: bytes, kind: FileKind) -> list[dict[str, Any]]:
-    """Every well-formed record that can still be parsed out of damaged bytes."""
+def salvage_records(raw: bytes, kind: FileKind, keys: KeySet | None = None) -> list[dict[str, Any]]:
+    """Every well-formed record that can still be parsed out of damaged bytes (and, given
+    the keys, whose encrypted fields open)."""
     text = raw.decode("utf-8", errors="replace")
     decoder = json.JSONDecoder()
     found: list[dict[str, Any]] = []
@@ -146,7 +166,7 @@ def salvage_records(raw: bytes, kind: FileKind) -> list[dict[str, Any]]:
         except ValueError:
             end = position + 1
         else:
-            if isinstance(doc, dict) and kind.problem(doc) is None:
+            if isinstance(doc, dict) and kind.problem(doc) is None and decrypts(kind, doc, keys):
                 found.append(doc)
         position = text.find(kind.start, max(end, position + 1))
     return found
@@ -169,9 +189,14 @@ class RecoveryReport:
 
 
 def recover_file(
-    data_dir: Path, path: Path, *, clock: Callable[[], datetime] | None = None
+    data_dir: Path,
+    path: Path,
+    *,
+    keys: KeySet | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> RecoveryReport:
-    """The documented recovery of one damaged file (see the module docstring)."""
+    """The documented recovery of one damaged file (see the module docstring). With the
+    folder's keys, records whose encrypted fields were changed count as damage too."""
     data_dir, path = Path(data_dir), Path(path)
     if not path.is_absolute():
         path = (Path.cwd() / path) if path.exists() else data_dir / path
@@ -179,7 +204,7 @@ def recover_file(
     now = (clock or (lambda: datetime.now(UTC)))()
     report = RecoveryReport(file=path)
     with FolderLock(data_dir):
-        if path.exists() and file_problem(data_dir, path) is None:
+        if path.exists() and file_problem(data_dir, path, keys) is None:
             report.damaged = False
             return report
         raw = path.read_bytes() if path.exists() else b""
@@ -192,11 +217,11 @@ def recover_file(
         if kind is MANIFEST_KIND:
             _recover_manifest(data_dir, path, report)
         elif kind is OUTBOX_KIND:
-            _recover_outbox(data_dir, path, raw, report)
+            _recover_outbox(data_dir, path, raw, report, keys)
         elif kind is AUDIT_KIND:
             _recover_audit(path, raw, report)
         else:
-            _recover_plain(path, raw, kind, report)
+            _recover_plain(path, raw, kind, report, keys)
     return report
 
 
@@ -228,11 +253,13 @@ def _recover_manifest(data_dir: Path, path: Path, report: RecoveryReport) -> Non
     report.from_backup = 1
 
 
-def _recover_outbox(data_dir: Path, path: Path, raw: bytes, report: RecoveryReport) -> None:
+def _recover_outbox(
+    data_dir: Path, path: Path, raw: bytes, report: RecoveryReport, keys: KeySet | None
+) -> None:
     archived_docs = _readable_archive_docs(data_dir, report)
     archived_ids = {d["id"] for d in archived_docs}
     salvaged = {
-        d["id"]: d for d in salvage_records(raw, OUTBOX_KIND) if d["id"] not in archived_ids
+        d["id"]: d for d in salvage_records(raw, OUTBOX_KIND, keys) if d["id"] not in archived_ids
     }
     report.from_damaged = len(salvaged)
     highest = max(
@@ -252,6 +279,7 @@ def _recover_outbox(data_dir: Path, path: Path, raw: bytes, report: RecoveryRepo
         for doc in envelope["tables"].get(OUTBOX_TABLE, {}).values():
             if (
                 doc_problem(doc) is None
+                and decrypts(OUTBOX_KIND, doc, keys)
                 and doc["id"] not in salvaged
                 and doc["id"] not in archived_ids
             ):
@@ -296,10 +324,12 @@ def _readable_archive_docs(data_dir: Path, report: RecoveryReport) -> list[dict[
     return docs
 
 
-def _recover_plain(path: Path, raw: bytes, kind: FileKind, report: RecoveryReport) -> None:
+def _recover_plain(
+    path: Path, raw: bytes, kind: FileKind, report: RecoveryReport, keys: KeySet | None
+) -> None:
     """Archive months and the card cache: keep what reads; the cache refills from the central."""
     key = "seq" if kind is ARCHIVE_KIND else None
-    docs = salvage_records(raw, kind)
+    docs = salvage_records(raw, kind, keys)
     unique: dict[str, dict[str, Any]] = {}
     for doc in docs:
         unique.setdefault(doc["id"] if key else doc["card"], doc)
@@ -329,3 +359,21 @@ def _recover_audit(path: Path, raw: bytes, report: RecoveryReport) -> None:
         meta["starts_after"] = {"n": 0, "mac": "0" * 64}
     _write_new(path, AUDIT_KIND, _by(kept, "n"), meta)
     report.notes.append(("store.recover.audit_verify", {}))
+
+
+def folder_keys(data_dir: Path) -> KeySet | None:
+    """The folder's keys from the system keyring, or None when they cannot be had (unusable
+    keyring, unreadable manifest): recovery then judges files by their structure alone."""
+    import keyring
+
+    from branch_app.store.crypto import load_keyset, refusal_reason
+
+    backend = keyring.get_keyring()
+    if refusal_reason(backend) is not None:
+        return None
+    try:
+        manifest = read_envelope(Path(data_dir) / "store.json", schema.MANIFEST)
+        store_id = manifest["meta"]["store_id"]
+        return load_keyset(backend, str(store_id))
+    except (StoreError, KeyError, TypeError):
+        return None

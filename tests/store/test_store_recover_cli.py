@@ -248,3 +248,29 @@ def test_recover_the_card_cache_and_the_manifest(
         assert store.card_cache.get(A).version == 1
         assert store.card_cache.get(B) is None
         assert store.outbox.get(item).status == "pending"  # the keys were found again
+
+
+def test_recover_takes_out_an_item_whose_fields_were_changed(
+    data_dir: Path, memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A structurally sound file with a tampered blob: check names it, recover removes it."""
+    with LocalStore.open(data_dir, keyring=memory_keyring) as store:
+        kept = _enqueue(store)
+        spoiled = _enqueue(store, B)
+    (data_dir / "backups" / "outbox.json.bak").unlink()  # no older copy to fall back on
+    path = data_dir / "outbox.json"
+    envelope = orjson.loads(path.read_bytes())
+    items = envelope["tables"]["items"]
+    items["2"]["payload"] = items["1"]["payload"]  # sealed for item 1, not for item 2
+    path.write_bytes(orjson.dumps(envelope))
+
+    assert main(store_cmd(data_dir, "check")) == 1
+    assert "does not decrypt" in capsys.readouterr().out
+    assert main(store_cmd(data_dir, "recover", "--file", str(path))) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"1 commands seen in the damaged file could not be rebuilt; ask the tellers to check them: {spoiled}"
+        in out
+    )
+    with LocalStore.open(data_dir, keyring=memory_keyring) as store:
+        assert [i.id for i in store.outbox.items()] == [kept]
