@@ -108,7 +108,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shell.key.home": ("Home", "首页"),
     "shell.key.language": ("中文/English", "中文/English"),
     "shell.key.theme": ("Theme", "主题"),
-    "shell.key.demo_role": ("Demo: role", "演示：切换岗位"),
+    "shell.key.demo_role": ("Demo role", "演示岗位"),
     "shell.key.palette": ("Commands", "命令"),
     "shell.key.quit": ("Quit", "退出"),
     "shell.key.close": ("Close", "关闭"),
