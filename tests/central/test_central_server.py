@@ -1,0 +1,285 @@
+"""The central as it really runs: uvicorn on 127.0.0.1 in a child process, on both databases.
+
+Round trip, SIGKILL in the middle of a batch and restart, concurrent HTTP pushes, the published
+OpenAPI document, the `central` administration commands, and logs free of id numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from central import cli, models
+from central.cli import DEMO_BRANCH, DEMO_STAFF
+from central.db import Database
+from central.devserver import EnrolledDevice, RunningCentral, start_central
+from tests.central.conftest import active_record, holder_id
+
+pytestmark = pytest.mark.slow
+
+LOSS = {"kind": "report_loss", "channel": "card_bank_branch"}
+UNLOCK = {"kind": "unlock", "at_card_bank": True}
+PASSWORD = "server test 1"
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, session_database: Database) -> Iterator[RunningCentral]:
+    running = start_central(database_url, enable_channels=True)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def central(server: RunningCentral, database: Database) -> RunningCentral:
+    """The running server over an emptied database, with a teller and a supervisor."""
+    if not server.is_running():
+        server.start()
+    server.add_staff("T001", PASSWORD, role="teller")
+    server.add_staff("S001", PASSWORD, role="supervisor")
+    return server
+
+
+def command(device: EnrolledDevice, holder: str, payload: dict[str, Any], **extra: Any) -> dict:
+    return {
+        "id": uuid.uuid4().hex,
+        "kind": payload["kind"],
+        "holder_id": holder,
+        "base_version": 1,
+        "payload": payload,
+        "actor": "T001",
+        "device": device.device_id,
+        "branch": device.branch,
+        "made_at": "2026-03-02T01:02:03+00:00",
+        "seq": 1,
+    } | extra
+
+
+def put_cards(central: RunningCentral, numbers: range) -> None:
+    from central.service import CentralService
+
+    db = central.database()
+    service = CentralService(db, db.audit_key())
+    for n in numbers:
+        service.put_record(active_record(n))
+
+
+def count_commands(central: RunningCentral) -> int:
+    with central.database().read() as conn:
+        return int(conn.execute(select(func.count()).select_from(models.commands)).scalar_one())
+
+
+def test_round_trip_over_loopback(central: RunningCentral) -> None:
+    put_cards(central, range(1, 2))
+    holder = holder_id(1)
+    device = central.enrol_device()
+    session = central.login(device, "T001", PASSWORD)
+    loss = command(device, holder, LOSS)
+
+    with central.client(device, session_token=session.session_token) as http:
+        looked_up = http.post("/v1/lookups", json={"holder_id": holder, "purpose": "loss_report"})
+        pushed = http.post("/v1/commands/push", json={"commands": [loss]})
+        again = http.post("/v1/commands/push", json={"commands": [loss]})
+        pulled = http.get("/v1/changes", params={"since": 0})
+
+    assert looked_up.json()["record"]["version"] == 1
+    assert pushed.json()["results"][0]["outcome"] == "applied"
+    assert again.json()["results"][0]["outcome"] == "duplicate"
+    assert [c["record"]["version"] for c in pulled.json()["changes"]] == [1, 2]
+    log = central.log_text()
+    assert "/v1/commands/push" in log  # access lines are there...
+    assert holder not in log and PASSWORD not in log  # ...but never a body
+
+
+def test_killed_mid_batch_then_restarted_nothing_lost_nothing_twice(
+    central: RunningCentral,
+) -> None:
+    numbers = range(100, 300)
+    put_cards(central, numbers)
+    device = central.enrol_device()
+    batch = [command(device, holder_id(n), LOSS) for n in numbers]
+    outcome: dict[str, Any] = {}
+
+    def send() -> None:
+        try:
+            with central.client(device, timeout=60) as http:
+                outcome["answer"] = http.post("/v1/commands/push", json={"commands": batch})
+        except httpx.TransportError as exc:
+            outcome["error"] = exc
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    deadline = time.monotonic() + 30
+    while count_commands(central) < 20 and "answer" not in outcome:
+        assert time.monotonic() < deadline, "the batch never started"
+    central.kill()  # SIGKILL: whatever was in flight is gone
+    sender.join(timeout=30)
+    stored_before = count_commands(central)
+    print(f"stored before the kill: {stored_before} of {len(batch)}")
+    central.start()
+
+    with central.client(device) as http:
+        results = http.post("/v1/commands/push", json={"commands": batch}).json()["results"]
+        replayed = http.post("/v1/commands/push", json={"commands": batch}).json()["results"]
+
+    if "answer" not in outcome:  # the usual case: killed before the answer left
+        assert isinstance(outcome.get("error"), httpx.TransportError)
+    outcomes = [r["outcome"] for r in results]
+    assert outcomes.count("duplicate") == stored_before
+    assert outcomes.count("applied") == len(batch) - stored_before
+    assert all(r["outcome"] == "duplicate" and r["version"] == 2 for r in replayed)
+    assert count_commands(central) == len(batch)
+    with central.database().read() as conn:
+        versions = set(
+            conn.execute(
+                select(models.cards.c.version).where(
+                    models.cards.c.holder_id.in_([holder_id(n) for n in numbers])
+                )
+            ).scalars()
+        )
+    assert versions == {2}  # every card changed exactly once
+
+
+def test_concurrent_http_pushes_about_one_card(central: RunningCentral) -> None:
+    put_cards(central, range(2, 3))
+    holder = holder_id(2)
+    devices = [central.enrol_device(name=f"counter {i}") for i in range(4)]
+    barrier = threading.Barrier(len(devices))
+    answers: list[list[dict[str, Any]]] = [[] for _ in devices]
+
+    def push(i: int) -> None:
+        batch = [
+            command(devices[i], holder, LOSS if (i + j) % 2 == 0 else UNLOCK) for j in range(6)
+        ]
+        with central.client(devices[i]) as http:
+            barrier.wait(timeout=30)
+            answers[i] = http.post("/v1/commands/push", json={"commands": batch}).json()["results"]
+
+    threads = [threading.Thread(target=push, args=(i,)) for i in range(len(devices))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    results = [r for batch in answers for r in batch]
+    assert len(results) == 24
+    applied = sorted(r["version"] for r in results if r["outcome"] == "applied")
+    assert applied == list(range(2, 2 + len(applied)))
+    assert all(r["outcome"] in {"applied", "merged", "conflict"} for r in results)
+
+
+def test_the_openapi_document_is_published(central: RunningCentral) -> None:
+    document = httpx.get(central.url + "/v1/openapi.json", timeout=10).json()
+    paths = document["paths"]
+    for path in (
+        "/v1/ping",
+        "/v1/devices/enrol",
+        "/v1/sessions",
+        "/v1/commands/push",
+        "/v1/changes",
+        "/v1/lookups",
+        "/v1/conflicts",
+        "/v1/conflicts/{conflict_id}/resolve",
+        "/v1/noop",
+    ):
+        assert path in paths, path
+    push = paths["/v1/commands/push"]["post"]
+    assert push["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/PushRequest"
+    )
+    schemas = document["components"]["schemas"]
+    assert {"PushRequest", "PushCommand", "PushResult", "ErrorResponse"} <= schemas.keys()
+    assert schemas["PushRequest"]["properties"]["commands"]["maxItems"] == 500
+    assert "deviceToken" in document["components"]["securitySchemes"]
+
+
+def run_cli(central: RunningCentral, *args: str, stdin: str = "") -> str:
+    env = dict(os.environ, CENTRAL_DATABASE_URL=central.database_url)
+    env.update(CENTRAL_PASSWORD_TIME_COST="1", CENTRAL_PASSWORD_MEMORY_KIB="8192")
+    done = subprocess.run(
+        [sys.executable, "-m", "central.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_administration_commands(
+    central: RunningCentral, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli(central, "enroll-device", "--branch", DEMO_BRANCH, "--place", "home_visit")
+    run_in_process(
+        central,
+        monkeypatch,
+        capsys,
+        "add-staff",
+        "H777",
+        "--name",
+        "Home Visitor",
+        "--role",
+        "home_visit",
+        "--branch",
+        DEMO_BRANCH,
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    enrolled = httpx.post(
+        central.url + "/v1/devices/enrol",
+        json={"code": code.strip(), "device_name": "visit laptop"},
+        timeout=10,
+    ).json()
+    device = EnrolledDevice(
+        enrolled["device_id"], enrolled["device_token"], enrolled["branch"], enrolled["place"]
+    )
+    assert device.place == "home_visit"
+    assert central.login(device, "H777", "a long password").staff.role == "home_visit"
+
+    printed = run_in_process(central, monkeypatch, capsys, "seed-demo")
+    teller = next(m for m in DEMO_STAFF if m.role == "teller" and m.branch == DEMO_BRANCH)
+    assert teller.password in printed  # demo log-ins are printed for the demo
+    demo_code = printed.rsplit(":", 1)[1].strip()
+    demo_device = httpx.post(
+        central.url + "/v1/devices/enrol",
+        json={"code": demo_code, "device_name": "demo counter"},
+        timeout=10,
+    ).json()
+    session = central.login(
+        EnrolledDevice(
+            demo_device["device_id"], demo_device["device_token"], DEMO_BRANCH, "branch"
+        ),
+        teller.staff_id,
+        teller.password,
+    )
+    assert session.staff.branch == DEMO_BRANCH
+
+
+def run_in_process(
+    central: RunningCentral,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    stdin: str = "",
+) -> str:
+    """The same commands without a new interpreter (faster); stdout is returned."""
+    monkeypatch.setenv("CENTRAL_DATABASE_URL", central.database_url)
+    monkeypatch.setenv("CENTRAL_PASSWORD_TIME_COST", "1")
+    monkeypatch.setenv("CENTRAL_PASSWORD_MEMORY_KIB", "8192")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    capsys.readouterr()
+    assert cli.main(list(args)) == 0
+    return capsys.readouterr().out
