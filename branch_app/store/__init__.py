@@ -290,7 +290,9 @@ class LocalStore:
             if not self._keys.rotating:
                 self._keys.begin_rotation()
                 save_keyset(self._backend, self.store_id, self._keys)
-            return self._finish_rotation()
+            report = self._finish_rotation()
+            self.backup()  # the old backup is sealed with a key that no longer exists
+            return report
 
     def _finish_rotation(self) -> RotationReport:
         report = RotationReport(

@@ -213,3 +213,52 @@ def test_storage_reads_come_from_memory(tmp_path: Path) -> None:
     storage.write({"records": {"1": {"a": 1}}})
     (tmp_path / "x.json").unlink()  # nobody else writes: memory is the truth while open
     assert storage.read() == {"records": {"1": {"a": 1}}}
+
+
+def test_on_windows_a_held_file_is_retried_briefly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to replace a file another process (antivirus, backup) holds open."""
+    import branch_app.store.storage as storage
+
+    calls = []
+    real_replace = os.replace
+
+    def held_twice(source: Path, target: Path) -> None:
+        calls.append(source)
+        if len(calls) <= 2:
+            raise PermissionError(13, "The process cannot access the file")
+        real_replace(source, target)
+
+    monkeypatch.setattr(storage, "_WINDOWS", True)
+    monkeypatch.setattr(storage.os, "replace", held_twice)
+    write_atomically(tmp_path / "f.json", b"{}")
+    assert len(calls) == 3 and (tmp_path / "f.json").read_bytes() == b"{}"
+
+    monkeypatch.setattr(storage, "_WINDOWS", False)  # elsewhere it is a real error at once
+    calls.clear()
+    with pytest.raises(PermissionError):
+        write_atomically(tmp_path / "g.json", b"{}")
+    assert len(calls) == 1
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_archive_months_past_retention_are_deleted(
+    data_dir: Path, memory_keyring: MemoryKeyring, clock: StepClock
+) -> None:
+    from datetime import date
+
+    with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
+        old = _enqueue(store)
+        store.outbox.record_results([{"id": old, "status": "accepted"}])
+        clock.jump(days=40)
+        recent = _enqueue(store)
+        store.outbox.record_results([{"id": recent, "status": "merged"}])
+        pending = _enqueue(store)
+        moved, pruned = store.archive_now()
+        assert moved == 2 and pruned == []
+        assert store.archive.months() == ["2027-01", "2026-11"]
+        moved, pruned = store.archive_now(retention_months=24, today=date(2028, 12, 1))
+        assert [p.name for p in pruned] == ["outbox-2026-11.json"]
+        assert store.archive.months() == ["2027-01"]
+        assert store.outbox.get(pending).status == "pending"  # never touched by retention
