@@ -21,7 +21,7 @@ from textual.reactive import reactive
 
 from branch_app.config import AppConfig
 from branch_app.i18n import Language, language_from_locale, set_language, t
-from branch_app.ui.commands import ShellCommands, palette_title
+from branch_app.ui.commands import ShellCommandPalette, ShellCommands, palette_title
 from branch_app.ui.keys import key_display
 from branch_app.ui.screens.home import HomeScreen
 from branch_app.ui.service_menu import SERVICES_BY_ID, place_of, service_access
@@ -270,7 +270,9 @@ class BranchApp(App[int]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(
-                CommandPalette(placeholder=t("shell.palette.placeholder"), id="--command-palette")
+                ShellCommandPalette(
+                    placeholder=t("shell.palette.placeholder"), id="--command-palette"
+                )
             )
 
     # -- palette and help ------------------------------------------------------------------------

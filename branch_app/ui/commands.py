@@ -10,7 +10,10 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from branch_app.i18n import t
 
@@ -47,3 +50,26 @@ class ShellCommands(Provider):
 
 def _run(callback: Callable[[], object]) -> None:
     callback()
+
+
+class ShellCommandPalette(CommandPalette):
+    """Textual's palette with its one built-in sentence ("No matches found") translated."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Mirrors CommandPalette._start_no_matches_countdown (Textual 8.2) with translated text.
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(t("shell.palette.no_matches"), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -55,10 +56,10 @@ def make_app(
     return BranchApp(config, services)
 
 
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], limit: int = 200) -> None:
-    """Let the app run until `condition` holds, a bounded number of idle cycles (no sleeping)."""
-    for _ in range(limit):
-        if condition():
-            return
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], deadline: float = 15.0) -> None:
+    """Let the app run until `condition` holds, or fail after `deadline` seconds (no sleeping:
+    each round lets the app process what is pending)."""
+    give_up = time.monotonic() + deadline
+    while not condition():
+        assert time.monotonic() < give_up, f"condition not reached within {deadline}s"
         await pilot.pause()
-    assert condition(), "condition not reached"

@@ -15,6 +15,7 @@ from branch_app.config import DeviceKind
 from branch_app.domain.roles import Role
 from branch_app.i18n import Language
 from branch_app.ui.app import BranchApp, demo_staff
+from branch_app.ui.commands import ShellCommandPalette
 from branch_app.ui.screens.help import HelpScreen
 from branch_app.ui.screens.home import HomeScreen
 from branch_app.ui.screens.identity_check import IdentityCheckScreen
@@ -305,6 +306,23 @@ async def test_palette_offers_prefixed_commands_and_runs_them() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         titles = [title for title, _help, _run in app.palette_commands()]
         assert "业务：核验身份证件" in titles
+
+
+async def test_palette_says_no_matches_in_the_language(monkeypatch) -> None:
+    monkeypatch.setattr(ShellCommandPalette, "_NO_MATCHES_COUNTDOWN", 0.01)
+    app = make_app("zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: CommandPalette.is_open(app))
+        assert isinstance(app.screen, ShellCommandPalette)
+        await pilot.press(*"zzzz")
+        commands = app.screen.query_one(CommandList)
+
+        def texts() -> list[str]:
+            count = commands.option_count
+            return [str(commands.get_option_at_index(i).prompt) for i in range(count)]
+
+        await wait_until(pilot, lambda: any("没有匹配的命令" in text for text in texts()))
 
 
 async def test_palette_hides_what_the_role_may_not_do() -> None:

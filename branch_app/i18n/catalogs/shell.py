@@ -147,6 +147,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shell.language.zh": ("中文 (Chinese)", "中文"),
     # Command palette
     "shell.palette.placeholder": ("Search for commands…", "搜索命令…"),
+    "shell.palette.no_matches": ("No matches found", "没有匹配的命令"),
     "shell.palette.title": ("{prefix}: {name}", "{prefix}：{name}"),
     "shell.palette.prefix.service": ("Service", "业务"),
     "shell.palette.prefix.go": ("Go", "前往"),
