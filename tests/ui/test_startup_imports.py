@@ -5,6 +5,7 @@ Not a timed test (bench/bench_startup.py measures time); this checks the cause o
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -32,7 +33,7 @@ def test_tui_start_imports_no_heavy_library() -> None:
         text=True,
         check=True,
         timeout=60,
-        env={"BRANCH_APP_CONFIG": "", "PATH": ""},
+        env={k: v for k, v in os.environ.items() if not k.startswith("BRANCH_APP_")},
     )
     assert result.stdout.strip() == ""
 
