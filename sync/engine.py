@@ -468,7 +468,7 @@ class SyncEngine:
                 break
 
 
-def monotonic_age(made_at: str, now: dt.datetime | None = None) -> dt.timedelta:
+def age_of(made_at: str, now: dt.datetime | None = None) -> dt.timedelta:
     """Age of an outbox item from its ISO 8601 `made_at` (for 'oldest unsent' on the status bar)."""
     made = dt.datetime.fromisoformat(made_at.replace("Z", "+00:00"))
     if made.tzinfo is None:

@@ -22,7 +22,7 @@ from sync.auth import (
     enrolled_device,
 )
 from sync.client import CentralClient, CentralError, Timeouts
-from sync.engine import ProgressCallback, RetryPolicy, SyncEngine, SyncSummary, monotonic_age
+from sync.engine import ProgressCallback, RetryPolicy, SyncEngine, SyncSummary, age_of
 from sync.state import StorePullTarget, SyncState
 
 
@@ -151,7 +151,7 @@ class SyncService:
         oldest = outbox.oldest_unsent()
         return QueueStatus(
             depth=int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
-            oldest_age=monotonic_age(oldest.made_at, now) if oldest is not None else None,
+            oldest_age=age_of(oldest.made_at, now) if oldest is not None else None,
             conflicts=int(counts.get("conflict", 0)),
             rejected=int(counts.get("rejected", 0)),
         )

@@ -189,3 +189,50 @@ def test_cancel_while_the_central_is_down_keeps_everything(central, device: Devi
     assert summary.cancelled
     assert device.store.outbox.counts()["pending"] == len(ids)
     assert all(not found for found in central_outcomes(central, ids).values())
+
+
+def test_device_killed_mid_batch_resumes_without_applying_twice(
+    central, tmp_path: Path, proxy: FaultyProxy
+) -> None:
+    import subprocess
+    import sys
+
+    import orjson
+
+    from branch_app.store import LocalStore
+    from branch_app.store.crypto import MemoryKeyring
+
+    keyring = MemoryKeyring()
+    device = open_device(central, tmp_path / "store", ACTOR, keyring)
+    ids = fill_with_lives(device, cards=10)  # 60 commands, batches of 20
+    device.store.close()
+    settings = tmp_path / "child.json"
+    settings.write_bytes(
+        orjson.dumps(
+            {
+                "data_dir": str(tmp_path / "store"),
+                "keyring": keyring.export(),
+                "url": proxy.url,
+                "token": device.token,
+                "batch_size": 20,
+            }
+        )
+    )
+    proxy.script("pass", "hold_after")  # the second batch is applied, its answer never comes
+    child = subprocess.Popen([sys.executable, "-m", "tests.sync.crash_child", str(settings)])
+    try:
+        wait_for(lambda: len(proxy.seen) >= 2, what="the child to send its second batch")
+        wait_for(
+            lambda: sum(bool(v) for v in central_outcomes(central, ids).values()) >= 40,
+            what="the central to apply the second batch",
+        )
+    finally:
+        child.kill()  # SIGKILL: the device dies with the batch in flight
+        child.wait(timeout=10)
+
+    with LocalStore.open(tmp_path / "store", keyring=keyring) as store:
+        assert store.outbox.counts()["sending"] == 20  # left in flight by the crash
+        device.store = store
+        summary = device.engine(central.url, batch_size=20).run()
+        assert summary.ok and summary.outcomes == {"duplicate": 20, "applied": 20}
+        assert_answered_exactly_once(central, device, ids)
