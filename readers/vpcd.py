@@ -24,7 +24,6 @@ from readers.simulated import CardPulled, SimulatedChip
 
 VPCD_PORTS = (35963, 35964)
 VPCD_POWER_OFF, VPCD_POWER_ON, VPCD_RESET, VPCD_GET_ATR = 0, 1, 2, 4
-PCSCD_PIDFILE = Path("/run/pcscd/pcscd.pid")
 _QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 
 
@@ -155,18 +154,24 @@ class VpcdCard:
 # ---------------------------------------------------------------------------------------------
 
 
+def pcscd_socket() -> Path:
+    """Where PC/SC clients reach pcscd (pcsc-lite honours PCSCLITE_CSOCK_NAME)."""
+    return Path(os.environ.get("PCSCLITE_CSOCK_NAME", "/run/pcscd/pcscd.comm"))
+
+
 def pcscd_running() -> bool:
-    """Whether a pcscd process is alive (according to its pid file)."""
-    try:
-        pid = int(PCSCD_PIDFILE.read_text().strip())
-    except (OSError, ValueError):
+    """Whether a pcscd answers on its socket (a leftover socket file does not count)."""
+    path = pcscd_socket()
+    if not path.exists():
         return False
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(1.0)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        probe.connect(str(path))
+    except OSError:
         return False
-    except PermissionError:
-        return True
+    finally:
+        probe.close()
     return True
 
 
@@ -225,7 +230,9 @@ class PcscdDaemon:
         last = "no answer"
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise PcscdUnavailable(f"pcscd exited with status {self.process.returncode}")
+                if not pcscd_running():
+                    raise PcscdUnavailable(f"pcscd exited with status {self.process.returncode}")
+                self.process = None  # another pcscd won the start: use it, never stop it
             backend = PcscBackend()
             try:
                 if any("Virtual PCD" in name for name in backend.list_readers()):

@@ -239,3 +239,28 @@ def test_cli_watch_against_pcscd(pcsc_backend: PcscBackend) -> None:
     assert f"Card inserted in {CARD_READER}." in text
     assert "card number A00000011, holder 陈** 440103********031X" in text
     assert f"Card removed from {CARD_READER}." in text
+
+
+def test_cli_without_the_pcsc_service(tmp_path: Path) -> None:
+    """pcscd unreachable (its socket elsewhere): exit 3 with one sentence, in either language."""
+    env = dict(
+        os.environ,
+        BRANCH_APP_READER_SIMULATED="false",
+        PCSCLITE_CSOCK_NAME=str(tmp_path / "no-pcscd.comm"),
+        PYTHONIOENCODING="utf-8",
+    )
+    for language, sentence in (
+        ("en", "The smart card service (PC/SC) is not running: start it, or ask support to."),
+        ("zh", "智能卡服务（PC/SC）未运行：请启动该服务或联系技术支持。"),
+    ):
+        for command in (["card", "read"], ["readers"]):
+            done = subprocess.run(
+                [str(BRANCH_APP), "--language", language, *command],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=env,
+                check=False,
+            )
+            assert done.returncode == 3, done.stderr
+            assert done.stderr.strip() == f"branch-app: {sentence}"
