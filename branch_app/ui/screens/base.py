@@ -35,6 +35,8 @@ class ShellScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
+        # Textual calls every class's `on_mount` (the subclass's first), so subclasses define
+        # their own without calling this one.
         self.watch(self.app, "language", self._language_changed, init=False)
         self._relabel_all()
 

@@ -80,7 +80,6 @@ class HomeScreen(ShellScreen):
             yield OptionList(id="services", classes="panel")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._menu_staff: StaffOnDuty | None = self.branch_app.status.staff
         self.watch(self.app, "status", self._status_changed, init=False)
         self.query_one("#services", OptionList).focus()

@@ -122,7 +122,6 @@ class IdentityCheckScreen(ShellScreen):
         return self.branch_app.today()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#idcheck-number", Input).focus()
 
     def relabel(self) -> None:
