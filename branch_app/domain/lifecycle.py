@@ -591,13 +591,13 @@ def _enum(
     value = data[name]
     if value is None and optional:
         return None
-    allowed = ", ".join(e.value for e in enum)
-    if not isinstance(value, str):
-        raise _fail(where, f"{name} must be one of {allowed}, got {_show(value)}")
-    try:
-        return enum(value)
-    except ValueError:
-        raise _fail(where, f"{name} must be one of {allowed}, got {_show(value)}") from None
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(e.value for e in enum)  # only when failing: this is on the sync hot path
+    raise _fail(where, f"{name} must be one of {allowed}, got {_show(value)}")
 
 
 def _int(data: Mapping[str, Any], name: str, where: str, *, optional: bool = False) -> Any:
