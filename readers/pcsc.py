@@ -32,6 +32,8 @@ MAX_WAIT_SLICE = 1.0
 #: After a failed exchange, how long to let the reader report the card's removal (readers
 #: poll for presence, so a card pulled mid-command shows as absent a moment later).
 REMOVAL_GRACE = 1.5
+#: How often to look for a reader while none is connected and PC/SC cannot notify us.
+NO_READER_POLL = 0.5
 
 
 class ReaderBusy(ReaderError):
@@ -150,6 +152,7 @@ class PcscBackend:
     def __init__(self) -> None:
         self._context: int | None = None
         self._lock = threading.RLock()
+        self._idle = threading.Event()  # set by `cancel()` to cut a no-reader wait short
 
     # -- context ----------------------------------------------------------------------------
     def _ensure_context(self) -> int:
@@ -179,6 +182,7 @@ class PcscBackend:
     def cancel(self) -> None:
         """Wake a `wait_for_change` blocked in another thread (e.g. when the app quits)."""
         s = _scard()
+        self._idle.set()
         with self._lock:
             if self._context is not None:
                 s.SCardCancel(self._context)
@@ -206,21 +210,22 @@ class PcscBackend:
 
     def reader_states(self) -> list[ReaderState]:
         s = _scard()
-        names = self.list_readers()
-        if not names:
-            return []
-        context = self._ensure_context()
-        result, states = s.SCardGetStatusChange(
-            context, 0, [(name, s.SCARD_STATE_UNAWARE) for name in names]
-        )
-        if result != s.SCARD_S_SUCCESS:
+        for _attempt in range(3):  # a reader may go away between listing and asking
+            names = self.list_readers()
+            if not names:
+                return []
+            context = self._ensure_context()
+            result, states = s.SCardGetStatusChange(
+                context, 0, [(name, s.SCARD_STATE_UNAWARE) for name in names]
+            )
+            if result == s.SCARD_S_SUCCESS:
+                return [self._state(name, flags, atr) for name, flags, atr in states]
+            if result in (s.SCARD_E_UNKNOWN_READER, s.SCARD_E_READER_UNAVAILABLE):
+                continue
             if _service_lost(result):
                 self._drop_context()
-                raise NoPcscService(describe(result))
-            if result == s.SCARD_E_UNKNOWN_READER:
-                return self.reader_states()  # a reader went away between the two calls
             raise NoPcscService(describe(result))
-        return [self._state(name, flags, atr) for name, flags, atr in states]
+        return []
 
     @staticmethod
     def _state(name: str, flags: int, atr: Sequence[int]) -> ReaderState:
@@ -275,6 +280,11 @@ class PcscBackend:
             slice_ms = int(min(remaining, MAX_WAIT_SLICE) * 1000)
             result, _states = s.SCardGetStatusChange(context, max(slice_ms, 1), watch)
             if result in (s.SCARD_S_SUCCESS, s.SCARD_E_TIMEOUT, s.SCARD_E_UNKNOWN_READER):
+                continue
+            if result == s.SCARD_E_NO_READERS_AVAILABLE:
+                # No reader to wait on and no plug-and-play notification: look again shortly,
+                # without spinning.
+                self._idle.wait(min(remaining, NO_READER_POLL))
                 continue
             if result == s.SCARD_E_CANCELLED:
                 return self.reader_states()

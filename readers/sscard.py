@@ -333,10 +333,8 @@ def decode_card_type(value: bytes) -> str:
 
 
 def decode_spec_version(value: bytes) -> str:
-    text = decode_ascii(value)
-    if generation_of(text) is Generation.UNKNOWN and not text:
-        raise ValueError("empty version")
-    return text
+    """ "3.00"; an unknown version is kept as text (the generation then says `unknown`)."""
+    return decode_ascii(value)
 
 
 _DECODERS: dict[str, Any] = {
