@@ -175,3 +175,47 @@ def test_backend_survives_a_pcscd_restart(pcscd: PcscdDaemon, insert: Insert) ->
     finally:
         service.stop()
         backend.close()
+
+
+def _hold(reader: str, share: str):  # type: ignore[no-untyped-def]
+    """Another program's connection to the card (its own PC/SC context)."""
+    from smartcard import scard
+
+    result, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    assert result == scard.SCARD_S_SUCCESS
+    result, handle, _protocol = scard.SCardConnect(
+        context, reader, getattr(scard, share), scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+    )
+    assert result == scard.SCARD_S_SUCCESS, hex(result)
+
+    def release() -> None:
+        scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+        scard.SCardReleaseContext(context)
+
+    return release
+
+
+def test_a_card_shared_with_another_program_is_read_inside_a_transaction(
+    pcsc: PcscBackend, insert: Insert
+) -> None:
+    insert(SimulatedCard(card_models()["gen1"]))
+    release = _hold(CARD_READER, "SCARD_SHARE_SHARED")
+    try:
+        assert read_card(pcsc, reader=CARD_READER).card_number == "A00000011"
+    finally:
+        release()
+
+
+def test_a_card_held_exclusively_by_another_program_is_busy(
+    pcsc: PcscBackend, insert: Insert
+) -> None:
+    insert(SimulatedCard(card_models()["gen1"]))
+    release = _hold(CARD_READER, "SCARD_SHARE_EXCLUSIVE")
+    try:
+        with pytest.raises(Exception) as caught:
+            read_card(pcsc, reader=CARD_READER)
+        assert caught.value.code == "reader_busy"  # type: ignore[attr-defined]
+        assert "其他程序" in caught.value.message("zh")  # type: ignore[attr-defined]
+    finally:
+        release()
+    assert read_card(pcsc, reader=CARD_READER).card_number == "A00000011"
