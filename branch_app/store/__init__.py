@@ -13,6 +13,7 @@ See docs/ARCHITECTURE.md ("Outbox" contract and the "Store" section) for the gua
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import uuid
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from branch_app.store.errors import (
     DecryptionFailed,
     KeyMissing,
     KeyringRefused,
+    NotADemoFolder,
     StoreCorrupt,
     StoreError,
     StoreLocked,
@@ -60,6 +62,7 @@ __all__ = [
     "KeyringRefused",
     "LocalStore",
     "MemoryKeyring",
+    "NotADemoFolder",
     "Outbox",
     "OutboxItem",
     "OutboxStatus",
@@ -227,6 +230,38 @@ class LocalStore:
         outbox.archive_finished()
         if retention_months is not None:
             archive.prune(retention_months, clock().date())
+        store.backup()
+        return store
+
+    @classmethod
+    def open_demo(
+        cls, data_dir: Path | str, *, clock: Callable[[], datetime] | None = None
+    ) -> LocalStore:
+        """The demo's store: an in-memory keyring, in a folder that starts empty every time.
+
+        Data sealed with an in-memory key cannot outlive the process, so a demo folder left by
+        an earlier run is cleared first. A folder holding a real store is refused
+        (NotADemoFolder), never cleared. `keyring_is_memory` is true: the UI says so on screen.
+        """
+        data_dir = Path(data_dir).expanduser()
+        manifest_path = data_dir / MANIFEST_FILE
+        if manifest_path.exists() or (data_dir / OUTBOX_FILE).exists():
+            try:
+                meta = AtomicJSONStorage.open(manifest_path, schema.MANIFEST, create=False).meta
+            except StoreError:
+                raise NotADemoFolder(data_dir) from None
+            if meta.get("demo") is not True:
+                raise NotADemoFolder(data_dir)
+            with FolderLock(data_dir):
+                for name in (MANIFEST_FILE, OUTBOX_FILE, CACHE_FILE):
+                    (data_dir / name).unlink(missing_ok=True)
+                for folder in (ARCHIVE_DIR, AUDIT_DIR, BACKUP_DIR):
+                    shutil.rmtree(data_dir / folder, ignore_errors=True)
+        store = cls.open(data_dir, keyring=MemoryKeyring(), clock=clock)
+        manifest = AtomicJSONStorage.open(manifest_path, schema.MANIFEST, create=False)
+        with manifest.transaction():
+            manifest.meta["demo"] = True
+            manifest.mark_dirty()
         store.backup()
         return store
 

@@ -148,3 +148,17 @@ class UnknownItem(StoreError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise quote the sentence
         return self.english
+
+
+class NotADemoFolder(StoreError):
+    """The demo was pointed at a folder holding a real store; it will not clear it."""
+
+    code = "store.not_demo"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        super().__init__(
+            f"The folder {self.data_dir} holds a real store, not demo data; the demo will not "
+            "use it. Choose another data folder for the demo.",
+            f"目录 {self.data_dir} 中是正式数据而非演示数据，演示模式不会使用它；请为演示另选数据目录。",
+        )

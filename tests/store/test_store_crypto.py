@@ -238,3 +238,27 @@ def test_rotation_reseals_files_other_parts_keep_with_the_data_key(
         resealed = json.loads((data_dir / "staff.json").read_text())["staff"]["abc"]
         assert resealed != blob
         assert store.keys.decrypt(resealed, "staff:abc") == {"verifier": "argon2id..."}
+
+
+def test_the_demo_starts_afresh_and_never_clears_a_real_store(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    from branch_app.store import NotADemoFolder
+
+    demo = tmp_path / "demo"
+    with LocalStore.open_demo(demo) as store:
+        assert store.keyring_is_memory
+        store.outbox.enqueue(
+            "unlock", HOLDERS[0]["holder_id"], {}, base_version=1, actor="T", device="D", branch="B"
+        )
+    with LocalStore.open_demo(demo) as store:  # a second `make demo`: keys gone, data cleared
+        assert len(store.outbox) == 0 and store.check().ok
+    real = tmp_path / "real"
+    with LocalStore.open(real, keyring=memory_keyring) as store:
+        item = store.outbox.enqueue(
+            "unlock", HOLDERS[0]["holder_id"], {}, base_version=1, actor="T", device="D", branch="B"
+        )
+    with pytest.raises(NotADemoFolder, match="holds a real store"):
+        LocalStore.open_demo(real)
+    with LocalStore.open(real, keyring=memory_keyring) as store:
+        assert store.outbox.get(item.id).status == "pending"

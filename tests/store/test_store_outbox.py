@@ -257,3 +257,41 @@ def test_enqueue_many_is_all_or_nothing(store: LocalStore) -> None:
     with pytest.raises(TypeError):
         store.outbox.enqueue_many([command, {**command, "base_version": "2"}])
     assert len(store.outbox) == 2 and store.outbox.next_seq == 3
+
+
+def test_the_counter_and_the_sync_worker_can_share_the_store(store: LocalStore) -> None:
+    """The UI enqueues on its thread while the sync engine drains in a worker thread."""
+    import threading
+
+    made: list[str] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def counter() -> None:
+        try:
+            for n in range(40):
+                made.append(enqueue(store, HOLDERS[n % 3]["holder_id"]).id)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def sync_worker() -> None:
+        try:
+            while not done.is_set() or store.outbox.sendable(1):
+                batch = [i.id for i in store.outbox.sendable(5)]
+                if batch:
+                    store.outbox.mark_sending(batch)
+                    store.outbox.record_results([{"id": i, "status": "accepted"} for i in batch])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=counter), threading.Thread(target=sync_worker)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and not any(t.is_alive() for t in threads)
+    assert len(made) == 40
+    assert store.outbox.counts()["accepted"] == 40
+    assert all(store.outbox.get(i).status == "accepted" for i in made)
