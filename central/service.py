@@ -17,11 +17,11 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -72,6 +72,35 @@ CHANNEL_DEVICE = "central"
 #: Attempts at one command when the database reports a race (unique key, deadlock) to retry.
 _ATTEMPTS = 4
 
+# The hot path's statements, built once: values travel as bound parameters, so SQLAlchemy reuses
+# the compiled SQL instead of building and caching a new statement for every command.
+_SELECT_STAFF = select(models.staff).where(
+    models.staff.c.staff_id.in_(bindparam("b_staff", expanding=True))
+)
+_SELECT_CARDS = (
+    select(models.cards.c.holder_id, models.cards.c.record)
+    .where(models.cards.c.holder_id.in_(bindparam("b_holders", expanding=True)))
+    .order_by(models.cards.c.holder_id)
+    .with_for_update()
+)
+_SELECT_SEEN = select(
+    models.commands.c.id, models.commands.c.body_hash, models.commands.c.result
+).where(models.commands.c.id.in_(bindparam("b_ids", expanding=True)))
+_SELECT_FOLLOWED = select(models.branch_interest.c.holder_id).where(
+    (models.branch_interest.c.branch == bindparam("b_branch"))
+    & models.branch_interest.c.holder_id.in_(bindparam("b_holders", expanding=True))
+)
+_INSERT_COMMAND = insert(models.commands)
+_INSERT_CONFLICT = insert(models.conflicts)
+_INSERT_CHANGE = insert(models.changes)
+_UPDATE_CARD = update(models.cards).where(models.cards.c.holder_id == bindparam("b_holder"))
+_ADVANCE_CURSOR = (
+    update(models.feed_head)
+    .where(models.feed_head.c.id == 1)
+    .values(cursor=models.feed_head.c.cursor + bindparam("b_count"))
+    .returning(models.feed_head.c.cursor)
+)
+
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
@@ -99,18 +128,34 @@ class Origin:
         return cls(device.branch, device.device_id, Place(device.place.value))
 
 
-@dataclass
-class _StaffCache:
-    """Staff rows read once per batch."""
+class _StoreFailed(Exception):
+    """The database refused a batch even after retries."""
 
-    rows: dict[str, Any] = field(default_factory=dict)
 
-    def get(self, conn: Connection, staff_id: str) -> Any:
-        if staff_id not in self.rows:
-            self.rows[staff_id] = conn.execute(
-                select(models.staff).where(models.staff.c.staff_id == staff_id)
-            ).first()
-        return self.rows[staff_id]
+def _internal_error(command_id: str) -> PushResult:
+    """An answer that is not recorded, so the client may send the command again later."""
+    return PushResult(
+        id=command_id,
+        outcome=Outcome.REJECTED,
+        reason=RejectReason.INTERNAL_ERROR,
+        message="the central could not store the command; send it again later",
+    )
+
+
+def _repeat(
+    command_id: str, body_hash: str, stored_hash: str, first: str | PushResult
+) -> PushResult:
+    """The answer to a command id seen before: its first answer, or `id_reused`."""
+    if not hmac.compare_digest(stored_hash, body_hash):
+        return PushResult(
+            id=command_id,
+            outcome=Outcome.REJECTED,
+            reason=RejectReason.ID_REUSED,
+            message="this command id was used before for a different command",
+        )
+    if isinstance(first, str):
+        first = PushResult.model_validate_json(first)
+    return first.model_copy(update={"outcome": Outcome.DUPLICATE, "first_outcome": first.outcome})
 
 
 class _Abort(Exception):
@@ -127,122 +172,152 @@ class CentralService:
     def __init__(self, db: Database, audit_key: bytes) -> None:
         self.db = db
         self.audit_key = audit_key
+        self._insert_ignore_statements: dict[str, Any] = {}
 
     # Push --------------------------------------------------------------------------------------
 
     def push(self, device: DeviceIdentity, commands: list[PushCommand]) -> list[PushResult]:
-        """Apply a batch in order; each command atomically and answered on its own."""
-        origin = Origin.of_device(device)
-        cache = _StaffCache()
-        return [self.apply(origin, command, cache) for command in commands]
+        """Apply a batch in order, each command decided on the state the previous one left.
 
-    def apply(
-        self, origin: Origin, command: PushCommand, cache: _StaffCache | None = None
-    ) -> PushResult:
-        """Apply one command in its own transaction, retrying database races."""
-        cache = cache or _StaffCache()
+        The batch is one transaction (the answers leave only after it is committed); if it
+        cannot be stored even after retries, each command is tried in its own transaction so
+        that one poisonous command cannot block the others.
+        """
+        origin = Origin.of_device(device)
+        try:
+            return self._run(origin, commands)
+        except _StoreFailed:
+            if len(commands) == 1:
+                return [_internal_error(commands[0].id)]
+            return [self.apply(origin, command) for command in commands]
+
+    def apply(self, origin: Origin, command: PushCommand) -> PushResult:
+        """Apply one command in its own transaction."""
+        try:
+            return self._run(origin, [command])[0]
+        except _StoreFailed:
+            return _internal_error(command.id)
+
+    def _run(self, origin: Origin, commands: list[PushCommand]) -> list[PushResult]:
+        """One write transaction for `commands`, retried on races the database reports."""
         for attempt in range(_ATTEMPTS):
             try:
                 with self.db.write() as conn:
-                    return self._apply_in(conn, origin, command, cache)
+                    return self._apply_batch(conn, origin, commands)
             except IntegrityError:
-                # Another transaction recorded the same id (or created the same card) first.
-                cache.rows.clear()
-                continue
+                continue  # another transaction stored the same id or card first: decide again
             except DBAPIError as exc:
                 if _is_retryable(exc) and attempt + 1 < _ATTEMPTS:
                     continue
-                log.error("command could not be stored (%s)", type(exc).__name__)
+                log.error("a batch could not be stored (%s)", type(exc).__name__)
                 break
-        return PushResult(
-            id=command.id,
-            outcome=Outcome.REJECTED,
-            reason=RejectReason.INTERNAL_ERROR,
-            message="the central could not store the command; send it again later",
-        )
+        raise _StoreFailed
 
-    def _apply_in(
-        self,
-        conn: Connection,
-        origin: Origin,
-        command: PushCommand,
-        cache: _StaffCache,
-    ) -> PushResult:
+    def _apply_batch(
+        self, conn: Connection, origin: Origin, commands: list[PushCommand]
+    ) -> list[PushResult]:
+        """Decide every command in memory against locked records, then write all at once."""
         now = utcnow()
-        holder_ok = _is_canonical_identity(command.holder_id, now.date())
-        card = self._lock_card(conn, command.holder_id, now) if holder_ok else None
-
-        body_hash = command.body_hash()
-        seen = conn.execute(
-            select(models.commands.c.body_hash, models.commands.c.result).where(
-                models.commands.c.id == command.id
-            )
-        ).first()
-        if seen is not None:
-            if hmac.compare_digest(seen.body_hash, body_hash):
-                first = PushResult.model_validate_json(seen.result)
-                return first.model_copy(
-                    update={"outcome": Outcome.DUPLICATE, "first_outcome": first.outcome}
+        today = now.date()
+        valid = {h: _is_canonical_identity(h, today) for h in {c.holder_id for c in commands}}
+        holders = sorted(h for h, ok in valid.items() if ok)
+        records = self._lock_cards(conn, holders, now)
+        seen: dict[str, tuple[str, str | PushResult]] = {
+            row.id: (row.body_hash, row.result)
+            for row in conn.execute(_SELECT_SEEN, {"b_ids": sorted({c.id for c in commands})})
+        }
+        staff: dict[str, Any] = {}
+        followed: set[str] = set()
+        if not origin.is_channel:
+            actors = sorted({c.actor for c in commands})
+            staff = {r.staff_id: r for r in conn.execute(_SELECT_STAFF, {"b_staff": actors})}
+            if holders:
+                followed = set(
+                    conn.execute(
+                        _SELECT_FOLLOWED, {"b_branch": origin.branch, "b_holders": holders}
+                    ).scalars()
                 )
-            return PushResult(
-                id=command.id,
-                outcome=Outcome.REJECTED,
-                reason=RejectReason.ID_REUSED,
-                message="this command id was used before for a different command",
-            )
 
-        current = record_from_dict(orjson.loads(card.record)) if card is not None else None
-        result, new_record = self._decide(conn, origin, command, current, cache)
-
-        conn.execute(
-            insert(models.commands).values(
-                id=command.id,
-                holder_id=command.holder_id,
-                kind=command.kind,
-                body_hash=body_hash,
-                base_version=command.base_version,
-                version_at_receipt=None if current is None else current.version,
-                actor=command.actor,
-                device=command.device,
-                branch=command.branch,
-                made_at=command.made_at,
-                seq=command.seq,
-                received_at=now,
-                outcome=result.outcome.value,
-                reason=result.reason,
-                result=result.model_dump_json(),
+        results: list[PushResult] = []
+        command_rows: list[dict[str, Any]] = []
+        conflict_rows: list[dict[str, Any]] = []
+        follow_rows: list[dict[str, Any]] = []
+        changed: list[tuple[CardRecord, str]] = []
+        for command in commands:
+            body_hash = command.body_hash()
+            if command.id in seen:
+                results.append(_repeat(command.id, body_hash, *seen[command.id]))
+                continue
+            current = records.get(command.holder_id)
+            try:
+                result, new_record = self._decide(origin, command, current, staff)
+            except Exception as exc:  # a bug must not sink the whole batch
+                log.error("deciding a %s command failed (%s)", command.kind, type(exc).__name__)
+                results.append(_internal_error(command.id))
+                continue
+            results.append(result)
+            seen[command.id] = (body_hash, result)
+            command_rows.append(
+                {
+                    "id": command.id,
+                    "holder_id": command.holder_id,
+                    "kind": command.kind,
+                    "body_hash": body_hash,
+                    "base_version": command.base_version,
+                    "version_at_receipt": None if current is None else current.version,
+                    "actor": command.actor,
+                    "device": command.device,
+                    "branch": command.branch,
+                    "made_at": command.made_at,
+                    "seq": command.seq,
+                    "received_at": now,
+                    "outcome": result.outcome.value,
+                    "reason": result.reason,
+                    "result": result.model_dump_json(),
+                }
             )
-        )
-        if result.outcome is Outcome.CONFLICT:
-            conn.execute(
-                insert(models.conflicts).values(
-                    command_id=command.id,
-                    holder_id=command.holder_id,
-                    kind=command.kind,
-                    reason=result.reason or "",
-                    message=result.message,
-                    record=_dumps(result.record) if result.record is not None else None,
-                    command=_dumps(command.model_dump(mode="json")),
-                    actor=command.actor,
-                    device=command.device,
-                    branch=command.branch,
-                    opened_at=now,
-                    status=ConflictStatus.OPEN.value,
+            if result.outcome is Outcome.CONFLICT:
+                conflict_rows.append(
+                    {
+                        "command_id": command.id,
+                        "holder_id": command.holder_id,
+                        "kind": command.kind,
+                        "reason": result.reason or "",
+                        "message": result.message,
+                        "record": _dumps(result.record) if result.record is not None else None,
+                        "command": _dumps(command.model_dump(mode="json")),
+                        "actor": command.actor,
+                        "device": command.device,
+                        "branch": command.branch,
+                        "opened_at": now,
+                        "status": ConflictStatus.OPEN.value,
+                    }
                 )
-            )
-        if holder_ok and not origin.is_channel:
-            self._follow(conn, origin.branch, command.holder_id, now)
-        if new_record is not None:
-            self._store_record(conn, new_record, now, command_id=command.id)
-        return result
+            if new_record is not None:
+                records[command.holder_id] = new_record
+                changed.append((new_record, command.id))
+            follows = valid[command.holder_id] and not origin.is_channel
+            if follows and command.holder_id not in followed:
+                followed.add(command.holder_id)
+                follow_rows.append(
+                    {"branch": origin.branch, "holder_id": command.holder_id, "since": now}
+                )
+
+        if command_rows:
+            conn.execute(_INSERT_COMMAND, command_rows)
+        if conflict_rows:
+            conn.execute(_INSERT_CONFLICT, conflict_rows)
+        if follow_rows:
+            conn.execute(self._insert_ignore_statement(models.branch_interest), follow_rows)
+        self._store_records(conn, changed, now)
+        return results
 
     def _decide(
         self,
-        conn: Connection,
         origin: Origin,
         command: PushCommand,
         current: CardRecord | None,
-        cache: _StaffCache,
+        staff: dict[str, Any],
     ) -> tuple[PushResult, CardRecord | None]:
         """The answer to a new command and, when applied, the new record."""
 
@@ -271,7 +346,7 @@ class CentralService:
             return rejected(RejectReason.MALFORMED_PAYLOAD, str(exc)[:300])
 
         if origin.place is not None:
-            member = cache.get(conn, command.actor)
+            member = staff.get(command.actor)
             if member is None or not member.active:
                 return rejected(RejectReason.UNKNOWN_ACTOR, "actor is not an active staff member")
             if member.branch != origin.branch:
@@ -317,56 +392,76 @@ class CentralService:
                 )
         raise AssertionError(f"unexpected decision {decision!r}")  # pragma: no cover
 
-    def _lock_card(self, conn: Connection, holder_id: str, now: dt.datetime) -> Any:
-        """The person's card row, locked for this transaction; created (no card) if new."""
-        query = (
-            select(models.cards.c.record, models.cards.c.version)
-            .where(models.cards.c.holder_id == holder_id)
-            .with_for_update()
-        )
-        row = conn.execute(query).first()
-        if row is not None:
-            return row
-        self._insert_ignore(conn, models.cardholders, holder_id=holder_id, created_at=now)
-        fresh = CardRecord.new(holder_id)
-        self._insert_ignore(conn, models.cards, **_card_columns(fresh, now))
-        return conn.execute(query).one()
+    def _lock_cards(
+        self, conn: Connection, holders: list[str], now: dt.datetime
+    ) -> dict[str, CardRecord]:
+        """The records of `holders`, locked for this transaction in a fixed (sorted) order so
+        that concurrent batches cannot deadlock; people seen for the first time get a record
+        with no card."""
+        if not holders:
+            return {}
+        found = {
+            row.holder_id: row.record for row in conn.execute(_SELECT_CARDS, {"b_holders": holders})
+        }
+        missing = [h for h in holders if h not in found]
+        if missing:
+            conn.execute(
+                self._insert_ignore_statement(models.cardholders),
+                [{"holder_id": h, "name": None, "created_at": now} for h in missing],
+            )
+            conn.execute(
+                self._insert_ignore_statement(models.cards),
+                [_card_columns(CardRecord.new(h), now) for h in missing],
+            )
+            for row in conn.execute(_SELECT_CARDS, {"b_holders": missing}):
+                found[row.holder_id] = row.record
+        return {h: record_from_dict(orjson.loads(raw)) for h, raw in found.items()}
 
-    def _insert_ignore(self, conn: Connection, table: Any, **values: Any) -> None:
-        dialect = pg_dialect if self.db.is_postgres else sqlite_dialect
-        conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    def _insert_ignore_statement(self, table: Any) -> Any:
+        """INSERT ... ON CONFLICT DO NOTHING in the database's dialect, built once per table."""
+        statement = self._insert_ignore_statements.get(table.name)
+        if statement is None:
+            dialect = pg_dialect if self.db.is_postgres else sqlite_dialect
+            statement = dialect.insert(table).on_conflict_do_nothing()
+            self._insert_ignore_statements[table.name] = statement
+        return statement
 
     def _follow(self, conn: Connection, branch: str, holder_id: str, now: dt.datetime) -> None:
-        self._insert_ignore(
-            conn, models.branch_interest, branch=branch, holder_id=holder_id, since=now
+        conn.execute(
+            self._insert_ignore_statement(models.branch_interest),
+            {"branch": branch, "holder_id": holder_id, "since": now},
         )
 
-    def _store_record(
-        self, conn: Connection, record: CardRecord, now: dt.datetime, *, command_id: str | None
+    def _store_records(
+        self, conn: Connection, changed: list[tuple[CardRecord, str | None]], now: dt.datetime
     ) -> None:
-        """Write the new record and append it to the change feed (cursor taken last)."""
-        conn.execute(
-            update(models.cards)
-            .where(models.cards.c.holder_id == record.holder_id)
-            .values(**_card_columns(record, now))
-        )
-        head = models.feed_head
-        cursor = conn.execute(
-            update(head)
-            .where(head.c.id == 1)
-            .values(cursor=head.c.cursor + 1)
-            .returning(head.c.cursor)
-        ).scalar_one()
-        conn.execute(
-            insert(models.changes).values(
-                cursor=cursor,
-                holder_id=record.holder_id,
-                version=record.version,
-                record=_dumps(record_to_dict(record)),
-                command_id=command_id,
-                changed_at=now,
+        """Write the newest record of each card and append every version to the change feed.
+
+        The feed's cursors are taken last, with one `UPDATE ... RETURNING` that locks the feed
+        head until commit: cursors therefore grow in commit order and a reader never skips one.
+        """
+        if not changed:
+            return
+        latest: dict[str, dict[str, Any]] = {}
+        rows: list[dict[str, Any]] = []
+        for record, command_id in changed:
+            columns = _card_columns(record, now)
+            rows.append(
+                {
+                    "holder_id": record.holder_id,
+                    "version": record.version,
+                    "record": columns["record"],
+                    "command_id": command_id,
+                    "changed_at": now,
+                }
             )
-        )
+            columns["b_holder"] = columns.pop("holder_id")
+            latest[record.holder_id] = columns
+        conn.execute(_UPDATE_CARD, list(latest.values()))
+        last = conn.execute(_ADVANCE_CURSOR, {"b_count": len(rows)}).scalar_one()
+        for offset, row in enumerate(rows):
+            row["cursor"] = last - len(rows) + 1 + offset
+        conn.execute(_INSERT_CHANGE, rows)
 
     # Channels ----------------------------------------------------------------------------------
 
@@ -398,13 +493,15 @@ class CentralService:
         """Create or overwrite a person's record directly (seeding a demo or a test)."""
         now = utcnow()
         with self.db.write() as conn:
-            self._insert_ignore(
-                conn, models.cardholders, holder_id=record.holder_id, name=name, created_at=now
+            conn.execute(
+                self._insert_ignore_statement(models.cardholders),
+                {"holder_id": record.holder_id, "name": name, "created_at": now},
             )
-            self._insert_ignore(
-                conn, models.cards, **_card_columns(CardRecord.new(record.holder_id), now)
+            conn.execute(
+                self._insert_ignore_statement(models.cards),
+                _card_columns(CardRecord.new(record.holder_id), now),
             )
-            self._store_record(conn, record, now, command_id=None)
+            self._store_records(conn, [(record, None)], now)
 
     # Pull --------------------------------------------------------------------------------------
 
@@ -517,7 +614,7 @@ class CentralService:
                             message="The correcting command must be about the same person "
                             "and made by the supervisor resolving the conflict.",
                         )
-                    result = self._apply_in(conn, Origin.of_device(device), fix, _StaffCache())
+                    result = self._apply_batch(conn, Origin.of_device(device), [fix])[0]
                     if result.effective_outcome not in (Outcome.APPLIED, Outcome.MERGED):
                         raise _Abort(result)
                     correcting_id = fix.id
