@@ -53,8 +53,19 @@ RESULT_STATUSES = frozenset(
 )
 #: Answered for good by the central: these may leave the live file for the archive.
 ARCHIVABLE = frozenset({OutboxStatus.ACCEPTED, OutboxStatus.MERGED})
+#: Answered but not taken: kept in the live file for the supervisor until closed.
+QUARANTINED = frozenset({OutboxStatus.CONFLICT, OutboxStatus.REJECTED})
 
 TABLE = "items"
+
+
+def archivable(doc: Mapping[str, Any]) -> bool:
+    """Answered for good (accepted, merged), or a quarantined item a supervisor has closed."""
+    return doc["status"] in ARCHIVABLE or (
+        doc["status"] in QUARANTINED and bool(doc.get("closed_at"))
+    )
+
+
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "seq": int,
@@ -483,8 +494,38 @@ class Outbox:
         with self._lock:
             return int(self._storage.meta.get("next_seq", 1))
 
+    def close_quarantined(self, ids: Iterable[str], *, actor: str, note: str) -> int:
+        """A supervisor has dealt with these conflicts or rejections (a correcting command, a
+        recorded decision): note who and why, and let them leave for the archive. Returns how
+        many were closed; items that are not conflict or rejected are left alone."""
+        ids = list(ids)
+        if not actor:
+            raise ValueError("closing a quarantined item needs the supervisor's id")
+        with self._lock:
+            docs = [self._doc(i) for i in ids]
+            now = utc_iso(self._clock())
+            updates = [
+                (
+                    d["seq"],
+                    {
+                        "closed_at": now,
+                        "closed_by": actor,
+                        "closing_note": self._keys.encrypt(note, f"outbox:{d['id']}:note"),
+                        "updated_at": now,
+                    },
+                )
+                for d in docs
+                if d["status"] in QUARANTINED and not d.get("closed_at")
+            ]
+            if updates:
+                self._write(lambda: self._update_each(updates))
+            if self._archive is not None and updates:
+                self.archive_finished()
+            return len(updates)
+
     def archive_finished(self) -> int:
-        """Move accepted and merged items to the monthly archive files; returns how many.
+        """Move accepted, merged and closed quarantined items to the monthly archive files;
+        returns how many.
 
         The archive is written (and fsynced) first, then the live file without them. A crash in
         between leaves an item in both, which the next open resolves by archiving again (adding
@@ -493,7 +534,7 @@ class Outbox:
         if self._archive is None:
             return 0
         with self._lock:
-            docs = [d for d in self._in_seq_order() if d["status"] in ARCHIVABLE]
+            docs = [d for d in self._in_seq_order() if archivable(d)]
             if not docs:
                 return 0
             self._archive.add(docs)
@@ -542,7 +583,7 @@ class Outbox:
         self._table.update(lambda doc: doc.update(by_seq[doc["seq"]]), doc_ids=list(by_seq))
 
     def _archivable_count(self) -> int:
-        return sum(1 for d in self._raw().values() if d["status"] in ARCHIVABLE)
+        return sum(1 for d in self._raw().values() if archivable(d))
 
     def _in_seq_order(self) -> list[dict[str, Any]]:
         raw = self._raw()
@@ -586,6 +627,7 @@ def decode_item(doc: Mapping[str, Any], keys: KeySet, path: Any) -> OutboxItem:
 
 
 _SEALED_FIELDS = (
+    ("closing_note", "note"),
     ("holder", "holder"),
     ("payload", "payload"),
     ("last_error", "error"),

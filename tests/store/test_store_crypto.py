@@ -76,6 +76,19 @@ def _fill(store: LocalStore, clock: StepClock) -> None:
     store.outbox.record_results(
         [{"id": store.outbox.items()[-1].id, "status": "rejected", "message": HOLDERS[1]["name"]}]
     )
+    conflict = store.outbox.enqueue(
+        "unlock",
+        HOLDERS[2]["holder_id"],
+        {"kind": "unlock"},
+        base_version=1,
+        actor="T001",
+        device="PC-07",
+        branch="GZ-001",
+    )
+    store.outbox.record_results([{"id": conflict.id, "status": "conflict"}])
+    store.outbox.close_quarantined(
+        [conflict.id], actor="S001", note=f"called {HOLDERS[2]['name']} on {HOLDERS[2]['phone']}"
+    )
 
 
 def _forms(text: str) -> list[bytes]:
@@ -178,7 +191,7 @@ def test_rotation_reencrypts_everything_and_forgets_the_old_key(
             memory_keyring.get_password(KEYRING_SERVICE, f"store:{store.store_id}:keys")
         )
         report = store.rotate_key()
-        assert report.outbox_items == len(before_items) and report.archived_items == 1
+        assert report.outbox_items == len(before_items) and report.archived_items == 2
         assert report.cached_records >= len(HOLDERS) and report.audit_entries == len(HOLDERS)
         assert store.outbox.items() == before_items
         assert store.audit.verify().ok

@@ -295,3 +295,25 @@ def test_the_counter_and_the_sync_worker_can_share_the_store(store: LocalStore) 
     assert len(made) == 40
     assert store.outbox.counts()["accepted"] == 40
     assert all(store.outbox.get(i).status == "accepted" for i in made)
+
+
+def test_a_closed_conflict_leaves_the_live_file(store: LocalStore) -> None:
+    conflict, rejected, pending = (enqueue(store, h) for h in (A, B, C))
+    store.outbox.record_results(
+        [
+            {"id": conflict.id, "status": "conflict", "reason": "replacement_applied"},
+            {"id": rejected.id, "status": "rejected", "reason": "card_cancelled"},
+        ]
+    )
+    with pytest.raises(ValueError):
+        store.outbox.close_quarantined([conflict.id], actor="", note="x")
+    closed = store.outbox.close_quarantined(
+        [conflict.id, pending.id], actor="S001", note="holder asked for a replacement instead"
+    )
+    assert closed == 1  # the pending one is not quarantined and stays as it is
+    assert [i.id for i in store.outbox.items()] == [rejected.id, pending.id]
+    assert store.outbox.get(conflict.id).status == "conflict"  # found in the archive
+    assert store.outbox.counts()["conflict"] == 1
+    assert store.outbox.close_quarantined([rejected.id], actor="S001", note="done") == 1
+    assert [i.id for i in store.outbox.items()] == [pending.id]
+    assert store.check().ok
