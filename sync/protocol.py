@@ -409,7 +409,7 @@ class SessionResponse(_Response):
 class LookupRequest(_Request):
     holder_id: HolderId | None = None
     card_number: CardNumber | None = None
-    purpose: LookupPurpose
+    purpose: LookupPurpose = Field(strict=False)  # the value string is fine in Python too
     note: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
@@ -449,7 +449,7 @@ class ConflictsResponse(_Response):
 
 
 class ResolveConflictRequest(_Request):
-    decision: ConflictDecision
+    decision: ConflictDecision = Field(strict=False)
     note: Note
     command: PushCommand | None = None
 
@@ -470,7 +470,7 @@ class ChannelLossReport(_Request):
 
     id: CommandId | None = None
     holder_id: HolderId
-    channel: ChannelLossReportSource
+    channel: ChannelLossReportSource = Field(strict=False)
 
 
 class ChannelDeathRecord(_Request):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from branch_app.domain.lifecycle import CardState, FunctionStatus
@@ -309,3 +310,32 @@ def test_noop_parses_the_batch_and_changes_nothing(world: World) -> None:
     assert answer.json() == {"received": 3}
     assert count(world, models.commands) == 0
     assert world.record(holder_id(18))["version"] == 1
+
+
+def test_a_command_that_breaks_the_decision_does_not_sink_its_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import central.service
+
+    for n in (19, 20):
+        world.service.put_record(active_record(n))
+    real_decide = central.service.decide
+
+    def failing_decide(record, command):  # a bug hit by one person's record only
+        if record.holder_id == holder_id(19):
+            raise RuntimeError("bug")
+        return real_decide(record, command)
+
+    monkeypatch.setattr(central.service, "decide", failing_decide)
+    poisoned = world.command(world.counter, holder_id(19), LOSS_AT_BRANCH)
+    healthy = world.command(world.counter, holder_id(20), LOSS_AT_BRANCH)
+
+    results = world.push(world.counter, poisoned, healthy)
+
+    assert [(r["outcome"], r["reason"]) for r in results] == [
+        ("rejected", "internal_error"),
+        ("applied", None),
+    ]
+    monkeypatch.setattr(central.service, "decide", real_decide)
+    [later] = world.push(world.counter, poisoned)  # not recorded: it is decided when resent
+    assert later["outcome"] == "applied"
