@@ -6,13 +6,30 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Header
+from textual.widgets import Static
 
 from branch_app.ui.widgets.key_bar import KeyBar
 from branch_app.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from branch_app.ui.app import BranchApp
+
+
+class TitleBar(Static):
+    """One line: the application's and the screen's titles. Lighter than Textual's `Header`
+    (four widgets and a clock slot), which matters for start-up (bench/bench_startup.py)."""
+
+    DEFAULT_CSS = """
+    TitleBar {
+        dock: top;
+        height: 1;
+        width: 1fr;
+        text-align: center;
+        background: $panel;
+        color: $foreground;
+        text-style: bold;
+    }
+    """
 
 
 class ShellScreen(Screen[None]):
@@ -26,7 +43,7 @@ class ShellScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="≡")
+        yield TitleBar(id="title-bar")
         yield from self.compose_body()
         yield StatusBar()
         yield KeyBar()
@@ -47,6 +64,8 @@ class ShellScreen(Screen[None]):
         from branch_app.i18n import t
 
         self.sub_title = t(self.TITLE_KEY)
+        self.app.title = t("common.app_title")
+        self.query_one(TitleBar).update(f"{self.app.title} — {self.sub_title}")
         self.relabel()
 
     def relabel(self) -> None:
