@@ -163,3 +163,22 @@ def test_t_fills_placeholders_in_the_chosen_language() -> None:
 )
 def test_language_from_locale(env: dict[str, str], expected: Language) -> None:
     assert language_from_locale(env) is expected
+
+
+@pytest.mark.parametrize(
+    ("system_locale", "expected"),
+    [
+        (("zh_CN", "UTF-8"), Language.CHINESE),
+        (("Chinese (Simplified)_China", "936"), Language.CHINESE),  # Windows' name for it
+        (("English_United States", "1252"), Language.ENGLISH),
+        ((None, None), Language.ENGLISH),
+    ],
+)
+def test_language_from_the_system_locale_when_no_variable_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+    system_locale: tuple[str | None, str | None],
+    expected: Language,
+) -> None:
+    monkeypatch.setattr("branch_app.i18n.locale.getlocale", lambda *args: system_locale)
+    monkeypatch.setattr("branch_app.i18n.sys.platform", "linux")
+    assert language_from_locale({}) is expected

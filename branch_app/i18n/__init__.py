@@ -16,6 +16,7 @@ import importlib
 import locale
 import os
 import pkgutil
+import sys
 from collections.abc import Mapping
 from enum import StrEnum
 
@@ -60,18 +61,43 @@ def current_language() -> Language:
     return _current
 
 
+def _names_chinese(code: str) -> bool:
+    """`zh_CN.UTF-8`, `zh-Hans`, and Windows' `Chinese (Simplified)_China` all name Chinese."""
+    lowered = code.strip().lower()
+    return lowered.startswith(("zh", "chinese"))
+
+
+def _windows_ui_is_chinese() -> bool | None:  # pragma: no cover - Windows only
+    """The Windows display language (what the teller reads every day), if it can be asked."""
+    try:
+        import ctypes
+
+        language_id = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return None
+    return (language_id & 0x3FF) == 0x04  # LANG_CHINESE, whatever the sub-language
+
+
 def language_from_locale(env: Mapping[str, str] | None = None) -> Language:
-    """Chinese when the system locale says zh, English otherwise."""
+    """Chinese when the system locale says zh, English otherwise.
+
+    The POSIX variables win when set (LC_ALL, LC_MESSAGES, LANG, LANGUAGE); then, on Windows, the
+    display language; then Python's locale, whose Windows names read `Chinese (Simplified)_China`.
+    """
     env = os.environ if env is None else env
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         value = env.get(var, "")
         if value:
-            return Language.CHINESE if value.lower().startswith("zh") else Language.ENGLISH
+            return Language.CHINESE if _names_chinese(value) else Language.ENGLISH
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        chinese = _windows_ui_is_chinese()
+        if chinese is not None:
+            return Language.CHINESE if chinese else Language.ENGLISH
     try:
         code = locale.getlocale()[0] or ""
     except ValueError:  # pragma: no cover - unusual locale settings
         code = ""
-    return Language.CHINESE if code.lower().startswith("zh") else Language.ENGLISH
+    return Language.CHINESE if _names_chinese(code) else Language.ENGLISH
 
 
 def t(key: str, /, language: Language | str | None = None, **params: object) -> str:
