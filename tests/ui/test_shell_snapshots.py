@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from branch_app.domain.roles import Role
@@ -70,3 +71,13 @@ def test_home_no_color_english(snap_compare, monkeypatch: pytest.MonkeyPatch) ->
     app = make_app("en", Role.TELLER)
     assert app.no_color
     assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_command_palette_chinese(snap_compare) -> None:
+    async def open_palette(pilot: Pilot) -> None:
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: CommandPalette.is_open(pilot.app))
+        commands = pilot.app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0)
+
+    assert snap_compare(make_app("zh"), terminal_size=SIZE, run_before=open_palette)
