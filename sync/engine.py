@@ -209,6 +209,44 @@ def local_refusal(item: OutboxItemLike) -> str | None:
     return None
 
 
+class _Recorder:
+    """Records one batch's answers in a background thread while the next batch travels.
+
+    At most one recording runs at a time and they run in order, so answers land in the outbox
+    in the order the central gave them. Its error, if any, comes out of `wait()`/`close()`.
+    """
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-record")
+        self._future: Any = None
+        self.ids: frozenset[str] = frozenset()
+
+    @property
+    def busy(self) -> bool:
+        return self._future is not None
+
+    def submit(self, record: Callable[[], None], ids: Sequence[str]) -> None:
+        self.wait()
+        self.ids = frozenset(ids)
+        self._future = self._pool.submit(record)
+
+    def wait(self) -> None:
+        future, self._future = self._future, None
+        try:
+            if future is not None:
+                future.result()
+        finally:
+            self.ids = frozenset()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 class SyncCancelled(Exception):
     """Raised inside the engine when the cancel event is set; `run()` turns it into a summary."""
 
@@ -230,6 +268,7 @@ class SyncEngine:
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
         wait: Callable[[threading.Event, float], bool] | None = None,
+        pipeline: bool = True,
     ) -> None:
         self.outbox = outbox
         self.central = central
@@ -238,6 +277,10 @@ class SyncEngine:
         self.pull_page_size = pull_page_size
         self.retry = retry or RetryPolicy()
         self._rng = rng or random.Random()
+        #: Record a batch's answers in the outbox while the next batch is on the wire.
+        self.pipeline = pipeline
+        self._recorder: _Recorder | None = None
+        self._held_back: set[str] = set()
         #: Waits `seconds` unless cancelled (then True). Injected by unit tests to see the delays.
         self._wait = wait or (lambda cancel, seconds: cancel.wait(seconds))
         self._lock = threading.Lock()
@@ -288,17 +331,43 @@ class SyncEngine:
         done = 0
         if progress:
             progress(done, total)
-        while True:
-            if cancel.is_set():
-                raise SyncCancelled
-            batch = list(self.outbox.sendable(self.batch_size))
-            if not batch:
+        recorder = _Recorder() if self.pipeline else None
+        self._recorder = recorder
+        self._held_back: set[str] = set()  # cards with an item not answered for good this run
+        try:
+            while True:
+                if cancel.is_set():
+                    raise SyncCancelled
+                batch = self._next_batch(recorder)
+                if not batch:
+                    if recorder is not None and recorder.busy:
+                        recorder.wait()  # its failures may free items for this run
+                        continue
+                    break
+                done += self._push_batch(batch, summary, cancel)
+                recording = len(recorder.ids) if recorder is not None else 0
+                total = max(total, done + self._unsent() - recording)
+                if progress:
+                    progress(done, total)
+        finally:
+            self._recorder = None
+            if recorder is not None:
+                recorder.close()
+
+    def _next_batch(self, recorder: _Recorder | None) -> list[OutboxItemLike]:
+        """The next items to send: oldest first, none being recorded, none of a held-back card."""
+        in_recording = recorder.ids if recorder is not None else frozenset()
+        limit = self.batch_size + len(in_recording) + len(self._held_back) * 4
+        batch = []
+        for item in self.outbox.sendable(limit):
+            if item.id in in_recording:
+                continue
+            if item.holder_id in self._held_back:
+                continue  # keep the card's order: its earlier item waits for the next run
+            batch.append(item)
+            if len(batch) >= self.batch_size:
                 break
-            answered = self._push_batch(batch, summary, cancel)
-            done += answered
-            total = max(total, done + self._unsent())
-            if progress:
-                progress(done, total)
+        return batch
 
     def _push_batch(
         self, batch: list[OutboxItemLike], summary: SyncSummary, cancel: threading.Event
@@ -364,24 +433,31 @@ class SyncEngine:
         for item in items:
             answer = by_id.get(item.id)
             if answer is None or _central_failed(answer):
-                missing.append(item.id)  # not answered for good: send again next time
+                missing.append(item.id)  # not answered for good: send again next run
+                self._held_back.add(item.holder_id)
                 continue
             results.append(outbox_result(answer))
             summary.outcomes[str(answer.get("outcome", "rejected"))] += 1
-        self.outbox.record_results(results)
-        if missing:
-            self.outbox.record_failure(missing, "sync.error.unanswered")
         summary.sent += len(items)
         summary.batches += 1
-        if self.pull_target is not None:
-            # The central's record after each answer is the freshest view of the card.
-            fresh = [
-                (item.holder_id, record)
-                for item in items
-                if isinstance(record := by_id.get(item.id, {}).get("record"), Mapping)
-            ]
-            if fresh:
+        # The central's record after each answer is the freshest view of the card.
+        fresh = [
+            (item.holder_id, record)
+            for item in items
+            if isinstance(record := by_id.get(item.id, {}).get("record"), Mapping)
+        ]
+
+        def record() -> None:
+            self.outbox.record_results(results)
+            if missing:
+                self.outbox.record_failure(missing, "sync.error.unanswered")
+            if fresh and self.pull_target is not None:
                 self.pull_target.apply_changes(fresh)
+
+        if self._recorder is not None:
+            self._recorder.submit(record, ids)  # written while the next batch travels
+        else:
+            record()
 
     @staticmethod
     def _quarantine_result(item_id: str, reason: str, message: str) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -27,10 +29,20 @@ class FakeItem:
     result: Mapping[str, Any] | None = None
 
 
+def _locked(method):
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return call
+
+
 class FakeOutbox:
     """Keeps the Outbox contract: per-card order in `sendable`, results and failures recorded."""
 
     def __init__(self) -> None:
+        self.lock = threading.RLock()  # the engine records answers from a second thread
         self.items: dict[str, FakeItem] = {}
         self.seq = 0
         self.results_log: list[Mapping[str, Any]] = []
@@ -43,6 +55,7 @@ class FakeOutbox:
         self.items[item.id] = item
         return item
 
+    @_locked
     def sendable(self, limit: int) -> list[FakeItem]:
         chosen: list[FakeItem] = []
         blocked: set[str] = set()
@@ -57,10 +70,12 @@ class FakeOutbox:
             chosen.append(item)
         return chosen
 
+    @_locked
     def mark_sending(self, ids: Sequence[str]) -> None:
         for i in ids:
             self.items[i] = dataclasses.replace(self.items[i], status="sending")
 
+    @_locked
     def record_results(self, results: Sequence[Mapping[str, Any]]) -> None:
         for r in results:
             item = self.items[r["id"]]
@@ -68,6 +83,7 @@ class FakeOutbox:
             self.items[r["id"]] = dataclasses.replace(item, status=r["status"], result=dict(r))
             self.results_log.append(r)
 
+    @_locked
     def record_failure(self, ids: Sequence[str], error: str) -> None:
         for i in ids:
             item = self.items[i]
@@ -75,6 +91,7 @@ class FakeOutbox:
                 item, status="pending", attempts=item.attempts + 1, last_error=error
             )
 
+    @_locked
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for item in self.items.values():

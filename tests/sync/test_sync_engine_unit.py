@@ -32,6 +32,7 @@ class ScriptedCentral:
         self.refuse_if: Callable[[Mapping[str, Any]], bool] | None = None
         self.pages: list[dict[str, Any]] = []
         self.change_calls: list[Any] = []
+        self.failing_ids: set[str] = set()
 
     def push(self, commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if self.failures:
@@ -41,6 +42,9 @@ class ScriptedCentral:
         self.batches.append([c["id"] for c in commands])
         out = []
         for c in commands:
+            if c["id"] in self.failing_ids:
+                out.append({"id": c["id"], "outcome": "rejected", "reason": "internal_error"})
+                continue
             if c["id"] in self.seen:
                 out.append({**self.seen[c["id"]], "outcome": "duplicate"})
                 continue
@@ -81,10 +85,11 @@ def fill(outbox: FakeOutbox, n: int, cards: int = 3) -> None:
         )
 
 
-def test_drains_everything_in_batches_keeping_per_card_order() -> None:
+@pytest.mark.parametrize("pipeline", [True, False])
+def test_drains_everything_in_batches_keeping_per_card_order(pipeline: bool) -> None:
     outbox, central = FakeOutbox(), ScriptedCentral()
     fill(outbox, 25, cards=4)
-    engine, _ = make(outbox, central, batch_size=7)
+    engine, _ = make(outbox, central, batch_size=7, pipeline=pipeline)
     progress: list[tuple[int, int]] = []
     summary = engine.run(progress=lambda d, t: progress.append((d, t)))
     assert summary.ok and summary.outcomes["applied"] == 25
@@ -271,3 +276,22 @@ def test_not_enrolled_leaves_nothing_in_flight() -> None:
     summary = engine.run()
     assert summary.error == "sync.error.not_enrolled" and waits == []
     assert outbox.counts() == {"pending": 2}
+
+
+def test_a_command_the_central_keeps_failing_waits_for_the_next_run_with_its_card() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 12, cards=3)  # H0, H1, H2, H0, ...
+    stuck = next(i for i in outbox.items.values() if i.holder_id == "H1")
+    central.failing_ids = {stuck.id}
+    engine, _ = make(outbox, central, batch_size=2)
+    summary = engine.run()  # ends: no endless resending within one run
+    assert summary.ok
+    by_card = {
+        card: {i.status for i in outbox.items.values() if i.holder_id == card}
+        for card in ("H0", "H1", "H2")
+    }
+    assert by_card["H0"] == by_card["H2"] == {"accepted"}
+    assert by_card["H1"] == {"pending"}  # the stuck one, and the later ones of its card
+    assert outbox.items[stuck.id].last_error == "sync.error.unanswered"
+    central.failing_ids.clear()
+    assert engine.run().ok and outbox.counts() == {"accepted": 12}
