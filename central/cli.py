@@ -173,6 +173,8 @@ def seed_demo(db) -> list[str]:  # db: central.db.Database
     """Demo staff and a few cardholders in several states; returns their (valid, fictional) ids."""
     import datetime as dt
 
+    from sqlalchemy import select
+
     from branch_app.domain.card_number import card_number_check_character
     from branch_app.domain.identity import resident_check_character
     from branch_app.domain.lifecycle import (
@@ -181,6 +183,7 @@ def seed_demo(db) -> list[str]:  # db: central.db.Database
         CardState,
         FunctionStatus,
     )
+    from central import models
     from central.auth import add_staff, password_hasher
     from central.service import CentralService
     from central.settings import CentralSettings
@@ -215,9 +218,13 @@ def seed_demo(db) -> list[str]:  # db: central.db.Database
         (CardState.LOSS_REPORTED, FunctionStatus.FROZEN, FunctionStatus.NORMAL, None),
         (CardState.CANCELLED, FunctionStatus.CLOSED, FunctionStatus.CLOSED, "death"),
     ]
+    with db.read() as conn:
+        existing = set(conn.execute(select(models.cards.c.holder_id)).scalars())
     for n, (state, social, financial, cancelled) in enumerate(states, start=1):
         holder_id = holder(n)
         ids.append(holder_id)
+        if holder_id in existing:
+            continue  # seeding again keeps what the demo did since
         service.put_record(
             CardRecord(
                 holder_id=holder_id,

@@ -339,3 +339,29 @@ def test_a_command_that_breaks_the_decision_does_not_sink_its_batch(
     monkeypatch.setattr(central.service, "decide", real_decide)
     [later] = world.push(world.counter, poisoned)  # not recorded: it is decided when resent
     assert later["outcome"] == "applied"
+
+
+def test_a_batch_the_database_refuses_is_retried_command_by_command(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from central.service import CentralService
+
+    for n in (21, 22):
+        world.service.put_record(active_record(n))
+    real_batch = CentralService._apply_batch
+
+    def refuse_batches(self, conn, origin, commands):  # e.g. a constraint only a batch trips
+        if len(commands) > 1:
+            raise OperationalError("INSERT ...", {}, RuntimeError("disk I/O error"))
+        return real_batch(self, conn, origin, commands)
+
+    monkeypatch.setattr(CentralService, "_apply_batch", refuse_batches)
+    first = world.command(world.counter, holder_id(21), LOSS_AT_BRANCH)
+    second = world.command(world.counter, holder_id(22), LOSS_AT_BRANCH)
+
+    results = world.push(world.counter, first, second)
+
+    assert [r["outcome"] for r in results] == ["applied", "applied"]
+    assert world.record(holder_id(22))["version"] == 2
