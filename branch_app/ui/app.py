@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
@@ -113,6 +114,8 @@ class BranchApp(App[int]):
             snapshot = snapshot.with_reader(WAITING.state, WAITING.text)
         if self.services.sync is not None:
             snapshot = snapshot.with_connection(WAITING.state, WAITING.text)
+        if self.services.store is not None:
+            snapshot = replace(snapshot, queue=WAITING)  # the sync monitor reports the depth
         return snapshot
 
     def get_key_display(self, binding: Binding) -> str:

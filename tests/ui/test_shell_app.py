@@ -89,7 +89,14 @@ async def test_status_bar_waits_for_parts_that_exist() -> None:
         await pilot.pause()
         assert text_of(app, "#status-reader") == "Reader: waiting…"
         assert text_of(app, "#status-connection") == "Central: waiting…"
+        assert text_of(app, "#status-queue") == "Queue: not available"
         assert text_of(app, "#status-staff") == "nobody signed in"
+    services = AppServices(clock=fixed_clock, store=object())
+    app = make_app("en", services=services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert text_of(app, "#status-queue") == "Queue: waiting…"
+        assert text_of(app, "#status-reader") == "Reader: not available"
 
 
 async def test_status_messages_update_the_bar_and_follow_the_language() -> None:
