@@ -15,6 +15,7 @@ staff, enrol devices and log in, the way an administrator and a branch would.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -55,6 +56,18 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+#: Servers started by this process, killed at exit so no test run leaves one behind.
+_RUNNING: set[RunningCentral] = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for running in list(_RUNNING):
+        running.kill()
+        if running._owns_workdir:
+            shutil.rmtree(running.workdir, ignore_errors=True)
 
 
 class CentralFailedToStart(RuntimeError):
@@ -111,6 +124,7 @@ class RunningCentral:
                 stderr=subprocess.STDOUT,
                 start_new_session=os.name == "posix",
             )
+        _RUNNING.add(self)
         self._wait_until_ready()
         return self
 
@@ -175,6 +189,7 @@ class RunningCentral:
     def close(self) -> None:
         """Stop the server, release the database and remove the temporary folder if ours."""
         self.stop()
+        _RUNNING.discard(self)
         if self._database is not None:
             self._database.dispose()
             self._database = None
