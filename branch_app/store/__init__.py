@@ -356,6 +356,7 @@ class LocalStore:
             return
         with self._lock:
             with contextlib.suppress(OSError, StoreError):
+                self.outbox.flush()
                 self.backup()
             self._closed = True
             self._folder_lock.release()

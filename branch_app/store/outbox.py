@@ -344,7 +344,10 @@ class Outbox:
             return chosen
 
     def mark_sending(self, ids: Iterable[str]) -> None:
-        """Note that these items are on their way (a crash leaves them to be sent again)."""
+        """Note that these items are on their way (a crash leaves them to be sent again).
+
+        Kept in memory and written with the next durable write (the answers, a failure, an
+        enqueue) or at close, which saves one whole-file write per batch."""
         ids = list(ids)
         with self._lock:
             docs = [self._doc(i) for i in ids]
@@ -352,11 +355,14 @@ class Outbox:
             targets = [d["seq"] for d in docs if d["status"] == OutboxStatus.PENDING]
             if not targets:
                 return
-            self._write(
-                lambda: self._table.update(
-                    {"status": OutboxStatus.SENDING.value, "updated_at": now}, doc_ids=targets
+            # Not a durable write of its own: `sending` and `pending` are sent alike, so losing
+            # the marks in a crash changes nothing. They reach the disk with the next write.
+            with self._storage.deferred():
+                self._write(
+                    lambda: self._table.update(
+                        {"status": OutboxStatus.SENDING.value, "updated_at": now}, doc_ids=targets
+                    )
                 )
-            )
             for doc in docs:
                 self._decoded.pop(doc["id"], None)
 
@@ -568,6 +574,11 @@ class Outbox:
             self._write(change)
             self._decoded.clear()
             return changed
+
+    def flush(self) -> None:
+        """Write what `mark_sending` kept back (at a clean close)."""
+        with self._lock:
+            self._storage.flush_deferred()
 
     def verify_all(self) -> int:
         """Decrypt every item (the `store check` command); returns how many were checked."""

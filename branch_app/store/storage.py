@@ -135,6 +135,8 @@ class AtomicJSONStorage(Storage):
         self._envelope = envelope
         self._depth = 0
         self._dirty = False
+        self._deferring = 0
+        self._deferred = False
         self.writes = 0
 
     # -- opening ----------------------------------------------------------------------------
@@ -177,10 +179,7 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         self._envelope["tables"] = data
-        if self._depth:
-            self._dirty = True
-        else:
-            self.flush()
+        self.mark_dirty()
 
     def close(self) -> None:
         """Nothing to do: every write is already durable."""
@@ -202,7 +201,24 @@ class AtomicJSONStorage(Storage):
     def mark_dirty(self) -> None:
         if self._depth:
             self._dirty = True
+        elif self._deferring:
+            self._deferred = True
         else:
+            self.flush()
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Changes made inside stay in memory and reach the disk with the next durable write
+        (or `flush_deferred`): only for changes a crash may lose without harm."""
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+
+    def flush_deferred(self) -> None:
+        """Write changes kept back by `deferred()`, if any (at a clean close)."""
+        if self._deferred:
             self.flush()
 
     @contextlib.contextmanager
@@ -220,7 +236,10 @@ class AtomicJSONStorage(Storage):
         self._depth -= 1
         if self._depth == 0 and self._dirty:
             self._dirty = False
-            self.flush()
+            if self._deferring:
+                self._deferred = True
+            else:
+                self.flush()
 
     def flush(self) -> None:
         """Write the whole document durably; on failure memory returns to the file's contents."""
@@ -231,6 +250,7 @@ class AtomicJSONStorage(Storage):
         except OSError as exc:
             self._reload()
             raise StoreWriteFailed(self.path, exc.strerror or str(exc)) from exc
+        self._deferred = False
         self.writes += 1
 
     def size_on_disk(self) -> int:
@@ -241,6 +261,7 @@ class AtomicJSONStorage(Storage):
 
     def _reload(self) -> None:
         """Put memory back to what the file holds (after a failed write or an aborted change)."""
+        self._deferred = False
         if self.path.exists():
             self._envelope, _ = schema.migrate(read_envelope(self.path, self.kind), self.kind)
         else:

@@ -132,11 +132,12 @@ def test_a_failed_write_changes_nothing_in_memory_or_on_disk(
     with pytest.raises(StoreWriteFailed, match="No space left"):
         _enqueue(store)
     with pytest.raises(StoreWriteFailed):
-        store.outbox.mark_sending([first])
+        store.outbox.record_failure([first], "offline")
     monkeypatch.undo()
     assert _digest(store.outbox.path) == before
     assert [i.id for i in store.outbox.items()] == [first]
     assert store.outbox.get(first).status == "pending"
+    assert store.outbox.get(first).attempts == 0
     second = _enqueue(store)  # and the store works on afterwards
     assert store.outbox.get(second).seq == 2
 

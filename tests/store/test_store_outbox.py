@@ -317,3 +317,26 @@ def test_a_closed_conflict_leaves_the_live_file(store: LocalStore) -> None:
     assert store.outbox.close_quarantined([rejected.id], actor="S001", note="done") == 1
     assert [i.id for i in store.outbox.items()] == [pending.id]
     assert store.check().ok
+
+
+def test_sending_marks_ride_on_the_next_write_and_are_harmless_to_lose(
+    data_dir: Path, memory_keyring: MemoryKeyring, clock: StepClock
+) -> None:
+    store = LocalStore.open(data_dir, keyring=memory_keyring, clock=clock)
+    first, second = enqueue(store, A), enqueue(store, B)
+    writes = store.outbox._storage.writes
+    store.outbox.mark_sending([first.id, second.id])
+    assert store.outbox._storage.writes == writes  # no whole-file write for the marks
+    assert store.outbox.get(first.id).status == "sending"
+    store._folder_lock.release()  # killed before any other write
+    with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
+        assert [i.status for i in store.outbox.items()] == ["pending", "pending"]
+        assert [i.id for i in store.outbox.sendable(5)] == [first.id, second.id]  # sent again
+        store.outbox.mark_sending([first.id])
+        store.outbox.record_results([{"id": second.id, "status": "accepted"}])  # a real write
+    with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
+        assert store.outbox.get(first.id).status == "sending"
+        store.outbox.record_failure([first.id], "x")
+        store.outbox.mark_sending([first.id])
+    with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
+        assert store.outbox.get(first.id).status == "sending"  # written at the clean close
