@@ -64,6 +64,39 @@ class BodySizeLimit:
         await self.app(scope, receive, send)
 
 
+class ContainErrors:
+    """Answer an unexpected exception with a JSON 500 and log its type and path only.
+
+    Starlette's own error middleware re-raises after answering, and the server then logs the
+    traceback with the exception's message, which may quote a record; here nothing escapes.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error(
+                "unhandled %s on %s %s", type(exc).__name__, scope.get("method"), scope.get("path")
+            )
+            if not started:
+                response = _error(p.ProtocolError(p.ErrorCode.INTERNAL_ERROR))
+                await response(scope, receive, send)
+
+
 def _drained(receive: Receive) -> Receive:
     async def _receive() -> Message:
         return {"type": "http.disconnect"}
@@ -137,14 +170,8 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         }.get(exc.status_code, p.ErrorCode.INVALID_BODY)
         return _error(p.ProtocolError(code))
 
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        # The type and path only: messages and tracebacks may quote a body.
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return _error(p.ProtocolError(p.ErrorCode.INTERNAL_ERROR))
-
     app.add_exception_handler(p.ProtocolError, on_protocol_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(Exception, on_unexpected)
 
     # Helpers -----------------------------------------------------------------------------------
 
@@ -470,6 +497,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
 
     app.add_route(p.API_PREFIX + "/openapi.json", openapi_json, include_in_schema=False)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ContainErrors)  # added last: the outermost of ours
     return app
 
 

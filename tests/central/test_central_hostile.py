@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
@@ -173,3 +175,25 @@ def forget_cards(world: World) -> None:
         for table in (models.branch_interest, models.changes, models.conflicts, models.commands,
                       models.cards, models.cardholders):  # fmt: skip
             conn.execute(delete(table))
+
+
+def test_an_unexpected_failure_is_a_json_500_that_quotes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from central.app import create_app
+    from tests.central.conftest import TEST_SETTINGS, TestClient
+
+    secret = holder_id(4)
+
+    def broken(*_args: object) -> None:
+        raise ValueError(f"record of {secret} is broken")
+
+    app = create_app(TEST_SETTINGS, database=world.database)
+    monkeypatch.setattr(app.state.service, "changes", broken)
+    with caplog.at_level(logging.DEBUG), TestClient(app, raise_server_exceptions=True) as client:
+        answer = client.get("/v1/changes", headers=world.headers(world.counter))
+
+    assert_error(answer, 500, "internal_error")
+    assert secret not in answer.text
+    assert secret not in caplog.text
+    assert "ValueError" in caplog.text
