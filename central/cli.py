@@ -12,6 +12,11 @@ import getpass
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from central.db import Database
+    from central.settings import CentralSettings
 
 DEMO_BRANCH = "GZ-DEMO-001"
 DEMO_INSTANT_BRANCH = "GZ-DEMO-002"
@@ -72,7 +77,7 @@ LOG_CONFIG: dict[str, object] = {
 }
 
 
-def _settings(args: argparse.Namespace):  # -> CentralSettings (imported lazily)
+def _settings(args: argparse.Namespace) -> CentralSettings:
     from central.settings import CentralSettings
 
     return CentralSettings.from_env(
@@ -81,7 +86,7 @@ def _settings(args: argparse.Namespace):  # -> CentralSettings (imported lazily)
     )
 
 
-def _database(args: argparse.Namespace):  # -> Database
+def _database(args: argparse.Namespace) -> Database:
     from central.db import Database
 
     db = Database(_settings(args).resolved_database_url())
@@ -169,7 +174,7 @@ def cmd_add_staff(args: argparse.Namespace) -> int:
     return 0
 
 
-def seed_demo(db) -> list[str]:  # db: central.db.Database
+def seed_demo(db: Database) -> list[str]:
     """Demo staff and a few cardholders in several states; returns their (valid, fictional) ids."""
     import datetime as dt
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import httpx
 
     from central.db import Database
+    from central.settings import CentralSettings
     from sync.protocol import SessionResponse
 
 DEFAULT_BRANCH = "GZ-DEMO-001"
@@ -224,7 +225,7 @@ class RunningCentral:
             self._database.create_schema()
         return self._database
 
-    def _settings(self):  # -> CentralSettings
+    def _settings(self) -> CentralSettings:
         from central.settings import CentralSettings
 
         env = _CHEAP_PASSWORD_ENV if self._cheap_passwords else {}
