@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -32,6 +32,7 @@ from branch_app.ui.status import (
     ConnectionStatusChanged,
     QueueDepthChanged,
     ReaderStatusChanged,
+    SlotState,
     StaffOnDutyChanged,
     StatusSnapshot,
 )
@@ -110,7 +111,7 @@ class BranchApp(App[int]):
 
     def _initial_status(self) -> StatusSnapshot:
         snapshot = StatusSnapshot(staff=self.services.staff)
-        if self.services.reader is not None:
+        if self.services.reader is not None or self.services.reader_factory is not None:
             snapshot = snapshot.with_reader(WAITING.state, WAITING.text)
         if self.services.sync is not None:
             snapshot = snapshot.with_connection(WAITING.state, WAITING.text)
@@ -148,9 +149,33 @@ class BranchApp(App[int]):
         await super().on_event(event)
 
     def on_ready(self) -> None:
-        """The first screen is laid out and drawn: the startup benchmark's finish line."""
+        """The first screen is laid out and drawn: the startup benchmark's finish line, and the
+        moment to start the parts whose imports would have delayed it."""
         if os.environ.get(EXIT_WHEN_READY_ENV) == "1":
             self.exit(0)
+            return
+        if self.services.reader is None and self.services.reader_factory is not None:
+            self._start_reader()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reader-start")
+    def _start_reader(self) -> None:
+        """Thread: build the reader service (imports pyscard), then hand it to the app thread."""
+        assert self.services.reader_factory is not None
+        try:
+            service = self.services.reader_factory()
+        except Exception as error:  # a missing PC/SC stack must not take the counter down
+            self.post_message(
+                ReaderStatusChanged(SlotState.ERROR, "shell.status.reader_failed", detail=error)
+            )
+            return
+        self.call_from_thread(self.reader_started, service)
+
+    def reader_started(self, service: object) -> None:
+        """App thread: the reader service exists; the home screen shows the card widget."""
+        self.services.reader = service
+        for screen in self._screen_stacks.get("home", []):
+            if isinstance(screen, HomeScreen):
+                screen.show_card_widget(service)
 
     # -- who is on duty --------------------------------------------------------------------------
     @property

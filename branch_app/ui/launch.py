@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,7 +47,18 @@ def run_tui(args: argparse.Namespace) -> int:
         return report_config_error(error, args)
     from branch_app.ui.services import AppServices
 
-    return run_app(config, AppServices())
+    return run_app(config, AppServices(reader_factory=reader_factory(config)))
+
+
+def reader_factory(config: AppConfig) -> Callable[[], object]:
+    """Builds the configured reader service (PC/SC, or the simulated demo readers) on demand."""
+
+    def build() -> object:
+        from branch_app.cli_card import reader_service_for
+
+        return reader_service_for(config)
+
+    return build
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -57,7 +69,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     config = _with_language(AppConfig(), getattr(args, "language", None))
     staff = demo_staff(Role(getattr(args, "role", "teller")))
-    return run_app(config, AppServices(staff=staff, demo=True))
+    return run_app(
+        config, AppServices(staff=staff, demo=True, reader_factory=reader_factory(config))
+    )
 
 
 def run_app(config: AppConfig, services: object) -> int:

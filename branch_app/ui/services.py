@@ -40,8 +40,11 @@ class StaffOnDuty:
 class AppServices:
     """The parts injected into `BranchApp`; `None` means the part is not available here."""
 
-    #: The card-reader service (readers engineer's widget drives it).
+    #: The card-reader service (`readers.service.ReaderService`; the card widget drives it).
     reader: Any | None = None
+    #: Builds the reader service once the first screen is drawn, in a thread, so that its
+    #: imports (pyscard) stay off the start-up path. Used when `reader` is `None`.
+    reader_factory: Callable[[], Any] | None = None
     #: The opened `LocalStore` (outbox, card cache, audit journal).
     store: Any | None = None
     #: The sync engine draining the outbox.

@@ -83,11 +83,18 @@ async def test_status_bar_says_not_available_for_missing_parts() -> None:
 
 
 async def test_status_bar_waits_for_parts_that_exist() -> None:
-    services = AppServices(clock=fixed_clock, reader=object(), sync=object())
+    # A reader (or its factory) is "waiting" until the card widget reports; checked before the
+    # app runs because the real widget reports at once (tests/ui/test_shell_reader.py).
+    for services in (
+        AppServices(clock=fixed_clock, reader=object()),
+        AppServices(clock=fixed_clock, reader_factory=object),
+    ):
+        assert make_app("en", services=services).status.reader.state is SlotState.WAITING
+    services = AppServices(clock=fixed_clock, sync=object())
     app = make_app("en", services=services)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert text_of(app, "#status-reader") == "Reader: waiting…"
+        assert text_of(app, "#status-reader") == "Reader: not available"
         assert text_of(app, "#status-connection") == "Central: waiting…"
         assert text_of(app, "#status-queue") == "Queue: not available"
         assert text_of(app, "#status-staff") == "nobody signed in"
@@ -96,7 +103,6 @@ async def test_status_bar_waits_for_parts_that_exist() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert text_of(app, "#status-queue") == "Queue: waiting…"
-        assert text_of(app, "#status-reader") == "Reader: not available"
 
 
 async def test_status_messages_update_the_bar_and_follow_the_language() -> None:

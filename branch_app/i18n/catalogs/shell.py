@@ -7,6 +7,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shell.status.connection": ("Central", "中心"),
     "shell.status.queue": ("Queue", "待同步"),
     "shell.status.waiting": ("waiting…", "等待中…"),
+    "shell.status.reader_failed": ("cannot start: {detail}", "无法启动：{detail}"),
+    "shell.card.title": ("Card", "卡片"),
     "shell.status.queue_empty": ("empty", "无"),
     "shell.status.queue_depth": ("{depth} waiting", "{depth} 笔待发送"),
     "shell.status.queue_depth_age": (

@@ -83,6 +83,18 @@ class HomeScreen(ShellScreen):
         self._menu_staff: StaffOnDuty | None = self.branch_app.status.staff
         self.watch(self.app, "status", self._status_changed, init=False)
         self.query_one("#services", OptionList).focus()
+        if self.branch_app.services.reader is not None:
+            self.show_card_widget(self.branch_app.services.reader)
+
+    def show_card_widget(self, service: object) -> None:
+        """Mount the card widget (once) under the branch profile; it runs the reader's loop."""
+        from branch_app.ui.widgets.card_status import CardStatus
+
+        if self.query(CardStatus):
+            return
+        card = CardStatus(service, id="card-status", classes="panel")  # type: ignore[arg-type]
+        card.border_title = t("shell.card.title")
+        self.query_one("#home-left").mount(card)
 
     def _status_changed(self, snapshot: StatusSnapshot) -> None:
         if snapshot.staff != self._menu_staff:
@@ -98,6 +110,8 @@ class HomeScreen(ShellScreen):
         duty = self.query_one("#on-duty", Static)
         duty.border_title = t("shell.duty.title")
         duty.update(_table(duty_lines(staff)))
+        for card in self.query("#card-status"):
+            card.border_title = t("shell.card.title")
         services = self.query_one("#services", OptionList)
         services.border_title = t("shell.services.title")
         highlighted = services.highlighted_option
