@@ -280,6 +280,7 @@ class SyncEngine:
         #: Record a batch's answers in the outbox while the next batch is on the wire.
         self.pipeline = pipeline
         self._recorder: _Recorder | None = None
+        self._deferred: tuple[Callable[[], None], list[str]] | None = None
         self._held_back: set[str] = set()
         #: Waits `seconds` unless cancelled (then True). Injected by unit tests to see the delays.
         self._wait = wait or (lambda cancel, seconds: cancel.wait(seconds))
@@ -333,30 +334,52 @@ class SyncEngine:
             progress(done, total)
         recorder = _Recorder() if self.pipeline else None
         self._recorder = recorder
-        self._held_back: set[str] = set()  # cards with an item not answered for good this run
+        self._deferred = None
+        self._held_back = set()  # cards with an item not answered for good this run
         try:
             while True:
                 if cancel.is_set():
                     raise SyncCancelled
-                batch = self._next_batch(recorder)
+                batch = self._next_batch()
                 if not batch:
-                    if recorder is not None and recorder.busy:
+                    if recorder is not None and (recorder.busy or self._deferred is not None):
+                        self._flush_deferred()
                         recorder.wait()  # its failures may free items for this run
                         continue
                     break
                 done += self._push_batch(batch, summary, cancel)
-                recording = len(recorder.ids) if recorder is not None else 0
-                total = max(total, done + self._unsent() - recording)
+                total = max(total, done + self._unsent() - len(self._unrecorded()))
                 if progress:
                     progress(done, total)
         finally:
-            self._recorder = None
-            if recorder is not None:
-                recorder.close()
+            try:
+                self._flush_deferred()
+            finally:
+                self._recorder = None
+                if recorder is not None:
+                    recorder.close()
 
-    def _next_batch(self, recorder: _Recorder | None) -> list[OutboxItemLike]:
-        """The next items to send: oldest first, none being recorded, none of a held-back card."""
-        in_recording = recorder.ids if recorder is not None else frozenset()
+    def _unrecorded(self) -> frozenset[str]:
+        """Ids answered by the central whose answers are not in the outbox yet."""
+        ids = self._recorder.ids if self._recorder is not None else frozenset()
+        if self._deferred is not None:
+            ids = ids | frozenset(self._deferred[1])
+        return ids
+
+    def _flush_deferred(self) -> None:
+        """Start recording the last batch's answers (in the background when pipelining)."""
+        deferred, self._deferred = self._deferred, None
+        if deferred is None:
+            return
+        record, ids = deferred
+        if self._recorder is not None:
+            self._recorder.submit(record, ids)
+        else:
+            record()
+
+    def _next_batch(self) -> list[OutboxItemLike]:
+        """The next items to send: oldest first, none awaiting its record, no held-back card."""
+        in_recording = self._unrecorded()
         limit = self.batch_size + len(in_recording) + len(self._held_back) * 4
         batch = []
         for item in self.outbox.sendable(limit):
@@ -394,6 +417,8 @@ class SyncEngine:
     ) -> None:
         ids = [item.id for item in items]
         self.outbox.mark_sending(ids)
+        # The previous batch's answers are written while this one is on the wire.
+        self._flush_deferred()
         commands = [wire_command(item) for item in items]
         try:
             answers = self._with_retries(lambda: self.central.push(commands), summary, cancel)
@@ -455,7 +480,7 @@ class SyncEngine:
                 self.pull_target.apply_changes(fresh)
 
         if self._recorder is not None:
-            self._recorder.submit(record, ids)  # written while the next batch travels
+            self._deferred = (record, ids)  # written while the next batch travels
         else:
             record()
 
