@@ -86,7 +86,7 @@ def kind_of(data_dir: Path, path: Path) -> FileKind:
     if (
         len(parts) == 2
         and parts[0] == "archive"
-        and re.fullmatch(r"outbox-\d{4}-\d{2}\.json", parts[1])
+        and re.fullmatch(r"outbox-\d{4}-\d{2}(\.\d+)?\.json", parts[1])
     ):
         return ARCHIVE_KIND
     if (

@@ -260,6 +260,6 @@ def test_archive_months_past_retention_are_deleted(
         assert moved == 2 and pruned == []
         assert store.archive.months() == ["2027-01", "2026-11"]
         moved, pruned = store.archive_now(retention_months=24, today=date(2028, 12, 1))
-        assert [p.name for p in pruned] == ["outbox-2026-11.json"]
+        assert [p.name for p in pruned] == ["outbox-2026-11.000000001.json"]
         assert store.archive.months() == ["2027-01"]
         assert store.outbox.get(pending).status == "pending"  # never touched by retention

@@ -340,3 +340,21 @@ def test_sending_marks_ride_on_the_next_write_and_are_harmless_to_lose(
         store.outbox.mark_sending([first.id])
     with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
         assert store.outbox.get(first.id).status == "sending"  # written at the clean close
+
+
+def test_a_crash_between_archive_and_live_write_leaves_each_item_once(
+    data_dir: Path, memory_keyring: MemoryKeyring, clock: StepClock
+) -> None:
+    store = LocalStore.open(data_dir, keyring=memory_keyring, clock=clock, archive_threshold=99)
+    items = [enqueue(store, h) for h in (A, B, C)]
+    store.outbox.record_results([{"id": i.id, "status": "accepted"} for i in items[:2]])
+    answered = [d for d in store.outbox._raw().values() if d["status"] == "accepted"]
+    assert store.archive.add(answered) == 2  # the archive part is written...
+    store._folder_lock.release()  # ...and the process dies before the live file shrinks
+    with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
+        live = [i.id for i in store.outbox.items()]
+        archived = [d["id"] for d in store.archive.all_docs()]
+        assert live == [items[2].id]
+        assert sorted(archived) == sorted(i.id for i in items[:2])
+        assert len(store.archive.files()) == 1  # the same part, not a second copy
+        assert store.outbox.counts()["accepted"] == 2
