@@ -126,7 +126,7 @@ COMMAND_FIELDS = ["id", "kind", "holder_id", "base_version", "payload", "actor",
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -104,7 +104,7 @@ def test_round_trip_over_loopback(central: RunningCentral) -> None:
 def test_killed_mid_sync_then_restarted_nothing_lost_nothing_twice(
     central: RunningCentral,
 ) -> None:
-    numbers = range(100, 400)
+    numbers = range(100, 300)
     put_cards(central, numbers)
     device = central.enrol_device()
     commands = [command(device, holder_id(n), LOSS) for n in numbers]
