@@ -12,6 +12,7 @@ import cProfile
 import io
 import pstats
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,7 +46,9 @@ class _Timed:
 
     def __init__(self, inner, names: tuple[str, ...]) -> None:
         self._inner = inner
-        self.seconds = 0.0
+        self.seconds = 0.0  # on the engine's own thread
+        self.background_seconds = 0.0  # on the engine's recording thread (overlaps requests)
+        self._engine_thread = threading.get_ident()
         for name in names:
             setattr(self, name, self._timed(getattr(inner, name)))
 
@@ -55,7 +58,11 @@ class _Timed:
             try:
                 return method(*args, **kwargs)
             finally:
-                self.seconds += time.perf_counter() - started
+                spent = time.perf_counter() - started
+                if threading.get_ident() == self._engine_thread:
+                    self.seconds += spent
+                else:
+                    self.background_seconds += spent
 
         return call
 
@@ -204,7 +211,9 @@ def run(profile: bool = False) -> str:
     raw_rate = queued / raw_seconds
     engine_rate = queued / engine_seconds
     ratio = engine_rate / raw_rate
-    met = ratio >= GOAL_RATIO and engine_rate >= GOAL_RATE
+    ratio_met = ratio >= GOAL_RATIO
+    rate_met = engine_rate >= GOAL_RATE
+    met = ratio_met and rate_met
     lines = [
         f"{queued:,} commands ({queued // 6:,} cards, six-step card lives), batches of {BATCH}.",
         "",
@@ -213,20 +222,24 @@ def run(profile: bool = False) -> str:
         f"| raw httpx POST to `/v1/noop` (baseline) | {raw_seconds:.2f} | {raw_rate:,.0f} |",
         f"| sync engine to `/v1/commands/push` | {engine_seconds:.2f} | {engine_rate:,.0f} |",
         "",
-        f"Ratio engine / raw ceiling: **{ratio:.2f}** (goal ≥ {GOAL_RATIO}); "
-        f"engine rate goal ≥ {GOAL_RATE:,.0f}/s: **{'met' if met else 'missed'}**.",
+        f"Ratio engine / raw ceiling: **{ratio:.2f}** (goal ≥ {GOAL_RATIO}: "
+        f"**{'met' if ratio_met else 'missed'}**); engine rate goal ≥ {GOAL_RATE:,.0f}/s: "
+        f"**{'met' if rate_met else 'missed'}**.",
         f"Outcomes: {dict(summary.outcomes)}; retries: {summary.retries}.",
         "",
-        "Where the engine's time goes:",
+        "Where the engine's time goes (wall clock of the run):",
         "",
         "| part | seconds | share |",
         "|---|---:|---:|",
-        f"| central: `/v1/commands/push` requests (HTTP + applying each command) "
+        f"| waiting for `/v1/commands/push` (HTTP + the central applying each command) "
         f"| {client.seconds:.2f} | {client.seconds / engine_seconds:.0%} |",
-        f"| local outbox: `sendable`, `mark_sending`, `record_results` (durable writes) "
+        f"| local outbox on the engine's thread: `sendable`, `mark_sending`, `counts` "
         f"| {outbox.seconds:.2f} | {outbox.seconds / engine_seconds:.0%} |",
-        f"| engine itself (batching, checks, bookkeeping) | {other:.2f} "
+        f"| engine itself (batching, checks, waiting for the previous recording) | {other:.2f} "
         f"| {other / engine_seconds:.0%} |",
+        "",
+        f"Recording the answers (`record_results`, durable writes and archiving) took "
+        f"{outbox.background_seconds:.2f} s on the recording thread, overlapping the requests.",
     ]
     if not met:
         lines += ["", *_central_profile()]
