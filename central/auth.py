@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from central import models
 from central.db import Database, as_utc, utcnow
@@ -200,6 +200,9 @@ class Authenticator:
         token = new_token()
         expires = now + dt.timedelta(minutes=self.settings.session_minutes)
         with self.db.write() as conn:
+            conn.execute(  # sessions that ended are of no further use
+                delete(models.staff_sessions).where(models.staff_sessions.c.expires_at < now)
+            )
             conn.execute(
                 update(models.login_failures)
                 .where(models.login_failures.c.staff_id == staff_id)
