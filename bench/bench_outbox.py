@@ -199,8 +199,9 @@ def run() -> str:
         f"10,000 pending) it is {results[(10_000, False)]['p99']:.2f} ms, which is what "
         "archiving avoids.",
         "- Layout *archived*: the newest 100 commands are pending in the live file; every older "
-        "one was accepted and moved to `archive/outbox-YYYY-MM.json` (one month here), which an "
-        "enqueue never touches. The live file grows by the 200 measured enqueues.",
+        "one was accepted and moved to the archive (`archive/outbox-YYYY-MM.<seq>.json` "
+        "parts), which an enqueue never touches. The live file grows by the 200 measured "
+        "enqueues.",
         "- Peak MiB: tracemalloc peak of opening the store and 20 enqueues (the archive is not "
         "loaded at open).",
     ]
