@@ -95,6 +95,8 @@ class BranchApp(App[int]):
         for theme in CUSTOM_THEMES:
             self.register_theme(theme)
         self._theme_warning: str | None = None
+        #: The home mode's screen, once mounted (it shows the card widget when the reader starts).
+        self.home_screen: HomeScreen | None = None
         #: The sync's login and idle timeout (`SessionKeeper`), when a store and sync exist.
         self.session_keeper: Any = None
         if config.ui.theme in self.available_themes:
@@ -173,9 +175,8 @@ class BranchApp(App[int]):
     def reader_started(self, service: object) -> None:
         """App thread: the reader service exists; the home screen shows the card widget."""
         self.services.reader = service
-        for screen in self._screen_stacks.get("home", []):
-            if isinstance(screen, HomeScreen):
-                screen.show_card_widget(service)
+        if self.home_screen is not None:
+            self.home_screen.show_card_widget(service)
 
     # -- who is on duty --------------------------------------------------------------------------
     @property

@@ -83,6 +83,7 @@ class HomeScreen(ShellScreen):
         self._menu_staff: StaffOnDuty | None = self.branch_app.status.staff
         self.watch(self.app, "status", self._status_changed, init=False)
         self.query_one("#services", OptionList).focus()
+        self.branch_app.home_screen = self
         if self.branch_app.services.reader is not None:
             self.show_card_widget(self.branch_app.services.reader)
 
