@@ -1,0 +1,325 @@
+"""The teller's services: applications, loss reports, unlocking, cancellation, queries."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Screen titles
+    "counter.title.application": ("Card application", "社保卡申领"),
+    "counter.title.loss_report": ("Loss report", "挂失"),
+    "counter.title.unlock": ("Unlock a lost card", "解除挂失"),
+    "counter.title.cancellation": ("Cancellation", "注销"),
+    "counter.title.query": ("Query a record", "查询"),
+    # Keys
+    "counter.key.submit": ("Submit", "提交"),
+    "counter.key.new": ("New request", "新业务"),
+    "counter.key.confirm": ("Confirm", "确认"),
+    "counter.key.back": ("Back", "返回"),
+    # The holder
+    "counter.holder.label": ("Holder's ID number", "持卡人证件号码"),
+    "counter.holder.placeholder": (
+        "type the number, or insert the card",
+        "输入证件号码，或插入社保卡",
+    ),
+    "counter.holder.from_card": (
+        "From the card in the reader: {masked}",
+        "已从读卡器中的卡片读取：{masked}",
+    ),
+    "counter.holder.card_needs_psam": (
+        "The card's holder data needs a security module: type the ID number.",
+        "该卡需安全模块才能读取持卡人信息，请手工输入证件号码。",
+    ),
+    "counter.holder.valid": ("Valid: {masked}", "号码有效：{masked}"),
+    "counter.holder.missing": ("Enter the holder's ID number first.", "请先输入持卡人证件号码。"),
+    # Intros
+    "counter.intro.application": (
+        "Take an application for a card. Check the holder's ID document before you submit.",
+        "受理社保卡申领。提交前请核验持卡人的身份证件。",
+    ),
+    "counter.intro.loss_report": (
+        "The holder reports the card lost, in person, with a valid ID.",
+        "持卡人本人持有效证件到网点办理挂失。",
+    ),
+    "counter.intro.unlock": (
+        "The holder found the card before applying for a replacement and brings it with a valid ID.",
+        "持卡人在申请补领前找回卡片，持卡及有效证件办理解除挂失。",
+    ),
+    "counter.intro.cancellation": (
+        "Cancel the card for good. A teller's request needs a supervisor's approval.",
+        "注销社保卡（不可恢复）。柜员办理须经主管审批。",
+    ),
+    "counter.intro.query": (
+        "Look at a person's card record. Every query is recorded with its purpose.",
+        "查询持卡人的卡片记录。每次查询都会连同目的一并记录。",
+    ),
+    # Choices
+    "counter.choice.application_kind": ("Application", "申领类型"),
+    "counter.kind.first": ("First application", "首次申领"),
+    "counter.kind.replacement": ("Replacement (card lost)", "补领（卡片遗失）"),
+    "counter.kind.exchange": ("Exchange", "换领"),
+    "counter.choice.speed": ("Issuance", "制卡方式"),
+    "counter.speed.normal": ("Normal (12 working days)", "普通（12 个工作日）"),
+    "counter.speed.instant": ("Instant (5-10 minutes)", "即时制卡（5-10 分钟）"),
+    "counter.choice.exchange_reason": ("Reason for the exchange", "换领原因"),
+    "counter.exchange_reason.damage": ("Damaged card", "卡片损坏"),
+    "counter.exchange_reason.expiry": ("Card expired", "卡片到期"),
+    "counter.exchange_reason.card_face_change": ("Card-face data changed", "卡面信息变更"),
+    "counter.exchange_reason.reading_failure": ("Card cannot be read", "卡片无法读取"),
+    "counter.exchange_reason.change_of_bank": ("Change of bank", "更换银行"),
+    "counter.exchange_reason.quality_problem": ("Card quality problem", "卡片质量问题"),
+    "counter.choice.bank": ("New bank (change of bank only)", "新银行（仅更换银行时填写）"),
+    "counter.choice.presenter": ("Who is at the counter", "办理人"),
+    "counter.presenter.holder": ("The holder", "持卡人本人"),
+    "counter.presenter.guardian": ("The legal guardian", "法定监护人"),
+    "counter.presenter.agent": (
+        "An agent (HK/Macau/Taiwan, foreigners)",
+        "代理人（港澳台及外籍人员）",
+    ),
+    "counter.choice.guardianship_proof": (
+        "Proof of guardianship shown (household register or birth certificate)",
+        "已出示监护关系证明（户口簿或出生证明）",
+    ),
+    "counter.choice.agent_id": ("Agent's ID number", "代理人证件号码"),
+    "counter.choice.where": ("This branch is", "本网点"),
+    "counter.where.auto": ("decided from the record's bank", "按卡片记录的银行判断"),
+    "counter.where.card_bank": (
+        "a branch of the card's bank (account frozen too)",
+        "卡片所属银行网点（同时冻结银行账户）",
+    ),
+    "counter.where.other_bank": (
+        "another cooperating bank (social security only)",
+        "其他合作银行网点（仅挂失社保功能）",
+    ),
+    "counter.where.card_bank_unlock": (
+        "a branch of the card's bank (account unfrozen too)",
+        "卡片所属银行网点（同时解冻银行账户）",
+    ),
+    "counter.where.other_bank_unlock": (
+        "another cooperating bank (social security only)",
+        "其他合作银行网点（仅恢复社保功能）",
+    ),
+    "counter.choice.cancellation_reason": ("Reason for the cancellation", "注销原因"),
+    "counter.cancel_reason.death": ("Death of the holder", "持卡人死亡"),
+    "counter.cancel_reason.loss_of_entitlement": (
+        "No longer entitled in Guangzhou",
+        "不再享受广州社会保障待遇",
+    ),
+    "counter.cancel_reason.moved_out_of_province": ("Moved out of the province", "迁出本省"),
+    "counter.cancel_reason.emigration": ("Emigration", "出国（境）定居"),
+    "counter.cancel_reason.disappearance": ("Declared missing", "宣告失踪"),
+    "counter.choice.approver": ("Approving supervisor's staff id", "审批主管工号"),
+    "counter.choice.purpose": ("Purpose of the query", "查询目的"),
+    "counter.purpose.counter_service": ("Counter service", "柜面业务"),
+    "counter.purpose.application": ("Application", "申领"),
+    "counter.purpose.loss_report": ("Loss report", "挂失"),
+    "counter.purpose.unlock": ("Unlock", "解除挂失"),
+    "counter.purpose.replacement_or_exchange": ("Replacement or exchange", "补换领"),
+    "counter.purpose.cancellation": ("Cancellation", "注销"),
+    "counter.purpose.home_visit": ("Home visit", "上门服务"),
+    "counter.purpose.holder_enquiry": ("The holder's own enquiry", "持卡人本人查询"),
+    "counter.choice.note": ("Note (optional)", "备注（可选）"),
+    "counter.choice.none": ("(choose)", "（请选择）"),
+    # Gating
+    "counter.gate.no_staff": (
+        "Sign in first: every request records who took it.",
+        "请先登录：每笔业务都会记录经办人。",
+    ),
+    "counter.gate.no_store": (
+        "No local store is open on this device, so nothing can be accepted here.",
+        "本机未打开本地数据存储，无法受理业务。",
+    ),
+    "counter.gate.not_allowed": (
+        "{role} cannot do this here: {reason}",
+        "{role}不能在此办理：{reason}",
+    ),
+    # Confirm dialog
+    "counter.confirm.title": ("Confirm the request", "确认业务"),
+    "counter.confirm.holder": ("Holder", "持卡人"),
+    "counter.confirm.action": ("Service", "业务"),
+    "counter.confirm.fee": ("Fee", "工本费"),
+    "counter.confirm.due": ("New card due", "预计制卡完成"),
+    "counter.confirm.approver": ("Approved by", "审批人"),
+    "counter.confirm.question": (
+        "Take this request? It will be queued and sent when online.",
+        "确认受理？业务将保存在本机，联网后发送。",
+    ),
+    "counter.confirm.cancelled": (
+        "Not submitted: nothing was recorded.",
+        "未提交：未记录任何内容。",
+    ),
+    "counter.fee.amount": ("{amount} yuan. {reason}", "{amount} 元。{reason}"),
+    "counter.due.date": ("by {date}", "{date} 前"),
+    "counter.due.provisional": (
+        "by {date} (provisional: the official holiday schedule for that year is not published yet)",
+        "{date} 前（暂定：当年官方节假日安排尚未公布）",
+    ),
+    "counter.result.instant_ready": ("in 5-10 minutes (instant issuance)", "5-10 分钟（即时制卡）"),
+    # Actions as named in confirmations and results
+    "counter.action.apply": ("{application}, {speed}", "{application}，{speed}"),
+    "counter.action.report_loss_card_bank": (
+        "Loss report at a branch of the card's bank",
+        "在卡片所属银行网点挂失",
+    ),
+    "counter.action.report_loss_other_bank": (
+        "Loss report at another cooperating bank",
+        "在其他合作银行网点挂失",
+    ),
+    "counter.action.unlock_card_bank": (
+        "Unlock at a branch of the card's bank",
+        "在卡片所属银行网点解除挂失",
+    ),
+    "counter.action.unlock_other_bank": (
+        "Unlock at another cooperating bank",
+        "在其他合作银行网点解除挂失",
+    ),
+    "counter.action.cancel": ("Cancellation: {reason}", "注销：{reason}"),
+    "counter.action.confirm_collection": ("Collection of the new card", "领取新卡"),
+    "counter.action.confirm_issuance": ("Issuance of the new card", "新卡制卡完成"),
+    # Results
+    "counter.result.accepted": (
+        "Accepted (queued, will be sent when online). Reference {reference}.",
+        "已受理（已保存在本机，联网后发送）。业务编号 {reference}。",
+    ),
+    "counter.result.merged": (
+        "Already recorded: queued again for the record, nothing changes and no new fee.",
+        "该业务此前已记录：再次保存备查，状态不变，不再收费。",
+    ),
+    "counter.result.refused": ("Not accepted: {reason}", "不予受理：{reason}"),
+    "counter.result.next": ("What to do next: {next}", "下一步：{next}"),
+    "counter.result.nothing_written": ("Nothing was recorded.", "未记录任何内容。"),
+    "counter.result.failed": (
+        "The request could not be saved on this device, so it is NOT accepted: {detail}",
+        "业务未能保存在本机，因此未受理：{detail}",
+    ),
+    "counter.result.working": ("Saving…", "正在保存…"),
+    # Counter refusals (CounterRefusal)
+    "counter.refusal.approval_required": (
+        "a teller's cancellation needs a supervisor's approval",
+        "柜员办理注销须经主管审批",
+    ),
+    "counter.refusal.approver_is_requester": (
+        "the approving supervisor must be another person",
+        "审批人不能是经办人本人",
+    ),
+    "counter.refusal.purpose_required": ("a query needs a purpose", "查询须说明目的"),
+    "counter.refusal.pending_item_unreadable": (
+        "an unsent request for this person cannot be read on this device",
+        "本机该持卡人有一笔待发送业务无法读取",
+    ),
+    "counter.refusal.agent_id_invalid": (
+        "the agent's ID number is not valid: {reason}",
+        "代理人证件号码无效：{reason}",
+    ),
+    # Next steps, by refusal code
+    "counter.next.default": (
+        "Check the details with the holder, or ask a supervisor.",
+        "请与持卡人核对信息，或咨询主管。",
+    ),
+    "counter.next.no_loss_report": (
+        "Take a loss report first (Loss report), then apply for the replacement.",
+        "请先办理挂失，再申请补领。",
+    ),
+    "counter.next.card_loss_reported": (
+        "Apply for a replacement, or unlock the card if the holder has found it.",
+        "请申请补领；如持卡人已找回卡片，可办理解除挂失。",
+    ),
+    "counter.next.replacement_applied": (
+        "The old card can no longer be used: the holder waits for the new card.",
+        "旧卡已失效，请持卡人等待新卡制作完成。",
+    ),
+    "counter.next.no_live_card": (
+        "Check the ID number; a person without a card needs a first application.",
+        "请核对证件号码；尚未持卡的人员请办理首次申领。",
+    ),
+    "counter.next.live_card_exists": (
+        "Use an exchange, or a loss report and a replacement, instead.",
+        "请改为办理换领，或先挂失再补领。",
+    ),
+    "counter.next.application_pending": (
+        "Query the record to see the application in progress.",
+        "请查询记录，了解正在办理中的申请。",
+    ),
+    "counter.next.not_loss_reported": (
+        "Nothing to unlock: the card is in normal use.",
+        "该卡未挂失，无需解除。",
+    ),
+    "counter.next.financial_unlock_needs_card_bank": (
+        "Send the holder to a branch of the card's bank to unfreeze the account.",
+        "请持卡人到卡片所属银行网点解冻银行账户。",
+    ),
+    "counter.next.card_cancelled": (
+        "A cancelled card cannot be used again.",
+        "已注销的卡片不能再使用。",
+    ),
+    "counter.next.approval_required": (
+        "Ask a supervisor to approve and enter the supervisor's staff id.",
+        "请主管审批，并录入主管工号。",
+    ),
+    "counter.next.approver_is_requester": (
+        "Another supervisor must approve.",
+        "须由其他主管审批。",
+    ),
+    "counter.next.guardian_required": (
+        "The legal guardian must come with both IDs and proof of guardianship.",
+        "须由法定监护人携双方证件及监护关系证明办理。",
+    ),
+    "counter.next.guardianship_proof_missing": (
+        "Ask for the household register or the birth certificate.",
+        "请出示户口簿或出生证明。",
+    ),
+    "counter.next.holder_must_attend": (
+        "The holder must come in person.",
+        "须由持卡人本人办理。",
+    ),
+    "counter.next.instant_needs_instant_branch": (
+        "Take a normal application, or send the holder to an instant-issuance branch.",
+        "请改为普通申领，或请持卡人到可即时制卡的网点办理。",
+    ),
+    "counter.next.unlock_needs_branch": (
+        "The holder brings the card to a bank branch.",
+        "请持卡人携卡到银行网点办理。",
+    ),
+    # Query
+    "counter.query.submit": ("Look up", "查询"),
+    "counter.query.source.central": ("From the central, just now", "来自中心（实时）"),
+    "counter.query.source.cache": (
+        "From this device's copy of {fetched_at}",
+        "来自本机缓存（{fetched_at}）",
+    ),
+    "counter.query.source.none": (
+        "Not known on this device (and the central was not reached)",
+        "本机无记录（且未能连接中心）",
+    ),
+    "counter.query.central_not_configured": (
+        "no central is configured on this device",
+        "本机未配置中心",
+    ),
+    "counter.query.central_failed": ("the central could not be asked", "无法查询中心"),
+    "counter.query.offline_note": ("Central not used: {problem}", "未查询中心：{problem}"),
+    "counter.query.state": ("Card", "卡片状态"),
+    "counter.query.card_number": ("Card number", "卡号"),
+    "counter.query.social_security": ("Social security function", "社保功能"),
+    "counter.query.financial": ("Bank account", "银行账户"),
+    "counter.query.bank": ("Bank", "银行"),
+    "counter.query.application": ("Application in progress", "办理中的申请"),
+    "counter.query.application_value": (
+        "{kind}, {speed}, accepted {accepted_on}, {status}",
+        "{kind}，{speed}，{accepted_on} 受理，{status}",
+    ),
+    "counter.query.pending": ("Waiting to be sent from here", "本机待发送"),
+    "counter.query.none": ("none", "无"),
+    "counter.query.version": ("Record version", "记录版本"),
+    "counter.state.no_card": ("no card", "未持卡"),
+    "counter.state.active": ("in use", "正常使用"),
+    "counter.state.loss_reported": ("reported lost", "已挂失"),
+    "counter.state.cancelled": ("cancelled", "已注销"),
+    "counter.function.none": ("none", "无"),
+    "counter.function.normal": ("normal", "正常"),
+    "counter.function.frozen": ("frozen", "冻结"),
+    "counter.function.closed": ("closed", "已关闭"),
+    "counter.app_status.in_production": ("in production", "制卡中"),
+    "counter.app_status.ready": ("ready to collect", "待领取"),
+    "counter.kind_name.apply": ("application", "申领"),
+    "counter.kind_name.report_loss": ("loss report", "挂失"),
+    "counter.kind_name.unlock": ("unlock", "解除挂失"),
+    "counter.kind_name.cancel": ("cancellation", "注销"),
+    "counter.kind_name.confirm_collection": ("collection", "领卡"),
+    "counter.kind_name.confirm_issuance": ("issuance", "制卡完成"),
+}

@@ -1,0 +1,353 @@
+"""The counter service against a real store: accepted means queued once and audited; a refusal
+writes nothing; two actions in a row see each other; roles, fees, due dates; no ID in the files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from branch_app.counter import (
+    Accepted,
+    Applicant,
+    Counter,
+    CounterRefusal,
+    Preview,
+    QueryAnswer,
+    QueryPurpose,
+    Refusal,
+)
+from branch_app.domain import (
+    ApplicationKind,
+    CancellationReason,
+    CardRecord,
+    CardState,
+    ExchangeReason,
+    FeeReason,
+    FunctionStatus,
+    IssuanceSpeed,
+    Place,
+    Presenter,
+    RefusalReason,
+    Role,
+    command_from_dict,
+    record_to_dict,
+)
+from branch_app.store import LocalStore
+
+from .conftest import ADULT, NOW, desk, make_counter
+
+
+def active_record(holder_id: str = ADULT, *, bank: str = "icbc", version: int = 4) -> CardRecord:
+    return CardRecord(
+        holder_id=holder_id,
+        version=version,
+        card_number="X00000019",
+        card_state=CardState.ACTIVE,
+        social_security=FunctionStatus.NORMAL,
+        financial=FunctionStatus.NORMAL,
+        bank=bank,
+        generation=3,
+        collected_on=dt.date(2024, 9, 1),
+    )
+
+
+def snapshot(store: LocalStore) -> tuple[int, int, int]:
+    return len(store.outbox), store.audit.head, len(store.card_cache)
+
+
+def test_first_application_is_queued_once_with_its_payload_and_audited(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    outcome = counter.apply(adult, ApplicationKind.FIRST)
+    assert isinstance(outcome, Accepted), outcome
+    items = store.outbox.items()
+    assert [item.id for item in items] == [outcome.outbox_id]
+    item = items[0]
+    assert item.kind == "apply" and item.holder_id == ADULT and item.status == "pending"
+    assert item.payload == {
+        "kind": "apply",
+        "application": "first",
+        "speed": "normal",
+        "accepted_on": "2025-03-14",
+        "exchange_reason": None,
+        "bank": None,
+    }
+    assert (item.base_version, item.actor, item.device, item.branch) == (
+        0,
+        "T001",
+        "PC-07",
+        "GZ-001",
+    )
+    assert outcome.fee.amount_yuan == 0 and outcome.fee.reason is FeeReason.FIRST_APPLICATION
+    # 12 working days from the day after Fri 14 March 2025 on the official calendar.
+    assert outcome.due is not None and outcome.due.date == dt.date(2025, 4, 1)
+    assert not outcome.due.provisional and not outcome.instant and not outcome.merged
+    assert outcome.holder_masked == "440106********" + ADULT[-4:]
+    entries = store.audit.entries(holder_id=ADULT)
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry.n == outcome.audit_n and entry.action == "counter.apply" and entry.actor == "T001"
+    assert entry.reason == "application:first:normal"
+    assert entry.detail["outbox_id"] == outcome.outbox_id
+    assert entry.detail["command"] == item.payload
+
+
+def test_refusal_writes_nothing(store: LocalStore, counter: Counter, adult) -> None:
+    before = snapshot(store)
+    outcome = counter.unlock(adult)  # no card at all
+    assert isinstance(outcome, Refusal)
+    assert outcome.code == RefusalReason.NO_LIVE_CARD.value
+    assert outcome.message_key == "domain.refusal.no_live_card"
+    assert snapshot(store) == before
+
+
+def test_loss_report_then_replacement_see_each_other(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    store.card_cache.put(active_record())
+    loss = counter.report_loss(adult)
+    assert isinstance(loss, Accepted)
+    assert loss.command.channel.value == "card_bank_branch"  # the card is of this desk's bank
+    assert loss.record_after.financial is FunctionStatus.FROZEN
+    replacement = counter.apply(adult, ApplicationKind.REPLACEMENT)
+    assert isinstance(replacement, Accepted), replacement
+    assert replacement.record_before.card_state is CardState.LOSS_REPORTED
+    assert replacement.fee.amount_yuan == 20 and replacement.fee.reason is FeeReason.REPLACEMENT
+    # base versions follow the folded record: 4 (cached), then 5 (after the queued loss report)
+    assert [i.base_version for i in store.outbox.for_holder(ADULT)] == [4, 5]
+    before = snapshot(store)
+    unlock = counter.unlock(adult)
+    assert isinstance(unlock, Refusal) and unlock.code == RefusalReason.REPLACEMENT_APPLIED.value
+    assert snapshot(store) == before
+
+
+def test_replacement_without_a_loss_report_is_refused(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    store.card_cache.put(active_record())
+    outcome = counter.apply(adult, ApplicationKind.REPLACEMENT)
+    assert isinstance(outcome, Refusal) and outcome.code == "no_loss_report"
+    assert len(store.outbox) == 0
+
+
+def test_loss_report_at_another_bank_leaves_the_account(store: LocalStore, adult) -> None:
+    store.card_cache.put(active_record(bank="boc"))
+    outcome = make_counter(store).report_loss(adult)
+    assert isinstance(outcome, Accepted)
+    assert outcome.command.channel.value == "other_bank_branch"
+    assert outcome.record_after.financial is FunctionStatus.NORMAL
+    assert outcome.fee.amount_yuan == 0
+
+
+def test_answered_items_are_not_folded_twice(store: LocalStore, counter: Counter, adult) -> None:
+    store.card_cache.put(active_record())
+    loss = counter.report_loss(adult)
+    assert isinstance(loss, Accepted)
+    # The central took it: its record is cached and the item is answered.
+    store.outbox.record_results(
+        [
+            {
+                "id": loss.outbox_id,
+                "status": "accepted",
+                "version": 5,
+                "reason": None,
+                "message": None,
+                "record": record_to_dict(loss.record_after),
+            }
+        ]
+    )
+    store.card_cache.put(loss.record_after)
+    unlock = counter.unlock(adult)
+    assert isinstance(unlock, Accepted)
+    assert unlock.record_before.version == 5
+    assert unlock.record_after.card_state is CardState.ACTIVE
+
+
+def test_instant_issuance_needs_an_instant_branch(store: LocalStore, adult) -> None:
+    here = make_counter(store).apply(adult, ApplicationKind.FIRST, IssuanceSpeed.INSTANT)
+    assert isinstance(here, Refusal) and here.code == "instant_needs_instant_branch"
+    assert len(store.outbox) == 0
+    instant_desk = desk(place=Place.INSTANT_BRANCH)
+    there = make_counter(store, instant_desk).apply(
+        adult, ApplicationKind.FIRST, IssuanceSpeed.INSTANT
+    )
+    assert isinstance(there, Accepted) and there.instant and there.due is None
+
+
+def test_home_visit_staff_cannot_unlock_or_work_at_a_branch(store: LocalStore, adult) -> None:
+    store.card_cache.put(active_record())
+    visiting = make_counter(store, desk(role=Role.HOME_VISIT, place=Place.HOME_VISIT))
+    assert isinstance(visiting.report_loss(adult), Accepted)
+    refused = visiting.unlock(adult)
+    assert isinstance(refused, Refusal) and refused.code == "unlock_needs_branch"
+    at_branch = make_counter(store, desk(role=Role.HOME_VISIT, place=Place.BRANCH))
+    refused = at_branch.apply(adult, ApplicationKind.REPLACEMENT)
+    assert isinstance(refused, Refusal) and refused.code == "role_not_at_place"
+    assert len(store.outbox) == 1
+
+
+def test_cancellation_by_a_teller_needs_another_persons_approval(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    store.card_cache.put(active_record())
+    before = snapshot(store)
+    missing = counter.cancel(adult, CancellationReason.DEATH)
+    assert isinstance(missing, Refusal)
+    assert missing.code == CounterRefusal.APPROVAL_REQUIRED.value
+    assert missing.message_key == "counter.refusal.approval_required"
+    itself = counter.cancel(adult, CancellationReason.DEATH, approved_by="t001")
+    assert isinstance(itself, Refusal) and itself.code == "approver_is_requester"
+    assert snapshot(store) == before
+    approved = counter.cancel(adult, CancellationReason.DEATH, approved_by="S009")
+    assert isinstance(approved, Accepted)
+    item = store.outbox.get(approved.outbox_id)
+    assert command_from_dict(item.payload).reason is CancellationReason.DEATH
+    entry = store.audit.entries(holder_id=ADULT)[-1]
+    assert entry.detail["approved_by"] == "S009" and entry.reason == "cancellation:death"
+
+
+def test_a_supervisor_cancels_without_a_second_person(store: LocalStore, adult) -> None:
+    store.card_cache.put(active_record())
+    supervisor = make_counter(store, desk(role=Role.SUPERVISOR, staff_id="S009"))
+    outcome = supervisor.cancel(adult, CancellationReason.EMIGRATION)
+    assert isinstance(outcome, Accepted) and outcome.record_after.card_state is CardState.CANCELLED
+    again = supervisor.apply(adult, ApplicationKind.FIRST)
+    assert isinstance(again, Refusal) and again.code == "card_cancelled"
+
+
+def test_a_child_needs_the_guardian_with_proof(store: LocalStore, counter: Counter, child) -> None:
+    alone = counter.apply(child, ApplicationKind.FIRST)
+    assert isinstance(alone, Refusal) and alone.code == "guardian_required"
+    no_proof = counter.apply(
+        child, ApplicationKind.FIRST, applicant=Applicant(presenter=Presenter.GUARDIAN)
+    )
+    assert isinstance(no_proof, Refusal) and no_proof.code == "guardianship_proof_missing"
+    assert len(store.outbox) == 0
+    guardian = Applicant(presenter=Presenter.GUARDIAN, guardianship_proof=True)
+    assert isinstance(counter.apply(child, ApplicationKind.FIRST, applicant=guardian), Accepted)
+
+
+def test_quality_exchange_within_a_year_is_free(store: LocalStore, counter: Counter, adult) -> None:
+    store.card_cache.put(active_record())  # collected 2024-09-01, within a year of 2025-03-14
+    outcome = counter.apply(
+        adult, ApplicationKind.EXCHANGE, exchange_reason=ExchangeReason.QUALITY_PROBLEM
+    )
+    assert isinstance(outcome, Accepted)
+    assert outcome.fee.amount_yuan == 0
+    assert outcome.fee.reason is FeeReason.QUALITY_PROBLEM_WITHIN_ONE_YEAR
+
+
+def test_repeated_application_is_merged_without_a_second_fee(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    first = counter.apply(adult, ApplicationKind.FIRST)
+    again = counter.apply(adult, ApplicationKind.FIRST)
+    assert isinstance(first, Accepted) and isinstance(again, Accepted)
+    assert again.merged and again.fee.amount_yuan == 0 and again.due is None
+    assert len(store.outbox) == 2  # queued for the record; the central merges it too
+
+
+def test_due_date_in_an_unpublished_year_is_provisional(store: LocalStore, adult) -> None:
+    later = dt.datetime(2027, 3, 15, 9, 0, tzinfo=NOW.tzinfo)
+    outcome = make_counter(store, now=later).apply(adult, ApplicationKind.FIRST)
+    assert isinstance(outcome, Accepted)
+    assert outcome.due is not None and outcome.due.provisional
+    assert outcome.due.date > later.date()
+
+
+def test_collection_needs_an_issued_card(store: LocalStore, counter: Counter, adult) -> None:
+    store.card_cache.put(active_record())
+    refused = counter.confirm_collection(adult)
+    assert isinstance(refused, Refusal) and refused.code == "no_pending_application"
+    agent = Applicant(presenter=Presenter.AGENT, presenter_birth_date=dt.date(1980, 1, 1))
+    refused = counter.confirm_collection(adult, applicant=agent)
+    assert isinstance(refused, Refusal) and refused.code == "holder_collects"
+    assert len(store.outbox) == 0
+
+
+def test_query_needs_a_purpose_and_is_audited(store: LocalStore, counter: Counter, adult) -> None:
+    refused = counter.query(adult, None)
+    assert isinstance(refused, Refusal) and refused.code == "purpose_required"
+    assert store.audit.head == 0
+    store.card_cache.put(active_record())
+    counter.report_loss(adult)
+    answer = counter.query(adult, QueryPurpose.HOLDER_ENQUIRY, note="holder asked")
+    assert isinstance(answer, QueryAnswer)
+    assert answer.source == "cache" and answer.record.card_state is CardState.LOSS_REPORTED
+    assert [kind for kind, _ in answer.pending] == ["report_loss"]
+    assert answer.central_problem == "counter.query.central_not_configured"
+    entry = store.audit.entries(holder_id=ADULT)[-1]
+    assert entry.action == "counter.query" and entry.reason == "holder_enquiry"
+    assert entry.detail == {"note": "holder asked"}
+
+
+def test_query_asks_the_central_when_it_can(store: LocalStore, adult) -> None:
+    asked: list[tuple[str, str]] = []
+    remote = active_record(version=9)
+
+    def lookup(holder_id: str, purpose: str, note: str | None):
+        asked.append((holder_id, purpose))
+        return record_to_dict(remote)
+
+    counter = Counter(store, desk(), clock=lambda: NOW, central_lookup=lookup)
+    answer = counter.query(adult, "counter_service")
+    assert isinstance(answer, QueryAnswer)
+    assert asked == [(ADULT, "counter_service")]
+    assert answer.source == "central" and answer.record.version == 9
+    assert store.card_cache.get(ADULT).version == 9
+
+    def offline(holder_id: str, purpose: str, note: str | None):
+        raise ConnectionError("offline")
+
+    answer = Counter(store, desk(), clock=lambda: NOW, central_lookup=offline).query(
+        adult, "counter_service"
+    )
+    assert isinstance(answer, QueryAnswer) and answer.source == "cache"
+    assert answer.central_problem == "counter.query.central_failed"
+
+
+def test_identify_refuses_with_the_domain_reason(counter: Counter) -> None:
+    refused = counter.identify(ADULT[:-1] + ("0" if ADULT[-1] != "0" else "1"))
+    assert isinstance(refused, Refusal)
+    assert refused.code == "identity.check_character"
+    assert refused.message_key == "domain.identity.check_character"
+    assert counter.identify(ADULT.lower()).number == ADULT
+
+
+def test_no_plain_id_number_in_the_store_files(
+    store: LocalStore, counter: Counter, adult, tmp_path: Path
+) -> None:
+    store.card_cache.put(active_record())
+    assert isinstance(counter.report_loss(adult), Accepted)
+    assert isinstance(counter.apply(adult, ApplicationKind.REPLACEMENT), Accepted)
+    assert isinstance(counter.query(adult, "holder_enquiry"), QueryAnswer)
+    store.outbox.flush()
+    files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        content = path.read_bytes()
+        assert ADULT.encode() not in content, path.name
+        assert ADULT[:17].encode() not in content, path.name
+
+
+@pytest.mark.parametrize("role", [Role.TELLER, Role.SUPERVISOR])
+def test_permissions_of_counter_staff_on_a_home_visit(store: LocalStore, adult, role) -> None:
+    store.card_cache.put(active_record())
+    visiting = make_counter(store, desk(role=role, place=Place.HOME_VISIT))
+    refused = visiting.cancel(adult, CancellationReason.DEATH, approved_by="S777")
+    assert isinstance(refused, Refusal) and refused.code == "not_on_home_visit"
+    assert len(store.outbox) == 0
+
+
+def test_a_dry_run_decides_without_writing(store: LocalStore, counter: Counter, adult) -> None:
+    store.card_cache.put(active_record())
+    before = snapshot(store)
+    preview = counter.report_loss(adult, dry_run=True)
+    assert isinstance(preview, Preview) and not isinstance(preview, Accepted)
+    assert preview.record_after.card_state is CardState.LOSS_REPORTED
+    assert snapshot(store) == before
+    taken = counter.report_loss(adult)
+    assert isinstance(taken, Accepted) and taken.command == preview.command
+    assert taken.reference == f"{taken.seq}-{taken.outbox_id[:8].upper()}"
