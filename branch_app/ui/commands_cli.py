@@ -19,6 +19,11 @@ def register(subparsers: Any) -> None:
         default="teller",
         help=t("shell.cli.role_help", language="en"),
     )
+    demo.add_argument(
+        "--shell-only",
+        action="store_true",
+        help=t("shell.cli.shell_only_help", language="en"),
+    )
     demo.set_defaults(func=_demo)
 
     config = subparsers.add_parser("config", help=t("shell.cli.config_help", language="en"))

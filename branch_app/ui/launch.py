@@ -40,14 +40,44 @@ def report_config_error(error: ConfigError, args: argparse.Namespace) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    """`branch-app` without a subcommand: the teller application on the configured parts."""
+    """`branch-app` without a subcommand: the teller application on the configured parts.
+
+    The local store is opened before the first screen: a corrupt file, a second instance or an
+    unusable keyring stops the start with one sentence (and, for a corrupt file, the recovery
+    command), never with a half-working counter.
+    """
     try:
         config = config_from_args(args)
     except ConfigError as error:
         return report_config_error(error, args)
-    from branch_app.ui.services import AppServices
+    set_language(config_language(config))
+    from branch_app.store import LocalStore
+    from branch_app.store.errors import StoreError
 
-    return run_app(config, AppServices(reader_factory=reader_factory(config)))
+    try:
+        store = LocalStore.open(
+            config.data_dir(), retention_months=config.store.archive_retention_months
+        )
+    except StoreError as error:
+        print(f"branch-app: {error.message(str(config_language(config)))}", file=sys.stderr)
+        return 3
+    from branch_app.ui.services import AppServices
+    from sync.service import SyncService
+
+    sync = SyncService(config, store)
+    try:
+        return run_app(
+            config,
+            AppServices(store=store, sync=sync, reader_factory=reader_factory(config)),
+        )
+    finally:
+        sync.close()
+        store.close()
+
+
+def config_language(config: AppConfig) -> Language:
+    """The configured language, or the system locale's."""
+    return Language(config.ui.language) if config.ui.language else language_from_locale()
 
 
 def reader_factory(config: AppConfig) -> Callable[[], object]:
@@ -62,12 +92,21 @@ def reader_factory(config: AppConfig) -> Callable[[], object]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """`branch-app demo`: the built-in demo settings, with a pretend member of staff on duty."""
+    """`branch-app demo`: every real part on this machine (see `branch_app.demo`).
+
+    With `--shell-only`, just the shell with a pretend member of staff (`--role`): no central,
+    no store, for a first look or a training room without the rest.
+    """
+    config = _with_language(AppConfig(), getattr(args, "language", None))
+    if not getattr(args, "shell_only", False):
+        from branch_app.demo import run_demo as run_full_demo
+
+        set_language(config_language(config))
+        return run_full_demo(config)
     from branch_app.domain.roles import Role
     from branch_app.ui.app import demo_staff
     from branch_app.ui.services import AppServices
 
-    config = _with_language(AppConfig(), getattr(args, "language", None))
     staff = demo_staff(Role(getattr(args, "role", "teller")))
     return run_app(
         config, AppServices(staff=staff, demo=True, reader_factory=reader_factory(config))

@@ -55,3 +55,5 @@ class AppServices:
     staff: StaffOnDuty | None = None
     #: Training/demo run: enables the demo-only "act as another role" command.
     demo: bool = False
+    #: A line shown on the login screen (the demo's log-ins); empty elsewhere.
+    login_hint: str = ""

@@ -1,4 +1,4 @@
-"""The real program in a real terminal: start `branch-app demo` in tmux, press keys, quit.
+"""The real program in a real terminal: start `branch-app demo` in tmux, log in, press keys, quit.
 
 Skipped only when tmux is missing on a developer's machine; in CI (`CI` set) a missing tmux fails.
 Nothing sleeps: tmux copies the pane's output into a FIFO (`pipe-pane`), the test blocks on that
@@ -132,11 +132,23 @@ def pane(tmp_path: Path) -> Iterator[Pane]:
 
 
 @pytest.mark.slow
-def test_demo_starts_shows_help_and_quits(pane: Pane) -> None:
+def test_demo_signs_in_shows_help_and_quits(pane: Pane) -> None:
+    """The whole demo as a teller meets it: central online, card in the reader, log in, help."""
     pane.wait_for(lambda: "Social Security Card Counter" in pane.text(), "the home screen")
     # The demo's simulated reader holds a test card: the bar shows its holder, masked.
     pane.wait_for(lambda: "Reader: card 440104********0429" in pane.text(), "the card in the bar")
-    assert "Central: not available" in pane.text()
+    pane.wait_for(lambda: "Central: online" in pane.text(), "the local central in the bar")
+    assert "keys in memory only" in pane.text()  # the demo says its keyring is in memory
+    pane.wait_for(lambda: "Staff login" in pane.text(), "the login screen")
+    assert "T001 / teller-demo-1" in pane.text()  # the demo's log-ins are on the screen
+    pane.send("T001")
+    pane.wait_for(lambda: "T001teller" not in pane.text() and "▊  T001" in pane.text(), "the id")
+    pane.send("Tab")
+    pane.send("teller-demo-1")
+    pane.wait_for(lambda: "•••••" in pane.text(), "the password, hidden")
+    pane.send("Enter")
+    pane.wait_for(lambda: "Staff login" not in pane.text(), "the login to finish")
+    pane.wait_for(lambda: "Chen Li" in pane.text(), "the teller on duty")
     assert "Services" in pane.text()
     pane.send("F1")
     pane.wait_for(lambda: "Keys and settings" in pane.text(), "the help screen")

@@ -175,7 +175,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "start the application on its built-in demo settings",
         "以内置演示配置启动应用",
     ),
-    "shell.cli.role_help": ("role of the demo's pretend staff member", "演示用当班人员的岗位"),
+    "shell.cli.role_help": (
+        "role of the pretend staff member (with --shell-only)",
+        "模拟当班人员的岗位（配合 --shell-only）",
+    ),
+    "shell.cli.shell_only_help": (
+        "only the shell, with a pretend staff member: no central service, no store",
+        "仅运行界面外壳，使用模拟当班人员：不启动中心服务和本地存储",
+    ),
     "shell.cli.config_help": ("show the configuration in use", "查看当前配置"),
     "shell.cli.config_show_help": ("print the effective configuration", "显示生效的配置"),
     "shell.cli.config_path_help": (

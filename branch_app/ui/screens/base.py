@@ -65,7 +65,11 @@ class ShellScreen(Screen[None]):
 
         self.sub_title = t(self.TITLE_KEY)
         self.app.title = t("common.app_title")
-        self.query_one(TitleBar).update(f"{self.app.title} — {self.sub_title}")
+        title = f"{self.app.title} — {self.sub_title}"
+        store = getattr(getattr(self.app, "services", None), "store", None)
+        if getattr(store, "keyring_is_memory", False):
+            title += f" — {t('demo.title_mark')}"  # nothing of this run outlives it
+        self.query_one(TitleBar).update(title)
         self.relabel()
 
     def relabel(self) -> None:

@@ -37,6 +37,7 @@ class LoginScreen(ModalScreen["StaffSession"]):
     LoginScreen Input { margin-bottom: 1; }
     LoginScreen #login-message { color: $error; height: auto; }
     LoginScreen #login-note { color: $text-muted; height: auto; }
+    LoginScreen #login-hint { color: $warning; height: auto; margin-bottom: 1; }
     """
 
     class LoginSucceeded(Message):
@@ -50,15 +51,21 @@ class LoginScreen(ModalScreen["StaffSession"]):
             self.key = key
             self.params = params
 
-    def __init__(self, service: SyncService, *, note_key: str | None = None) -> None:
+    def __init__(
+        self, service: SyncService, *, note_key: str | None = None, hint: str = ""
+    ) -> None:
         super().__init__()
         self.service = service
         self.note_key = note_key
+        #: Shown under the title as it is (the demo's log-ins); already in the right language.
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(t("sync.login.title"), id="login-title")
             yield Label(t(self.note_key) if self.note_key else "", id="login-note")
+            if self.hint:
+                yield Label(self.hint, id="login-hint")
             yield Input(placeholder=t("sync.login.staff_id"), id="login-staff")
             yield Input(placeholder=t("sync.login.password"), password=True, id="login-password")
             yield Label("", id="login-message")
@@ -141,7 +148,10 @@ class SessionKeeper:
         self.ask_login()
 
     def ask_login(self, note_key: str | None = None) -> None:
-        self.app.push_screen(LoginScreen(self.service, note_key=note_key), self._logged_in)
+        hint = str(getattr(getattr(self.app, "services", None), "login_hint", "") or "")
+        self.app.push_screen(
+            LoginScreen(self.service, note_key=note_key, hint=hint), self._logged_in
+        )
 
     def _logged_in(self, session: StaffSession | None) -> None:
         if session is None:
