@@ -1,0 +1,214 @@
+"""Card applications: first, replacement (after a loss report) or exchange; normal or instant.
+
+Who stands at the counter matters (the applicant rules): the holder aged 16+, the legal guardian
+with proof of guardianship, or an agent aged 18+ for HK/Macau/Taiwan residents and foreigners.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select
+
+from branch_app.domain.identity import IdentityError, parse_identity
+from branch_app.domain.lifecycle import (
+    ApplicationKind,
+    Apply,
+    Command,
+    ExchangeReason,
+    IssuanceSpeed,
+)
+from branch_app.domain.roles import Presenter
+from branch_app.i18n import t
+from branch_app.ui.screens.counter_base import CounterScreen, Request
+
+if TYPE_CHECKING:
+    from branch_app.counter import Refusal
+from branch_app.ui.screens.identity_check import describe_identity_error
+
+KINDS = tuple(ApplicationKind)
+SPEEDS = tuple(IssuanceSpeed)
+
+
+def reason_options() -> list[tuple[str, str]]:
+    return [(t(f"counter.exchange_reason.{r.value}"), r.value) for r in ExchangeReason]
+
+
+def presenter_options() -> list[tuple[str, str]]:
+    return [(t(f"counter.presenter.{p.value}"), p.value) for p in Presenter]
+
+
+class ApplicationScreen(CounterScreen):
+    TITLE_KEY = "counter.title.application"
+    INTRO_KEY = "counter.intro.application"
+
+    def __init__(
+        self,
+        kind: ApplicationKind = ApplicationKind.FIRST,
+        speed: IssuanceSpeed = IssuanceSpeed.NORMAL,
+    ) -> None:
+        super().__init__()
+        self.initial_kind = kind
+        self.initial_speed = speed
+
+    def compose_choices(self) -> ComposeResult:
+        yield Label(id="apply-kind-label", classes="counter-label")
+        yield RadioSet(
+            *(RadioButton(id=f"apply-kind-{k.value}", value=k is self.initial_kind) for k in KINDS),
+            id="apply-kind",
+        )
+        yield Label(id="apply-speed-label", classes="counter-label")
+        yield RadioSet(
+            *(
+                RadioButton(id=f"apply-speed-{s.value}", value=s is self.initial_speed)
+                for s in SPEEDS
+            ),
+            id="apply-speed",
+        )
+        yield Label(id="apply-reason-label", classes="counter-label -exchange")
+        yield Select[str](
+            reason_options(),
+            id="apply-reason",
+            allow_blank=False,
+            value=ExchangeReason.DAMAGE.value,
+            classes="-exchange",
+        )
+        yield Label(id="apply-bank-label", classes="counter-label -exchange")
+        yield Input(id="apply-bank", max_length=64, classes="-exchange")
+        yield Label(id="apply-presenter-label", classes="counter-label")
+        yield Select[str](
+            presenter_options(),
+            id="apply-presenter",
+            allow_blank=False,
+            value=Presenter.HOLDER.value,
+        )
+        yield Checkbox(id="apply-proof", classes="-guardian")
+        yield Label(id="apply-agent-label", classes="counter-label -agent")
+        yield Input(id="apply-agent-id", max_length=20, classes="-agent")
+
+    def on_mount(self) -> None:
+        self._show_relevant()
+
+    # -- choices ----------------------------------------------------------------------------
+    def kind(self) -> ApplicationKind:
+        return KINDS[self.query_one("#apply-kind", RadioSet).pressed_index or 0]
+
+    def speed(self) -> IssuanceSpeed:
+        return SPEEDS[self.query_one("#apply-speed", RadioSet).pressed_index or 0]
+
+    def _select_value(self, selector: str, default: str) -> str:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, str) else default
+
+    def exchange_reason(self) -> ExchangeReason:
+        return ExchangeReason(self._select_value("#apply-reason", ExchangeReason.DAMAGE.value))
+
+    def presenter(self) -> Presenter:
+        return Presenter(self._select_value("#apply-presenter", Presenter.HOLDER.value))
+
+    def relabel_choices(self) -> None:
+        self.query_one("#apply-kind-label", Label).update(t("counter.choice.application_kind"))
+        for kind in KINDS:
+            button = self.query_one(f"#apply-kind-{kind.value}", RadioButton)
+            button.label = t(f"counter.kind.{kind.value}")
+        self.query_one("#apply-speed-label", Label).update(t("counter.choice.speed"))
+        for speed in SPEEDS:
+            button = self.query_one(f"#apply-speed-{speed.value}", RadioButton)
+            button.label = t(f"counter.speed.{speed.value}")
+        self.query_one("#apply-reason-label", Label).update(t("counter.choice.exchange_reason"))
+        self._reword_select(
+            "#apply-reason",
+            reason_options(),
+            ExchangeReason.DAMAGE.value,
+        )
+        self.query_one("#apply-bank-label", Label).update(t("counter.choice.bank"))
+        self.query_one("#apply-presenter-label", Label).update(t("counter.choice.presenter"))
+        self._reword_select(
+            "#apply-presenter",
+            presenter_options(),
+            Presenter.HOLDER.value,
+        )
+        self.query_one("#apply-proof", Checkbox).label = t("counter.choice.guardianship_proof")
+        self.query_one("#apply-agent-label", Label).update(t("counter.choice.agent_id"))
+
+    def _reword_select(self, selector: str, options: list[tuple[str, str]], default: str) -> None:
+        select = self.query_one(selector, Select)
+        chosen = self._select_value(selector, default)
+        with select.prevent(Select.Changed):
+            select.set_options(options)
+            select.value = chosen
+
+    @on(RadioSet.Changed)
+    @on(Select.Changed)
+    def _choice_changed(self) -> None:
+        self._show_relevant()
+        self.refresh_gate()
+
+    def _show_relevant(self) -> None:
+        """Only the fields the chosen application needs are shown."""
+        exchange = self.kind() is ApplicationKind.EXCHANGE
+        for widget in self.query(".-exchange"):
+            widget.display = exchange
+        bank_needed = exchange and self.exchange_reason() is ExchangeReason.CHANGE_OF_BANK
+        self.query_one("#apply-bank", Input).display = bank_needed
+        self.query_one("#apply-bank-label", Label).display = bank_needed
+        presenter = self.presenter()
+        for widget in self.query(".-guardian"):
+            widget.display = presenter is Presenter.GUARDIAN
+        for widget in self.query(".-agent"):
+            widget.display = presenter is Presenter.AGENT
+
+    def sample_command(self) -> Command:
+        return Apply(
+            application=ApplicationKind.FIRST, speed=self.speed(), accepted_on=self._today()
+        )
+
+    def request(self) -> Request | Refusal:
+        from branch_app.counter import Applicant, Refusal
+
+        kind, speed, presenter = self.kind(), self.speed(), self.presenter()
+        reason = self.exchange_reason() if kind is ApplicationKind.EXCHANGE else None
+        bank = self.query_one("#apply-bank", Input).value.strip()
+        bank = bank if reason is ExchangeReason.CHANGE_OF_BANK else ""
+        agent_birth = None
+        if presenter is Presenter.AGENT:
+            text = self.query_one("#apply-agent-id", Input).value
+            try:
+                agent_birth = parse_identity(text, today=self._today()).birth_date
+            except IdentityError as error:
+                return Refusal(
+                    "agent_id_invalid",
+                    "counter.refusal.agent_id_invalid",
+                    {"reason": describe_identity_error(error)},
+                )
+        applicant = Applicant(
+            presenter=presenter,
+            guardianship_proof=self.query_one("#apply-proof", Checkbox).value,
+            presenter_birth_date=agent_birth,
+        )
+        return lambda counter, holder, dry_run: counter.apply(
+            holder,
+            kind,
+            speed,
+            exchange_reason=reason,
+            bank=bank or None,
+            applicant=applicant,
+            dry_run=dry_run,
+        )
+
+    def confirm_lines(self) -> list[tuple[str, str]]:
+        presenter = self.presenter()
+        if presenter is Presenter.HOLDER:
+            return []
+        return [(t("counter.choice.presenter"), t(f"counter.presenter.{presenter.value}"))]
+
+    def reset_choices(self) -> None:
+        self.query_one(f"#apply-kind-{self.initial_kind.value}", RadioButton).value = True
+        self.query_one(f"#apply-speed-{self.initial_speed.value}", RadioButton).value = True
+        self.query_one("#apply-presenter", Select).value = Presenter.HOLDER.value
+        self.query_one("#apply-proof", Checkbox).value = False
+        self.query_one("#apply-agent-id", Input).value = ""
+        self.query_one("#apply-bank", Input).value = ""
+        self._show_relevant()

@@ -1,0 +1,71 @@
+"""Cancellation: the card is closed for good. A teller's request carries the approving
+supervisor's staff id (see `branch_app.counter`); a supervisor cancels alone."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, Select
+
+from branch_app.domain.lifecycle import Cancel, CancellationReason, Command
+from branch_app.i18n import t
+from branch_app.ui.screens.counter_base import CounterScreen, Request
+
+if TYPE_CHECKING:
+    from branch_app.counter import Refusal
+
+
+def cancellation_options() -> list[tuple[str, str]]:
+    return [(t(f"counter.cancel_reason.{r.value}"), r.value) for r in CancellationReason]
+
+
+class CancellationScreen(CounterScreen):
+    TITLE_KEY = "counter.title.cancellation"
+    INTRO_KEY = "counter.intro.cancellation"
+
+    def compose_choices(self) -> ComposeResult:
+        yield Label(id="cancel-reason-label", classes="counter-label")
+        yield Select[str](
+            cancellation_options(),
+            id="cancel-reason",
+            allow_blank=False,
+            value=CancellationReason.DEATH.value,
+        )
+        yield Label(id="cancel-approver-label", classes="counter-label")
+        yield Input(id="cancel-approver", max_length=32)
+
+    def reason(self) -> CancellationReason:
+        value = self.query_one("#cancel-reason", Select).value
+        return CancellationReason(value if isinstance(value, str) else "death")
+
+    def relabel_choices(self) -> None:
+        self.query_one("#cancel-reason-label", Label).update(
+            t("counter.choice.cancellation_reason")
+        )
+        select = self.query_one("#cancel-reason", Select)
+        chosen = self.reason().value
+        with select.prevent(Select.Changed):
+            select.set_options(cancellation_options())
+            select.value = chosen
+        self.query_one("#cancel-approver-label", Label).update(t("counter.choice.approver"))
+
+    def sample_command(self) -> Command:
+        return Cancel(reason=CancellationReason.DEATH)
+
+    def approver(self) -> str:
+        return self.query_one("#cancel-approver", Input).value.strip()
+
+    def request(self) -> Request | Refusal:
+        reason, approver = self.reason(), self.approver()
+        return lambda counter, holder, dry_run: counter.cancel(
+            holder, reason, approved_by=approver or None, dry_run=dry_run
+        )
+
+    def confirm_lines(self) -> list[tuple[str, str]]:
+        approver = self.approver()
+        return [(t("counter.confirm.approver"), approver)] if approver else []
+
+    def reset_choices(self) -> None:
+        self.query_one("#cancel-reason", Select).value = CancellationReason.DEATH.value
+        self.query_one("#cancel-approver", Input).value = ""

@@ -1,0 +1,133 @@
+"""Query a person's card record: a purpose is required and the query is audited before anything
+is shown. The central is asked when this device has a sync configured; otherwise (or when it
+cannot be reached) the device's own copy answers, and the screen says which."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, Select, Static
+
+from branch_app.i18n import t
+from branch_app.ui.screens.counter_base import CounterScreen, Request, table
+
+if TYPE_CHECKING:
+    from branch_app.counter import QueryAnswer, Refusal
+
+PURPOSES = (
+    "counter_service",
+    "holder_enquiry",
+    "application",
+    "loss_report",
+    "unlock",
+    "replacement_or_exchange",
+    "cancellation",
+    "home_visit",
+)
+NO_PURPOSE = "none"
+
+
+def purpose_options() -> list[tuple[str, str]]:
+    return [(t("counter.choice.none"), NO_PURPOSE)] + [
+        (t(f"counter.purpose.{p}"), p) for p in PURPOSES
+    ]
+
+
+def answer_lines(answer: QueryAnswer) -> list[tuple[str, str]]:
+    """The record in words (the card number is the card's, not personal: shown in full)."""
+    record = answer.record
+    dash = t("counter.query.none")
+    application = record.application
+    lines = [
+        (t("counter.confirm.holder"), answer.holder_masked),
+        (t("counter.query.state"), t(f"counter.state.{record.card_state.value}")),
+        (t("counter.query.card_number"), record.card_number or dash),
+        (
+            t("counter.query.social_security"),
+            t(f"counter.function.{record.social_security.value}"),
+        ),
+        (t("counter.query.financial"), t(f"counter.function.{record.financial.value}")),
+        (t("counter.query.bank"), record.bank or dash),
+        (
+            t("counter.query.application"),
+            dash
+            if application is None
+            else t(
+                "counter.query.application_value",
+                kind=t(f"counter.kind.{application.kind.value}"),
+                speed=t(f"counter.speed.{application.speed.value}"),
+                accepted_on=application.accepted_on.isoformat(),
+                status=t(f"counter.app_status.{application.status.value}"),
+            ),
+        ),
+        (
+            t("counter.query.pending"),
+            ", ".join(t(f"counter.kind_name.{kind}") for kind, _ in answer.pending) or dash,
+        ),
+        (t("counter.query.version"), str(record.version)),
+    ]
+    return lines
+
+
+def source_text(answer: QueryAnswer) -> str:
+    if answer.source == "central":
+        return t("counter.query.source.central")
+    if answer.source == "cache":
+        return t("counter.query.source.cache", fetched_at=answer.fetched_at or "")
+    return t("counter.query.source.none")
+
+
+class CardQueryScreen(CounterScreen):
+    TITLE_KEY = "counter.title.query"
+    INTRO_KEY = "counter.intro.query"
+    SUBMIT_KEY = "counter.query.submit"
+
+    def compose_choices(self) -> ComposeResult:
+        yield Label(id="query-purpose-label", classes="counter-label")
+        yield Select[str](
+            purpose_options(), id="query-purpose", allow_blank=False, value=NO_PURPOSE
+        )
+        yield Label(id="query-note-label", classes="counter-label")
+        yield Input(id="query-note", max_length=200)
+        yield Static(id="query-record")
+
+    def purpose(self) -> str | None:
+        value = self.query_one("#query-purpose", Select).value
+        return value if isinstance(value, str) and value != NO_PURPOSE else None
+
+    def relabel_choices(self) -> None:
+        self.query_one("#query-purpose-label", Label).update(t("counter.choice.purpose"))
+        select = self.query_one("#query-purpose", Select)
+        chosen = self.purpose() or NO_PURPOSE
+        with select.prevent(Select.Changed):
+            select.set_options(purpose_options())
+            select.value = chosen
+        self.query_one("#query-note-label", Label).update(t("counter.choice.note"))
+
+    def request(self) -> Request | Refusal:
+        purpose, note = self.purpose(), self.query_one("#query-note", Input).value.strip()
+        return lambda counter, holder, _dry_run: counter.query(holder, purpose, note)  # type: ignore[return-value]
+
+    def _confirm(self, holder: Any, request: Request, preview: Any) -> None:
+        """A query is no request: its answer (already audited) is shown without a confirm step."""
+        self._finish(preview)
+
+    def show_other(self, outcome: Any) -> None:
+        from branch_app.counter import QueryAnswer
+
+        if not isinstance(outcome, QueryAnswer):
+            return
+        lines = [source_text(outcome)]
+        if outcome.central_problem:
+            lines.append(t("counter.query.offline_note", problem=t(outcome.central_problem)))
+        self.show_message("\n".join(lines), ok=True)
+        self.query_one("#query-record", Static).update(table(answer_lines(outcome)))
+
+    def action_new_request(self) -> None:
+        super().action_new_request()
+        self.query_one("#query-record", Static).update("")
+
+    def reset_choices(self) -> None:
+        self.query_one("#query-purpose", Select).value = NO_PURPOSE
+        self.query_one("#query-note", Input).value = ""

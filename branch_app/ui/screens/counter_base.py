@@ -1,0 +1,563 @@
+"""What every counter service screen shares: the holder, the gate, the confirm step, the answer.
+
+A service screen (`application.py`, `loss_report.py`, ...) yields its choices and says which
+request they make; this base does the rest the same way everywhere:
+
+- the holder's ID number, checked as it is typed (the identity check's validator), or filled
+  from the card in the reader when a `CardStatus.CardRead` arrives (then shown masked only);
+- the gate: nobody signed in, no local store, or `permission(role, place, command)` says no ->
+  the reason is shown and Submit is disabled;
+- Submit (F10, or Enter in the number) decides the request without writing (`dry_run`), shows a
+  refusal at once, or asks `ConfirmDialog` (masked ID, service, fee, due date);
+- once confirmed, `branch_app.counter` queues it (durable) and audits it; only then does the
+  screen say "accepted", with the reference.
+
+The store and the central are used in a thread worker so the counter never freezes.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from branch_app.domain.identity import IdentityError, IdentityNumber, parse_identity
+from branch_app.domain.lifecycle import (
+    Apply,
+    Cancel,
+    Command,
+    ConfirmCollection,
+    ConfirmIssuance,
+    LossChannel,
+    ReportLoss,
+    Unlock,
+)
+from branch_app.i18n import catalog, t
+from branch_app.ui.screens.base import ShellScreen
+from branch_app.ui.screens.identity_check import IdentityNumberValidator, describe_identity_error
+from branch_app.ui.service_menu import place_of
+from branch_app.ui.services import role_value
+from branch_app.ui.widgets.card_status import CardStatus
+
+if TYPE_CHECKING:
+    from branch_app.counter import Checked, Counter, Desk, Preview, Refusal
+
+#: What a screen's choices turn into: run the request for this holder (for real, or not).
+Request = Callable[["Counter", IdentityNumber, bool], "Checked"]
+
+
+# -- words -----------------------------------------------------------------------------------
+
+
+def describe_command(command: Command) -> str:
+    """The service as the teller and the holder call it, in the current language."""
+    match command:
+        case Apply():
+            text = t(
+                "counter.action.apply",
+                application=t(f"counter.kind.{command.application.value}"),
+                speed=t(f"counter.speed.{command.speed.value}"),
+            )
+            if command.exchange_reason is not None:
+                text += f" ({t(f'counter.exchange_reason.{command.exchange_reason.value}')})"
+            return text
+        case ReportLoss():
+            if command.channel is LossChannel.CARD_BANK_BRANCH:
+                return t("counter.action.report_loss_card_bank")
+            return t("counter.action.report_loss_other_bank")
+        case Unlock():
+            if command.at_card_bank:
+                return t("counter.action.unlock_card_bank")
+            return t("counter.action.unlock_other_bank")
+        case Cancel():
+            return t(
+                "counter.action.cancel", reason=t(f"counter.cancel_reason.{command.reason.value}")
+            )
+        case ConfirmCollection():
+            return t("counter.action.confirm_collection")
+        case ConfirmIssuance():
+            return t("counter.action.confirm_issuance")
+    return command.kind
+
+
+def fee_text(preview: Preview) -> str:
+    fee = preview.fee
+    return t("counter.fee.amount", amount=fee.amount_yuan, reason=t(fee.message_key))
+
+
+def due_text(preview: Preview) -> str | None:
+    """When the new card is ready, or `None` for a service that makes no card."""
+    from branch_app.counter import INSTANT_READY_KEY
+
+    if preview.instant:
+        return t(INSTANT_READY_KEY)
+    if preview.due is None:
+        return None
+    date = preview.due.date.isoformat()
+    key = "counter.due.provisional" if preview.due.provisional else "counter.due.date"
+    return t(key, date=date)
+
+
+def refusal_text(refusal: Refusal) -> str:
+    """The refusal in plain words, every reason found, then what to do next."""
+    reasons = [t(refusal.message_key, **refusal.params)]
+    reasons += [t(more.message_key, **more.params) for more in refusal.more]
+    lines = [t("counter.result.refused", reason=" ".join(reasons))]
+    next_key = f"counter.next.{refusal.code}"
+    if next_key not in catalog():
+        next_key = "counter.next.default"
+    lines.append(t("counter.result.next", next=t(next_key)))
+    lines.append(t("counter.result.nothing_written"))
+    return "\n".join(lines)
+
+
+def table(lines: list[tuple[str, str]]) -> Text:
+    text = Text()
+    for index, (label, value) in enumerate(lines):
+        if index:
+            text.append("\n")
+        text.append(f"{label}  ", style="bold")
+        text.append(value)
+    return text
+
+
+# -- the desk --------------------------------------------------------------------------------
+
+
+def desk_for(app: Any) -> Desk | None:
+    """Who works where, from the app: `None` when nobody is signed in.
+
+    The device and branch are the enrolled device's (what the central checks) when the sync
+    knows them, else this machine's name and the configured branch code. Reads the keyring:
+    call it from a worker thread.
+    """
+    from branch_app.counter import Desk
+    from branch_app.domain.roles import Place, Role
+
+    staff = app.status.staff
+    if staff is None:
+        return None
+    config = app.config
+    device, branch = f"local-{platform.node() or 'device'}", staff.branch or config.branch.code
+    sync = app.services.sync
+    if sync is not None:
+        enrolled = sync.device()
+        if enrolled is not None:
+            device, branch = enrolled.device_id, enrolled.branch
+    return Desk(
+        staff_id=staff.staff_id,
+        role=Role(role_value(staff.role)),
+        place=Place(place_of(config.branch).value),
+        branch=branch,
+        device=device,
+        bank=config.branch.bank,
+    )
+
+
+def counter_for(app: Any) -> Counter | None:
+    """The application service for the staff on duty, or `None` (nobody signed in, no store)."""
+    from branch_app.counter import Counter, central_lookup_for
+
+    store = app.services.store
+    desk = desk_for(app)
+    if store is None or desk is None:
+        return None
+    sync = app.services.sync
+    return Counter(
+        store,
+        desk,
+        clock=app.now,
+        replacement_fee_yuan=app.config.fees.replacement_fee_yuan,
+        central_lookup=central_lookup_for(sync) if sync is not None else None,
+    )
+
+
+# -- the confirm step ------------------------------------------------------------------------
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Masked ID, service, fee, due date: Enter (or Y) takes the request, Esc (or N) goes back."""
+
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > Vertical { width: 76; height: auto; padding: 1 2; border: thick $primary;
+                               background: $surface; }
+    ConfirmDialog #confirm-title { text-style: bold; margin-bottom: 1; }
+    ConfirmDialog #confirm-lines { height: auto; margin-bottom: 1; }
+    ConfirmDialog #confirm-buttons { height: auto; margin-top: 1; }
+    ConfirmDialog Button { margin-right: 2; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "counter.key.confirm", id="counter_confirm"),
+        Binding("escape,n", "back", "counter.key.back", id="counter_back"),
+    ]
+
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(t("counter.confirm.title"), id="confirm-title")
+            yield Static(table(self.lines), id="confirm-lines")
+            yield Label(t("counter.confirm.question"), id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(t("counter.key.confirm"), id="confirm-yes", variant="primary")
+                yield Button(t("counter.key.back"), id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-yes", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_back(self) -> None:
+        self.dismiss(False)
+
+
+# -- the screen ------------------------------------------------------------------------------
+
+
+class CounterScreen(ShellScreen):
+    """A counter service. Subclasses set the keys and implement the choice hooks."""
+
+    TITLE_KEY = "counter.title.application"
+    INTRO_KEY = "counter.intro.application"
+    SUBMIT_KEY = "counter.key.submit"
+
+    DEFAULT_CSS = """
+    CounterScreen #counter-body { height: 1fr; padding: 0 1; }
+    CounterScreen .counter-label { margin-top: 1; text-style: bold; }
+    CounterScreen #counter-intro { color: $text-muted; }
+    CounterScreen #counter-gate { color: $error; height: auto; }
+    CounterScreen #counter-holder-reason { height: auto; }
+    CounterScreen #counter-holder-reason.-error { color: $error; }
+    CounterScreen #counter-holder-reason.-ok { color: $success; }
+    CounterScreen RadioSet { height: auto; width: 1fr; }
+    CounterScreen Select { width: 1fr; }
+    CounterScreen #counter-submit { margin-top: 1; }
+    CounterScreen #counter-result { height: auto; margin-top: 1; padding: 0 1; }
+    CounterScreen #counter-result.-ok { border: round $success; }
+    CounterScreen #counter-result.-error { border: round $error; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.go_home", "shell.key.home", id="back_home"),
+        Binding("f10", "submit", "counter.key.submit", id="counter_submit"),
+        Binding("f4", "new_request", "counter.key.new", id="counter_new"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The number read from the card in the reader (never shown in full), while it is the
+        #: input's value.
+        self._card_number: str | None = None
+        #: The last answer, kept for tests and for re-wording after a language switch.
+        self.outcome: Any = None
+        self.busy = False
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="counter-body", classes="panel"):
+            yield Label(id="counter-intro")
+            yield Label(id="counter-gate")
+            yield Label(id="counter-holder-label", classes="counter-label")
+            yield Input(
+                id="counter-holder",
+                max_length=20,
+                valid_empty=True,
+                validators=[IdentityNumberValidator(lambda: "automatic", self._today)],
+                validate_on=["changed", "submitted"],
+            )
+            yield Static(id="counter-holder-reason")
+            yield from self.compose_choices()
+            yield Button(id="counter-submit", variant="primary")
+            yield Static(id="counter-result")
+
+    def compose_choices(self) -> ComposeResult:
+        """The service's own choices (RadioSet, Select, Input...)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", lambda _status: self.refresh_gate(), init=False)
+        self.query_one("#counter-holder", Input).focus()
+        home = getattr(self.app, "home_screen", None)
+        if home is not None:
+            for widget in home.query(CardStatus):
+                if widget.reading is not None:
+                    self.use_card(widget.reading)
+
+    def _today(self) -> Any:
+        return self.branch_app.today()
+
+    # -- hooks for the services --------------------------------------------------------------
+    def sample_command(self) -> Command | None:
+        """A command of this service, for the role gate (`permission` does not look at the
+        record); `None`: no gate (the query)."""
+        return None
+
+    def request(self) -> Request | Refusal:
+        """The request the choices make, or a refusal of the choices themselves."""
+        raise NotImplementedError
+
+    def confirm_lines(self) -> list[tuple[str, str]]:
+        """Lines the confirm dialog shows beyond holder, service, fee and due date."""
+        return []
+
+    def relabel_choices(self) -> None:
+        """Re-word the service's own choices."""
+
+    # -- re-wording ------------------------------------------------------------------------------
+    def relabel(self) -> None:
+        self.query_one("#counter-body").border_title = t(self.TITLE_KEY)
+        self.query_one("#counter-intro", Label).update(t(self.INTRO_KEY))
+        self.query_one("#counter-holder-label", Label).update(t("counter.holder.label"))
+        self.query_one("#counter-holder", Input).placeholder = t("counter.holder.placeholder")
+        self.query_one("#counter-submit", Button).label = t(self.SUBMIT_KEY)
+        self.relabel_choices()
+        self._show_holder()
+        self.refresh_gate()
+        if self.outcome is not None:
+            self.show_outcome(self.outcome)
+
+    # -- the gate ------------------------------------------------------------------------------
+    def gate_problem(self) -> str | None:
+        """Why this service cannot be used here now, in words; `None` when it can."""
+        staff = self.branch_app.status.staff
+        if staff is None:
+            return t("counter.gate.no_staff")
+        if self.branch_app.services.store is None:
+            return t("counter.gate.no_store")
+        command = self.sample_command()
+        if command is None:
+            return None
+        from branch_app.domain.roles import Place, Role, permission
+
+        role = Role(role_value(staff.role))
+        allowed = permission(role, Place(place_of(self.branch_app.config.branch).value), command)
+        if allowed.allowed or allowed.message_key is None:
+            return None
+        return t(
+            "counter.gate.not_allowed",
+            role=t(f"shell.role.{role.value}"),
+            reason=t(allowed.message_key),
+        )
+
+    def refresh_gate(self) -> None:
+        problem = self.gate_problem()
+        gate = self.query_one("#counter-gate", Label)
+        gate.update(problem or "")
+        gate.display = problem is not None
+        self.query_one("#counter-submit", Button).disabled = problem is not None or self.busy
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit":
+            return None if self.busy or self.gate_problem() is not None else True
+        return True
+
+    # -- the holder ----------------------------------------------------------------------------
+    def holder(self) -> IdentityNumber | IdentityError | None:
+        value = self.query_one("#counter-holder", Input).value
+        if not value.strip():
+            return None
+        try:
+            return parse_identity(value, today=self._today())
+        except IdentityError as error:
+            return error
+
+    def use_card(self, reading: Any) -> None:
+        """Fill the holder from a card reading; the number is shown masked only."""
+        number = getattr(reading, "social_security_number", None)
+        if getattr(reading, "holder_needs_psam", False) or not number:
+            self.notify(t("counter.holder.card_needs_psam"), severity="warning")
+            return
+        holder = self.query_one("#counter-holder", Input)
+        self._card_number = number
+        holder.password = True
+        holder.value = number
+        self._show_holder()
+
+    @on(CardStatus.CardRead)
+    def _card_read(self, message: CardStatus.CardRead) -> None:
+        self.use_card(message.reading)
+
+    @on(Input.Changed, "#counter-holder")
+    def _holder_changed(self, event: Input.Changed) -> None:
+        if self._card_number is not None and event.value != self._card_number:
+            self._card_number = None  # typed over: an ordinary, visible input again
+            event.input.password = False
+        self._show_holder()
+
+    @on(Input.Submitted, "#counter-holder")
+    def _holder_submitted(self, _event: Input.Submitted) -> None:
+        self.action_submit()
+
+    def _show_holder(self) -> None:
+        reason = self.query_one("#counter-holder-reason", Static)
+        outcome = self.holder()
+        if outcome is None:
+            reason.update("")
+        elif isinstance(outcome, IdentityError):
+            reason.update(Text(describe_identity_error(outcome)))
+        elif self._card_number is not None:
+            reason.update(Text(t("counter.holder.from_card", masked=outcome.masked())))
+        else:
+            reason.update(Text(t("counter.holder.valid", masked=outcome.masked())))
+        reason.set_class(isinstance(outcome, IdentityError), "-error")
+        reason.set_class(isinstance(outcome, IdentityNumber), "-ok")
+
+    # -- submitting ------------------------------------------------------------------------------
+    def action_submit(self) -> None:
+        if self.busy or self.gate_problem() is not None:
+            return
+        holder = self.holder()
+        if holder is None:
+            self.show_message(t("counter.holder.missing"), ok=False)
+            self.query_one("#counter-holder", Input).focus()
+            return
+        if isinstance(holder, IdentityError):
+            self.show_message(describe_identity_error(holder), ok=False)
+            self.query_one("#counter-holder", Input).focus()
+            return
+        request = self.request()
+        if not callable(request):
+            self.show_outcome(request)
+            return
+        self._set_busy(True)
+        self.show_message(t("counter.result.working"), ok=None)
+        self._decide(holder, request)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.refresh_gate()
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="counter")
+    def _decide(self, holder: IdentityNumber, request: Request) -> None:
+        """Thread: decide without writing, then confirm (or show the refusal) on the app thread."""
+        try:
+            counter = counter_for(self.app)
+            if counter is None:
+                self.app.call_from_thread(self._finish, None)
+                return
+            preview = request(counter, holder, True)
+        except Exception as error:  # the store refused: say so, never "accepted"
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._confirm, holder, request, preview)
+
+    def _confirm(self, holder: IdentityNumber, request: Request, preview: Checked) -> None:
+        from branch_app.counter import Preview
+
+        if not isinstance(preview, Preview):
+            self._finish(preview)
+            return
+        lines = [
+            (t("counter.confirm.holder"), holder.masked()),
+            (t("counter.confirm.action"), describe_command(preview.command)),
+            (t("counter.confirm.fee"), fee_text(preview)),
+        ]
+        due = due_text(preview)
+        if due is not None:
+            lines.append((t("counter.confirm.due"), due))
+        lines += self.confirm_lines()
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._take(holder, request)
+            else:
+                self._set_busy(False)
+                self.show_message(t("counter.confirm.cancelled"), ok=None)
+
+        self.app.push_screen(ConfirmDialog(lines), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="counter")
+    def _take(self, holder: IdentityNumber, request: Request) -> None:
+        """Thread: queue (durable) and audit; the answer goes back to the app thread."""
+        try:
+            counter = counter_for(self.app)
+            outcome = None if counter is None else request(counter, holder, False)
+        except Exception as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._finish, outcome)
+
+    def _failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        detail = getattr(error, "english", None) or type(error).__name__
+        self.outcome = None
+        self.show_message(t("counter.result.failed", detail=detail), ok=False)
+
+    def _finish(self, outcome: Any) -> None:
+        self._set_busy(False)
+        if outcome is None:
+            self.refresh_gate()
+            return
+        self.show_outcome(outcome)
+
+    # -- the answer ----------------------------------------------------------------------------
+    def show_message(self, text: str, *, ok: bool | None) -> None:
+        result = self.query_one("#counter-result", Static)
+        result.update(Text(text))
+        result.set_class(ok is True, "-ok")
+        result.set_class(ok is False, "-error")
+
+    def show_outcome(self, outcome: Any) -> None:
+        """An accepted request with its reference, or the refusal and what to do next."""
+        from branch_app.counter import Accepted, Refusal
+
+        self.outcome = outcome
+        if isinstance(outcome, Refusal):
+            self.show_message(refusal_text(outcome), ok=False)
+            return
+        if isinstance(outcome, Accepted):
+            lines = [t("counter.result.accepted", reference=outcome.reference)]
+            if outcome.merged:
+                lines.append(t("counter.result.merged"))
+            text = Text("\n".join(lines))
+            rows = [
+                (t("counter.confirm.holder"), outcome.holder_masked),
+                (t("counter.confirm.action"), describe_command(outcome.command)),
+                (t("counter.confirm.fee"), fee_text(outcome)),
+            ]
+            due = due_text(outcome)
+            if due is not None:
+                rows.append((t("counter.confirm.due"), due))
+            text.append("\n")
+            text.append_text(table(rows))
+            result = self.query_one("#counter-result", Static)
+            result.update(text)
+            result.set_class(True, "-ok")
+            result.set_class(False, "-error")
+            return
+        self.show_other(outcome)
+
+    def show_other(self, outcome: Any) -> None:
+        """A service's own kind of answer (the query's record)."""
+
+    def action_new_request(self) -> None:
+        """Clear the holder and the answer for the next person."""
+        holder = self.query_one("#counter-holder", Input)
+        self._card_number = None
+        holder.password = False
+        holder.value = ""
+        self.outcome = None
+        self.show_message("", ok=None)
+        self.reset_choices()
+        holder.focus()
+
+    def reset_choices(self) -> None:
+        """Put the service's choices back to their defaults."""

@@ -1,0 +1,271 @@
+"""Pilot tests of the counter screens: type or read the holder, choose, confirm, see the answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from textual.widgets import Button, Checkbox, Input, Select
+
+from branch_app.domain import (
+    ApplicationKind,
+    CardRecord,
+    CardState,
+    FunctionStatus,
+    IssuanceSpeed,
+    Role,
+)
+from branch_app.store import LocalStore
+from branch_app.ui.screens.application import ApplicationScreen
+from branch_app.ui.screens.cancellation import CancellationScreen
+from branch_app.ui.screens.card_query import CardQueryScreen
+from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
+from branch_app.ui.screens.loss_report import LossReportScreen
+from branch_app.ui.screens.unlock import UnlockScreen
+from branch_app.ui.widgets.card_status import CardStatus
+from tests.ui.conftest import wait_until
+
+from .conftest import ADULT, CHILD
+from .screens import SIZE, counter_app, shown
+
+
+def active_record(bank: str = "icbc") -> CardRecord:
+    return CardRecord(
+        holder_id=ADULT,
+        version=2,
+        card_number="X00000019",
+        card_state=CardState.ACTIVE,
+        social_security=FunctionStatus.NORMAL,
+        financial=FunctionStatus.NORMAL,
+        bank=bank,
+        generation=3,
+        collected_on=dt.date(2024, 9, 1),
+    )
+
+
+async def open_screen(pilot, screen: CounterScreen) -> CounterScreen:
+    await pilot.app.push_screen(screen)
+    await wait_until(pilot, lambda: pilot.app.screen is screen)
+    return screen
+
+
+async def type_holder(pilot, number: str = ADULT) -> None:
+    holder = pilot.app.screen.query_one("#counter-holder", Input)
+    holder.focus()
+    await pilot.press(*number)
+    await wait_until(pilot, lambda: holder.value == number)
+
+
+async def test_loss_report_is_confirmed_then_accepted(store: LocalStore) -> None:
+    store.card_cache.put(active_record())
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, LossReportScreen())
+        await type_holder(pilot)
+        assert "440106********" in shown(app, "#counter-holder-reason")
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        lines = str(app.screen.query_one("#confirm-lines").content)
+        assert "440106********" + ADULT[-4:] in lines and ADULT not in lines
+        assert "Loss report at a branch of the card's bank" in lines
+        assert len(store.outbox) == 0  # nothing before the confirmation
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.outcome is not None)
+        result = shown(app, "#counter-result")
+        assert "Accepted (queued, will be sent when online)" in result
+        items = store.outbox.items()
+        assert len(items) == 1 and items[0].kind == "report_loss"
+        assert screen.outcome.reference in result
+
+
+async def test_going_back_from_the_confirmation_writes_nothing(store: LocalStore) -> None:
+    store.card_cache.put(active_record())
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, LossReportScreen())
+        await type_holder(pilot)
+        await pilot.press("enter")  # Enter in the number submits too
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen and not screen.busy)
+        assert "nothing was recorded" in shown(app, "#counter-result")
+        assert len(store.outbox) == 0 and store.audit.head == 0
+
+
+async def test_unlock_after_replacement_is_refused_with_what_to_do(store: LocalStore) -> None:
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, UnlockScreen())
+        await type_holder(pilot)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: screen.outcome is not None)
+        result = shown(app, "#counter-result")
+        assert result.startswith("Not accepted:")
+        assert "What to do next:" in result
+        assert len(store.outbox) == 0
+
+
+async def test_home_visit_staff_see_why_they_cannot_unlock(store: LocalStore) -> None:
+    app = counter_app(store, role=Role.HOME_VISIT)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, UnlockScreen())
+        gate = str(screen.query_one("#counter-gate").content)
+        assert "home-visit staff cannot do this here" in gate
+        assert screen.query_one("#counter-submit", Button).disabled
+        await type_holder(pilot)
+        await pilot.press("f10")
+        assert len(store.outbox) == 0 and screen.outcome is None
+
+
+async def confirm_and_wait(pilot, screen: CounterScreen) -> str:
+    await pilot.press("f10")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+    lines = str(pilot.app.screen.query_one("#confirm-lines").content)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+    return lines
+
+
+async def test_first_application_shows_fee_and_due_date(store: LocalStore) -> None:
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, ApplicationScreen())
+        await type_holder(pilot)
+        lines = await confirm_and_wait(pilot, screen)
+        assert "First application, Normal (12 working days)" in lines
+        assert "0 yuan. First application: free." in lines
+        assert "by 2025-04-01" in lines
+        result = shown(app, "#counter-result")
+        assert "Accepted (queued" in result and "by 2025-04-01" in result
+        item = store.outbox.items()[0]
+        assert item.payload["application"] == "first" and item.payload["speed"] == "normal"
+
+
+async def test_replacement_after_a_loss_report_on_two_screens(store: LocalStore) -> None:
+    store.card_cache.put(active_record())
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        loss = await open_screen(pilot, LossReportScreen())
+        await type_holder(pilot)
+        await confirm_and_wait(pilot, loss)
+        app.pop_screen()
+        screen = await open_screen(pilot, ApplicationScreen(ApplicationKind.REPLACEMENT))
+        await type_holder(pilot)
+        lines = await confirm_and_wait(pilot, screen)
+        assert "20 yuan. Replacement: card fee." in lines
+        assert [i.kind for i in store.outbox.items()] == ["report_loss", "apply"]
+
+
+async def test_a_child_alone_is_refused_and_the_guardian_is_asked_for(store: LocalStore) -> None:
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, ApplicationScreen())
+        await type_holder(pilot, CHILD)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        result = shown(app, "#counter-result")
+        assert "legal guardian" in result and "What to do next:" in result
+        screen.query_one("#apply-presenter", Select).value = "guardian"
+        await wait_until(pilot, lambda: screen.query_one("#apply-proof", Checkbox).display)
+        screen.query_one("#apply-proof", Checkbox).value = True
+        lines = await confirm_and_wait(pilot, screen)
+        assert "The legal guardian" in lines
+        assert len(store.outbox) == 1
+
+
+async def test_instant_issuance_outside_an_instant_branch_says_why(store: LocalStore) -> None:
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, ApplicationScreen(speed=IssuanceSpeed.INSTANT))
+        gate = str(screen.query_one("#counter-gate").content)
+        assert "instant-issuance branch" in gate
+        assert screen.query_one("#counter-submit", Button).disabled
+
+
+async def test_instant_issuance_at_an_instant_branch_is_ready_in_minutes(
+    store: LocalStore,
+) -> None:
+    app = counter_app(store, instant=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, ApplicationScreen(speed=IssuanceSpeed.INSTANT))
+        await type_holder(pilot)
+        lines = await confirm_and_wait(pilot, screen)
+        assert "in 5-10 minutes (instant issuance)" in lines
+        assert store.outbox.items()[0].payload["speed"] == "instant"
+
+
+async def test_cancellation_needs_a_supervisor_id(store: LocalStore) -> None:
+    store.card_cache.put(active_record())
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, CancellationScreen())
+        await type_holder(pilot)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        assert "needs a supervisor's approval" in shown(app, "#counter-result")
+        assert len(store.outbox) == 0
+        approver = screen.query_one("#cancel-approver", Input)
+        approver.focus()
+        await pilot.press(*"S009")
+        await wait_until(pilot, lambda: approver.value == "S009")
+        screen.outcome = None
+        lines = await confirm_and_wait(pilot, screen)
+        assert "Approved by  S009" in lines and "Cancellation: Death of the holder" in lines
+        assert store.outbox.items()[0].kind == "cancel"
+        assert store.audit.entries()[-1].detail["approved_by"] == "S009"
+
+
+async def test_query_needs_a_purpose_then_shows_the_record(store: LocalStore) -> None:
+    store.card_cache.put(active_record())
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, CardQueryScreen())
+        await type_holder(pilot)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        assert "a query needs a purpose" in shown(app, "#counter-result")
+        assert store.audit.head == 0
+        screen.query_one("#query-purpose", Select).value = "holder_enquiry"
+        screen.outcome = None
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        record = shown(app, "#query-record")
+        assert "in use" in record and "X00000019" in record and ADULT not in record
+        result = shown(app, "#counter-result")
+        assert "From this device's copy of" in result
+        assert "Central not used: no central is configured on this device" in result
+        assert store.audit.entries()[-1].action == "counter.query"
+
+
+async def test_the_card_in_the_reader_fills_the_holder_masked(store: LocalStore) -> None:
+    store.card_cache.put(active_record())
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, LossReportScreen())
+        reading = SimpleNamespace(social_security_number=ADULT, holder_needs_psam=False)
+        screen.post_message(CardStatus.CardRead("Reader 0", reading))  # type: ignore[arg-type]
+        holder = screen.query_one("#counter-holder", Input)
+        await wait_until(pilot, lambda: holder.value == ADULT)
+        assert holder.password  # shown as dots
+        assert "From the card in the reader: 440106********" in shown(app, "#counter-holder-reason")
+        picture = app.export_screenshot()
+        assert "440106********" in picture  # the masked number is on screen ...
+        assert ADULT not in picture  # ... and never the whole one
+        lines = await confirm_and_wait(pilot, screen)
+        assert ADULT not in lines
+        assert len(store.outbox) == 1
+
+
+async def test_loss_report_in_chinese(store: LocalStore) -> None:
+    store.card_cache.put(active_record(bank="boc"))
+    app = counter_app(store, language="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, LossReportScreen())
+        assert "挂失" in str(screen.query_one("#counter-intro").content)
+        await type_holder(pilot)
+        lines = await confirm_and_wait(pilot, screen)
+        assert "在其他合作银行网点挂失" in lines and "此项业务不收费" in lines
+        result = shown(app, "#counter-result")
+        assert result.startswith("已受理（已保存在本机，联网后发送）")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: "Accepted" in shown(app, "#counter-result"))
