@@ -10,6 +10,7 @@ id number can never reach a log through an exception.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from central import models
 
 _WRITE_OPTION = "central_write"
+#: WAL pages after which a commit checkpoints by itself: only a bound for when the background
+#: checkpointer falls behind (a commit that checkpoints waits for fsyncs of the database file).
+_WAL_AUTOCHECKPOINT_PAGES = 16_000
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -56,8 +62,11 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: Engine = create_engine(self.url, **kwargs)
         self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
+        self._checkpointer: _Checkpointer | None = None
         if self.is_sqlite:
             self._configure_sqlite()
+            if database and database != ":memory:":
+                self._checkpointer = _Checkpointer(self.engine)
 
     def _configure_sqlite(self) -> None:
         @event.listens_for(self.engine, "connect")
@@ -67,6 +76,7 @@ class Database:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={_WAL_AUTOCHECKPOINT_PAGES}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
@@ -86,6 +96,8 @@ class Database:
             conn.execution_options(**{_WRITE_OPTION: True})
             with conn.begin():
                 yield conn
+        if self._checkpointer is not None:
+            self._checkpointer.poke()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -139,4 +151,50 @@ class Database:
             conn.execute(update(models.feed_head).values(cursor=0))
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
+
+
+class _Checkpointer:
+    """Copies SQLite's write-ahead log into the database file on a thread of its own.
+
+    Left to SQLite, the commit that crosses the WAL's page limit does the checkpoint itself,
+    fsyncs included, while its request waits (a third of a push's time on loopback). Here every
+    committed write wakes a background thread that runs a PASSIVE checkpoint on its own
+    connection: it never blocks writers or readers, and the fsyncs happen off the request path.
+    Durability is unchanged: with `synchronous=NORMAL` a commit is in the WAL (safe from a
+    process crash) when it returns; the checkpoint fsyncs the WAL before copying it, and the
+    database file after. `wal_autocheckpoint` stays as a bound if this thread falls behind.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                raw = self._engine.raw_connection()
+                try:
+                    # isolation_level is None on our connections: no transaction is opened.
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                finally:
+                    raw.close()
+            except Exception as exc:  # the next commit tries again; SQLite's bound still holds
+                log.warning("WAL checkpoint failed (%s)", type(exc).__name__)
