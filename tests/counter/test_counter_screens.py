@@ -9,10 +9,12 @@ from textual.widgets import Button, Checkbox, Input, Select
 
 from branch_app.domain import (
     ApplicationKind,
+    ApplicationStatus,
     CardRecord,
     CardState,
     FunctionStatus,
     IssuanceSpeed,
+    PendingApplication,
     Role,
 )
 from branch_app.store import LocalStore
@@ -269,3 +271,32 @@ async def test_loss_report_in_chinese(store: LocalStore) -> None:
         assert result.startswith("已受理（已保存在本机，联网后发送）")
         await pilot.press("f5")
         await wait_until(pilot, lambda: "Accepted" in shown(app, "#counter-result"))
+
+
+async def test_collection_of_a_ready_card_from_the_query_screen(store: LocalStore) -> None:
+    ready = CardRecord(
+        holder_id=ADULT,
+        version=7,
+        bank="icbc",
+        application=PendingApplication(
+            kind=ApplicationKind.FIRST,
+            speed=IssuanceSpeed.NORMAL,
+            accepted_on=dt.date(2025, 2, 10),
+            status=ApplicationStatus.READY,
+            new_card_number="X00000019",
+        ),
+    )
+    store.card_cache.put(ready)
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, CardQueryScreen())
+        await type_holder(pilot)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        lines = str(app.screen.query_one("#confirm-lines").content)
+        assert "Collection of the new card" in lines
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        assert screen.outcome.record_after.card_state is CardState.ACTIVE
+        item = store.outbox.items()[0]
+        assert item.payload == {"kind": "confirm_collection", "collected_on": "2025-03-14"}

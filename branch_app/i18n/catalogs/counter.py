@@ -12,6 +12,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.key.new": ("New request", "新业务"),
     "counter.key.confirm": ("Confirm", "确认"),
     "counter.key.back": ("Back", "返回"),
+    "counter.key.collect": ("Confirm collection", "确认领卡"),
     # The holder
     "counter.holder.label": ("Holder's ID number", "持卡人证件号码"),
     "counter.holder.placeholder": (

@@ -1,12 +1,16 @@
 """Query a person's card record: a purpose is required and the query is audited before anything
 is shown. The central is asked when this device has a sync configured; otherwise (or when it
-cannot be reached) the device's own copy answers, and the screen says which."""
+cannot be reached) the device's own copy answers, and the screen says which.
+
+When the record shows a new card ready to collect, F7 confirms the collection (the holder in
+person), through the same confirm step as every other request."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Input, Label, Select, Static
 
 from branch_app.i18n import t
@@ -83,6 +87,14 @@ class CardQueryScreen(CounterScreen):
     INTRO_KEY = "counter.intro.query"
     SUBMIT_KEY = "counter.query.submit"
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f7", "collect", "counter.key.collect", id="counter_collect"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._collecting = False
+
     def compose_choices(self) -> ComposeResult:
         yield Label(id="query-purpose-label", classes="counter-label")
         yield Select[str](
@@ -106,12 +118,35 @@ class CardQueryScreen(CounterScreen):
         self.query_one("#query-note-label", Label).update(t("counter.choice.note"))
 
     def request(self) -> Request | Refusal:
+        if self._collecting:
+            return lambda counter, holder, dry_run: counter.confirm_collection(
+                holder, dry_run=dry_run
+            )
         purpose, note = self.purpose(), self.query_one("#query-note", Input).value.strip()
         return lambda counter, holder, _dry_run: counter.query(holder, purpose, note)  # type: ignore[return-value]
 
     def _confirm(self, holder: Any, request: Request, preview: Any) -> None:
-        """A query is no request: its answer (already audited) is shown without a confirm step."""
-        self._finish(preview)
+        """A query is no request: its answer (already audited) is shown without a confirm step;
+        a collection is one, and is confirmed like any other."""
+        from branch_app.counter import Preview
+
+        if isinstance(preview, Preview):
+            super()._confirm(holder, request, preview)
+        else:
+            self._finish(preview)
+
+    def action_collect(self) -> None:
+        """Confirm that the holder collects the new card today."""
+        self._collecting = True
+        try:
+            self.action_submit()  # reads the request synchronously, before any worker starts
+        finally:
+            self._collecting = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "collect":
+            return super().check_action("submit", parameters)
+        return super().check_action(action, parameters)
 
     def show_other(self, outcome: Any) -> None:
         from branch_app.counter import QueryAnswer
