@@ -247,6 +247,14 @@ class _Recorder:
             self._pool.shutdown(wait=True)
 
 
+@dataclass
+class _Prepared:
+    """The next batch, chosen and checked while the previous one was on the wire."""
+
+    items: list[OutboxItemLike]
+    refusals: dict[str, str]  # item id -> local quarantine reason
+
+
 class SyncCancelled(Exception):
     """Raised inside the engine when the cancel event is set; `run()` turns it into a summary."""
 
@@ -282,6 +290,9 @@ class SyncEngine:
         self._recorder: _Recorder | None = None
         self._deferred: tuple[Callable[[], None], list[str]] | None = None
         self._held_back: set[str] = set()
+        self._prefetcher: Any = None
+        self._prefetched: Any = None  # Future[_Prepared]
+        self._prefetch_spoiled = False
         #: Waits `seconds` unless cancelled (then True). Injected by unit tests to see the delays.
         self._wait = wait or (lambda cancel, seconds: cancel.wait(seconds))
         self._lock = threading.Lock()
@@ -336,18 +347,24 @@ class SyncEngine:
         self._recorder = recorder
         self._deferred = None
         self._held_back = set()  # cards with an item not answered for good this run
+        if self.pipeline:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-next")
         try:
             while True:
                 if cancel.is_set():
                     raise SyncCancelled
-                batch = self._next_batch()
+                prepared = self._take_prefetched()
+                batch = prepared.items if prepared is not None else self._next_batch()
                 if not batch:
                     if recorder is not None and (recorder.busy or self._deferred is not None):
                         self._flush_deferred()
                         recorder.wait()  # its failures may free items for this run
                         continue
                     break
-                done += self._push_batch(batch, summary, cancel)
+                refusals = prepared.refusals if prepared is not None else None
+                done += self._push_batch(batch, summary, cancel, refusals)
                 total = max(total, done + self._unsent() - len(self._unrecorded()))
                 if progress:
                     progress(done, total)
@@ -356,8 +373,45 @@ class SyncEngine:
                 self._flush_deferred()
             finally:
                 self._recorder = None
+                prefetcher, self._prefetcher, self._prefetched = self._prefetcher, None, None
+                if prefetcher is not None:
+                    prefetcher.shutdown(wait=True)
                 if recorder is not None:
                     recorder.close()
+
+    def _prefetch(self, in_flight: Sequence[str]) -> None:
+        """Choose and check the next batch in the background while `in_flight` travels.
+
+        Reading only: the items stay as they are until `_send` marks them. The choice is the
+        one `_next_batch` makes once the batch in flight awaits its record, and it is thrown
+        away unless that batch ends normally (no failure, bisection or held-back card)."""
+        if self._prefetcher is None:
+            return
+        excluded = frozenset(in_flight)
+
+        def prepare() -> _Prepared:
+            items = self._next_batch(excluded)
+            refusals = {}
+            for item in items:
+                reason = local_refusal(item)
+                if reason is not None:
+                    refusals[item.id] = reason
+            return _Prepared(items, refusals)
+
+        self._prefetch_spoiled = False
+        self._prefetched = self._prefetcher.submit(prepare)
+
+    def _take_prefetched(self) -> _Prepared | None:
+        """The batch prepared in the background, if it is still the right one."""
+        future, self._prefetched = self._prefetched, None
+        if future is None:
+            return None
+        try:
+            prepared: _Prepared = future.result()
+        except Exception:  # the batch is simply chosen again in the foreground
+            log.warning("preparing the next batch failed; choosing it again")
+            return None
+        return None if self._prefetch_spoiled else prepared
 
     def _unrecorded(self) -> frozenset[str]:
         """Ids answered by the central whose answers are not in the outbox yet."""
@@ -377,9 +431,9 @@ class SyncEngine:
         else:
             record()
 
-    def _next_batch(self) -> list[OutboxItemLike]:
+    def _next_batch(self, in_flight: frozenset[str] = frozenset()) -> list[OutboxItemLike]:
         """The next items to send: oldest first, none awaiting its record, no held-back card."""
-        in_recording = self._unrecorded()
+        in_recording = self._unrecorded() | in_flight
         limit = self.batch_size + len(in_recording) + len(self._held_back) * 4
         batch = []
         for item in self.outbox.sendable(limit):
@@ -393,13 +447,18 @@ class SyncEngine:
         return batch
 
     def _push_batch(
-        self, batch: list[OutboxItemLike], summary: SyncSummary, cancel: threading.Event
+        self,
+        batch: list[OutboxItemLike],
+        summary: SyncSummary,
+        cancel: threading.Event,
+        refusals: Mapping[str, str] | None = None,
     ) -> int:
-        """Send one batch (quarantining what can never go); the number of items answered."""
+        """Send one batch (quarantining what can never go); the number of items answered.
+        `refusals`: the local checks, when already made while the previous batch travelled."""
         quarantined = []
         sendable = []
         for item in batch:
-            reason = local_refusal(item)
+            reason = refusals.get(item.id) if refusals is not None else local_refusal(item)
             if reason is None:
                 sendable.append(item)
             else:
@@ -420,8 +479,13 @@ class SyncEngine:
         # The previous batch's answers are written while this one is on the wire.
         self._flush_deferred()
         commands = [wire_command(item) for item in items]
+        self._prefetch(ids)
         try:
-            answers = self._with_retries(lambda: self.central.push(commands), summary, cancel)
+            try:
+                answers = self._with_retries(lambda: self.central.push(commands), summary, cancel)
+            except BaseException:
+                self._prefetch_spoiled = True  # failure or bisection: choose the next batch anew
+                raise
         except CentralAuthRejected:
             self.outbox.record_failure(ids, "sync.error.auth")
             raise
@@ -460,6 +524,7 @@ class SyncEngine:
             if answer is None or _central_failed(answer):
                 missing.append(item.id)  # not answered for good: send again next run
                 self._held_back.add(item.holder_id)
+                self._prefetch_spoiled = True  # it may hold a later item of this card
                 continue
             results.append(outbox_result(answer))
             summary.outcomes[str(answer.get("outcome", "rejected"))] += 1

@@ -23,9 +23,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.table import Document
-
 from branch_app.store import schema
 from branch_app.store.crypto import KeySet
 from branch_app.store.errors import StoreCorrupt
@@ -73,6 +70,24 @@ class OutboxArchive:
     def parts(self, month: str) -> list[Path]:
         return self._parts().get(month, [])
 
+    def parts_starting_at(self, seqs: Iterable[int]) -> list[Path]:
+        """The parts whose name (lowest sequence number) is one of `seqs`, found from the
+        folder listing alone. A part is named by the lowest number among its items, so a part
+        written just before a crash, whose items are all still in the live file, is named by
+        the number of an item still live: this is how `Outbox` finds it again at open."""
+        wanted = set(seqs)
+        found = []
+        if self.folder.is_dir():
+            for entry in self.folder.iterdir():
+                match = _NAME.match(entry.name)
+                if match and match.group(3) is not None and int(match.group(3)) in wanted:
+                    found.append(entry)
+        return sorted(found)
+
+    def part_docs(self, path: Path) -> list[dict[str, Any]]:
+        """The stored (encrypted) items of one part."""
+        return self._part_docs(path)
+
     def files(self) -> list[Path]:
         parts = self._parts()
         return [path for month in sorted(parts) for path in parts[month]]
@@ -100,8 +115,11 @@ class OutboxArchive:
             fresh = [d for d in month_docs if d["id"] not in present]
             if not fresh:
                 continue
-            table = TinyDB(storage=lambda s=storage: s).table(TABLE, cache_size=0)
-            table.insert_multiple(Document(dict(doc), doc_id=doc["seq"]) for doc in fresh)
+            with storage.transaction():  # one durable write for the part
+                table = storage.read().setdefault(TABLE, {})
+                for doc in fresh:
+                    table[str(doc["seq"])] = dict(doc)
+                storage.mark_dirty()
             added += len(fresh)
         return added
 
