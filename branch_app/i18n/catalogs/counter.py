@@ -7,6 +7,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.title.unlock": ("Unlock a lost card", "解除挂失"),
     "counter.title.cancellation": ("Cancellation", "注销"),
     "counter.title.query": ("Query a record", "查询"),
+    "counter.answer.title": ("Answer", "办理结果"),
     # Keys
     "counter.key.submit": ("Submit", "提交"),
     "counter.key.new": ("New request", "新业务"),

@@ -74,11 +74,18 @@ def answer_lines(answer: QueryAnswer) -> list[tuple[str, str]]:
     return lines
 
 
+def when(iso: str | None) -> str:
+    """`2025-03-14 02:30 UTC` from the store's ISO 8601 time (as stored, so never ambiguous)."""
+    if not iso:
+        return "—"
+    return iso[:16].replace("T", " ") + " UTC"
+
+
 def source_text(answer: QueryAnswer) -> str:
     if answer.source == "central":
         return t("counter.query.source.central")
     if answer.source == "cache":
-        return t("counter.query.source.cache", fetched_at=answer.fetched_at or "")
+        return t("counter.query.source.cache", fetched_at=when(answer.fetched_at))
     return t("counter.query.source.none")
 
 
@@ -102,6 +109,8 @@ class CardQueryScreen(CounterScreen):
         )
         yield Label(id="query-note-label", classes="counter-label")
         yield Input(id="query-note", max_length=200)
+
+    def compose_answer(self) -> ComposeResult:
         yield Static(id="query-record")
 
     def purpose(self) -> str | None:
@@ -134,6 +143,10 @@ class CardQueryScreen(CounterScreen):
             super()._confirm(holder, request, preview)
         else:
             self._finish(preview)
+
+    def show_outcome(self, outcome: Any) -> None:
+        self.query_one("#query-record", Static).update("")
+        super().show_outcome(outcome)
 
     def action_collect(self) -> None:
         """Confirm that the holder collects the new card today."""

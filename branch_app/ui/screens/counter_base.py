@@ -26,6 +26,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -239,17 +240,19 @@ class CounterScreen(ShellScreen):
     SUBMIT_KEY = "counter.key.submit"
 
     DEFAULT_CSS = """
-    CounterScreen #counter-body { height: 1fr; padding: 0 1; }
+    CounterScreen #counter-columns { height: 1fr; }
+    CounterScreen #counter-body { width: 3fr; height: 1fr; padding: 0 1; }
+    CounterScreen #counter-answer { width: 2fr; height: 1fr; padding: 0 1; }
     CounterScreen .counter-label { margin-top: 1; text-style: bold; }
-    CounterScreen #counter-intro { color: $text-muted; }
-    CounterScreen #counter-gate { color: $error; height: auto; }
+    CounterScreen #counter-intro { color: $text-muted; width: 1fr; }
+    CounterScreen #counter-gate { color: $error; height: auto; width: 1fr; }
     CounterScreen #counter-holder-reason { height: auto; }
     CounterScreen #counter-holder-reason.-error { color: $error; }
     CounterScreen #counter-holder-reason.-ok { color: $success; }
     CounterScreen RadioSet { height: auto; width: 1fr; }
     CounterScreen Select { width: 1fr; }
     CounterScreen #counter-submit { margin-top: 1; }
-    CounterScreen #counter-result { height: auto; margin-top: 1; padding: 0 1; }
+    CounterScreen #counter-result { height: auto; padding: 0 1; }
     CounterScreen #counter-result.-ok { border: round $success; }
     CounterScreen #counter-result.-error { border: round $error; }
     """
@@ -271,24 +274,31 @@ class CounterScreen(ShellScreen):
 
     # -- layout ---------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="counter-body", classes="panel"):
-            yield Label(id="counter-intro")
-            yield Label(id="counter-gate")
-            yield Label(id="counter-holder-label", classes="counter-label")
-            yield Input(
-                id="counter-holder",
-                max_length=20,
-                valid_empty=True,
-                validators=[IdentityNumberValidator(lambda: "automatic", self._today)],
-                validate_on=["changed", "submitted"],
-            )
-            yield Static(id="counter-holder-reason")
-            yield from self.compose_choices()
-            yield Button(id="counter-submit", variant="primary")
-            yield Static(id="counter-result")
+        with Horizontal(id="counter-columns"):
+            with VerticalScroll(id="counter-body", classes="panel"):
+                yield Label(id="counter-intro")
+                yield Label(id="counter-gate")
+                yield Label(id="counter-holder-label", classes="counter-label")
+                yield Input(
+                    id="counter-holder",
+                    max_length=20,
+                    valid_empty=True,
+                    validators=[IdentityNumberValidator(lambda: "automatic", self._today)],
+                    validate_on=["changed", "submitted"],
+                )
+                yield Static(id="counter-holder-reason")
+                yield from self.compose_choices()
+                yield Button(id="counter-submit", variant="primary")
+            with VerticalScroll(id="counter-answer", classes="panel"):
+                yield Static(id="counter-result")
+                yield from self.compose_answer()
 
     def compose_choices(self) -> ComposeResult:
         """The service's own choices (RadioSet, Select, Input...)."""
+        yield from ()
+
+    def compose_answer(self) -> ComposeResult:
+        """More of the answer panel, under the result (the query's record)."""
         yield from ()
 
     def on_mount(self) -> None:
@@ -323,6 +333,7 @@ class CounterScreen(ShellScreen):
     # -- re-wording ------------------------------------------------------------------------------
     def relabel(self) -> None:
         self.query_one("#counter-body").border_title = t(self.TITLE_KEY)
+        self.query_one("#counter-answer").border_title = t("counter.answer.title")
         self.query_one("#counter-intro", Label).update(t(self.INTRO_KEY))
         self.query_one("#counter-holder-label", Label).update(t("counter.holder.label"))
         self.query_one("#counter-holder", Input).placeholder = t("counter.holder.placeholder")
@@ -365,7 +376,11 @@ class CounterScreen(ShellScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "submit":
-            return None if self.busy or self.gate_problem() is not None else True
+            try:
+                problem = self.gate_problem()
+            except NoMatches:  # asked by the key bar before the choices are mounted
+                return None
+            return None if self.busy or problem is not None else True
         return True
 
     # -- the holder ----------------------------------------------------------------------------
