@@ -171,7 +171,10 @@ class LocalStore:
         if backend is None:
             import keyring as keyring_module
 
-            backend = keyring_module.get_keyring()
+            try:
+                backend = keyring_module.get_keyring()
+            except Exception as exc:  # a backend named by PYTHON_KEYRING_BACKEND that won't load
+                raise KeyringRefused("(configured backend)", f"it failed to load: {exc}") from None
         check_backend(backend)
         for folder in (
             data_dir,

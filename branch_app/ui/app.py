@@ -24,6 +24,7 @@ from branch_app.config import AppConfig
 from branch_app.i18n import Language, language_from_locale, set_language, t
 from branch_app.ui.commands import ShellCommandPalette, ShellCommands, palette_title
 from branch_app.ui.keys import key_display
+from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.home import HomeScreen
 from branch_app.ui.service_menu import SERVICES_BY_ID, place_of, service_access
 from branch_app.ui.services import AppServices, StaffOnDuty, role_value
@@ -140,10 +141,14 @@ class BranchApp(App[int]):
                 severity="warning",
             )
         if self.services.sync is not None and self.services.store is not None:
-            from branch_app.ui.screens.login import SessionKeeper
+            self._keep_sessions()
 
-            self.session_keeper = SessionKeeper(self, self.services.sync)
-            self.session_keeper.start()
+    def _keep_sessions(self) -> None:
+        """Enrolment, login and the idle timeout, once a store and a sync exist."""
+        from branch_app.ui.screens.login import SessionKeeper
+
+        self.session_keeper = SessionKeeper(self, self.services.sync)
+        self.session_keeper.start()
 
     async def on_event(self, event: events.Event) -> None:
         if self.session_keeper is not None and isinstance(event, events.Key | events.MouseDown):
@@ -156,8 +161,34 @@ class BranchApp(App[int]):
         if os.environ.get(EXIT_WHEN_READY_ENV) == "1":
             self.exit(0)
             return
+        if self.services.store is None and self.services.store_factory is not None:
+            self._open_store()
         if self.services.reader is None and self.services.reader_factory is not None:
             self._start_reader()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store-open")
+    def _open_store(self) -> None:
+        """Thread: open the local store and build the sync (tinydb, cryptography, keyring and
+        httpx imports), then hand them to the app thread. A store that cannot be opened ends
+        the app with its one sentence: a counter must not run without its outbox."""
+        assert self.services.store_factory is not None
+        try:
+            store, sync = self.services.store_factory()
+        except Exception as error:
+            explain = getattr(error, "message", None)
+            sentence = explain(str(self.language)) if callable(explain) else str(error)
+            self.call_from_thread(self.exit, None, 3, sentence)
+            return
+        self.call_from_thread(self.store_opened, store, sync)
+
+    def store_opened(self, store: object, sync: object) -> None:
+        """App thread: the store and sync exist; sessions start and titles say a demo keyring."""
+        self.services.store = store
+        self.services.sync = sync
+        self._keep_sessions()
+        for screen in self.screen_stack:
+            if isinstance(screen, ShellScreen):
+                screen.refresh_titles()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reader-start")
     def _start_reader(self) -> None:

@@ -42,37 +42,42 @@ def report_config_error(error: ConfigError, args: argparse.Namespace) -> int:
 def run_tui(args: argparse.Namespace) -> int:
     """`branch-app` without a subcommand: the teller application on the configured parts.
 
-    The local store is opened before the first screen: a corrupt file, a second instance or an
-    unusable keyring stops the start with one sentence (and, for a corrupt file, the recovery
-    command), never with a half-working counter.
+    The local store opens in a thread right after the first screen is drawn (its imports would
+    double the start-up time). A corrupt file, a second instance or an unusable keyring ends the
+    app at once with one sentence (for a corrupt file, with the recovery command): a counter
+    never runs without its outbox.
     """
     try:
         config = config_from_args(args)
     except ConfigError as error:
         return report_config_error(error, args)
-    set_language(config_language(config))
-    from branch_app.store import LocalStore
-    from branch_app.store.errors import StoreError
+    from branch_app.ui.services import AppServices
 
+    services = AppServices(
+        store_factory=store_factory(config), reader_factory=reader_factory(config)
+    )
     try:
+        return run_app(config, services)
+    finally:
+        if services.sync is not None:
+            services.sync.close()
+        if services.store is not None:
+            services.store.close()
+
+
+def store_factory(config: AppConfig) -> Callable[[], tuple[object, object]]:
+    """Opens the configured local store and builds the sync service on demand."""
+
+    def open_parts() -> tuple[object, object]:
+        from branch_app.store import LocalStore
+        from sync.service import SyncService
+
         store = LocalStore.open(
             config.data_dir(), retention_months=config.store.archive_retention_months
         )
-    except StoreError as error:
-        print(f"branch-app: {error.message(str(config_language(config)))}", file=sys.stderr)
-        return 3
-    from branch_app.ui.services import AppServices
-    from sync.service import SyncService
+        return store, SyncService(config, store)
 
-    sync = SyncService(config, store)
-    try:
-        return run_app(
-            config,
-            AppServices(store=store, sync=sync, reader_factory=reader_factory(config)),
-        )
-    finally:
-        sync.close()
-        store.close()
+    return open_parts
 
 
 def config_language(config: AppConfig) -> Language:
@@ -121,4 +126,4 @@ def run_app(config: AppConfig, services: object) -> int:
     # is ready; nothing else should ever set this.
     headless = os.environ.get(EXIT_WHEN_READY_ENV) == "1"
     result = app.run(headless=headless)
-    return int(result or 0)
+    return int(app.return_code or result or 0)

@@ -47,6 +47,10 @@ class AppServices:
     reader_factory: Callable[[], Any] | None = None
     #: The opened `LocalStore` (outbox, card cache, audit journal).
     store: Any | None = None
+    #: Opens the store and builds the sync service once the first screen is drawn, in a thread,
+    #: so that their imports stay off the start-up path. Used when `store` is `None`; raising a
+    #: `StoreError` ends the app with its sentence (a corrupt file, a second instance, no keyring).
+    store_factory: Callable[[], tuple[Any, Any]] | None = None
     #: The sync engine draining the outbox.
     sync: Any | None = None
     #: Now, in local time: injected so that tests and snapshots see a fixed date.

@@ -1,4 +1,9 @@
-"""An in-memory keyring backend for tests (the real app refuses plaintext backends)."""
+"""The in-memory keyring for the sync tests (the real app refuses plaintext backends).
+
+It is the store's `MemoryKeyring`, which keyring's own discovery never picks: a test keyring with
+a plain priority would be chosen by any later `keyring.get_keyring()` in the same process and
+hide a "no usable keyring" case from other tests.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,8 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
+from branch_app.store.crypto import MemoryKeyring
 
 
 @pytest.fixture

@@ -60,6 +60,10 @@ class ShellScreen(Screen[None]):
     def _language_changed(self, _language: object) -> None:
         self._relabel_all()
 
+    def refresh_titles(self) -> None:
+        """Words and title again, after a part arrived that changes them (the store)."""
+        self._relabel_all()
+
     def _relabel_all(self) -> None:
         from branch_app.i18n import t
 
