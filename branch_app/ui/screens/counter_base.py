@@ -310,6 +310,10 @@ class CounterScreen(ShellScreen):
                 if widget.reading is not None:
                     self.use_card(widget.reading)
 
+    def on_screen_resume(self) -> None:
+        # The store may have arrived (it opens after the first screen) or the staff changed.
+        self.refresh_gate()
+
     def _today(self) -> Any:
         return self.branch_app.today()
 
