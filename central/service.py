@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,6 +235,37 @@ def _repeat(
     return first.model_copy(update={"outcome": Outcome.DUPLICATE, "first_outcome": first.outcome})
 
 
+class _ParsedRecords:
+    """Card records parsed from their stored JSON, kept by the exact text they came from.
+
+    Parsing a record back into a `CardRecord` costs more than deciding a command on it, and a
+    sync batch touches the same cards as the batch before. A cached record is used only when the
+    row read under the lock holds exactly the text it was parsed from (records are immutable),
+    so a change made by anyone else, in any process, is never missed. Bounded; oldest dropped.
+    """
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._limit = limit
+        self._by_holder: dict[str, tuple[str, CardRecord]] = {}
+        self._lock = threading.Lock()  # pushes run in a thread pool (PostgreSQL: in parallel)
+
+    def get(self, holder_id: str, raw: str) -> CardRecord:
+        cached = self._by_holder.get(holder_id)
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        record = record_from_dict(orjson.loads(raw))
+        self.put(holder_id, raw, record)
+        return record
+
+    def put(self, holder_id: str, raw: str, record: CardRecord) -> None:
+        with self._lock:
+            by_holder = self._by_holder
+            by_holder.pop(holder_id, None)
+            by_holder[holder_id] = (raw, record)
+            if len(by_holder) > self._limit:
+                del by_holder[next(iter(by_holder))]
+
+
 class _Abort(Exception):
     """Roll the transaction back and answer with this result instead (not recorded)."""
 
@@ -250,6 +282,7 @@ class CentralService:
         self.audit_key = audit_key
         self._insert_ignore_statements: dict[str, Any] = {}
         self._hot = _HotStatements(db)
+        self._parsed = _ParsedRecords()
 
     # Push --------------------------------------------------------------------------------------
 
@@ -497,11 +530,10 @@ class CentralService:
         for h, raw in found.items():
             made = fresh.get(h)
             # The record this transaction just wrote needs no parsing back.
-            records[h] = (
-                made[1]
-                if made is not None and made[0] == raw
-                else record_from_dict(orjson.loads(raw))
-            )
+            if made is not None and made[0] == raw:
+                records[h] = made[1]
+            else:
+                records[h] = self._parsed.get(h, raw)
         return records
 
     def _insert_ignore_statement(self, table: Any) -> Any:
@@ -535,6 +567,7 @@ class CentralService:
         rows: list[tuple[Any, ...]] = []
         for record, command_id in changed:
             card = _card_row(record, stamp)
+            self._parsed.put(record.holder_id, card[7], record)
             # changes: (cursor filled in below) holder_id, version, record, command_id, changed_at
             rows.append((record.holder_id, record.version, card[7], command_id, stamp))
             latest[record.holder_id] = (*card[1:], record.holder_id)  # SET ..., WHERE holder_id
