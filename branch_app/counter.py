@@ -536,13 +536,14 @@ def central_lookup_for(sync: Any) -> CentralLookup:
 
     def lookup(holder_id: str, purpose: str, note: str | None) -> Mapping[str, Any] | None:
         from sync.client import CentralRejected
+        from sync.protocol import API_PREFIX
 
         body: dict[str, Any] = {"holder_id": holder_id, "purpose": purpose}
         if note:
             body["note"] = note[:200]
         with sync.client() as client:
             try:
-                answer = client.request("POST", "/v1/lookups", body=body)
+                answer = client.request("POST", f"{API_PREFIX}/lookups", body=body)
             except CentralRejected as error:
                 if error.status == 404 and error.code == "not_found":
                     return None

@@ -22,7 +22,7 @@ from branch_app.ui.screens.application import ApplicationScreen
 from branch_app.ui.screens.cancellation import CancellationScreen
 from branch_app.ui.screens.card_query import CardQueryScreen
 from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
-from branch_app.ui.screens.loss_report import LossReportScreen
+from branch_app.ui.screens.loss_report import LossReportScreen, WhereChoice
 from branch_app.ui.screens.unlock import UnlockScreen
 from branch_app.ui.widgets.card_status import CardStatus
 from tests.ui.conftest import wait_until
@@ -300,3 +300,25 @@ async def test_collection_of_a_ready_card_from_the_query_screen(store: LocalStor
         assert screen.outcome.record_after.card_state is CardState.ACTIVE
         item = store.outbox.items()[0]
         assert item.payload == {"kind": "confirm_collection", "collected_on": "2025-03-14"}
+
+
+async def test_keyboard_only_loss_report_at_the_card_bank(store: LocalStore) -> None:
+    store.card_cache.put(active_record(bank="boc"))  # another bank's card ...
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, LossReportScreen())
+        await pilot.press(*ADULT)
+        await pilot.press("tab")  # to the "where" choice
+        where = screen.query_one("#loss-where", WhereChoice)
+        await wait_until(pilot, lambda: where.has_focus)
+        await pilot.press("down", "enter")  # ... but the teller says this is the card's bank
+        await wait_until(pilot, lambda: where.pressed_index == 1)
+        lines = await confirm_and_wait(pilot, screen)
+        assert "Loss report at a branch of the card's bank" in lines
+        assert store.outbox.items()[0].payload == {
+            "kind": "report_loss",
+            "channel": "card_bank_branch",
+        }
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: screen.query_one("#counter-holder", Input).value == "")
+        assert where.pressed_index == 0 and shown(app, "#counter-result") == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,6 +18,7 @@ from branch_app.counter import (
     QueryAnswer,
     QueryPurpose,
     Refusal,
+    central_lookup_for,
 )
 from branch_app.domain import (
     ApplicationKind,
@@ -351,3 +353,42 @@ def test_a_dry_run_decides_without_writing(store: LocalStore, counter: Counter, 
     taken = counter.report_loss(adult)
     assert isinstance(taken, Accepted) and taken.command == preview.command
     assert taken.reference == f"{taken.seq}-{taken.outbox_id[:8].upper()}"
+
+
+class FakeClient:
+    """Stands in for `sync.client.CentralClient` (the central's answers are decided elsewhere)."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+        self.requests: list[tuple[str, str, dict]] = []
+
+    def __enter__(self) -> FakeClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def request(self, method: str, path: str, *, body: dict) -> object:
+        self.requests.append((method, path, body))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_central_lookup_asks_v1_lookups_and_reads_not_found_as_no_record() -> None:
+    from sync.client import CentralRejected, CentralTimeout
+
+    record = record_to_dict(active_record())
+    client = FakeClient({"record": record})
+    lookup = central_lookup_for(SimpleNamespace(client=lambda: client))
+    assert lookup(ADULT, "holder_enquiry", "asked") == record
+    assert client.requests == [
+        ("POST", "/v1/lookups", {"holder_id": ADULT, "purpose": "holder_enquiry", "note": "asked"})
+    ]
+    missing = central_lookup_for(
+        SimpleNamespace(client=lambda: FakeClient(CentralRejected(404, "not_found", "no record")))
+    )
+    assert missing(ADULT, "counter_service", None) is None
+    offline = central_lookup_for(SimpleNamespace(client=lambda: FakeClient(CentralTimeout())))
+    with pytest.raises(CentralTimeout):
+        offline(ADULT, "counter_service", None)
