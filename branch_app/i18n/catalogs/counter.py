@@ -80,9 +80,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "counter.choice.agent_id": ("Agent's ID number", "代理人证件号码"),
     "counter.choice.where": ("This branch is", "本网点"),
-    "counter.where.auto": ("decided from the record's bank", "按卡片记录的银行判断"),
+    "counter.where.auto": ("checked against the record's bank", "按卡片记录的银行判断"),
     "counter.where.card_bank": (
-        "a branch of the card's bank (account frozen too)",
+        "the card's bank (bank account frozen too)",
         "卡片所属银行网点（同时冻结银行账户）",
     ),
     "counter.where.other_bank": (
@@ -90,7 +90,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "其他合作银行网点（仅挂失社保功能）",
     ),
     "counter.where.card_bank_unlock": (
-        "a branch of the card's bank (account unfrozen too)",
+        "the card's bank (bank account unfrozen too)",
         "卡片所属银行网点（同时解冻银行账户）",
     ),
     "counter.where.other_bank_unlock": (
@@ -191,6 +191,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "业务未能保存在本机，因此未受理：{detail}",
     ),
     "counter.result.working": ("Saving…", "正在保存…"),
+    "counter.result.checking": ("Checking…", "正在核验…"),
     # Counter refusals (CounterRefusal)
     "counter.refusal.approval_required": (
         "a teller's cancellation needs a supervisor's approval",

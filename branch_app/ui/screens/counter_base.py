@@ -456,7 +456,7 @@ class CounterScreen(ShellScreen):
             self.show_outcome(request)
             return
         self._set_busy(True)
-        self.show_message(t("counter.result.working"), ok=None)
+        self.show_message(t("counter.result.checking"), ok=None)
         self._decide(holder, request)
 
     def _set_busy(self, busy: bool) -> None:
@@ -496,11 +496,13 @@ class CounterScreen(ShellScreen):
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
+                self.show_message(t("counter.result.working"), ok=None)
                 self._take(holder, request)
             else:
                 self._set_busy(False)
                 self.show_message(t("counter.confirm.cancelled"), ok=None)
 
+        self.show_message("", ok=None)
         self.app.push_screen(ConfirmDialog(lines), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counter")
