@@ -283,6 +283,8 @@ class CentralService:
         self._insert_ignore_statements: dict[str, Any] = {}
         self._hot = _HotStatements(db)
         self._parsed = _ParsedRecords()
+        #: holder id -> (the day it was checked, canonical): the check depends only on the day.
+        self._checked_holders: dict[str, tuple[dt.date, bool]] = {}
 
     # Push --------------------------------------------------------------------------------------
 
@@ -330,7 +332,7 @@ class CentralService:
         now = utcnow()
         stamp = self._hot.timestamp(now)
         today = now.date()
-        valid = {h: _is_canonical_identity(h, today) for h in {c.holder_id for c in commands}}
+        valid = {h: self._is_valid_holder(h, today) for h in {c.holder_id for c in commands}}
         holders = sorted(h for h, ok in valid.items() if ok)
         records = self._lock_cards(conn, holders, stamp)
         seen: dict[str, tuple[str, str | PushResult]] = {
@@ -353,7 +355,7 @@ class CentralService:
         command_rows: list[tuple[Any, ...]] = []
         conflict_rows: list[dict[str, Any]] = []
         follow_rows: list[tuple[Any, ...]] = []
-        changed: list[tuple[CardRecord, str]] = []
+        changed: list[tuple[CardRecord, str | None, dict[str, Any] | None]] = []
         for command in commands:
             body_hash = _body_hash(command)
             if command.id in seen:
@@ -406,7 +408,7 @@ class CentralService:
                 )
             if new_record is not None:
                 records[command.holder_id] = new_record
-                changed.append((new_record, command.id))
+                changed.append((new_record, command.id, result.record))
             follows = valid[command.holder_id] and not origin.is_channel
             if follows and command.holder_id not in followed:
                 followed.add(command.holder_id)
@@ -419,6 +421,18 @@ class CentralService:
         hot.run(conn, hot.insert_follows, follow_rows)
         self._store_records(conn, changed, now)
         return results
+
+    def _is_valid_holder(self, holder_id: str, today: dt.date) -> bool:
+        """`_is_canonical_identity`, remembered for the day (a batch names the same people as
+        the batch before); bounded, cleared when full."""
+        checked = self._checked_holders.get(holder_id)
+        if checked is not None and checked[0] == today:
+            return checked[1]
+        valid = _is_canonical_identity(holder_id, today)
+        if len(self._checked_holders) >= 100_000:
+            self._checked_holders = {}
+        self._checked_holders[holder_id] = (today, valid)
+        return valid
 
     def _decide(
         self,
@@ -468,7 +482,7 @@ class CentralService:
         match decision:
             case Applied(record=new):
                 return (
-                    PushResult.model_construct(
+                    PushResult(
                         id=command.id,
                         outcome=Outcome.APPLIED,
                         version=new.version,
@@ -478,7 +492,7 @@ class CentralService:
                 )
             case Merged(record=same):
                 return (
-                    PushResult.model_construct(
+                    PushResult(
                         id=command.id,
                         outcome=Outcome.MERGED,
                         version=same.version,
@@ -552,7 +566,10 @@ class CentralService:
         )
 
     def _store_records(
-        self, conn: Connection, changed: list[tuple[CardRecord, str | None]], now: dt.datetime
+        self,
+        conn: Connection,
+        changed: list[tuple[CardRecord, str | None, dict[str, Any] | None]],
+        now: dt.datetime,
     ) -> None:
         """Write the newest record of each card and append every version to the change feed.
 
@@ -565,8 +582,8 @@ class CentralService:
         stamp = hot.timestamp(now)
         latest: dict[str, tuple[Any, ...]] = {}
         rows: list[tuple[Any, ...]] = []
-        for record, command_id in changed:
-            card = _card_row(record, stamp)
+        for record, command_id, as_dict in changed:
+            card = _card_row(record, stamp, as_dict)
             self._parsed.put(record.holder_id, card[7], record)
             # changes: (cursor filled in below) holder_id, version, record, command_id, changed_at
             rows.append((record.holder_id, record.version, card[7], command_id, stamp))
@@ -614,7 +631,7 @@ class CentralService:
                 self._insert_ignore_statement(models.cards),
                 _card_columns(CardRecord.new(record.holder_id), now),
             )
-            self._store_records(conn, [(record, None)], now)
+            self._store_records(conn, [(record, None, None)], now)
 
     # Pull --------------------------------------------------------------------------------------
 
@@ -767,8 +784,11 @@ def _is_canonical_identity(holder_id: str, today: dt.date) -> bool:
         return False
 
 
-def _card_row(record: CardRecord, stamp: Any) -> tuple[Any, ...]:
-    """A card's columns in the order of `_CARD_COLUMNS` (`stamp`: the driver's time form)."""
+def _card_row(
+    record: CardRecord, stamp: Any, as_dict: dict[str, Any] | None = None
+) -> tuple[Any, ...]:
+    """A card's columns in the order of `_CARD_COLUMNS` (`stamp`: the driver's time form;
+    `as_dict`: the record's `record_to_dict` form when already made, for the answer)."""
     application = record.application
     return (
         record.holder_id,
@@ -778,7 +798,7 @@ def _card_row(record: CardRecord, stamp: Any) -> tuple[Any, ...]:
         record.card_state.value,
         record.social_security.value,
         record.financial.value,
-        _dumps(record_to_dict(record)),
+        _dumps(as_dict if as_dict is not None else record_to_dict(record)),
         stamp,
     )
 
