@@ -20,7 +20,8 @@ Cancellation needs a second person when a teller asks for it (`Permission.needs_
 The choice made here: the request carries the approving supervisor's staff id (`approved_by`),
 which must differ from the teller's; without it the request is refused (`approval_required`) and
 nothing is queued. The approver is kept in the audit entry; the command on the wire is the plain
-`Cancel` (the wire's command shape has no room for it).
+`Cancel` (the wire's command shape has no room for it). `verify_approver` checks the supervisor's
+password and role with the staff login (online, or the offline verifier) before that.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ class CounterRefusal(StrEnum):
     APPROVER_IS_REQUESTER = "approver_is_requester"
     PURPOSE_REQUIRED = "purpose_required"
     PENDING_ITEM_UNREADABLE = "pending_item_unreadable"
+    APPROVER_NOT_VERIFIED = "approver_not_verified"
+    APPROVER_NOT_SUPERVISOR = "approver_not_supervisor"
 
 
 class QueryPurpose(StrEnum):
@@ -341,9 +344,13 @@ class Counter:
         reason: CancellationReason,
         *,
         approved_by: str | None = None,
+        approval_verified: bool = False,
         dry_run: bool = False,
     ) -> Checked:
-        """Cancel the card; a teller's request carries the approving supervisor's id."""
+        """Cancel the card; a teller's request carries the approving supervisor's id.
+
+        `approval_verified` says that the approver's password and role were checked on this
+        device (the screen does it through the staff login); it is kept in the audit entry."""
         command = Cancel(reason=reason)
         needs = permission(self.desk.role, self.desk.place, command)
         approver = (approved_by or "").strip()
@@ -357,7 +364,9 @@ class Counter:
             lambda _record: command,
             why=f"cancellation:{reason.value}",
             dry_run=dry_run,
-            extra={"approved_by": approver} if approver else None,
+            extra={"approved_by": approver, "approval_verified": approval_verified}
+            if approver
+            else None,
         )
 
     def confirm_collection(
@@ -526,6 +535,21 @@ class Counter:
             audit_n=entry.n,
             **{f: getattr(preview, f) for f in PREVIEW_FIELDS},
         )
+
+
+def verify_approver(sync: Any, staff_id: str, password: str) -> Refusal | None:
+    """Check the approving supervisor's password and role with the staff login (the central when
+    it answers, else this device's offline verifier; failures count towards the lock-out).
+    `None` when the approver is a supervisor who typed the right password."""
+    from sync.auth import LoginError
+
+    try:
+        session = sync.authenticator().login(staff_id, password)
+    except LoginError:
+        return Refusal.of_counter(CounterRefusal.APPROVER_NOT_VERIFIED)
+    if str(session.role) != Role.SUPERVISOR.value:
+        return Refusal.of_counter(CounterRefusal.APPROVER_NOT_SUPERVISOR)
+    return None
 
 
 def central_lookup_for(sync: Any) -> CentralLookup:

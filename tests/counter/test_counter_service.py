@@ -19,6 +19,7 @@ from branch_app.counter import (
     QueryPurpose,
     Refusal,
     central_lookup_for,
+    verify_approver,
 )
 from branch_app.domain import (
     ApplicationKind,
@@ -392,3 +393,40 @@ def test_central_lookup_asks_v1_lookups_and_reads_not_found_as_no_record() -> No
     offline = central_lookup_for(SimpleNamespace(client=lambda: FakeClient(CentralTimeout())))
     with pytest.raises(CentralTimeout):
         offline(ADULT, "counter_service", None)
+
+
+class FakeAuthenticator:
+    """Stands in for `sync.auth.Authenticator` (its own tests cover passwords and lock-outs)."""
+
+    def __init__(self, roles: dict[tuple[str, str], str]) -> None:
+        self.roles = roles
+
+    def login(self, staff_id: str, password: str) -> SimpleNamespace:
+        from sync.auth import WrongCredentials
+
+        role = self.roles.get((staff_id, password))
+        if role is None:
+            raise WrongCredentials()
+        return SimpleNamespace(staff_id=staff_id, role=role)
+
+
+def test_verify_approver_needs_a_supervisor_with_the_right_password() -> None:
+    directory = FakeAuthenticator({("S009", "right"): "supervisor", ("T002", "right"): "teller"})
+    sync = SimpleNamespace(authenticator=lambda: directory)
+    assert verify_approver(sync, "S009", "right") is None
+    wrong = verify_approver(sync, "S009", "wrong")
+    assert isinstance(wrong, Refusal) and wrong.code == "approver_not_verified"
+    teller = verify_approver(sync, "T002", "right")
+    assert isinstance(teller, Refusal) and teller.code == "approver_not_supervisor"
+
+
+def test_the_audit_says_whether_the_approval_was_verified(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    store.card_cache.put(active_record())
+    outcome = counter.cancel(
+        adult, CancellationReason.DEATH, approved_by="S009", approval_verified=True
+    )
+    assert isinstance(outcome, Accepted)
+    detail = store.audit.entries(holder_id=ADULT)[-1].detail
+    assert detail["approved_by"] == "S009" and detail["approval_verified"] is True

@@ -107,6 +107,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.cancel_reason.emigration": ("Emigration", "出国（境）定居"),
     "counter.cancel_reason.disappearance": ("Declared missing", "宣告失踪"),
     "counter.choice.approver": ("Approving supervisor's staff id", "审批主管工号"),
+    "counter.choice.approver_password": (
+        "Approving supervisor's password (the supervisor types it)",
+        "审批主管密码（由主管本人输入）",
+    ),
     "counter.choice.purpose": ("Purpose of the query", "查询目的"),
     "counter.purpose.counter_service": ("Counter service", "柜面业务"),
     "counter.purpose.application": ("Application", "申领"),
@@ -201,6 +205,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the approving supervisor must be another person",
         "审批人不能是经办人本人",
     ),
+    "counter.refusal.approver_not_verified": (
+        "the approving supervisor's staff id and password do not match",
+        "审批主管的工号与密码不符",
+    ),
+    "counter.refusal.approver_not_supervisor": (
+        "the approver is not a supervisor",
+        "审批人不是主管",
+    ),
     "counter.refusal.purpose_required": ("a query needs a purpose", "查询须说明目的"),
     "counter.refusal.pending_item_unreadable": (
         "an unsent request for this person cannot be read on this device",
@@ -254,6 +266,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.next.approval_required": (
         "Ask a supervisor to approve and enter the supervisor's staff id.",
         "请主管审批，并录入主管工号。",
+    ),
+    "counter.next.approver_not_verified": (
+        "The supervisor types the staff id and password again (5 wrong tries lock the id).",
+        "请主管重新输入工号和密码（连续 5 次错误将锁定）。",
+    ),
+    "counter.next.approver_not_supervisor": (
+        "Ask a supervisor to approve.",
+        "请由主管审批。",
     ),
     "counter.next.approver_is_requester": (
         "Another supervisor must approve.",

@@ -1,5 +1,7 @@
 """Cancellation: the card is closed for good. A teller's request carries the approving
-supervisor's staff id (see `branch_app.counter`); a supervisor cancels alone."""
+supervisor's staff id (see `branch_app.counter`); a supervisor cancels alone. When the device has a
+staff directory (the sync), the supervisor types the password too and it is checked, with the
+role, through the staff login."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
 
 if TYPE_CHECKING:
-    from branch_app.counter import Refusal
+    from branch_app.counter import Checked, Counter, Refusal
+    from branch_app.domain.identity import IdentityNumber
 
 
 def cancellation_options() -> list[tuple[str, str]]:
@@ -34,6 +37,8 @@ class CancellationScreen(CounterScreen):
         )
         yield Label(id="cancel-approver-label", classes="counter-label")
         yield Input(id="cancel-approver", max_length=32)
+        yield Label(id="cancel-password-label", classes="counter-label")
+        yield Input(id="cancel-password", password=True, max_length=128)
 
     def reason(self) -> CancellationReason:
         value = self.query_one("#cancel-reason", Select).value
@@ -49,6 +54,9 @@ class CancellationScreen(CounterScreen):
             select.set_options(cancellation_options())
             select.value = chosen
         self.query_one("#cancel-approver-label", Label).update(t("counter.choice.approver"))
+        self.query_one("#cancel-password-label", Label).update(
+            t("counter.choice.approver_password")
+        )
 
     def sample_command(self) -> Command:
         return Cancel(reason=CancellationReason.DEATH)
@@ -57,10 +65,31 @@ class CancellationScreen(CounterScreen):
         return self.query_one("#cancel-approver", Input).value.strip()
 
     def request(self) -> Request | Refusal:
+        """The cancellation; with a sync (a staff directory), the approver's password and role
+        are checked once, in the worker, before the decision is shown."""
         reason, approver = self.reason(), self.approver()
-        return lambda counter, holder, dry_run: counter.cancel(
-            holder, reason, approved_by=approver or None, dry_run=dry_run
-        )
+        password_input = self.query_one("#cancel-password", Input)
+        password, password_input.value = password_input.value, ""
+        sync = self.branch_app.services.sync
+        verified: list[bool] = []
+
+        def run(counter: Counter, holder: IdentityNumber, dry_run: bool) -> Checked:
+            from branch_app.counter import verify_approver
+
+            if approver and sync is not None and not verified:
+                refusal = verify_approver(sync, approver, password)
+                if refusal is not None:
+                    return refusal
+                verified.append(True)
+            return counter.cancel(
+                holder,
+                reason,
+                approved_by=approver or None,
+                approval_verified=bool(verified),
+                dry_run=dry_run,
+            )
+
+        return run
 
     def confirm_lines(self) -> list[tuple[str, str]]:
         approver = self.approver()
@@ -69,3 +98,4 @@ class CancellationScreen(CounterScreen):
     def reset_choices(self) -> None:
         self.query_one("#cancel-reason", Select).value = CancellationReason.DEATH.value
         self.query_one("#cancel-approver", Input).value = ""
+        self.query_one("#cancel-password", Input).value = ""
