@@ -372,8 +372,11 @@ class CounterScreen(ShellScreen):
         )
 
     def refresh_gate(self) -> None:
-        problem = self.gate_problem()
-        gate = self.query_one("#counter-gate", Label)
+        try:
+            problem = self.gate_problem()
+            gate = self.query_one("#counter-gate", Label)
+        except NoMatches:  # not composed yet: `relabel` at mount does it
+            return
         gate.update(problem or "")
         gate.display = problem is not None
         self.query_one("#counter-submit", Button).disabled = problem is not None or self.busy
