@@ -1,0 +1,130 @@
+"""Real parts: what the counter queues is what the real central applies.
+
+A device enrolled with the central under uvicorn on 127.0.0.1; the counter takes requests into
+the real store, the real sync engine sends them, the central decides them with the same rules;
+its record comes back through the pull and through an audited lookup with a staff session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from branch_app.counter import Accepted, Counter, Desk, QueryAnswer, Refusal, central_lookup_for
+from branch_app.domain import (
+    ApplicationKind,
+    ApplicationStatus,
+    CardState,
+    Place,
+    Role,
+    parse_identity,
+    record_from_dict,
+)
+from branch_app.store import LocalStore, MemoryKeyring
+from sync.client import CentralClient, Timeouts
+from sync.engine import RetryPolicy, SyncEngine
+from sync.state import StorePullTarget, SyncState
+
+from .conftest import ADULT, NOW
+
+pytestmark = pytest.mark.slow
+
+TELLER, PASSWORD = "T100", "teller-password-1"
+QUICK_RETRY = RetryPolicy(
+    attempts=20, timeout=30, wait_initial=0.05, wait_max=0.3, wait_jitter=0.05
+)
+
+
+@pytest.fixture(scope="module")
+def central() -> Iterator[object]:
+    from central.devserver import start_central
+
+    with start_central(enable_channels=True) as running:
+        running.add_staff(TELLER, PASSWORD, role="teller")
+        yield running
+
+
+def test_counter_requests_are_applied_by_the_central(central, tmp_path: Path) -> None:
+    enrolled = central.enrol_device()
+    store = LocalStore.open(tmp_path / "store", keyring=MemoryKeyring())
+    try:
+        desk = Desk(
+            staff_id=TELLER,
+            role=Role.TELLER,
+            place=Place.BRANCH,
+            branch=enrolled.branch,
+            device=enrolled.device_id,
+            bank="icbc",
+        )
+        timeouts = Timeouts(connect=2.0, read=10.0, write=5.0, pool=5.0)
+        client = CentralClient(central.url, device_token=enrolled.device_token, timeouts=timeouts)
+        engine = SyncEngine(
+            store.outbox,
+            client,
+            StorePullTarget(store.card_cache, SyncState.in_folder(store.data_dir)),
+            batch_size=50,
+            retry=QUICK_RETRY,
+        )
+        counter = Counter(store, desk, clock=lambda: NOW)
+        holder = parse_identity(ADULT, today=NOW.date())
+
+        first = counter.apply(holder, ApplicationKind.FIRST)
+        assert isinstance(first, Accepted)
+        summary = engine.run()
+        assert summary.ok and summary.outcomes["applied"] == 1, summary
+        assert store.outbox.get(first.outbox_id).status == "accepted"
+
+        # The card agency issues the card (another channel); the pull brings it back.
+        with central.client(enrolled) as http:
+            answer = http.post(
+                "/v1/channels/card-issued",
+                json={"holder_id": ADULT, "card_number": "X00000019", "issued_on": "2025-03-14"},
+            )
+            assert answer.status_code == 200, answer.text
+        assert engine.run().ok
+        cached = record_from_dict(store.card_cache.get(ADULT).record)
+        assert cached.application is not None
+        assert cached.application.status is ApplicationStatus.READY
+
+        taken = [
+            counter.confirm_collection(holder),
+            counter.report_loss(holder),
+            counter.apply(holder, ApplicationKind.REPLACEMENT),
+        ]
+        assert all(isinstance(outcome, Accepted) for outcome in taken), taken
+        unlock = counter.unlock(holder)  # the replacement queued just now killed the old card
+        assert isinstance(unlock, Refusal) and unlock.code == "replacement_applied"
+        summary = engine.run()
+        assert summary.ok and summary.outcomes["applied"] == 3, summary
+        assert {store.outbox.get(o.outbox_id).status for o in taken} == {"accepted"}
+
+        # An audited lookup with the teller's session sees what the counter predicted.
+        session = central.login(enrolled, TELLER, PASSWORD).session_token
+
+        def staff_client() -> CentralClient:
+            return CentralClient(
+                central.url,
+                device_token=enrolled.device_token,
+                staff_session=session,
+                timeouts=timeouts,
+            )
+
+        online = Counter(
+            store,
+            desk,
+            clock=lambda: NOW,
+            central_lookup=central_lookup_for(SimpleNamespace(client=staff_client)),
+        )
+        answer = online.query(holder, "holder_enquiry")
+        assert isinstance(answer, QueryAnswer) and answer.source == "central", answer
+        assert answer.central_problem is None and answer.pending == ()
+        assert answer.record == taken[-1].record_after  # the device's prediction held
+        assert answer.record.card_state is CardState.NO_CARD
+        assert answer.record.application is not None
+        assert answer.record.application.kind is ApplicationKind.REPLACEMENT
+        client.close()
+    finally:
+        store.close()
