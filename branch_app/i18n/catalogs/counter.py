@@ -240,8 +240,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "旧卡已失效，请持卡人等待新卡制作完成。",
     ),
     "counter.next.no_live_card": (
-        "Check the ID number; a person without a card needs a first application.",
-        "请核对证件号码；尚未持卡的人员请办理首次申领。",
+        "Check the ID number, or query the record first (this device may not have it yet); "
+        "a person without a card needs a first application.",
+        "请核对证件号码，或先查询记录（本机可能尚无该记录）；尚未持卡的人员请办理首次申领。",
     ),
     "counter.next.live_card_exists": (
         "Use an exchange, or a loss report and a replacement, instead.",
