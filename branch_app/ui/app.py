@@ -25,6 +25,7 @@ from branch_app.i18n import Language, language_from_locale, set_language, t
 from branch_app.ui.commands import ShellCommandPalette, ShellCommands, palette_title
 from branch_app.ui.keys import key_display
 from branch_app.ui.screens.base import ShellScreen
+from branch_app.ui.screens.counter_modes import COUNTER_MODES, COUNTER_SERVICES
 from branch_app.ui.screens.home import HomeScreen
 from branch_app.ui.service_menu import SERVICES_BY_ID, place_of, service_access
 from branch_app.ui.services import AppServices, StaffOnDuty, role_value
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 EXIT_WHEN_READY_ENV = "BRANCH_APP_EXIT_WHEN_READY"
 
 #: Services that have a screen now, by service id -> mode name.
-BUILT_SERVICES: dict[str, str] = {"identity_check": "identity"}
+BUILT_SERVICES: dict[str, str] = {"identity_check": "identity", **COUNTER_SERVICES}
 
 DEMO_ROLE_ORDER = ("teller", "home_visit", "supervisor")
 
@@ -71,7 +72,11 @@ class BranchApp(App[int]):
 
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar[set] = {ShellCommands}  # type: ignore[assignment]
-    MODES: ClassVar[dict] = {"home": HomeScreen, "identity": identity_check_screen}  # type: ignore[assignment]
+    MODES: ClassVar[dict] = {  # type: ignore[assignment]
+        "home": HomeScreen,
+        "identity": identity_check_screen,
+        **COUNTER_MODES,
+    }
     DEFAULT_MODE = "home"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "shell.key.help", id="help"),
@@ -253,6 +258,13 @@ class BranchApp(App[int]):
         else:
             self.sign_in(message.staff)
 
+    def on_card_status_card_read(self, message: Any) -> None:
+        """The card widget lives on the home screen, so its messages reach the app: a card read
+        while a counter service is in front fills that service's holder."""
+        use_card = getattr(self.screen, "use_card", None)
+        if callable(use_card):
+            use_card(message.reading)
+
     # -- role gating ----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_service":
@@ -395,15 +407,27 @@ class BranchApp(App[int]):
 
     def key_reference(self) -> list[tuple[str, str, str]]:
         """(binding id, keys, description key) of every shell key, with the keymap applied."""
+        from branch_app.ui.screens.card_query import CardQueryScreen
+        from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
         from branch_app.ui.screens.help import HelpScreen
         from branch_app.ui.screens.identity_check import IdentityCheckScreen
 
         keymap = self.config.keymap_dict()
         rows: list[tuple[str, str, str]] = []
-        for owner in (BranchApp, IdentityCheckScreen, HelpScreen):
+        owners = (
+            BranchApp,
+            IdentityCheckScreen,
+            CounterScreen,
+            CardQueryScreen,
+            ConfirmDialog,
+            HelpScreen,
+        )
+        for owner in owners:
             for binding in owner.BINDINGS:
                 if not isinstance(binding, Binding) or binding.id is None or not binding.show:
                     continue
+                if any(row[0] == binding.id for row in rows):
+                    continue  # the same key on several screens (Esc: home) is listed once
                 if binding.id == "demo_role" and not self.services.demo:
                     continue
                 rows.append((binding.id, keymap.get(binding.id, binding.key), binding.description))

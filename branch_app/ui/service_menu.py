@@ -55,24 +55,17 @@ _APPLY = "shell.group.application"
 _CARD = "shell.group.card"
 _TOOLS = "shell.group.tools"
 _SUPERVISOR = "shell.group.supervisor"
-_WITH_STORE = "shell.hint.arrives_store_sync"
 _WITH_SYNC = "shell.hint.arrives_sync"
 
 SERVICES: tuple[Service, ...] = (
-    Service("apply_first", _APPLY, EVERYONE, arrives_with=_WITH_STORE),
-    Service("apply_replacement", _APPLY, EVERYONE, arrives_with=_WITH_STORE),
-    Service("apply_exchange", _APPLY, EVERYONE, arrives_with=_WITH_STORE),
-    Service(
-        "apply_instant",
-        _APPLY,
-        COUNTER_STAFF,
-        places=frozenset({PlaceKind.INSTANT_BRANCH}),
-        arrives_with=_WITH_STORE,
-    ),
-    Service("report_loss", _CARD, EVERYONE, arrives_with=_WITH_STORE),
-    Service("unlock", _CARD, COUNTER_STAFF, places=COUNTER_PLACES, arrives_with=_WITH_STORE),
-    Service("query", _CARD, EVERYONE, arrives_with=_WITH_SYNC),
-    Service("cancellation", _CARD, COUNTER_STAFF, places=COUNTER_PLACES, arrives_with=_WITH_STORE),
+    Service("apply_first", _APPLY, EVERYONE),
+    Service("apply_replacement", _APPLY, EVERYONE),
+    Service("apply_exchange", _APPLY, EVERYONE),
+    Service("apply_instant", _APPLY, COUNTER_STAFF, places=frozenset({PlaceKind.INSTANT_BRANCH})),
+    Service("report_loss", _CARD, EVERYONE),
+    Service("unlock", _CARD, COUNTER_STAFF, places=COUNTER_PLACES),
+    Service("query", _CARD, EVERYONE),
+    Service("cancellation", _CARD, COUNTER_STAFF, places=COUNTER_PLACES),
     Service("identity_check", _TOOLS, EVERYONE, open_to_all=True),
     Service("approvals", _SUPERVISOR, frozenset({SUPERVISOR}), arrives_with=_WITH_SYNC),
     Service("sync_queue", _SUPERVISOR, frozenset({SUPERVISOR}), arrives_with=_WITH_SYNC),

@@ -194,12 +194,13 @@ async def test_teller_does_not_see_supervisor_tools() -> None:
         assert "report_loss" in ids and "unlock" in ids
         assert not {"approvals", "sync_queue", "conflicts"} & set(ids)
         assert app.check_action("open_service", ("conflicts",)) is False
-        # Listed but honestly not built yet: shown disabled with the part that brings it.
-        assert app.check_action("open_service", ("report_loss",)) is None
-        assert enabled_menu_ids(app) == ["identity_check"]
-        menu = app.screen.query_one("#services", OptionList)
-        loss = menu.get_option("report_loss")
-        assert "arrives with the local store and sync" in str(loss.prompt)
+        # The counter services are built; instant issuance needs an instant-issuance branch.
+        assert app.check_action("open_service", ("report_loss",)) is True
+        assert app.check_action("open_service", ("apply_instant",)) is None
+        assert "apply_instant" not in enabled_menu_ids(app)
+        assert {"report_loss", "unlock", "cancellation", "identity_check"} <= set(
+            enabled_menu_ids(app)
+        )
 
 
 async def test_supervisor_sees_supervisor_tools_as_not_yet_built() -> None:
