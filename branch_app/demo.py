@@ -66,6 +66,7 @@ def demo_parts(base: AppConfig, folder: Path) -> Iterator[DemoParts]:
         code = central.issue_enrolment_code(config.branch.code, "branch")
         enrol_with_config(config.central, code, DEMO_DEVICE_NAME)
         store = LocalStore.open(config.data_dir(), keyring=memory)
+        seed_simulated_holders(central, store, config.branch.bank)
         sync = SyncService(config, store)
         parts = DemoParts(config=config, store=store, sync=sync, central=central)
         yield parts
@@ -77,6 +78,57 @@ def demo_parts(base: AppConfig, folder: Path) -> Iterator[DemoParts]:
             with contextlib.suppress(Exception):
                 store.close()
         central.close()
+
+
+#: The shipped test cards that a demo counter can meet in its simulated reader.
+DEMO_CARDS = ("gen1", "gen2_t0", "gen3_psam", "rare_name")
+
+
+def simulated_holder_records(bank: str) -> list[Any]:
+    """An active card record for the holder of each demo test card, read off the card itself.
+
+    Reading the cards (in process, with the simulated PSAM) keeps the demo's records true to what
+    the reader will show, without a second copy of the test people.
+    """
+    import datetime as dt
+
+    from branch_app.domain.lifecycle import CardRecord, CardState, FunctionStatus
+    from readers.backend import read_card
+    from readers.simulated import demo_readers
+
+    records = []
+    for label in DEMO_CARDS:
+        reading = read_card(demo_readers(label), psam_reader="Simulated Reader 1 (PSAM)")
+        if not (reading.social_security_number and reading.card_number):
+            continue
+        generation = int(reading.generation.value) if reading.generation.value.isdigit() else 2
+        records.append(
+            CardRecord(
+                holder_id=reading.social_security_number,
+                version=1,
+                card_number=reading.card_number,
+                card_state=CardState.ACTIVE,
+                social_security=FunctionStatus.NORMAL,
+                financial=FunctionStatus.NORMAL if generation > 1 else FunctionStatus.NONE,
+                bank=bank if generation > 1 else None,
+                generation=generation,
+                collected_on=dt.date(2024, 1, 15),
+            )
+        )
+    return records
+
+
+def seed_simulated_holders(central: Any, store: Any, bank: str) -> None:
+    """The central knows the simulated cards' holders, and this device has their records as if
+    fetched ahead, so a loss report on the card in the reader works from the first minute."""
+    from central.service import CentralService
+
+    records = simulated_holder_records(bank)
+    database = central.database()
+    service = CentralService(database, database.audit_key())
+    for record in records:
+        service.put_record(record)
+    store.card_cache.put_many(records, source="demo")
 
 
 def demo_logins() -> list[str]:
