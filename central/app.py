@@ -392,6 +392,20 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
             raise p.ProtocolError(p.ErrorCode.CHANNELS_DISABLED)
         return await device_of(request)
 
+    async def apply_channel(
+        request: Request, model: type[Any], source_and_command: Callable[[Any], tuple[str, Any]]
+    ) -> Response:
+        """One simulated channel: check the switch and the device, read the body, apply."""
+        await channel_device(request)
+        body = await body_of(request, model)
+        source, command = source_and_command(body)
+        result = await run_in_threadpool(
+            lambda: service.channel_command(
+                source=source, holder_id=body.holder_id, command=command, command_id=body.id
+            )
+        )
+        return _json(result)
+
     @route(
         "POST",
         "/channels/loss-report",
@@ -402,17 +416,14 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     async def channel_loss(request: Request) -> Response:
         from branch_app.domain.lifecycle import LossChannel, ReportLoss
 
-        await channel_device(request)
-        body = await body_of(request, p.ChannelLossReport)
-        result = await run_in_threadpool(
-            lambda: service.channel_command(
-                source=body.channel.value,
-                holder_id=body.holder_id,
-                command=ReportLoss(channel=LossChannel(body.channel.value)),
-                command_id=body.id,
-            )
+        return await apply_channel(
+            request,
+            p.ChannelLossReport,
+            lambda body: (
+                body.channel.value,
+                ReportLoss(channel=LossChannel(body.channel.value)),
+            ),
         )
-        return _json(result)
 
     @route(
         "POST",
@@ -424,17 +435,11 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     async def channel_death(request: Request) -> Response:
         from branch_app.domain.lifecycle import Cancel, CancellationReason
 
-        await channel_device(request)
-        body = await body_of(request, p.ChannelDeathRecord)
-        result = await run_in_threadpool(
-            lambda: service.channel_command(
-                source="police",
-                holder_id=body.holder_id,
-                command=Cancel(reason=CancellationReason.DEATH),
-                command_id=body.id,
-            )
+        return await apply_channel(
+            request,
+            p.ChannelDeathRecord,
+            lambda _body: ("police", Cancel(reason=CancellationReason.DEATH)),
         )
-        return _json(result)
 
     @route(
         "POST",
@@ -448,19 +453,16 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
 
         from branch_app.domain.lifecycle import ConfirmIssuance
 
-        await channel_device(request)
-        body = await body_of(request, p.ChannelCardIssued)
-        result = await run_in_threadpool(
-            lambda: service.channel_command(
-                source="card_agency",
-                holder_id=body.holder_id,
-                command=ConfirmIssuance(
+        return await apply_channel(
+            request,
+            p.ChannelCardIssued,
+            lambda body: (
+                "card_agency",
+                ConfirmIssuance(
                     card_number=body.card_number, issued_on=dt.date.fromisoformat(body.issued_on)
                 ),
-                command_id=body.id,
-            )
+            ),
         )
-        return _json(result)
 
     # OpenAPI -----------------------------------------------------------------------------------
 
