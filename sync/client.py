@@ -168,12 +168,18 @@ def check_url(url: str, *, allow_insecure_http: bool = False) -> str:
 
 
 def checked_keyring() -> Any:
-    """The `keyring` module after refusing a missing or plaintext backend."""
+    """The `keyring` module after refusing a missing, null or plaintext backend.
+
+    One policy for every secret of the app: the store's (`refusal_reason`), which also judges
+    the backends a chainer would write to.
+    """
     import keyring
 
+    from branch_app.store.crypto import refusal_reason
+
     backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}".lower()
-    if "fail" in name.split(".") or "plaintext" in name or "null" in name.split("."):
+    if refusal_reason(backend) is not None:
+        name = f"{type(backend).__module__}.{type(backend).__name__}"
         raise KeyringUnavailable(f"unusable keyring backend {name}", backend=name)
     return keyring
 
