@@ -443,5 +443,22 @@ class CentralClient:
         """The benchmark's baseline: same auth and body size, no work."""
         return self.request("POST", f"{API_PREFIX}/noop", body=body or {})
 
-    def conflicts(self) -> Any:
-        return self.request("GET", f"{API_PREFIX}/conflicts")
+    def conflicts(self, status: str | None = None) -> Any:
+        """The branch's conflicts (`status`: open, resolved or all; the central's default is
+        open). Needs a supervisor's staff session."""
+        params = {"status": status} if status else None
+        return self.request("GET", f"{API_PREFIX}/conflicts", params=params)
+
+    def resolve_conflict(
+        self,
+        conflict_id: int,
+        decision: str,
+        note: str,
+        command: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Close a conflict: `upheld` with a note, or `corrected` with the correcting command
+        (a push command made by the supervisor about the same person). Supervisor session."""
+        body: dict[str, Any] = {"decision": decision, "note": note}
+        if command is not None:
+            body["command"] = dict(command)
+        return self.request("POST", f"{API_PREFIX}/conflicts/{int(conflict_id)}/resolve", body=body)

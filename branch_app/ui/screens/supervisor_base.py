@@ -1,0 +1,119 @@
+"""What the supervisor's screens share: the gate (a supervisor signed in, a store), the desk, times.
+
+The screens read and write only in thread workers; a worker posts a message nested in its screen
+and the handler, on the app thread, updates the widgets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from branch_app.i18n import t
+from branch_app.ui.screens.base import ShellScreen
+from branch_app.ui.services import role_value
+
+if TYPE_CHECKING:
+    from branch_app.ui.screens.supervisor_service import SupervisorDesk
+
+
+def local_time(iso: str | None, now: dt.datetime) -> str:
+    """`2025-03-14 10:31` in the counter's time zone (that of the app's clock)."""
+    from branch_app.ui.screens.supervisor_service import parse_iso
+
+    moment = parse_iso(iso)
+    if moment is None:
+        return "—"
+    return moment.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
+
+
+def kind_text(kind: str, payload: Any) -> str:
+    """The command as the counter words it (`report loss at the card's bank`), else its kind."""
+    from branch_app.domain.lifecycle import CommandFormatError, command_from_dict
+    from branch_app.ui.screens.counter_base import describe_command
+
+    try:
+        return describe_command(command_from_dict(dict(payload)))
+    except (CommandFormatError, KeyError, TypeError, ValueError):
+        key = f"counter.kind_name.{kind}"
+        text = t(key)
+        return kind if text == key else text
+
+
+def reason_text(reason: str | None, message: str | None = None) -> str:
+    """Why the central (or the local check) refused an item, in catalog words.
+
+    Lifecycle reasons are the domain's; rejection codes and local checks are this catalog's;
+    an unknown code is shown as it is, with the central's English message."""
+    if not reason:
+        return t("supervisor.reason.none")
+    for key in (f"domain.refusal.{reason}", f"supervisor.reason.{reason}"):
+        text = t(key)
+        if text != key:
+            return text
+    return t("supervisor.reason.other", code=reason, message=message or "")
+
+
+def desk_of(app: Any) -> SupervisorDesk | None:
+    """The supervisor on duty with the enrolled device and branch (reads the keyring: call it
+    from a worker thread); `None` when nobody is signed in."""
+    from branch_app.ui.screens.counter_base import desk_for
+    from branch_app.ui.screens.supervisor_service import SupervisorDesk
+
+    desk = desk_for(app)
+    if desk is None:
+        return None
+    return SupervisorDesk(staff_id=desk.staff_id, device=desk.device, branch=desk.branch)
+
+
+class SupervisorScreen(ShellScreen):
+    """A supervisor's tool: refuses to act for anyone but a signed-in supervisor."""
+
+    DEFAULT_CSS = """
+    SupervisorScreen .supervisor-body { height: 1fr; }
+    SupervisorScreen .supervisor-side { width: 46; height: 1fr; }
+    SupervisorScreen .supervisor-main { width: 1fr; height: 1fr; }
+    SupervisorScreen DataTable { height: 1fr; }
+    SupervisorScreen .supervisor-message { height: auto; min-height: 1; padding: 0 1; }
+    SupervisorScreen .supervisor-message.-error { color: $error; }
+    SupervisorScreen .supervisor-message.-ok { color: $success; }
+    SupervisorScreen .supervisor-row { height: auto; }
+    SupervisorScreen .supervisor-row Button { margin-right: 1; }
+    SupervisorScreen .supervisor-row Input { width: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.go_home", "shell.key.home", id="back_home"),
+        Binding("f4", "reload", "supervisor.key.reload", id="supervisor_reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = False
+
+    def gate_problem(self) -> str | None:
+        """Why the tool cannot be used now (catalog key), or None."""
+        staff = self.branch_app.status.staff
+        if staff is None or role_value(staff.role) != "supervisor":
+            return "supervisor.gate.not_supervisor"
+        if self.branch_app.services.store is None:
+            return "supervisor.gate.no_store"
+        return None
+
+    def show_message(self, widget_id: str, text: str, *, ok: bool | None) -> None:
+        message = self.query_one(f"#{widget_id}", Static)
+        message.update(Text(text))
+        message.set_class(ok is True, "-ok")
+        message.set_class(ok is False, "-error")
+
+    def on_screen_resume(self) -> None:
+        # Back from the sync's modal, from another mode, or the store arrived: read again
+        # (after the refresh, so the first time the widgets are there).
+        self.call_after_refresh(self.action_reload)
+
+    def action_reload(self) -> None:
+        """Read the data again (in a worker)."""

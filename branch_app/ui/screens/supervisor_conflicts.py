@@ -1,0 +1,520 @@
+"""Resolve conflicts: the branch's open conflicts from the central, each with the masked holder, the
+refused request, the reason, the central's record, and who made it when and where.
+
+F7 resolves the selected one: the central's current record is looked up (audited, purpose
+`conflict_review`), then `ResolveDialog` asks for the decision, `upheld` (the central's record
+stands; the note says what the holder was told) or `corrected` with one of the counter's
+commands that the lifecycle would apply now, and the note. The central applies the correction
+and closes the conflict in one transaction; then the device closes its own outbox item and
+audits the decision. Offline, the conflicts this device's outbox knows are listed (read-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, RadioButton, RadioSet, Static
+
+from branch_app.i18n import t
+from branch_app.ui.screens.counter_base import table
+from branch_app.ui.screens.supervisor_base import (
+    SupervisorScreen,
+    desk_of,
+    kind_text,
+    local_time,
+    reason_text,
+)
+
+if TYPE_CHECKING:
+    from branch_app.ui.screens.supervisor_service import (
+        ConflictList,
+        ConflictRow,
+        Resolution,
+        ResolveOutcome,
+    )
+
+#: Errors of the resolve request that have their own sentence.
+RESOLVE_REFUSALS = {
+    "correction_refused": "supervisor.resolve.correction_refused",
+    "conflict_closed": "supervisor.resolve.already_closed",
+    "not_found": "supervisor.resolve.not_found",
+    "session_required": "supervisor.conflicts.no_session",
+    "forbidden": "supervisor.gate.not_supervisor",
+}
+
+
+def record_lines(record: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The central's record in words (the counter's own words for states and functions)."""
+    if not record:
+        return [(t("supervisor.conflicts.record"), t("supervisor.conflicts.no_record"))]
+    dash = t("counter.query.none")
+    application = record.get("application")
+    lines = [
+        (t("counter.query.state"), t(f"counter.state.{record.get('card_state', 'no_card')}")),
+        (t("counter.query.card_number"), str(record.get("card_number") or dash)),
+        (
+            t("counter.query.social_security"),
+            t(f"counter.function.{record.get('social_security', 'none')}"),
+        ),
+        (t("counter.query.financial"), t(f"counter.function.{record.get('financial', 'none')}")),
+        (t("counter.query.bank"), str(record.get("bank") or dash)),
+    ]
+    if isinstance(application, Mapping):
+        lines.append(
+            (
+                t("counter.query.application"),
+                t(
+                    "supervisor.conflicts.application",
+                    kind=t(f"counter.kind.{application.get('kind', 'first')}"),
+                    status=t(f"counter.app_status.{application.get('status', 'in_production')}"),
+                ),
+            )
+        )
+    lines.append((t("counter.query.version"), str(record.get("version", 0))))
+    return lines
+
+
+def error_text(error: BaseException) -> str:
+    """A resolve or list failure in plain words."""
+    code = getattr(error, "code", None)
+    if isinstance(code, str) and code in RESOLVE_REFUSALS:
+        return t(RESOLVE_REFUSALS[code])
+    key = getattr(error, "key", None)
+    if isinstance(key, str):
+        return t(key)
+    detail = getattr(error, "english", None) or type(error).__name__
+    return t("supervisor.failed", detail=detail)
+
+
+class ResolveDialog(ModalScreen["Resolution | None"]):
+    """The decision on one conflict: uphold, or correct with one command; a note is required."""
+
+    DEFAULT_CSS = """
+    ResolveDialog { align: center middle; }
+    ResolveDialog > VerticalScroll { width: 86; height: auto; max-height: 90%; padding: 1 2;
+                                     border: thick $primary; background: $surface; }
+    ResolveDialog #resolve-title { text-style: bold; margin-bottom: 1; }
+    ResolveDialog #resolve-lines { height: auto; margin-bottom: 1; }
+    ResolveDialog RadioSet { width: 1fr; height: auto; }
+    ResolveDialog #resolve-note { margin-top: 1; }
+    ResolveDialog #resolve-problem { color: $error; height: auto; }
+    ResolveDialog #resolve-buttons { height: auto; margin-top: 1; }
+    ResolveDialog Button { margin-right: 2; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "supervisor.key.back", id="supervisor_dialog_back"),
+    ]
+
+    def __init__(
+        self,
+        row: ConflictRow,
+        record: Mapping[str, Any] | None,
+        choices: list[Any],
+        *,
+        record_problem: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.row = row
+        self.record = record
+        self.choices = choices
+        self.record_problem = record_problem
+
+    def compose(self) -> ComposeResult:
+        from branch_app.ui.screens.counter_base import describe_command
+
+        row = self.row
+        lines = [
+            (t("supervisor.col.holder"), row.holder_masked),
+            (t("supervisor.conflicts.refused"), kind_text(row.kind, row.command)),
+            (t("supervisor.col.reason"), reason_text(row.reason, row.message)),
+        ]
+        with VerticalScroll():
+            yield Label(t("supervisor.resolve.title"), id="resolve-title")
+            yield Static(table(lines), id="resolve-lines")
+            yield Label(t("supervisor.resolve.record_now"), classes="counter-label")
+            if self.record_problem is not None:
+                yield Static(Text(self.record_problem), id="resolve-record-problem")
+            yield Static(table(record_lines(self.record)), id="resolve-record")
+            yield Label(t("supervisor.resolve.decision"), classes="counter-label")
+            with RadioSet(id="resolve-decision"):
+                yield RadioButton(t("supervisor.resolve.upheld"), value=True, id="decide-upheld")
+                for index, command in enumerate(self.choices):
+                    yield RadioButton(
+                        t("supervisor.resolve.corrected", command=describe_command(command)),
+                        id=f"decide-correct-{index}",
+                    )
+            if not self.choices:
+                yield Label(t("supervisor.resolve.no_correction"), id="resolve-no-correction")
+            yield Label(t("supervisor.resolve.note_label"), classes="counter-label")
+            yield Input(
+                id="resolve-note",
+                max_length=500,
+                placeholder=t("supervisor.resolve.note_placeholder"),
+            )
+            yield Static("", id="resolve-problem")
+            with Horizontal(id="resolve-buttons"):
+                yield Button(t("supervisor.resolve.submit"), id="resolve-yes", variant="primary")
+                yield Button(t("supervisor.key.back"), id="resolve-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#resolve-note", Input).focus()
+
+    def chosen_command(self) -> Any:
+        pressed = self.query_one("#resolve-decision", RadioSet).pressed_button
+        if pressed is None or pressed.id is None or not pressed.id.startswith("decide-correct-"):
+            return None
+        return self.choices[int(pressed.id.removeprefix("decide-correct-"))]
+
+    def resolution(self) -> Resolution | None:
+        """The decision, or None after showing what is missing."""
+        from branch_app.ui.screens.supervisor_service import Resolution, note_problem
+
+        note = self.query_one("#resolve-note", Input).value
+        problem = note_problem(note)
+        if problem is not None:
+            self.query_one("#resolve-problem", Static).update(t(problem))
+            self.query_one("#resolve-note", Input).focus()
+            return None
+        command = self.chosen_command()
+        version = int((self.record or {}).get("version", 0) or 0)
+        return Resolution(
+            decision="upheld" if command is None else "corrected",
+            note=note.strip(),
+            command=command,
+            base_version=version,
+        )
+
+    @on(Button.Pressed, "#resolve-yes")
+    @on(Input.Submitted, "#resolve-note")
+    def _submit(self) -> None:
+        resolution = self.resolution()
+        if resolution is not None:
+            self.dismiss(resolution)
+
+    @on(Button.Pressed, "#resolve-no")
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class ConflictsScreen(SupervisorScreen):
+    TITLE_KEY = "supervisor.conflicts.title"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f7", "resolve", "supervisor.key.resolve", id="supervisor_resolve"),
+    ]
+
+    class ConflictsLoaded(Message):
+        def __init__(self, found: ConflictList | None, problem: str | None) -> None:
+            super().__init__()
+            self.found = found
+            self.problem = problem
+
+    class ReviewReady(Message):
+        """The central's record now and the corrections it allows (for the dialog)."""
+
+        def __init__(
+            self,
+            row: ConflictRow,
+            record: Mapping[str, Any] | None,
+            choices: list[Any],
+            problem: str | None,
+        ) -> None:
+            super().__init__()
+            self.row = row
+            self.record = record
+            self.choices = choices
+            self.problem = problem
+
+    class ConflictResolved(Message):
+        def __init__(self, row: ConflictRow, outcome: ResolveOutcome) -> None:
+            super().__init__()
+            self.row = row
+            self.outcome = outcome
+
+    class ResolveFailed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: ConflictList | None = None
+        self._rows: dict[str, ConflictRow] = {}
+        #: The last resolution on this screen (for tests and the message after a reload).
+        self.last_outcome: ResolveOutcome | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(classes="supervisor-body"):
+            yield Static(id="conflicts-source", classes="supervisor-message")
+            with Horizontal(classes="supervisor-body"):
+                with Vertical(classes="supervisor-main panel", id="conflicts-main"):
+                    yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(classes="supervisor-side panel", id="conflicts-side"):
+                    yield Static(id="conflict-detail")
+            yield Static(id="conflicts-message", classes="supervisor-message")
+
+    def on_mount(self) -> None:
+        self.query_one("#conflicts-table", DataTable).focus()
+
+    def relabel(self) -> None:
+        self.query_one("#conflicts-main").border_title = t("supervisor.conflicts.list")
+        self.query_one("#conflicts-side").border_title = t("supervisor.conflicts.detail")
+        self._show_list()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        problem = self.gate_problem()
+        if problem is not None:
+            self.found = None
+            self._show_list()
+            self.show_message("conflicts-source", t(problem), ok=False)
+            return
+        self.show_message("conflicts-source", t("supervisor.conflicts.loading"), ok=None)
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-conflicts")
+    def _load(self) -> None:
+        from branch_app.ui.screens.supervisor_service import read_conflicts
+
+        services = self.branch_app.services
+        try:
+            found = read_conflicts(services.sync, services.store, desk_of(self.app))
+        except Exception as error:  # the store could not be read
+            self.post_message(self.ConflictsLoaded(None, error_text(error)))
+            return
+        self.post_message(self.ConflictsLoaded(found, None))
+
+    @on(ConflictsLoaded)
+    def _loaded(self, message: ConflictsLoaded) -> None:
+        if message.problem is not None:
+            self.show_message("conflicts-source", message.problem, ok=False)
+            return
+        self.found = message.found
+        self._show_list()
+
+    def _source_text(self) -> tuple[str, bool | None]:
+        found = self.found
+        if found is None:
+            return "", None
+        if found.source == "central":
+            text = t("supervisor.conflicts.from_central", count=len(found.rows))
+            if found.reconciled:
+                text += " " + t("supervisor.conflicts.reconciled", count=found.reconciled)
+            return text, True
+        problem = t(found.problem) if found.problem else ""
+        return (
+            t("supervisor.conflicts.offline", problem=problem, count=len(found.rows)),
+            False,
+        )
+
+    def _show_list(self) -> None:
+        grid = self.query_one("#conflicts-table", DataTable)
+        keep = self._selected_key()
+        grid.clear(columns=True)
+        self._rows = {}
+        text, ok = self._source_text()
+        if self.found is None:
+            self._show_detail()
+            return
+        self.show_message("conflicts-source", text, ok=ok)
+        grid.add_columns(
+            t("supervisor.col.holder"),
+            t("supervisor.col.kind"),
+            t("supervisor.col.reason"),
+            t("supervisor.col.actor"),
+            t("supervisor.col.device"),
+            t("supervisor.col.made_at"),
+        )
+        now = self.branch_app.now()
+        for row in self.found.rows:
+            self._rows[row.command_id] = row
+            grid.add_row(
+                row.holder_masked,
+                kind_text(row.kind, row.command),
+                reason_text(row.reason, row.message),
+                row.actor,
+                row.device,
+                local_time(row.made_at or row.opened_at, now),
+                key=row.command_id,
+            )
+        if keep in self._rows:
+            grid.move_cursor(row=grid.get_row_index(keep))
+        self._show_detail()
+
+    def _selected_key(self) -> str | None:
+        grid = self.query_one("#conflicts-table", DataTable)
+        if not self._rows or grid.row_count == 0:
+            return None
+        try:
+            key = grid.coordinate_to_cell_key(grid.cursor_coordinate).row_key
+        except Exception:  # no row under the cursor
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def selected(self) -> ConflictRow | None:
+        chosen = self._selected_key()
+        return self._rows.get(chosen) if chosen is not None else None
+
+    @on(DataTable.RowHighlighted, "#conflicts-table")
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#conflict-detail", Static)
+        row = self.selected()
+        if row is None:
+            detail.update(t("supervisor.conflicts.none") if self.found is not None else "")
+            return
+        now = self.branch_app.now()
+        lines = [
+            (t("supervisor.col.holder"), row.holder_masked),
+            (t("supervisor.conflicts.refused"), kind_text(row.kind, row.command)),
+            (t("supervisor.col.reason"), reason_text(row.reason, row.message)),
+            (t("supervisor.conflicts.made_by"), row.actor),
+            (t("supervisor.conflicts.made_at"), local_time(row.made_at, now)),
+            (t("supervisor.conflicts.where"), f"{row.branch} / {row.device}"),
+        ]
+        if row.opened_at:
+            lines.append((t("supervisor.conflicts.found_at"), local_time(row.opened_at, now)))
+        text = table(lines)
+        text.append("\n\n")
+        text.append(t("supervisor.conflicts.record_then"), style="bold underline")
+        text.append("\n")
+        text.append_text(table(record_lines(row.record)))
+        text.append("\n\n")
+        hint = (
+            "supervisor.conflicts.hint_resolve"
+            if row.conflict_id is not None
+            else "supervisor.conflicts.hint_offline"
+        )
+        text.append(t(hint), style="italic")
+        detail.update(text)
+
+    # -- resolving -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            row = getattr(self, "_rows", None) and self.selected()
+            if self.busy or not row or row.conflict_id is None:
+                return None
+        return True
+
+    def action_resolve(self) -> None:
+        if self.busy or self.gate_problem() is not None:
+            return
+        row = self.selected()
+        if row is None:
+            self.show_message("conflicts-message", t("supervisor.queue.select_first"), ok=False)
+            return
+        if row.conflict_id is None:
+            self.show_message("conflicts-message", t("supervisor.conflicts.hint_offline"), ok=False)
+            return
+        self._set_busy(True)
+        self.show_message("conflicts-message", t("supervisor.conflicts.reviewing"), ok=None)
+        self._review(row)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#conflicts-table")
+    def _row_chosen(self, _event: DataTable.RowSelected) -> None:
+        self.action_resolve()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-resolve")
+    def _review(self, row: ConflictRow) -> None:
+        """Thread: the central's record now (audited lookup) and the corrections it allows."""
+        from branch_app.ui.screens.supervisor_service import correction_choices, review_record
+        from branch_app.ui.service_menu import place_of
+
+        app = self.branch_app
+        problem: str | None = None
+        record: Mapping[str, Any] | None = row.record
+        choices: list[Any] = []
+        try:
+            desk = desk_of(app)
+            if desk is None:
+                self.post_message(self.ResolveFailed(t("supervisor.gate.not_supervisor")))
+                return
+            try:
+                record = review_record(app.services.sync, app.services.store, desk, row)
+            except Exception as error:  # the lookup failed: decide on the record of the conflict
+                problem = t("supervisor.resolve.record_old", problem=error_text(error))
+            if record:
+                choices = correction_choices(
+                    record,
+                    row.command,
+                    place=place_of(app.config.branch).value,
+                    bank=app.config.branch.bank,
+                    today=app.today(),
+                )
+        except Exception as error:
+            self.post_message(self.ResolveFailed(error_text(error)))
+            return
+        self.post_message(self.ReviewReady(row, record, choices, problem))
+
+    @on(ReviewReady)
+    def _review_ready(self, message: ReviewReady) -> None:
+        self.show_message("conflicts-message", "", ok=None)
+
+        def decided(resolution: Resolution | None) -> None:
+            if resolution is None:
+                self._set_busy(False)
+                self.show_message("conflicts-message", t("supervisor.resolve.cancelled"), ok=None)
+                return
+            self.show_message("conflicts-message", t("supervisor.working"), ok=None)
+            self._resolve(message.row, resolution)
+
+        self.app.push_screen(
+            ResolveDialog(
+                message.row, message.record, message.choices, record_problem=message.problem
+            ),
+            decided,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-resolve")
+    def _resolve(self, row: ConflictRow, resolution: Resolution) -> None:
+        from branch_app.ui.screens.supervisor_service import resolve
+
+        app = self.branch_app
+        try:
+            desk = desk_of(app)
+            if desk is None:
+                self.post_message(self.ResolveFailed(t("supervisor.gate.not_supervisor")))
+                return
+            outcome = resolve(
+                app.services.sync, app.services.store, desk, row, resolution, app.now()
+            )
+        except Exception as error:  # refused or unreachable: nothing was written locally
+            self.post_message(self.ResolveFailed(error_text(error)))
+            return
+        self.post_message(self.ConflictResolved(row, outcome))
+
+    @on(ResolveFailed)
+    def _failed(self, message: ResolveFailed) -> None:
+        self._set_busy(False)
+        self.show_message("conflicts-message", message.text, ok=False)
+
+    @on(ConflictResolved)
+    def _resolved(self, message: ConflictResolved) -> None:
+        self._set_busy(False)
+        self.last_outcome = message.outcome
+        decision = str(message.outcome.conflict.get("decision") or "")
+        self.show_message(
+            "conflicts-message",
+            t(
+                "supervisor.resolve.done",
+                holder=message.row.holder_masked,
+                decision=t(f"supervisor.decision.{decision or 'upheld'}"),
+            ),
+            ok=True,
+        )
+        self._load()

@@ -1,0 +1,299 @@
+"""Reconcile the sync queue: counts by status, the oldest unsent request, the last sync, and the
+items the central did not take (rejected: closed here with a note; conflicts: resolved on the
+conflicts screen). "Sync now" is the app's own sync (`SyncScreen`, with its progress bar)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, DataTable, Input, Label, Static
+
+from branch_app.i18n import t
+from branch_app.ui.screens.counter_base import table
+from branch_app.ui.screens.supervisor_base import (
+    SupervisorScreen,
+    desk_of,
+    kind_text,
+    local_time,
+    reason_text,
+)
+from branch_app.ui.status import format_age
+
+if TYPE_CHECKING:
+    from branch_app.ui.screens.supervisor_service import QueueReport, QueueRow
+
+#: Count lines: (status, catalog key), in the order a supervisor reads them.
+COUNT_LINES = (
+    ("pending", "supervisor.queue.count.pending"),
+    ("sending", "supervisor.queue.count.sending"),
+    ("accepted", "supervisor.queue.count.accepted"),
+    ("merged", "supervisor.queue.count.merged"),
+    ("conflict", "supervisor.queue.count.conflict"),
+    ("rejected", "supervisor.queue.count.rejected"),
+)
+
+
+class SyncQueueScreen(SupervisorScreen):
+    TITLE_KEY = "supervisor.queue.title"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f8", "sync_now", "supervisor.key.sync_now", id="supervisor_sync"),
+        Binding("f7", "close_item", "supervisor.key.close_item", id="supervisor_close"),
+    ]
+
+    class QueueLoaded(Message):
+        """The outbox was read (posted from the worker thread)."""
+
+        def __init__(self, report: QueueReport | None, problem: str | None) -> None:
+            super().__init__()
+            self.report = report
+            self.problem = problem
+
+    class ItemsClosed(Message):
+        """Rejected items were closed, or closing failed (`problem`)."""
+
+        def __init__(self, closed: int, problem: str | None) -> None:
+            super().__init__()
+            self.closed = closed
+            self.problem = problem
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: QueueReport | None = None
+        self._rows: dict[str, QueueRow] = {}
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(classes="supervisor-body"):
+            with Vertical(classes="supervisor-side"):
+                yield Static(id="queue-summary", classes="panel")
+                yield Label(id="queue-intro")
+                yield Button(id="queue-sync", variant="primary")
+            with Vertical(classes="supervisor-main panel", id="queue-main"):
+                yield DataTable(id="queue-items", cursor_type="row", zebra_stripes=True)
+                yield Static(id="queue-detail")
+                yield Label(id="queue-note-label")
+                with Horizontal(classes="supervisor-row"):
+                    yield Input(id="queue-note", max_length=500)
+                    yield Button(id="queue-close", variant="warning")
+                yield Static(id="queue-message", classes="supervisor-message")
+
+    def on_mount(self) -> None:
+        self.query_one("#queue-items", DataTable).focus()
+
+    # -- words -----------------------------------------------------------------------------------
+    def relabel(self) -> None:
+        self.query_one("#queue-summary").border_title = t("supervisor.queue.summary")
+        self.query_one("#queue-main").border_title = t("supervisor.queue.items")
+        self.query_one("#queue-intro", Label).update(t("supervisor.queue.intro"))
+        self.query_one("#queue-sync", Button).label = t("supervisor.key.sync_now")
+        self.query_one("#queue-close", Button).label = t("supervisor.key.close_item")
+        self.query_one("#queue-note-label", Label).update(t("supervisor.queue.note_label"))
+        self.query_one("#queue-note", Input).placeholder = t("supervisor.queue.note_placeholder")
+        self._show_report()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        problem = self.gate_problem()
+        if problem is not None:
+            self.report = None
+            self._show_report()
+            self.show_message("queue-message", t(problem), ok=False)
+            return
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-queue")
+    def _load(self) -> None:
+        from branch_app.ui.screens.supervisor_service import read_queue
+
+        services = self.branch_app.services
+        try:
+            last = services.sync.last_sync() if services.sync is not None else None
+            report = read_queue(services.store, last, dt.datetime.now(dt.UTC))
+        except Exception as error:  # a store that cannot be read: say so, never a traceback
+            self.post_message(self.QueueLoaded(None, type(error).__name__))
+            return
+        self.post_message(self.QueueLoaded(report, None))
+
+    @on(QueueLoaded)
+    def _loaded(self, message: QueueLoaded) -> None:
+        if message.problem is not None:
+            self.show_message(
+                "queue-message", t("supervisor.failed", detail=message.problem), ok=False
+            )
+            return
+        self.report = message.report
+        self._show_report()
+
+    def _show_report(self) -> None:
+        summary = self.query_one("#queue-summary", Static)
+        items = self.query_one("#queue-items", DataTable)
+        report = self.report
+        if report is None:
+            summary.update(t("supervisor.queue.nothing"))
+            items.clear(columns=True)
+            self._rows = {}
+            return
+        now = self.branch_app.now()
+        lines = [(t(key), str(report.counts.get(status, 0))) for status, key in COUNT_LINES]
+        lines.append(
+            (
+                t("supervisor.queue.oldest"),
+                t(
+                    "supervisor.queue.oldest_value",
+                    age=format_age(report.oldest_age),
+                    at=local_time(report.oldest_unsent_at, now),
+                )
+                if report.oldest_age is not None
+                else t("supervisor.queue.none_unsent"),
+            )
+        )
+        last = report.last_sync.isoformat() if report.last_sync is not None else None
+        lines.append(
+            (
+                t("supervisor.queue.last_sync"),
+                local_time(last, now) if last else t("supervisor.queue.never"),
+            )
+        )
+        summary.update(table(lines))
+        keep = self._selected_id()
+        items.clear(columns=True)
+        items.add_columns(
+            t("supervisor.col.status"),
+            t("supervisor.col.holder"),
+            t("supervisor.col.kind"),
+            t("supervisor.col.actor"),
+            t("supervisor.col.made_at"),
+            t("supervisor.col.reason"),
+        )
+        self._rows = {row.item_id: row for row in report.rows}
+        for row in report.rows:
+            items.add_row(
+                t(f"supervisor.status.{row.status}"),
+                row.holder_masked,
+                kind_text(row.kind, row.payload),
+                row.actor,
+                local_time(row.made_at, now),
+                reason_text(row.reason, row.message),
+                key=row.item_id,
+            )
+        if keep in self._rows:
+            items.move_cursor(row=items.get_row_index(keep))
+        self._show_detail()
+
+    def _selected_id(self) -> str | None:
+        items = self.query_one("#queue-items", DataTable)
+        if not self._rows or items.row_count == 0:
+            return None
+        try:
+            key = items.coordinate_to_cell_key(items.cursor_coordinate).row_key
+        except Exception:  # no row under the cursor
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def selected(self) -> QueueRow | None:
+        chosen = self._selected_id()
+        return self._rows.get(chosen) if chosen is not None else None
+
+    @on(DataTable.RowHighlighted, "#queue-items")
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#queue-detail", Static)
+        row = self.selected()
+        self.query_one("#queue-close", Button).disabled = (
+            row is None or row.status != "rejected" or self.busy
+        )
+        if row is None:
+            detail.update(t("supervisor.queue.all_clear") if self.report is not None else "")
+            return
+        text = Text(reason_text(row.reason, row.message))
+        text.append("\n")
+        hint = (
+            "supervisor.queue.hint_rejected"
+            if row.status == "rejected"
+            else "supervisor.queue.hint_conflict"
+        )
+        text.append(t(hint), style="italic")
+        detail.update(text)
+
+    # -- acting ----------------------------------------------------------------------------------
+    def action_sync_now(self) -> None:
+        """The app's own "Sync now" (its modal with the progress bar); the list is read again
+        when the modal closes (`on_screen_resume`)."""
+        if self.gate_problem() is not None:
+            return
+        if self.branch_app.services.sync is None:
+            self.show_message("queue-message", t("supervisor.queue.no_sync"), ok=False)
+            return
+        self.branch_app.action_sync_now()
+
+    @on(Button.Pressed, "#queue-sync")
+    def _sync_pressed(self) -> None:
+        self.action_sync_now()
+
+    @on(Button.Pressed, "#queue-close")
+    def _close_pressed(self) -> None:
+        self.action_close_item()
+
+    @on(Input.Submitted, "#queue-note")
+    def _note_submitted(self) -> None:
+        self.action_close_item()
+
+    def action_close_item(self) -> None:
+        """Close the selected rejected item with the note (required); audited."""
+        from branch_app.ui.screens.supervisor_service import note_problem
+
+        if self.busy or self.gate_problem() is not None:
+            return
+        row = self.selected()
+        if row is None:
+            self.show_message("queue-message", t("supervisor.queue.select_first"), ok=False)
+            return
+        if row.status != "rejected":
+            self.show_message("queue-message", t("supervisor.queue.hint_conflict"), ok=False)
+            return
+        note_input = self.query_one("#queue-note", Input)
+        problem = note_problem(note_input.value)
+        if problem is not None:
+            self.show_message("queue-message", t(problem), ok=False)
+            note_input.focus()
+            return
+        self.busy = True
+        self.show_message("queue-message", t("supervisor.working"), ok=None)
+        self._close([row.item_id], note_input.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-queue-close")
+    def _close(self, ids: list[str], note: str) -> None:
+        from branch_app.ui.screens.supervisor_service import close_rejected
+
+        try:
+            desk = desk_of(self.app)
+            if desk is None:
+                self.post_message(self.ItemsClosed(0, "supervisor.gate.not_supervisor"))
+                return
+            closed = close_rejected(self.branch_app.services.store, desk, ids, note)
+        except Exception as error:  # the store refused the write: nothing was closed
+            detail = getattr(error, "english", None) or type(error).__name__
+            self.post_message(self.ItemsClosed(0, t("supervisor.failed", detail=detail)))
+            return
+        self.post_message(self.ItemsClosed(closed, None))
+
+    @on(ItemsClosed)
+    def _closed(self, message: ItemsClosed) -> None:
+        self.busy = False
+        if message.problem is not None:
+            self.show_message("queue-message", t(message.problem), ok=False)
+            return
+        self.query_one("#queue-note", Input).value = ""
+        self.show_message(
+            "queue-message", t("supervisor.queue.closed", count=message.closed), ok=True
+        )
+        self._load()

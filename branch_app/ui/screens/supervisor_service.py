@@ -1,0 +1,554 @@
+"""The supervisor's work without the screens: reconcile the queue, resolve conflicts, review approvals.
+
+No textual import: the screens call these functions in thread workers and show what comes back.
+Every function that changes something writes the local audit journal (who, which device, why)
+after the change is durable, the way the counter does.
+
+- `read_queue(store, last_sync)` -> `QueueReport`: counts by status, the oldest unsent item, the
+  quarantined (rejected) and conflicted items with masked holders.
+- `close_rejected(store, desk, ids, note)`: the outbox's `close_quarantined`, then one audit entry
+  per item (`supervisor.close_rejected`).
+- `read_conflicts(sync, store)` -> `ConflictList`: the branch's open conflicts from the central
+  (`GET /v1/conflicts`, a supervisor's session), or, when the central cannot be asked, the
+  conflicts this device's outbox knows.
+- `review_record(...)`: the central's current record for a conflict (an audited lookup with the
+  purpose `conflict_review`, and an entry in the local journal).
+- `correction_choices(record, refused, ...)`: the counter's commands that the lifecycle would apply
+  to the central's record now, for a `corrected` decision.
+- `resolve(...)`: `POST /v1/conflicts/{id}/resolve`; then the outbox item is closed with the
+  decision, the central's record cached, and the decision audited (`supervisor.resolve_conflict`).
+- `read_approvals(store)`: the second-person approvals this device recorded (cancellations).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Outbox statuses in the order the queue screen lists them.
+STATUS_ORDER = ("pending", "sending", "accepted", "merged", "conflict", "rejected")
+#: A supervisor's note: at least this many characters (a word or two, not a key press).
+MIN_NOTE = 4
+MAX_NOTE = 500
+#: Where the decision on an outbox item is kept (`close_quarantined`'s note), so the archive
+#: copy says which conflict it was and how it ended.
+RESOLVED_NOTE = "conflict {conflict_id} {decision}: {note}"
+
+
+def mask(holder_id: str | None) -> str:
+    from branch_app.domain.identity import mask_identity
+
+    return mask_identity(holder_id) if holder_id else "—"
+
+
+def note_problem(note: str) -> str | None:
+    """Catalog key of what is wrong with a supervisor's note, or None."""
+    text = note.strip()
+    if len(text) < MIN_NOTE:
+        return "supervisor.note.too_short"
+    if len(text) > MAX_NOTE:
+        return "supervisor.note.too_long"
+    return None
+
+
+# -- the queue ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One quarantined or conflicted item as the supervisor sees it (holder masked)."""
+
+    item_id: str
+    seq: int
+    status: str
+    kind: str
+    payload: Mapping[str, Any]
+    holder_masked: str
+    actor: str
+    made_at: str
+    reason: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class QueueReport:
+    counts: dict[str, int]
+    oldest_unsent_at: str | None
+    oldest_age: dt.timedelta | None
+    last_sync: dt.datetime | None
+    rows: tuple[QueueRow, ...]
+
+    @property
+    def unsent(self) -> int:
+        return self.counts.get("pending", 0) + self.counts.get("sending", 0)
+
+
+def parse_iso(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def row_of(item: Any) -> QueueRow:
+    result = item.result or {}
+    return QueueRow(
+        item_id=item.id,
+        seq=item.seq,
+        status=item.status,
+        kind=item.kind,
+        payload=dict(item.payload) if isinstance(item.payload, Mapping) else {},
+        holder_masked=mask(item.holder_id),
+        actor=item.actor,
+        made_at=item.made_at,
+        reason=result.get("reason"),
+        message=result.get("message"),
+    )
+
+
+def read_queue(store: Any, last_sync: dt.datetime | None, now: dt.datetime) -> QueueReport:
+    """The outbox as the supervisor reconciles it (reads only; call it off the UI thread)."""
+    outbox = store.outbox
+    counts = {status: int(n) for status, n in outbox.counts().items()}
+    oldest = outbox.oldest_unsent()
+    oldest_at = oldest.made_at if oldest is not None else None
+    made = parse_iso(oldest_at)
+    age = max(now - made, dt.timedelta(0)) if made is not None else None
+    rows = tuple(row_of(item) for item in outbox.items(("rejected", "conflict")))
+    return QueueReport(counts, oldest_at, age, last_sync, rows)
+
+
+@dataclass(frozen=True)
+class SupervisorDesk:
+    """Who acts, on which device, at which branch (what the audit journal records)."""
+
+    staff_id: str
+    device: str
+    branch: str
+
+
+def close_rejected(store: Any, desk: SupervisorDesk, ids: Iterable[str], note: str) -> int:
+    """Close rejected items (they can never be sent) with the supervisor's note; audited.
+
+    Conflicts are not closed here: they are resolved with the central (`resolve`), which
+    closes the outbox item too. Returns how many were closed."""
+    if note_problem(note) is not None:
+        raise ValueError("a supervisor's note is required")
+    wanted = [store.outbox.get(i) for i in ids]
+    rejected = [item for item in wanted if item.status == "rejected"]
+    if not rejected:
+        return 0
+    closed = store.outbox.close_quarantined(
+        [item.id for item in rejected], actor=desk.staff_id, note=note.strip()
+    )
+    for item in rejected:
+        store.audit.record(
+            "supervisor.close_rejected",
+            actor=desk.staff_id,
+            holder_id=item.holder_id,
+            reason="rejected:" + str((item.result or {}).get("reason") or "unknown"),
+            device=desk.device,
+            branch=desk.branch,
+            detail={"outbox_id": item.id, "kind": item.kind, "note": note.strip()},
+        )
+    return closed
+
+
+# -- conflicts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """A conflict from the central (`conflict_id` set) or only known locally (`None`)."""
+
+    conflict_id: int | None
+    command_id: str
+    holder_id: str  # kept off the screen: only `holder_masked` is shown
+    holder_masked: str
+    kind: str
+    command: Mapping[str, Any]
+    reason: str
+    message: str | None
+    record: Mapping[str, Any] | None
+    actor: str
+    device: str
+    branch: str
+    opened_at: str
+    made_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ConflictList:
+    """What the conflicts screen shows. `source` is `central` or `local`; `problem` the catalog
+    key of why the central could not be asked (then the rows are the outbox's)."""
+
+    source: str
+    rows: tuple[ConflictRow, ...]
+    problem: str | None = None
+    reconciled: int = 0
+    unresolved_local: int = 0
+
+
+def conflict_row(view: Mapping[str, Any]) -> ConflictRow:
+    command = view.get("command") or {}
+    return ConflictRow(
+        conflict_id=int(view["id"]),
+        command_id=str(view["command_id"]),
+        holder_id=str(view["holder_id"]),
+        holder_masked=mask(str(view["holder_id"])),
+        kind=str(view["kind"]),
+        command=dict(command.get("payload") or {}),
+        reason=str(view["reason"]),
+        message=view.get("message"),
+        record=view.get("record"),
+        actor=str(view["actor"]),
+        device=str(view["device"]),
+        branch=str(view["branch"]),
+        opened_at=str(view.get("opened_at") or ""),
+        made_at=command.get("made_at"),
+    )
+
+
+def local_conflict_row(item: Any) -> ConflictRow:
+    result = item.result or {}
+    return ConflictRow(
+        conflict_id=None,
+        command_id=item.id,
+        holder_id=item.holder_id,
+        holder_masked=mask(item.holder_id),
+        kind=item.kind,
+        command=dict(item.payload) if isinstance(item.payload, Mapping) else {},
+        reason=str(result.get("reason") or "unknown"),
+        message=result.get("message"),
+        record=result.get("record"),
+        actor=item.actor,
+        device=item.device,
+        branch=item.branch,
+        opened_at="",
+        made_at=item.made_at,
+    )
+
+
+def _views(answer: Any) -> list[Mapping[str, Any]]:
+    found = answer.get("conflicts") if isinstance(answer, Mapping) else None
+    if not isinstance(found, list):
+        from sync.client import CentralServerError
+
+        raise CentralServerError(502)
+    return [view for view in found if isinstance(view, Mapping)]
+
+
+def read_conflicts(sync: Any, store: Any, desk: SupervisorDesk | None = None) -> ConflictList:
+    """The branch's open conflicts from the central; the outbox's when it cannot be asked.
+
+    Local conflict items whose conflict the central lists as resolved (by another supervisor,
+    on another device) are closed in the outbox with that decision, and audited."""
+    from sync.client import CentralError
+
+    local = store.outbox.items("conflict") if store is not None else []
+    local_rows = tuple(local_conflict_row(item) for item in local)
+    if sync is None:
+        return ConflictList("local", local_rows, problem="supervisor.conflicts.no_sync")
+    if not getattr(sync, "staff_session", None):
+        return ConflictList("local", local_rows, problem="supervisor.conflicts.no_session")
+    try:
+        with sync.client() as client:
+            open_views = _views(client.conflicts("open"))
+            open_ids = {str(v["command_id"]) for v in open_views}
+            unmatched = [item for item in local if item.id not in open_ids]
+            resolved: list[Mapping[str, Any]] = []
+            if unmatched:
+                resolved = _views(client.conflicts("resolved"))
+    except CentralError as error:
+        return ConflictList("local", local_rows, problem=error.key)
+    reconciled = 0
+    if store is not None and desk is not None and resolved:
+        by_command = {str(v["command_id"]): v for v in resolved}
+        for item in unmatched:
+            view = by_command.get(item.id)
+            if view is not None:
+                reconciled += close_resolved_item(store, desk, item.id, view)
+    rows = tuple(conflict_row(view) for view in open_views)
+    known = {row.command_id for row in rows}
+    unresolved_local = sum(1 for item in local if item.id not in known) - reconciled
+    return ConflictList("central", rows, reconciled=reconciled, unresolved_local=unresolved_local)
+
+
+def close_resolved_item(
+    store: Any, desk: SupervisorDesk, command_id: str, view: Mapping[str, Any]
+) -> int:
+    """Close this device's outbox item of a conflict the central has resolved; audited."""
+    if command_id not in store.outbox:
+        return 0
+    item = store.outbox.get(command_id)
+    if item.status != "conflict":
+        return 0
+    note = RESOLVED_NOTE.format(
+        conflict_id=view.get("id"), decision=view.get("decision"), note=view.get("note") or ""
+    )
+    closed = store.outbox.close_quarantined([command_id], actor=desk.staff_id, note=note)
+    if closed:
+        store.audit.record(
+            "supervisor.conflict_closed",
+            actor=desk.staff_id,
+            holder_id=item.holder_id,
+            reason=f"resolved_by:{view.get('resolved_by') or ''}",
+            device=desk.device,
+            branch=desk.branch,
+            detail={
+                "outbox_id": command_id,
+                "conflict_id": view.get("id"),
+                "decision": view.get("decision"),
+                "resolved_by": view.get("resolved_by"),
+            },
+        )
+    return closed
+
+
+def review_record(
+    sync: Any, store: Any, desk: SupervisorDesk, row: ConflictRow
+) -> Mapping[str, Any] | None:
+    """The central's record of the conflict's holder now (an audited lookup, purpose
+    `conflict_review`, recorded in the local journal first); cached on this device."""
+    from branch_app.counter import central_lookup_for
+
+    store.audit.record(
+        "supervisor.conflict_review",
+        actor=desk.staff_id,
+        holder_id=row.holder_id,
+        reason="conflict_review",
+        device=desk.device,
+        branch=desk.branch,
+        detail={"conflict_id": row.conflict_id, "command_id": row.command_id},
+    )
+    found = central_lookup_for(sync)(row.holder_id, "conflict_review", None)
+    if found is not None:
+        store.card_cache.put(dict(found), source="lookup")
+    return found
+
+
+def correction_choices(
+    record: Mapping[str, Any], refused: Mapping[str, Any], *, place: str, bank: str, today: dt.date
+) -> list[Any]:
+    """The counter's commands a supervisor may send as the correction, each one the lifecycle
+    would apply to `record` now (a command that changes nothing corrects nothing).
+
+    Candidates: the refused command made again (its grounds may have changed), a loss report,
+    an unlock, and a normal replacement application (the usual way out when the card was
+    reported lost elsewhere while the counter took an exchange)."""
+    from branch_app.domain.lifecycle import (
+        ApplicationKind,
+        Applied,
+        Apply,
+        CommandFormatError,
+        IssuanceSpeed,
+        LossChannel,
+        ReportLoss,
+        Unlock,
+        command_from_dict,
+        decide,
+        record_from_dict,
+    )
+    from branch_app.domain.roles import Place, Role, permission
+
+    current = record_from_dict(dict(record))
+    at_card_bank = bool(current.bank) and current.bank == bank
+    candidates: list[Any] = []
+    with contextlib.suppress(CommandFormatError, KeyError, TypeError, ValueError):
+        candidates.append(command_from_dict(dict(refused)))
+    candidates += [
+        ReportLoss(
+            channel=LossChannel.CARD_BANK_BRANCH if at_card_bank else LossChannel.OTHER_BANK_BRANCH
+        ),
+        Unlock(at_card_bank=at_card_bank),
+        Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, today),
+    ]
+    chosen: list[Any] = []
+    for command in candidates:
+        if command in chosen:
+            continue
+        if not permission(Role.SUPERVISOR, Place(place), command).allowed:
+            continue
+        if isinstance(decide(current, command), Applied):
+            chosen.append(command)
+    return chosen
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the supervisor decided; `command` is the correction (None for `upheld`)."""
+
+    decision: str
+    note: str
+    command: Any = None
+    base_version: int = 0
+
+
+@dataclass(frozen=True)
+class ResolveOutcome:
+    conflict: Mapping[str, Any]
+    result: Mapping[str, Any] | None
+    outbox_closed: int
+    audit_n: int
+    correcting_command_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def correcting_push(
+    row: ConflictRow, resolution: Resolution, desk: SupervisorDesk, now: dt.datetime
+) -> dict[str, Any]:
+    """The correcting command on the wire: made by the supervisor, about the same person, on
+    the central's current version. Sent inside the resolve request, not through the outbox
+    (the central applies it with the decision in one transaction, or neither)."""
+    from branch_app.domain.lifecycle import command_to_dict
+    from branch_app.store.outbox import utc_iso
+
+    command = resolution.command
+    return {
+        "id": uuid.uuid4().hex,
+        "kind": command.kind,
+        "holder_id": row.holder_id,
+        "base_version": int(resolution.base_version),
+        "payload": command_to_dict(command),
+        "actor": desk.staff_id,
+        "device": desk.device,
+        "branch": desk.branch,
+        "made_at": utc_iso(now),
+        "seq": 0,
+    }
+
+
+def resolve(
+    sync: Any,
+    store: Any,
+    desk: SupervisorDesk,
+    row: ConflictRow,
+    resolution: Resolution,
+    now: dt.datetime,
+) -> ResolveOutcome:
+    """Resolve at the central, then close the local item and audit the decision.
+
+    Raises the client's typed errors (`CentralUnavailable`, `CentralRejected` with code
+    `correction_refused`, `conflict_closed`, ...) before anything local is written."""
+    if row.conflict_id is None:
+        raise ValueError("only a conflict the central listed can be resolved")
+    if note_problem(resolution.note) is not None:
+        raise ValueError("a supervisor's note is required")
+    note = resolution.note.strip()
+    push = None
+    if resolution.decision == "corrected":
+        if resolution.command is None:
+            raise ValueError("a correction needs a command")
+        push = correcting_push(row, resolution, desk, now)
+    with sync.client() as client:
+        answer = client.resolve_conflict(row.conflict_id, resolution.decision, note, push)
+    conflict = answer.get("conflict") or {}
+    result = answer.get("result")
+    record = result.get("record") if isinstance(result, Mapping) else None
+    if isinstance(record, Mapping):
+        store.card_cache.put(dict(record), source="lookup")
+    closed = 0
+    if row.command_id in store.outbox:
+        item = store.outbox.get(row.command_id)
+        if item.status == "conflict":
+            closed = store.outbox.close_quarantined(
+                [row.command_id],
+                actor=desk.staff_id,
+                note=RESOLVED_NOTE.format(
+                    conflict_id=row.conflict_id, decision=resolution.decision, note=note
+                ),
+            )
+    entry = store.audit.record(
+        "supervisor.resolve_conflict",
+        actor=desk.staff_id,
+        holder_id=row.holder_id,
+        reason=resolution.decision,
+        device=desk.device,
+        branch=desk.branch,
+        detail={
+            "conflict_id": row.conflict_id,
+            "command_id": row.command_id,
+            "conflict_reason": row.reason,
+            "decision": resolution.decision,
+            "note": note,
+            "correcting_command_id": push["id"] if push else None,
+            "correction": push["payload"] if push else None,
+            "outcome": result.get("outcome") if isinstance(result, Mapping) else None,
+            "outbox_closed": bool(closed),
+        },
+    )
+    return ResolveOutcome(
+        conflict=conflict,
+        result=result if isinstance(result, Mapping) else None,
+        outbox_closed=closed,
+        audit_n=entry.n,
+        correcting_command_id=push["id"] if push else None,
+    )
+
+
+# -- approvals ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalRow:
+    """A second person's approval recorded at this device (today: cancellations)."""
+
+    at: str
+    action: str
+    requested_by: str
+    approved_by: str
+    verified: bool
+    reason: str
+    holder_masked: str
+    outbox_status: str | None
+    audit_n: int
+
+
+APPROVED_ACTIONS = frozenset({"counter.cancel"})
+
+
+def read_approvals(store: Any, limit: int = 500) -> list[ApprovalRow]:
+    """The newest approvals first, from the audit journal; the holder comes from the outbox
+    item the approval was for (the journal keeps only a pseudonym)."""
+    from branch_app.store.errors import UnknownItem
+
+    rows: list[ApprovalRow] = []
+    for entry in reversed(store.audit.entries()):
+        if entry.action not in APPROVED_ACTIONS:
+            continue
+        detail = entry.detail or {}
+        approver = detail.get("approved_by")
+        if not approver:
+            continue
+        holder, status = "—", None
+        outbox_id = detail.get("outbox_id")
+        if outbox_id:
+            try:
+                item = store.outbox.get(str(outbox_id))
+            except UnknownItem:
+                pass
+            else:
+                holder, status = mask(item.holder_id), item.status
+        rows.append(
+            ApprovalRow(
+                at=entry.at,
+                action=entry.action,
+                requested_by=entry.actor,
+                approved_by=str(approver),
+                verified=bool(detail.get("approval_verified")),
+                reason=entry.reason,
+                holder_masked=holder,
+                outbox_status=status,
+                audit_n=entry.n,
+            )
+        )
+        if len(rows) >= limit:
+            break
+    return rows
