@@ -55,7 +55,6 @@ _APPLY = "shell.group.application"
 _CARD = "shell.group.card"
 _TOOLS = "shell.group.tools"
 _SUPERVISOR = "shell.group.supervisor"
-_WITH_SYNC = "shell.hint.arrives_sync"
 
 SERVICES: tuple[Service, ...] = (
     Service("apply_first", _APPLY, EVERYONE),
@@ -67,9 +66,9 @@ SERVICES: tuple[Service, ...] = (
     Service("query", _CARD, EVERYONE),
     Service("cancellation", _CARD, COUNTER_STAFF, places=COUNTER_PLACES),
     Service("identity_check", _TOOLS, EVERYONE, open_to_all=True),
-    Service("approvals", _SUPERVISOR, frozenset({SUPERVISOR}), arrives_with=_WITH_SYNC),
-    Service("sync_queue", _SUPERVISOR, frozenset({SUPERVISOR}), arrives_with=_WITH_SYNC),
-    Service("conflicts", _SUPERVISOR, frozenset({SUPERVISOR}), arrives_with=_WITH_SYNC),
+    Service("approvals", _SUPERVISOR, frozenset({SUPERVISOR})),
+    Service("sync_queue", _SUPERVISOR, frozenset({SUPERVISOR})),
+    Service("conflicts", _SUPERVISOR, frozenset({SUPERVISOR})),
 )
 SERVICES_BY_ID = {service.id: service for service in SERVICES}
 

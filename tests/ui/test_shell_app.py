@@ -203,13 +203,13 @@ async def test_teller_does_not_see_supervisor_tools() -> None:
         )
 
 
-async def test_supervisor_sees_supervisor_tools_as_not_yet_built() -> None:
+async def test_supervisor_sees_supervisor_tools() -> None:
     app = make_app("en", Role.SUPERVISOR)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         ids = menu_ids(app)
         assert {"approvals", "sync_queue", "conflicts"} <= set(ids)
-        assert app.check_action("open_service", ("conflicts",)) is None
+        assert app.check_action("open_service", ("conflicts",)) is True
 
 
 async def test_home_visit_staff_cannot_unlock_or_issue_instantly() -> None:

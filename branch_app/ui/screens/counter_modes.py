@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from branch_app.ui.screens.supervisor_modes import SUPERVISOR_MODES
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -58,6 +60,7 @@ COUNTER_MODES: dict[str, Callable[[], Screen[None]]] = {
     "unlock": unlock_screen,
     "cancellation": cancellation_screen,
     "query": card_query_screen,
+    **SUPERVISOR_MODES,  # the supervisor's tools (approvals, sync_queue, conflicts)
 }
 
 #: Service id (ui/service_menu.py) -> mode name.
