@@ -133,10 +133,20 @@ def _measure(label: str, reader: str) -> dict[str, object]:
             "raw_p90": _percentile(raw, 0.9),
         }
     finally:
-        backend.close()
         assert card.stdin is not None
         card.stdin.close()
         card.wait(10)
+        # The next card goes into the same slot: wait until pcscd has seen this one leave, or
+        # the next connect would reach the slot while pcscd still holds this card's state.
+        try:
+            deadline = time.monotonic() + 15
+            states = backend.reader_states()
+            while any(s.name == reader and s.card_present for s in states):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("pcscd did not see the simulated card leave")
+                states = backend.wait_for_change(states, 1.0)
+        finally:
+            backend.close()
 
 
 def run() -> str:

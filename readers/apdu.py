@@ -7,6 +7,7 @@ English and Simplified Chinese (`error.message("zh")`). T=0 and T=1 cards read t
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple, Protocol
 
@@ -295,10 +296,19 @@ def exchange(transport: Transport, command: Command) -> Response:
     The returned response may carry any status word; callers `check()` it.
     """
     raw = transport.transmit(command.raw)
+    if len(raw) >= 2 and raw[-2] not in (0x61, 0x6C):  # the common case, kept cheap
+        return Response(raw[:-2], (raw[-2] << 8) | raw[-1])
+    return continue_exchange(transport, command, raw)
+
+
+def continue_exchange(transport: Transport, command: Command, raw: bytes) -> Response:
+    """The rest of an exchange whose first answer `raw` was short, 61xx or 6Cxx.
+
+    Split from `exchange` so a caller with its own fast path for 9000 (the tag-by-tag reads)
+    hands over every other answer here and keeps one place for T=0's GET RESPONSE rules.
+    """
     if len(raw) < 2:
         raise MalformedResponse(f"{len(raw)} byte answer has no status word")
-    if raw[-2] not in (0x61, 0x6C):  # the common case, kept cheap: it runs for every APDU
-        return Response(raw[:-2], (raw[-2] << 8) | raw[-1])
     response = Response(raw[:-2], (raw[-2] << 8) | raw[-1])
     if response.sw >> 8 == 0x6C:
         response = Response.from_bytes(
@@ -345,7 +355,9 @@ def read_record(record: int, sfi: int, le: int = 0) -> Command:
     return Command(0x00, 0xB2, record, (sfi << 3) | 0x04, le=le)
 
 
+@functools.cache
 def get_response(le: int) -> Command:
+    """GET RESPONSE for `le` bytes; built once per length (T=0 cards ask for it on every SELECT)."""
     return Command(0x00, 0xC0, 0x00, 0x00, le=le)
 
 

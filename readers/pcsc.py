@@ -86,6 +86,8 @@ class PcscConnection:
         self._handle = handle
         self._protocol = protocol
         self.atr = atr
+        #: pyscard's SCardTransmit, looked up once: it runs for every APDU of a read.
+        self._send = _scard().SCardTransmit
         self._in_transaction = False
         self._closed = False
 
@@ -98,19 +100,21 @@ class PcscConnection:
         self._in_transaction = True
 
     def transmit(self, apdu: bytes) -> bytes:
-        s = _scard()
         if self._closed:
             raise CardNotResponding("connection closed")
-        result, response = s.SCardTransmit(self._handle, self._protocol, list(apdu))
-        if result != s.SCARD_S_SUCCESS:
-            raise self._failure(result)
-        if len(response) < 2:
-            # Some drivers (vpcd among them) answer "success" with no bytes when the card
-            # vanished mid-command: find out which it was rather than call it garbage.
-            if self._backend.card_leaves(self.reader, REMOVAL_GRACE):
-                raise CardRemoved(f"{len(response)} byte answer, card gone")
-            raise CardNotResponding(f"{len(response)} byte answer")
+        result, response = self._send(self._handle, self._protocol, list(apdu))
+        if result or len(response) < 2:  # SCARD_S_SUCCESS is 0
+            raise self._transmit_failed(result, len(response))
         return bytes(response)
+
+    def _transmit_failed(self, result: int, answer_length: int) -> ReaderError:
+        if result:
+            return self._failure(result)
+        # Some drivers (vpcd among them) answer "success" with no bytes when the card vanished
+        # mid-command: find out which it was rather than call it garbage.
+        if self._backend.card_leaves(self.reader, REMOVAL_GRACE):
+            return CardRemoved(f"{answer_length} byte answer, card gone")
+        return CardNotResponding(f"{answer_length} byte answer")
 
     def _failure(self, code: int) -> ReaderError:
         """Tell a removed card from a mute one: after a failed exchange, ask whether it is still in."""

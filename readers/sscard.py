@@ -9,7 +9,6 @@ immutable `CardReading` (fields that could not be read are listed with the reaso
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -22,10 +21,10 @@ from readers.apdu import (
     NotSocialSecurityCard,
     PsamFailed,
     ReaderError,
-    RecordNotFound,
     SecurityStatusNotSatisfied,
     Transport,
     VerificationFailed,
+    continue_exchange,
     exchange,
     external_authenticate,
     get_challenge,
@@ -421,41 +420,112 @@ class PsamSession:
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_tagged_fields(
-    transport: Transport,
-    fields_by_tag: Mapping[int, tuple[str, int]],
+#: A field read by tag: its tag, its name and the READ RECORD command (the file's reading order).
+FieldRead = tuple[int, str, Command]
+EF05_READS: tuple[FieldRead, ...] = tuple(
+    (tag, name, READ_BY_TAG[tag]) for tag, (name, _length) in EF05_FIELDS.items()
+)
+EF06_READS: tuple[FieldRead, ...] = tuple(
+    (tag, name, READ_BY_TAG[tag]) for tag, (name, _length) in EF06_FIELDS.items()
+)
+_SW_OK = b"\x90\x00"
+
+
+def _read_records(
+    transport: Transport, reads: tuple[FieldRead, ...]
+) -> list[bytes | UnreadableField | None]:
+    """Send a file's READ RECORDs back to back; per field its record, why it is missing, or None.
+
+    Between two commands only the status word is looked at: a card's answers are decoded after
+    its last one (`_decode_records`), in one pass, so little Python runs between two exchanges.
+    A 6982 (the holder data needs authentication) ends the file's reading with the typed error.
+    """
+    transmit = transport.transmit
+    outcomes: list[bytes | UnreadableField | None] = []
+    for _tag, name, command in reads:
+        answer = transmit(command.raw)
+        if answer[-2:] == _SW_OK:
+            outcomes.append(answer)  # the record and its status word
+            continue
+        response = continue_exchange(transport, command, answer)
+        if response.ok:
+            outcomes.append(response.data + _SW_OK)
+            continue
+        sw = response.sw
+        if sw in (0x6A83, 0x6A82):
+            outcomes.append(
+                None
+                if name == "name_extension"
+                else UnreadableField(name, Unreadable.NOT_ON_CARD, f"{sw:04X}")
+            )
+        elif sw == 0x6982:
+            raise SecurityStatusNotSatisfied(sw)
+        else:
+            outcomes.append(UnreadableField(name, Unreadable.REFUSED, f"{sw:04X}"))
+    return outcomes
+
+
+def _decode_records(
+    reads: tuple[FieldRead, ...],
+    outcomes: list[bytes | UnreadableField | None],
     values: dict[str, Any],
     raw: dict[str, bytes],
     unreadable: list[UnreadableField],
 ) -> None:
-    for tag, (name, _length) in fields_by_tag.items():
-        response = exchange(transport, READ_BY_TAG[tag])
-        if not response.ok:
-            error = status_error(response.sw)
-            if isinstance(error, RecordNotFound) or response.sw == 0x6A82:
-                if name != "name_extension":
-                    unreadable.append(
-                        UnreadableField(name, Unreadable.NOT_ON_CARD, f"{response.sw:04X}")
-                    )
-                continue
-            if isinstance(error, SecurityStatusNotSatisfied):
-                raise error
-            unreadable.append(UnreadableField(name, Unreadable.REFUSED, f"{response.sw:04X}"))
+    """Decode what `_read_records` brought back: values, raw name bytes, reasons, in field order."""
+    for (tag, name, _command), answer in zip(reads, outcomes, strict=False):
+        if answer is None:
             continue
-        try:
-            value = parse_record(tag, response.data)
-        except ValueError as exc:
-            unreadable.append(UnreadableField(name, Unreadable.MALFORMED, str(exc)))
+        if type(answer) is UnreadableField:
+            unreadable.append(answer)
             continue
+        # `tag | length | value` and the status word: the record's value, or why it is none.
+        size = len(answer) - 2
+        if size < 2:
+            unreadable.append(
+                UnreadableField(name, Unreadable.MALFORMED, "record shorter than its header")
+            )
+            continue
+        if answer[0] != tag:
+            unreadable.append(
+                UnreadableField(
+                    name,
+                    Unreadable.MALFORMED,
+                    f"record tag {answer[0]:02X} where {tag:02X} was asked for",
+                )
+            )
+            continue
+        length = answer[1]
+        if size < 2 + length:
+            unreadable.append(
+                UnreadableField(
+                    name,
+                    Unreadable.MALFORMED,
+                    f"record says {length} bytes but holds {size - 2}",
+                )
+            )
+            continue
+        value = answer[2 : 2 + length]
         raw[name] = value
-        if name in ("name", "name_extension"):
+        if name == "name" or name == "name_extension":
             continue  # decoded together: the extension continues the name's bytes
-        if is_blank(value):
-            continue  # e.g. no expiry date on a 3rd-generation card
+        if not value.strip(b"\x00\xff "):
+            continue  # only padding, e.g. no expiry date on a 3rd-generation card
         try:
             values[name] = _DECODERS[name](value)
         except (ValueError, IndexError, UnicodeDecodeError) as exc:
             unreadable.append(UnreadableField(name, Unreadable.MALFORMED, type(exc).__name__))
+
+
+def _read_tagged_fields(
+    transport: Transport,
+    reads: tuple[FieldRead, ...],
+    values: dict[str, Any],
+    raw: dict[str, bytes],
+    unreadable: list[UnreadableField],
+) -> None:
+    """Read and decode one file's fields (the file is selected)."""
+    _decode_records(reads, _read_records(transport, reads), values, raw, unreadable)
 
 
 def _decode_name(
@@ -538,7 +608,7 @@ def _read(
     unreadable: list[UnreadableField] = []
 
     exchange(transport, SELECT_EF05).check("SELECT EF05")
-    _read_tagged_fields(transport, EF05_FIELDS, values, raw, unreadable)
+    _read_tagged_fields(transport, EF05_READS, values, raw, unreadable)
     generation = generation_of(values.get("spec_version"))
     card_id = values.get("card_identification_code")
 
@@ -586,7 +656,7 @@ def _read(
         select = exchange(transport, SELECT_EF06)
         if select.ok:
             try:
-                _read_tagged_fields(transport, EF06_FIELDS, values, raw, unreadable)
+                _read_tagged_fields(transport, EF06_READS, values, raw, unreadable)
                 _decode_name(raw, values, unreadable)
             except SecurityStatusNotSatisfied as exc:
                 holder_problem, needs_psam, detail = Unreadable.NEEDS_PSAM, True, f"{exc.sw:04X}"
