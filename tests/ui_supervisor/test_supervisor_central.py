@@ -201,7 +201,7 @@ async def test_sync_then_resolve_upheld_and_corrected_round_trip(central, branch
         assert set(rows) == {dead, lost}
         dead_cells = [str(c) for c in table.get_row(rows[dead].command_id)]
         assert dead_cells[0] == masked(dead) and dead not in " ".join(dead_cells)
-        assert "cancelled" in dead_cells[2] and dead_cells[3] == branch.teller
+        assert "cancelled" in dead_cells[4] and dead_cells[2] == branch.teller
 
         # 1. Upheld: the card is cancelled; the note says what the holder was told.
         table.move_cursor(row=table.get_row_index(rows[dead].command_id))

@@ -139,7 +139,7 @@ async def test_without_a_central_the_conflicts_known_here_are_listed(store: Loca
         assert grid.row_count == 1
         cells = [str(c) for c in grid.get_row(items["conflict"].id)]
         assert cells[0] == "440106********" + holder(4)[-4:]
-        assert "已注销" in cells[2]  # the reason, in the domain's words
+        assert "已注销" in cells[4]  # the reason, in the domain's words
         detail = text(app, "#conflict-detail")
         assert "已注销" in detail and "仅本机记录" in detail
         assert app.check_action("open_service", ("conflicts",)) is False  # already there

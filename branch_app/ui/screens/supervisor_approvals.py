@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Static
 
 from branch_app.i18n import t
 from branch_app.ui.screens.supervisor_base import SupervisorScreen, local_time
@@ -49,7 +49,7 @@ class ApprovalsScreen(SupervisorScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="supervisor-body panel", id="approvals-main"):
-            yield Label(id="approvals-intro")
+            yield Static(id="approvals-intro", classes="supervisor-intro")
             yield DataTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="approvals-message", classes="supervisor-message")
 
@@ -58,7 +58,7 @@ class ApprovalsScreen(SupervisorScreen):
 
     def relabel(self) -> None:
         self.query_one("#approvals-main").border_title = t("supervisor.approvals.title")
-        self.query_one("#approvals-intro", Label).update(t("supervisor.approvals.intro"))
+        self.query_one("#approvals-intro", Static).update(t("supervisor.approvals.intro"))
         self._show()
 
     def action_reload(self) -> None:

@@ -44,6 +44,19 @@ def kind_text(kind: str, payload: Any) -> str:
         return kind if text == key else text
 
 
+def kind_short(kind: str, payload: Any) -> str:
+    """The request in a table cell: the application's kind, or the command's name."""
+    application = payload.get("application") if isinstance(payload, dict) else None
+    if kind == "apply" and isinstance(application, str):
+        key = f"counter.kind.{application}"
+        text = t(key)
+        if text != key:
+            return text
+    key = f"counter.kind_name.{kind}"
+    text = t(key)
+    return kind if text == key else text
+
+
 def reason_text(reason: str | None, message: str | None = None) -> str:
     """Why the central (or the local check) refused an item, in catalog words.
 
@@ -75,7 +88,9 @@ class SupervisorScreen(ShellScreen):
 
     DEFAULT_CSS = """
     SupervisorScreen .supervisor-body { height: 1fr; }
-    SupervisorScreen .supervisor-side { width: 46; height: 1fr; }
+    SupervisorScreen .supervisor-side { width: 40; height: 1fr; }
+    SupervisorScreen .supervisor-intro { width: 1fr; height: auto; color: $text-muted;
+                                         padding: 0 1; }
     SupervisorScreen .supervisor-main { width: 1fr; height: 1fr; }
     SupervisorScreen DataTable { height: 1fr; }
     SupervisorScreen .supervisor-message { height: auto; min-height: 1; padding: 0 1; }

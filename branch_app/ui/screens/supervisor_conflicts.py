@@ -28,6 +28,7 @@ from branch_app.ui.screens.counter_base import table
 from branch_app.ui.screens.supervisor_base import (
     SupervisorScreen,
     desk_of,
+    kind_short,
     kind_text,
     local_time,
     reason_text,
@@ -329,21 +330,21 @@ class ConflictsScreen(SupervisorScreen):
         grid.add_columns(
             t("supervisor.col.holder"),
             t("supervisor.col.kind"),
-            t("supervisor.col.reason"),
             t("supervisor.col.actor"),
-            t("supervisor.col.device"),
             t("supervisor.col.made_at"),
+            t("supervisor.col.reason"),
+            t("supervisor.col.device"),
         )
         now = self.branch_app.now()
         for row in self.found.rows:
             self._rows[row.command_id] = row
             grid.add_row(
                 row.holder_masked,
-                kind_text(row.kind, row.command),
-                reason_text(row.reason, row.message),
+                kind_short(row.kind, row.command),
                 row.actor,
-                row.device,
                 local_time(row.made_at or row.opened_at, now),
+                reason_text(row.reason, row.message),
+                row.device,
                 key=row.command_id,
             )
         if keep in self._rows:

@@ -4,7 +4,6 @@ conflicts screen). "Sync now" is the app's own sync (`SyncScreen`, with its prog
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -20,6 +19,7 @@ from branch_app.ui.screens.counter_base import table
 from branch_app.ui.screens.supervisor_base import (
     SupervisorScreen,
     desk_of,
+    kind_short,
     kind_text,
     local_time,
     reason_text,
@@ -73,7 +73,7 @@ class SyncQueueScreen(SupervisorScreen):
         with Horizontal(classes="supervisor-body"):
             with Vertical(classes="supervisor-side"):
                 yield Static(id="queue-summary", classes="panel")
-                yield Label(id="queue-intro")
+                yield Static(id="queue-intro", classes="supervisor-intro")
                 yield Button(id="queue-sync", variant="primary")
             with Vertical(classes="supervisor-main panel", id="queue-main"):
                 yield DataTable(id="queue-items", cursor_type="row", zebra_stripes=True)
@@ -91,7 +91,7 @@ class SyncQueueScreen(SupervisorScreen):
     def relabel(self) -> None:
         self.query_one("#queue-summary").border_title = t("supervisor.queue.summary")
         self.query_one("#queue-main").border_title = t("supervisor.queue.items")
-        self.query_one("#queue-intro", Label).update(t("supervisor.queue.intro"))
+        self.query_one("#queue-intro", Static).update(t("supervisor.queue.intro"))
         self.query_one("#queue-sync", Button).label = t("supervisor.key.sync_now")
         self.query_one("#queue-close", Button).label = t("supervisor.key.close_item")
         self.query_one("#queue-note-label", Label).update(t("supervisor.queue.note_label"))
@@ -115,7 +115,7 @@ class SyncQueueScreen(SupervisorScreen):
         services = self.branch_app.services
         try:
             last = services.sync.last_sync() if services.sync is not None else None
-            report = read_queue(services.store, last, dt.datetime.now(dt.UTC))
+            report = read_queue(services.store, last, self.branch_app.now())
         except Exception as error:  # a store that cannot be read: say so, never a traceback
             self.post_message(self.QueueLoaded(None, type(error).__name__))
             return
@@ -177,7 +177,7 @@ class SyncQueueScreen(SupervisorScreen):
             items.add_row(
                 t(f"supervisor.status.{row.status}"),
                 row.holder_masked,
-                kind_text(row.kind, row.payload),
+                kind_short(row.kind, row.payload),
                 row.actor,
                 local_time(row.made_at, now),
                 reason_text(row.reason, row.message),
@@ -214,7 +214,9 @@ class SyncQueueScreen(SupervisorScreen):
         if row is None:
             detail.update(t("supervisor.queue.all_clear") if self.report is not None else "")
             return
-        text = Text(reason_text(row.reason, row.message))
+        text = Text(kind_text(row.kind, row.payload), style="bold")
+        text.append("\n")
+        text.append(reason_text(row.reason, row.message))
         text.append("\n")
         hint = (
             "supervisor.queue.hint_rejected"
