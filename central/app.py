@@ -304,7 +304,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         if len(body.commands) > settings.max_batch_commands:
             raise p.ProtocolError(p.ErrorCode.BATCH_TOO_LARGE)
         results = await run_in_threadpool(service.push, device, list(body.commands))
-        return _json(p.PushResponse(results=results))
+        return Response(p.encode_push_response(results), media_type=_JSON)
 
     @route(
         "POST",

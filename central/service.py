@@ -211,7 +211,7 @@ class _StoreFailed(Exception):
 
 def _internal_error(command_id: str) -> PushResult:
     """An answer that is not recorded, so the client may send the command again later."""
-    return PushResult(
+    return PushResult.trusted(
         id=command_id,
         outcome=Outcome.REJECTED,
         reason=RejectReason.INTERNAL_ERROR,
@@ -224,7 +224,7 @@ def _repeat(
 ) -> PushResult:
     """The answer to a command id seen before: its first answer, or `id_reused`."""
     if not hmac.compare_digest(stored_hash, body_hash):
-        return PushResult(
+        return PushResult.trusted(
             id=command_id,
             outcome=Outcome.REJECTED,
             reason=RejectReason.ID_REUSED,
@@ -232,7 +232,15 @@ def _repeat(
         )
     if isinstance(first, str):
         first = PushResult.model_validate_json(first)
-    return first.model_copy(update={"outcome": Outcome.DUPLICATE, "first_outcome": first.outcome})
+    return PushResult.trusted(
+        id=first.id,
+        outcome=Outcome.DUPLICATE,
+        version=first.version,
+        reason=first.reason,
+        message=first.message,
+        record=first.record,
+        first_outcome=first.outcome,
+    )
 
 
 class _ParsedRecords:
@@ -386,7 +394,7 @@ class CentralService:
                     stamp,
                     result.outcome.value,
                     result.reason,
-                    result.model_dump_json(),
+                    result.wire_json().decode(),
                 )
             )
             if result.outcome is Outcome.CONFLICT:
@@ -445,7 +453,9 @@ class CentralService:
 
         def rejected(reason: str, message: str) -> tuple[PushResult, None]:
             return (
-                PushResult(id=command.id, outcome=Outcome.REJECTED, reason=reason, message=message),
+                PushResult.trusted(
+                    id=command.id, outcome=Outcome.REJECTED, reason=reason, message=message
+                ),
                 None,
             )
 
@@ -482,7 +492,7 @@ class CentralService:
         match decision:
             case Applied(record=new):
                 return (
-                    PushResult(
+                    PushResult.trusted(
                         id=command.id,
                         outcome=Outcome.APPLIED,
                         version=new.version,
@@ -492,7 +502,7 @@ class CentralService:
                 )
             case Merged(record=same):
                 return (
-                    PushResult(
+                    PushResult.trusted(
                         id=command.id,
                         outcome=Outcome.MERGED,
                         version=same.version,
@@ -502,7 +512,7 @@ class CentralService:
                 )
             case Refused(reason=reason, detail=detail):
                 return (
-                    PushResult(
+                    PushResult.trusted(
                         id=command.id,
                         outcome=Outcome.CONFLICT,
                         version=current.version,
