@@ -295,8 +295,18 @@ async def test_offline_lists_the_conflicts_known_here(central, branch: Branch) -
             assert not isinstance(app.screen, ResolveDialog)
         finally:
             central.start()
+        # Back online, one conflict was resolved meanwhile outside this screen (as another
+        # supervisor's device would): the list has the other, and the device closes its item.
+        dead_conflict = next(c for c in central_conflicts(branch, "open") if c["holder_id"] == dead)
+        with branch.sync.client() as client:
+            client.resolve_conflict(dead_conflict["id"], "upheld", "Decided at counter 2")
         await app.run_action("app.go_home")
         await until(pilot, lambda: app.current_mode == "home")
-        await app.run_action("open_service('conflicts')")  # back online: the central's list
+        await app.run_action("open_service('conflicts')")
         await until(pilot, lambda: screen.found is not None and screen.found.source == "central")
-        assert len(screen.found.rows) == 2
+        assert [row.holder_id for row in screen.found.rows] == [lost]
+        assert screen.found.reconciled == 1
+        assert "1 resolved elsewhere" in text(app, "#conflicts-source")
+    assert [item.holder_id for item in branch.store.outbox.items("conflict")] == [lost]
+    closed = [e for e in branch.store.audit.entries() if e.action == "supervisor.conflict_closed"]
+    assert len(closed) == 1 and closed[0].detail["decision"] == "upheld"

@@ -118,9 +118,11 @@ async def test_queue_counts_and_closing_a_rejected_item_needs_a_note(store: Loca
 
         # A conflict is not closed here: it is resolved with the central.
         grid.move_cursor(row=grid.get_row_index(items["conflict"].id))
+        await until(pilot, lambda: "Conflicts screen" in text(app, "#queue-detail"))
+        assert screen.check_action("close_item", ()) is None
         app.screen.query_one("#queue-note", Input).value = "trying to close a conflict"
         await pilot.press("f7")
-        await until(pilot, lambda: "Conflicts screen" in text(app, "#queue-message"))
+        await pilot.pause()
         assert store.outbox.get(items["conflict"].id).status == "conflict"
 
 

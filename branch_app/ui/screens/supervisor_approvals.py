@@ -38,10 +38,13 @@ class ApprovalsScreen(SupervisorScreen):
     TITLE_KEY = "supervisor.approvals.title"
 
     class ApprovalsLoaded(Message):
-        def __init__(self, rows: list[ApprovalRow] | None, problem: str | None) -> None:
+        def __init__(
+            self, rows: list[ApprovalRow] | None, problem: str | None, generation: int
+        ) -> None:
             super().__init__()
             self.rows = rows
             self.problem = problem
+            self.generation = generation
 
     def __init__(self) -> None:
         super().__init__()
@@ -68,22 +71,26 @@ class ApprovalsScreen(SupervisorScreen):
             self._show()
             self.show_message("approvals-message", t(problem), ok=False)
             return
-        self._load()
+        self._load(self.next_generation())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-approvals")
-    def _load(self) -> None:
+    def _load(self, generation: int) -> None:
         from branch_app.ui.screens.supervisor_service import read_approvals
 
         try:
             rows = read_approvals(self.branch_app.services.store)
         except Exception as error:  # the journal could not be read
             detail = getattr(error, "english", None) or type(error).__name__
-            self.post_message(self.ApprovalsLoaded(None, t("supervisor.failed", detail=detail)))
+            self.post_message(
+                self.ApprovalsLoaded(None, t("supervisor.failed", detail=detail), generation)
+            )
             return
-        self.post_message(self.ApprovalsLoaded(rows, None))
+        self.post_message(self.ApprovalsLoaded(rows, None, generation))
 
     @on(ApprovalsLoaded)
     def _loaded(self, message: ApprovalsLoaded) -> None:
+        if message.generation != self.generation:
+            return  # a later read is on its way
         if message.problem is not None:
             self.show_message("approvals-message", message.problem, ok=False)
             return

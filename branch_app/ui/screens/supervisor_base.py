@@ -109,6 +109,12 @@ class SupervisorScreen(ShellScreen):
     def __init__(self) -> None:
         super().__init__()
         self.busy = False
+        #: Which read is the latest: an older worker's answer that arrives late is dropped.
+        self.generation = 0
+
+    def next_generation(self) -> int:
+        self.generation += 1
+        return self.generation
 
     def gate_problem(self) -> str | None:
         """Why the tool cannot be used now (catalog key), or None."""

@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, RadioButton, RadioSet, Static
@@ -214,10 +215,13 @@ class ConflictsScreen(SupervisorScreen):
     ]
 
     class ConflictsLoaded(Message):
-        def __init__(self, found: ConflictList | None, problem: str | None) -> None:
+        def __init__(
+            self, found: ConflictList | None, problem: str | None, generation: int
+        ) -> None:
             super().__init__()
             self.found = found
             self.problem = problem
+            self.generation = generation
 
     class ReviewReady(Message):
         """The central's record now and the corrections it allows (for the dialog)."""
@@ -280,22 +284,24 @@ class ConflictsScreen(SupervisorScreen):
             self.show_message("conflicts-source", t(problem), ok=False)
             return
         self.show_message("conflicts-source", t("supervisor.conflicts.loading"), ok=None)
-        self._load()
+        self._load(self.next_generation())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-conflicts")
-    def _load(self) -> None:
+    def _load(self, generation: int) -> None:
         from branch_app.ui.screens.supervisor_service import read_conflicts
 
         services = self.branch_app.services
         try:
             found = read_conflicts(services.sync, services.store, desk_of(self.app))
         except Exception as error:  # the store could not be read
-            self.post_message(self.ConflictsLoaded(None, error_text(error)))
+            self.post_message(self.ConflictsLoaded(None, error_text(error), generation))
             return
-        self.post_message(self.ConflictsLoaded(found, None))
+        self.post_message(self.ConflictsLoaded(found, None, generation))
 
     @on(ConflictsLoaded)
     def _loaded(self, message: ConflictsLoaded) -> None:
+        if message.generation != self.generation:
+            return  # a later read is on its way
         if message.problem is not None:
             self.show_message("conflicts-source", message.problem, ok=False)
             return
@@ -368,6 +374,7 @@ class ConflictsScreen(SupervisorScreen):
     @on(DataTable.RowHighlighted, "#conflicts-table")
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+        self.refresh_bindings()
 
     def _show_detail(self) -> None:
         detail = self.query_one("#conflict-detail", Static)
@@ -403,8 +410,11 @@ class ConflictsScreen(SupervisorScreen):
     # -- resolving -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resolve":
-            row = getattr(self, "_rows", None) and self.selected()
-            if self.busy or not row or row.conflict_id is None:
+            try:
+                row = self.selected()
+            except NoMatches:  # asked by the key bar before the table is mounted
+                return None
+            if self.busy or row is None or row.conflict_id is None:
                 return None
         return True
 
@@ -518,4 +528,4 @@ class ConflictsScreen(SupervisorScreen):
             ),
             ok=True,
         )
-        self._load()
+        self._load(self.next_generation())

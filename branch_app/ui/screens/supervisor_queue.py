@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Static
 
@@ -51,10 +52,13 @@ class SyncQueueScreen(SupervisorScreen):
     class QueueLoaded(Message):
         """The outbox was read (posted from the worker thread)."""
 
-        def __init__(self, report: QueueReport | None, problem: str | None) -> None:
+        def __init__(
+            self, report: QueueReport | None, problem: str | None, generation: int
+        ) -> None:
             super().__init__()
             self.report = report
             self.problem = problem
+            self.generation = generation
 
     class ItemsClosed(Message):
         """Rejected items were closed, or closing failed (`problem`)."""
@@ -106,10 +110,10 @@ class SyncQueueScreen(SupervisorScreen):
             self._show_report()
             self.show_message("queue-message", t(problem), ok=False)
             return
-        self._load()
+        self._load(self.next_generation())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-queue")
-    def _load(self) -> None:
+    def _load(self, generation: int) -> None:
         from branch_app.ui.screens.supervisor_service import read_queue
 
         services = self.branch_app.services
@@ -117,12 +121,14 @@ class SyncQueueScreen(SupervisorScreen):
             last = services.sync.last_sync() if services.sync is not None else None
             report = read_queue(services.store, last, self.branch_app.now())
         except Exception as error:  # a store that cannot be read: say so, never a traceback
-            self.post_message(self.QueueLoaded(None, type(error).__name__))
+            self.post_message(self.QueueLoaded(None, type(error).__name__, generation))
             return
-        self.post_message(self.QueueLoaded(report, None))
+        self.post_message(self.QueueLoaded(report, None, generation))
 
     @on(QueueLoaded)
     def _loaded(self, message: QueueLoaded) -> None:
+        if message.generation != self.generation:
+            return  # a later read is on its way
         if message.problem is not None:
             self.show_message(
                 "queue-message", t("supervisor.failed", detail=message.problem), ok=False
@@ -204,6 +210,16 @@ class SyncQueueScreen(SupervisorScreen):
     @on(DataTable.RowHighlighted, "#queue-items")
     def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_item":
+            try:
+                row = self.selected()
+            except NoMatches:  # asked by the key bar before the table is mounted
+                return None
+            return None if self.busy or row is None or row.status != "rejected" else True
+        return True
 
     def _show_detail(self) -> None:
         detail = self.query_one("#queue-detail", Static)
@@ -298,4 +314,4 @@ class SyncQueueScreen(SupervisorScreen):
         self.show_message(
             "queue-message", t("supervisor.queue.closed", count=message.closed), ok=True
         )
-        self._load()
+        self._load(self.next_generation())

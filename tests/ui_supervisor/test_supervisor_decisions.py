@@ -1,0 +1,117 @@
+"""The supervisor's decisions without a screen: which corrections the counter may offer for a
+conflict, the required note, and the words for a refusal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from branch_app.domain.lifecycle import (
+    ApplicationKind,
+    Apply,
+    CardRecord,
+    CardState,
+    ExchangeReason,
+    FunctionStatus,
+    IssuanceSpeed,
+    LossChannel,
+    ReportLoss,
+    Unlock,
+    command_to_dict,
+    record_to_dict,
+)
+from branch_app.i18n import Language, set_language
+from branch_app.ui.screens.supervisor_base import kind_short, reason_text
+from branch_app.ui.screens.supervisor_service import correction_choices, mask, note_problem
+
+from .conftest import holder
+
+TODAY = dt.date(2025, 3, 14)
+EXCHANGE = command_to_dict(
+    Apply(ApplicationKind.EXCHANGE, IssuanceSpeed.NORMAL, TODAY, ExchangeReason.DAMAGE)
+)
+
+
+def lost_online(bank: str = "icbc") -> dict:
+    """A card in use, reported lost online: the social security function frozen only."""
+    return record_to_dict(
+        CardRecord(
+            holder_id=holder(1),
+            version=4,
+            card_number="X00000019",
+            card_state=CardState.LOSS_REPORTED,
+            social_security=FunctionStatus.FROZEN,
+            financial=FunctionStatus.NORMAL,
+            bank=bank,
+        )
+    )
+
+
+def test_a_lost_card_may_be_corrected_by_replacement_unlock_or_freezing_the_account() -> None:
+    choices = correction_choices(lost_online(), EXCHANGE, place="branch", bank="icbc", today=TODAY)
+    assert choices == [
+        ReportLoss(channel=LossChannel.CARD_BANK_BRANCH),  # freezes the bank account too
+        Unlock(at_card_bank=True),
+        Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, TODAY),
+    ]  # the exchange itself is still refused, so it is not offered
+
+
+def test_at_another_bank_the_loss_report_there_changes_nothing_and_is_not_offered() -> None:
+    choices = correction_choices(
+        lost_online(bank="boc"), EXCHANGE, place="branch", bank="icbc", today=TODAY
+    )
+    assert ReportLoss(channel=LossChannel.OTHER_BANK_BRANCH) not in choices
+    assert Unlock(at_card_bank=False) in choices
+
+
+def test_a_home_visit_offers_no_unlock() -> None:
+    choices = correction_choices(
+        lost_online(), EXCHANGE, place="home_visit", bank="icbc", today=TODAY
+    )
+    assert not any(isinstance(c, Unlock) for c in choices)
+
+
+def test_a_cancelled_card_allows_no_correction() -> None:
+    cancelled = record_to_dict(
+        CardRecord(holder_id=holder(2), version=2, card_state=CardState.CANCELLED)
+    )
+    assert correction_choices(cancelled, EXCHANGE, place="branch", bank="icbc", today=TODAY) == []
+
+
+def test_the_refused_command_is_offered_again_when_it_would_now_apply() -> None:
+    unlock = command_to_dict(Unlock(at_card_bank=True))
+    choices = correction_choices(lost_online(), unlock, place="branch", bank="icbc", today=TODAY)
+    assert choices[0] == Unlock(at_card_bank=True)
+    assert choices.count(Unlock(at_card_bank=True)) == 1
+
+
+@pytest.mark.parametrize(
+    ("note", "problem"),
+    [
+        ("", "supervisor.note.too_short"),
+        ("  ok ", "supervisor.note.too_short"),
+        ("Told the holder", None),
+        ("x" * 501, "supervisor.note.too_long"),
+    ],
+)
+def test_a_note_is_required(note: str, problem: str | None) -> None:
+    assert note_problem(note) == problem
+
+
+def test_refusals_in_words_in_both_languages() -> None:
+    try:
+        set_language(Language.ENGLISH)
+        assert reason_text("card_cancelled").startswith("The card")  # the domain's words
+        assert "another device" in reason_text("device_mismatch")  # a rejection code
+        assert reason_text("brand_new_code", "Central says no") == (
+            "refused (brand_new_code) Central says no"
+        )
+        assert kind_short("apply", {"application": "replacement"}) == "Replacement (card lost)"
+        assert kind_short("report_loss", {}) == "loss report"
+        set_language(Language.CHINESE)
+        assert reason_text("device_mismatch") == "业务所列设备与本机不符"
+        assert reason_text(None) == "未说明原因"
+    finally:
+        set_language(Language.ENGLISH)
+    assert mask(holder(3)) == holder(3)[:6] + "********" + holder(3)[-4:]
