@@ -225,10 +225,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "supervisor.resolve.decision": ("Decision", "处理决定"),
     "supervisor.resolve.upheld": (
-        "Uphold: the central's record stands (tell the holder)",
-        "维持：以中心记录为准（告知持卡人）",
+        "Uphold: the central's record stands",
+        "维持：以中心记录为准",
     ),
-    "supervisor.resolve.corrected": ("Correct with: {command}", "更正为：{command}"),
+    "supervisor.resolve.corrected": ("Correct: {command}", "更正为：{command}"),
     "supervisor.resolve.no_correction": (
         "No counter request would change the record now: only upholding is possible.",
         "当前没有可改变该记录的柜面业务，只能维持。",

@@ -101,14 +101,18 @@ class ResolveDialog(ModalScreen["Resolution | None"]):
 
     DEFAULT_CSS = """
     ResolveDialog { align: center middle; }
-    ResolveDialog > VerticalScroll { width: 86; height: auto; max-height: 90%; padding: 1 2;
-                                     border: thick $primary; background: $surface; }
-    ResolveDialog #resolve-title { text-style: bold; margin-bottom: 1; }
-    ResolveDialog #resolve-lines { height: auto; margin-bottom: 1; }
+    ResolveDialog > #resolve-box { width: 116; height: auto; max-height: 96%; padding: 0 2;
+                                   border: thick $primary; background: $surface; }
+    ResolveDialog #resolve-title { text-style: bold; margin: 1 0; }
+    ResolveDialog #resolve-columns { height: auto; }
+    ResolveDialog #resolve-left { width: 40; height: auto; margin-right: 2; }
+    ResolveDialog #resolve-right { width: 1fr; height: auto; }
+    ResolveDialog .resolve-label { text-style: bold; margin-top: 1; }
+    ResolveDialog #resolve-lines, ResolveDialog #resolve-record { height: auto; }
+    ResolveDialog #resolve-record-problem { color: $warning; height: auto; }
     ResolveDialog RadioSet { width: 1fr; height: auto; }
-    ResolveDialog #resolve-note { margin-top: 1; }
     ResolveDialog #resolve-problem { color: $error; height: auto; }
-    ResolveDialog #resolve-buttons { height: auto; margin-top: 1; }
+    ResolveDialog #resolve-buttons { height: auto; margin: 1 0; }
     ResolveDialog Button { margin-right: 2; }
     """
 
@@ -139,33 +143,45 @@ class ResolveDialog(ModalScreen["Resolution | None"]):
             (t("supervisor.conflicts.refused"), kind_text(row.kind, row.command)),
             (t("supervisor.col.reason"), reason_text(row.reason, row.message)),
         ]
-        with VerticalScroll():
+        with Vertical(id="resolve-box"):
             yield Label(t("supervisor.resolve.title"), id="resolve-title")
-            yield Static(table(lines), id="resolve-lines")
-            yield Label(t("supervisor.resolve.record_now"), classes="counter-label")
-            if self.record_problem is not None:
-                yield Static(Text(self.record_problem), id="resolve-record-problem")
-            yield Static(table(record_lines(self.record)), id="resolve-record")
-            yield Label(t("supervisor.resolve.decision"), classes="counter-label")
-            with RadioSet(id="resolve-decision"):
-                yield RadioButton(t("supervisor.resolve.upheld"), value=True, id="decide-upheld")
-                for index, command in enumerate(self.choices):
-                    yield RadioButton(
-                        t("supervisor.resolve.corrected", command=describe_command(command)),
-                        id=f"decide-correct-{index}",
+            with Horizontal(id="resolve-columns"):
+                with Vertical(id="resolve-left"):
+                    yield Static(table(lines), id="resolve-lines")
+                    yield Label(t("supervisor.resolve.record_now"), classes="resolve-label")
+                    if self.record_problem is not None:
+                        yield Static(Text(self.record_problem), id="resolve-record-problem")
+                    yield Static(table(record_lines(self.record)), id="resolve-record")
+                with Vertical(id="resolve-right"):
+                    yield Label(t("supervisor.resolve.decision"), classes="resolve-label")
+                    with RadioSet(id="resolve-decision"):
+                        yield RadioButton(
+                            t("supervisor.resolve.upheld"), value=True, id="decide-upheld"
+                        )
+                        for index, command in enumerate(self.choices):
+                            yield RadioButton(
+                                t(
+                                    "supervisor.resolve.corrected",
+                                    command=describe_command(command),
+                                ),
+                                id=f"decide-correct-{index}",
+                            )
+                    if not self.choices:
+                        yield Static(
+                            t("supervisor.resolve.no_correction"), id="resolve-no-correction"
+                        )
+                    yield Label(t("supervisor.resolve.note_label"), classes="resolve-label")
+                    yield Input(
+                        id="resolve-note",
+                        max_length=500,
+                        placeholder=t("supervisor.resolve.note_placeholder"),
                     )
-            if not self.choices:
-                yield Label(t("supervisor.resolve.no_correction"), id="resolve-no-correction")
-            yield Label(t("supervisor.resolve.note_label"), classes="counter-label")
-            yield Input(
-                id="resolve-note",
-                max_length=500,
-                placeholder=t("supervisor.resolve.note_placeholder"),
-            )
-            yield Static("", id="resolve-problem")
-            with Horizontal(id="resolve-buttons"):
-                yield Button(t("supervisor.resolve.submit"), id="resolve-yes", variant="primary")
-                yield Button(t("supervisor.key.back"), id="resolve-no")
+                    yield Static("", id="resolve-problem")
+                    with Horizontal(id="resolve-buttons"):
+                        yield Button(
+                            t("supervisor.resolve.submit"), id="resolve-yes", variant="primary"
+                        )
+                        yield Button(t("supervisor.key.back"), id="resolve-no")
 
     def on_mount(self) -> None:
         self.query_one("#resolve-note", Input).focus()
