@@ -34,6 +34,8 @@ MAX_WAIT_SLICE = 1.0
 REMOVAL_GRACE = 1.5
 #: How often to look for a reader while none is connected and PC/SC cannot notify us.
 NO_READER_POLL = 0.5
+#: SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1: whichever the card offers.
+_PROTOCOLS = 0x0001 | 0x0002
 
 
 class ReaderBusy(ReaderError):
@@ -53,6 +55,23 @@ def _scard() -> Any:
 
         _SCARD = scard
     return _SCARD
+
+
+_TRANSMIT: Any = None
+
+
+def _transmit_function() -> Any:
+    """pyscard's SCardTransmit without its one-line Python shim (the SWIG C function itself).
+
+    `smartcard.scard.SCardTransmit` only forwards to `smartcard.scard._scard.SCardTransmit`;
+    calling the C function saves a Python frame on every APDU. Falls back to the shim if a
+    pyscard release moves it.
+    """
+    global _TRANSMIT
+    if _TRANSMIT is None:
+        s = _scard()
+        _TRANSMIT = getattr(getattr(s, "_scard", None), "SCardTransmit", None) or s.SCardTransmit
+    return _TRANSMIT
 
 
 def _service_lost(code: int) -> bool:
@@ -86,8 +105,8 @@ class PcscConnection:
         self._handle = handle
         self._protocol = protocol
         self.atr = atr
-        #: pyscard's SCardTransmit, looked up once: it runs for every APDU of a read.
-        self._send = _scard().SCardTransmit
+        #: SCardTransmit, looked up once: it runs for every APDU of a read.
+        self._send = _transmit_function()
         self._in_transaction = False
         self._closed = False
 
@@ -303,42 +322,69 @@ class PcscBackend:
         A read must never interleave with another program's commands (a SELECT in between
         would change the current file). Exclusive access does that at no extra cost; when
         another program holds the card shared, a shared connection with a transaction does.
+        The context is used as it is (no validity check per read): a lost service shows as the
+        connect's error, and then one fresh context gets one more try.
         """
         s = _scard()
-        context = self._ensure_context()
-        protocols = s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1
+        context = self._context if self._context is not None else self._ensure_context()
         share = s.SCARD_SHARE_EXCLUSIVE if exclusive_read else s.SCARD_SHARE_SHARED
-        result, handle, protocol = s.SCardConnect(context, reader, share, protocols)
+        result, handle, protocol = s.SCardConnect(context, reader, share, _PROTOCOLS)
+        if result and _service_lost(result):  # pcscd restarted since the context was made
+            self._drop_context()
+            context = self._ensure_context()
+            result, handle, protocol = s.SCardConnect(context, reader, share, _PROTOCOLS)
         needs_transaction = False
         if result == s.SCARD_E_SHARING_VIOLATION and exclusive_read:
             result, handle, protocol = s.SCardConnect(
-                context, reader, s.SCARD_SHARE_SHARED, protocols
+                context, reader, s.SCARD_SHARE_SHARED, _PROTOCOLS
             )
             needs_transaction = True
-        if result != s.SCARD_S_SUCCESS:
-            if result in (s.SCARD_E_NO_SMARTCARD, s.SCARD_W_REMOVED_CARD):
-                raise NoCard(describe(result))
-            if result in (s.SCARD_E_UNKNOWN_READER, s.SCARD_E_READER_UNAVAILABLE):
-                raise ReaderNotFound(describe(result), name=reader)
-            if result in (
-                s.SCARD_W_UNRESPONSIVE_CARD,
-                s.SCARD_W_UNPOWERED_CARD,
-                s.SCARD_E_PROTO_MISMATCH,
-            ):
-                raise CardNotResponding(describe(result))
-            if result == s.SCARD_E_SHARING_VIOLATION:
-                raise ReaderBusy(describe(result))
+        if result:
+            raise self._connect_failed(result, reader)
+        connection = PcscConnection(self, reader, handle, protocol, b"")
+        try:
+            connection.atr = self._atr_of_connected_card(context, reader)
+            if needs_transaction:
+                connection.begin_transaction()
+        except ReaderError:
+            connection.close()
+            raise
+        return connection
+
+    def _connect_failed(self, result: int, reader: str) -> ReaderError:
+        s = _scard()
+        if result in (s.SCARD_E_NO_SMARTCARD, s.SCARD_W_REMOVED_CARD):
+            return NoCard(describe(result))
+        if result in (s.SCARD_E_UNKNOWN_READER, s.SCARD_E_READER_UNAVAILABLE):
+            return ReaderNotFound(describe(result), name=reader)
+        if result in (
+            s.SCARD_W_UNRESPONSIVE_CARD,
+            s.SCARD_W_UNPOWERED_CARD,
+            s.SCARD_E_PROTO_MISMATCH,
+        ):
+            return CardNotResponding(describe(result))
+        if result == s.SCARD_E_SHARING_VIOLATION:
+            return ReaderBusy(describe(result))
+        if _service_lost(result):
+            self._drop_context()
+        return NoPcscService(describe(result))
+
+    def _atr_of_connected_card(self, context: int, reader: str) -> bytes:
+        """The ATR of the card just connected, from the reader's state as pcscd holds it now.
+
+        One IPC (`SCardGetStatusChange` without waiting; `SCardStatus` makes two). Asked after
+        the connect, so it is the connected card's: a card swapped in between would have
+        invalidated the new handle, and the read's first command then fails with
+        `CardRemoved`. A reader that shows no card now means the card has just gone.
+        """
+        s = _scard()
+        result, states = s.SCardGetStatusChange(context, 0, [(reader, s.SCARD_STATE_UNAWARE)])
+        if result:
             if _service_lost(result):
                 self._drop_context()
-            raise NoPcscService(describe(result))
-        status, _name, _state, _proto, atr = s.SCardStatus(handle)
-        connection = PcscConnection(
-            self, reader, handle, protocol, bytes(atr) if status == s.SCARD_S_SUCCESS else b""
-        )
-        if needs_transaction:
-            try:
-                connection.begin_transaction()
-            except ReaderError:
-                connection.close()
-                raise
-        return connection
+                raise NoPcscService(describe(result))
+            raise CardRemoved(describe(result))
+        _name, flags, atr = states[0]
+        if not flags & s.SCARD_STATE_PRESENT or not atr:
+            raise CardRemoved("the reader shows no card")
+        return bytes(atr)
