@@ -302,6 +302,70 @@ async def test_collection_of_a_ready_card_from_the_query_screen(store: LocalStor
         assert item.payload == {"kind": "confirm_collection", "collected_on": "2025-03-14"}
 
 
+async def test_a_guardian_collects_a_childs_card_with_proof(store: LocalStore) -> None:
+    """A child under 16 cannot collect in person: the guardian does, and only with proof."""
+    ready = CardRecord(
+        holder_id=CHILD,
+        version=3,
+        application=PendingApplication(
+            kind=ApplicationKind.FIRST,
+            speed=IssuanceSpeed.NORMAL,
+            accepted_on=dt.date(2025, 2, 10),
+            status=ApplicationStatus.READY,
+            new_card_number="X00000019",
+        ),
+    )
+    store.card_cache.put(ready)
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, CardQueryScreen())
+        proof = screen.query_one("#query-proof", Checkbox)
+        assert not proof.display  # only when a guardian collects
+        await type_holder(pilot, CHILD)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: "legal guardian" in shown(app, "#counter-result"))
+        assert len(store.outbox) == 0
+
+        screen.query_one("#query-collector", Select).value = "guardian"
+        await wait_until(pilot, lambda: proof.display)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: "guardianship" in shown(app, "#counter-result"))
+        assert len(store.outbox) == 0
+
+        proof.value = True
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        lines = str(app.screen.query_one("#confirm-lines").content)
+        assert "Collection of the new card" in lines and "The legal guardian" in lines
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        assert screen.outcome.record_after.card_state is CardState.ACTIVE
+        [item] = store.outbox.items()
+        assert item.kind == "confirm_collection" and item.holder_id == CHILD
+
+
+async def test_a_guardian_applies_for_an_adult_without_legal_capacity(store: LocalStore) -> None:
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, ApplicationScreen())
+        await type_holder(pilot)
+        screen.query_one("#apply-presenter", Select).value = "guardian"
+        incapacity = screen.query_one("#apply-incapacity", Checkbox)
+        await wait_until(pilot, lambda: incapacity.display)
+        screen.query_one("#apply-proof", Checkbox).value = True
+        await pilot.press("f10")
+        # An adult with legal capacity attends in person: the guardian is turned away ...
+        await wait_until(pilot, lambda: "in person" in shown(app, "#counter-result"))
+        assert len(store.outbox) == 0
+        incapacity.value = True  # ... unless the holder lacks legal capacity
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        [item] = store.outbox.items()
+        assert item.kind == "apply" and item.holder_id == ADULT
+
+
 async def test_keyboard_only_loss_report_at_the_card_bank(store: LocalStore) -> None:
     store.card_cache.put(active_record(bank="boc"))  # another bank's card ...
     app = counter_app(store)

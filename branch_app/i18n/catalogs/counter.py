@@ -78,6 +78,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Proof of guardianship shown (household register or birth certificate)",
         "已出示监护关系证明（户口簿或出生证明）",
     ),
+    "counter.choice.holder_lacks_capacity": (
+        "The holder is 16 or older but lacks legal capacity (the guardian acts)",
+        "持卡人已满 16 周岁但无民事行为能力（由监护人办理）",
+    ),
+    "counter.choice.collector": ("Who collects the new card (F7)", "领卡人（按 F7 确认领卡）"),
     "counter.choice.agent_id": ("Agent's ID number", "代理人证件号码"),
     "counter.choice.where": ("This branch is", "本网点"),
     "counter.where.auto": ("checked against the record's bank", "按卡片记录的银行判断"),

@@ -85,6 +85,7 @@ class ApplicationScreen(CounterScreen):
             value=Presenter.HOLDER.value,
         )
         yield Checkbox(id="apply-proof", classes="-guardian")
+        yield Checkbox(id="apply-incapacity", classes="-guardian")
         yield Label(id="apply-agent-label", classes="counter-label -agent")
         yield Input(id="apply-agent-id", max_length=20, classes="-agent")
 
@@ -131,6 +132,9 @@ class ApplicationScreen(CounterScreen):
             Presenter.HOLDER.value,
         )
         self.query_one("#apply-proof", Checkbox).label = t("counter.choice.guardianship_proof")
+        self.query_one("#apply-incapacity", Checkbox).label = t(
+            "counter.choice.holder_lacks_capacity"
+        )
         self.query_one("#apply-agent-label", Label).update(t("counter.choice.agent_id"))
 
     def _reword_select(self, selector: str, options: list[tuple[str, str]], default: str) -> None:
@@ -183,8 +187,12 @@ class ApplicationScreen(CounterScreen):
                     "counter.refusal.agent_id_invalid",
                     {"reason": describe_identity_error(error)},
                 )
+        guardian = presenter is Presenter.GUARDIAN
         applicant = Applicant(
             presenter=presenter,
+            holder_has_legal_capacity=not (
+                guardian and self.query_one("#apply-incapacity", Checkbox).value
+            ),
             guardianship_proof=self.query_one("#apply-proof", Checkbox).value,
             presenter_birth_date=agent_birth,
         )
@@ -209,6 +217,7 @@ class ApplicationScreen(CounterScreen):
         self.query_one(f"#apply-speed-{self.initial_speed.value}", RadioButton).value = True
         self.query_one("#apply-presenter", Select).value = Presenter.HOLDER.value
         self.query_one("#apply-proof", Checkbox).value = False
+        self.query_one("#apply-incapacity", Checkbox).value = False
         self.query_one("#apply-agent-id", Input).value = ""
         self.query_one("#apply-bank", Input).value = ""
         self._show_relevant()

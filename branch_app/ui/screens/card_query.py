@@ -2,17 +2,21 @@
 is shown. The central is asked when this device has a sync configured; otherwise (or when it
 cannot be reached) the device's own copy answers, and the screen says which.
 
-When the record shows a new card ready to collect, F7 confirms the collection (the holder in
-person), through the same confirm step as every other request."""
+When the record shows a new card ready to collect, F7 confirms the collection through the same
+confirm step as every other request. The holder collects in person; for a child under 16, or a
+holder without legal capacity, the legal guardian does, with proof of guardianship (never an
+agent)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from branch_app.domain.roles import Presenter
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request, table
 
@@ -30,12 +34,18 @@ PURPOSES = (
     "home_visit",
 )
 NO_PURPOSE = "none"
+#: Who may collect a card: the holder or the legal guardian (an agent never collects).
+COLLECTORS = (Presenter.HOLDER, Presenter.GUARDIAN)
 
 
 def purpose_options() -> list[tuple[str, str]]:
     return [(t("counter.choice.none"), NO_PURPOSE)] + [
         (t(f"counter.purpose.{p}"), p) for p in PURPOSES
     ]
+
+
+def collector_options() -> list[tuple[str, str]]:
+    return [(t(f"counter.presenter.{p.value}"), p.value) for p in COLLECTORS]
 
 
 def answer_lines(answer: QueryAnswer) -> list[tuple[str, str]]:
@@ -109,6 +119,32 @@ class CardQueryScreen(CounterScreen):
         )
         yield Label(id="query-note-label", classes="counter-label")
         yield Input(id="query-note", max_length=200)
+        yield Label(id="query-collector-label", classes="counter-label")
+        yield Select[str](
+            collector_options(),
+            id="query-collector",
+            allow_blank=False,
+            value=Presenter.HOLDER.value,
+        )
+        yield Checkbox(id="query-proof", classes="-guardian")
+        yield Checkbox(id="query-incapacity", classes="-guardian")
+
+    def on_mount(self) -> None:
+        self._show_relevant()
+
+    def collector(self) -> Presenter:
+        value = self.query_one("#query-collector", Select).value
+        return Presenter(value) if isinstance(value, str) else Presenter.HOLDER
+
+    @on(Select.Changed, "#query-collector")
+    def _collector_changed(self) -> None:
+        self._show_relevant()
+
+    def _show_relevant(self) -> None:
+        """The guardian's proof and the holder's capacity matter only when a guardian collects."""
+        guardian = self.collector() is Presenter.GUARDIAN
+        for widget in self.query(".-guardian"):
+            widget.display = guardian
 
     def compose_answer(self) -> ComposeResult:
         yield Static(id="query-record")
@@ -125,11 +161,31 @@ class CardQueryScreen(CounterScreen):
             select.set_options(purpose_options())
             select.value = chosen
         self.query_one("#query-note-label", Label).update(t("counter.choice.note"))
+        self.query_one("#query-collector-label", Label).update(t("counter.choice.collector"))
+        collectors = self.query_one("#query-collector", Select)
+        collector = self.collector().value
+        with collectors.prevent(Select.Changed):
+            collectors.set_options(collector_options())
+            collectors.value = collector
+        self.query_one("#query-proof", Checkbox).label = t("counter.choice.guardianship_proof")
+        self.query_one("#query-incapacity", Checkbox).label = t(
+            "counter.choice.holder_lacks_capacity"
+        )
 
     def request(self) -> Request | Refusal:
         if self._collecting:
+            from branch_app.counter import Applicant
+
+            guardian = self.collector() is Presenter.GUARDIAN
+            applicant = Applicant(
+                presenter=self.collector(),
+                holder_has_legal_capacity=not (
+                    guardian and self.query_one("#query-incapacity", Checkbox).value
+                ),
+                guardianship_proof=guardian and self.query_one("#query-proof", Checkbox).value,
+            )
             return lambda counter, holder, dry_run: counter.confirm_collection(
-                holder, dry_run=dry_run
+                holder, applicant=applicant, dry_run=dry_run
             )
         purpose, note = self.purpose(), self.query_one("#query-note", Input).value.strip()
         return lambda counter, holder, _dry_run: counter.query(holder, purpose, note)  # type: ignore[return-value]
@@ -176,6 +232,17 @@ class CardQueryScreen(CounterScreen):
         super().action_new_request()
         self.query_one("#query-record", Static).update("")
 
+    def confirm_lines(self) -> list[tuple[str, str]]:
+        """Only a collection is confirmed on this screen (a query's answer is shown at once)."""
+        collector = self.collector()
+        if collector is Presenter.HOLDER:
+            return []
+        return [(t("counter.choice.presenter"), t(f"counter.presenter.{collector.value}"))]
+
     def reset_choices(self) -> None:
         self.query_one("#query-purpose", Select).value = NO_PURPOSE
         self.query_one("#query-note", Input).value = ""
+        self.query_one("#query-collector", Select).value = Presenter.HOLDER.value
+        self.query_one("#query-proof", Checkbox).value = False
+        self.query_one("#query-incapacity", Checkbox).value = False
+        self._show_relevant()
