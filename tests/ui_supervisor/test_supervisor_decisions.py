@@ -115,3 +115,19 @@ def test_refusals_in_words_in_both_languages() -> None:
     finally:
         set_language(Language.ENGLISH)
     assert mask(holder(3)) == holder(3)[:6] + "********" + holder(3)[-4:]
+
+
+def test_without_an_online_session_the_local_conflicts_are_listed_and_why(store) -> None:
+    """An offline sign-in has no session for the conflict API: the outbox's list, and why."""
+    from types import SimpleNamespace
+
+    from branch_app.ui.screens.supervisor_service import read_conflicts
+
+    from .test_supervisor_local import queue_with_answers
+
+    items = queue_with_answers(store)
+    found = read_conflicts(SimpleNamespace(staff_session=None), store)
+    assert found.source == "local" and found.problem == "supervisor.conflicts.no_session"
+    assert [row.command_id for row in found.rows] == [items["conflict"].id]
+    assert found.rows[0].conflict_id is None and found.rows[0].reason == "card_cancelled"
+    assert read_conflicts(None, store).problem == "supervisor.conflicts.no_sync"

@@ -267,7 +267,9 @@ def read_conflicts(sync: Any, store: Any, desk: SupervisorDesk | None = None) ->
             if unmatched:
                 resolved = _views(client.conflicts("resolved"))
     except CentralError as error:
-        return ConflictList("local", local_rows, problem=error.key)
+        expired = getattr(error, "code", None) == "session_required"
+        problem = "supervisor.conflicts.no_session" if expired else error.key
+        return ConflictList("local", local_rows, problem=problem)
     reconciled = 0
     if store is not None and desk is not None and resolved:
         by_command = {str(v["command_id"]): v for v in resolved}
