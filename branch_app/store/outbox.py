@@ -680,6 +680,26 @@ class Outbox:
             docs.sort(key=lambda d: d["seq"])
         return docs
 
+    def closing(self, item_id: str) -> tuple[str, str, str] | None:
+        """How a supervisor closed a quarantined item, live or archived: (closed_at, closed_by,
+        note), or None while it is not closed (what the supervisor's screens show and check)."""
+        with self._lock:
+            seq = self._by_id.get(item_id)
+            doc: Mapping[str, Any] | None = self._raw()[str(seq)] if seq is not None else None
+            if doc is None and self._archive is not None:
+                found = self._archive.get_doc(item_id)
+                doc = found[1] if found is not None else None
+            if doc is None:
+                raise UnknownItem(item_id)
+            if not doc.get("closed_at"):
+                return None
+            blob = doc.get("closing_note")
+            try:
+                note = self._keys.decrypt(blob, f"outbox:{item_id}:note") if blob else ""
+            except (LookupError, ValueError):
+                raise DecryptionFailed(self.path, f"item {item_id}, note") from None
+            return str(doc["closed_at"]), str(doc.get("closed_by") or ""), str(note)
+
 
 def decode_item(doc: Mapping[str, Any], keys: KeySet, path: Any) -> OutboxItem:
     """Decrypt a stored item; a field that does not decrypt raises DecryptionFailed."""

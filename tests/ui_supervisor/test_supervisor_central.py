@@ -258,6 +258,14 @@ async def test_sync_then_resolve_upheld_and_corrected_round_trip(central, branch
     # On the device: the outbox items are closed (gone to the archive), the cache has the
     # central's record, and the journal has who decided what.
     assert branch.store.outbox.items("conflict") == []
+    for row_holder, decision, note in (
+        (dead, "upheld", "Told the family the card was cancelled"),
+        (lost, "corrected", "Holder confirmed the loss; replacement"),
+    ):
+        conflict = resolved[row_holder]
+        _at, closed_by, kept = branch.store.outbox.closing(conflict["command_id"])
+        assert closed_by == branch.supervisor
+        assert kept == f"conflict {conflict['id']} {decision}: {note}"
     assert record_from_dict(branch.store.card_cache.get(lost).record).application is not None
     decisions = [
         e for e in branch.store.audit.entries() if e.action == "supervisor.resolve_conflict"

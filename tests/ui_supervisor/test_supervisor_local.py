@@ -110,6 +110,9 @@ async def test_queue_counts_and_closing_a_rejected_item_needs_a_note(store: Loca
         await until(pilot, lambda: "Closed 1" in text(app, "#queue-message"))
         await until(pilot, lambda: grid.row_count == 1)
         assert store.outbox.items("rejected") == []
+        _at, closed_by, note = store.outbox.closing(items["rejected"].id)
+        assert (closed_by, note) == ("DEMO-SUPERVISOR", "Redone at the counter, right ID")
+        assert store.outbox.closing(items["conflict"].id) is None
         entries = [e for e in store.audit.entries() if e.action == "supervisor.close_rejected"]
         assert len(entries) == 1
         assert entries[0].actor == "DEMO-SUPERVISOR"
