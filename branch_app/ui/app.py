@@ -411,10 +411,13 @@ class BranchApp(App[int]):
         from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
         from branch_app.ui.screens.help import HelpScreen
         from branch_app.ui.screens.identity_check import IdentityCheckScreen
+        from branch_app.ui.screens.supervisor_base import SupervisorScreen
+        from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen, ResolveDialog
+        from branch_app.ui.screens.supervisor_queue import SyncQueueScreen
 
         keymap = self.config.keymap_dict()
         rows: list[tuple[str, str, str]] = []
-        owners = (
+        owners: tuple[type, ...] = (
             BranchApp,
             IdentityCheckScreen,
             CounterScreen,
@@ -422,6 +425,8 @@ class BranchApp(App[int]):
             ConfirmDialog,
             HelpScreen,
         )
+        if self.role == "supervisor":  # a teller's help does not list the supervisor's tools
+            owners += (SupervisorScreen, SyncQueueScreen, ConflictsScreen, ResolveDialog)
         for owner in owners:
             for binding in owner.BINDINGS:
                 if not isinstance(binding, Binding) or binding.id is None or not binding.show:

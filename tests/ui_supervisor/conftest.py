@@ -33,6 +33,14 @@ def holder(serial: int) -> str:
     return first17 + resident_check_character(first17)
 
 
+def photo() -> dict[str, Any]:
+    """What an application names for the card's photo: the holder's police ID photo, where
+    applications name one (the counter asks for it since the photo rule came in)."""
+    from branch_app.domain.lifecycle import Apply
+
+    return {"police_photo": True} if "police_photo" in Apply.__dataclass_fields__ else {}
+
+
 class StepClock:
     """UTC for the store: one second further at each reading (deterministic snapshots)."""
 

@@ -36,7 +36,7 @@ from branch_app.ui.widgets.sync_status import SyncScreen, SyncStatus
 from sync.engine import RetryPolicy
 from sync.service import SyncService
 
-from .conftest import NOW, SIZE, holder, until
+from .conftest import NOW, SIZE, holder, photo, until
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +110,8 @@ def queue_two_conflicts(central: Any, branch: Branch, first: int) -> tuple[str, 
     dead, lost = holder(first), holder(first + 1)
     # A card in use for `lost`: applied at this counter, issued by the agency, collected here.
     assert isinstance(
-        counter.apply(parse_identity(lost, today=NOW.date()), ApplicationKind.FIRST), Accepted
+        counter.apply(parse_identity(lost, today=NOW.date()), ApplicationKind.FIRST, **photo()),
+        Accepted,
     )
     assert branch.sync.run().ok
     first8 = f"G{first:07d}"
@@ -130,10 +131,12 @@ def queue_two_conflicts(central: Any, branch: Branch, first: int) -> tuple[str, 
         parse_identity(lost, today=NOW.date()),
         ApplicationKind.EXCHANGE,
         exchange_reason=ExchangeReason.DAMAGE,
+        **photo(),
     )
     assert isinstance(exchange, Accepted), exchange
     assert isinstance(
-        counter.apply(parse_identity(dead, today=NOW.date()), ApplicationKind.FIRST), Accepted
+        counter.apply(parse_identity(dead, today=NOW.date()), ApplicationKind.FIRST, **photo()),
+        Accepted,
     )
     return dead, lost
 

@@ -25,11 +25,11 @@ from branch_app.i18n import Language, set_language
 from branch_app.ui.screens.supervisor_base import kind_short, reason_text
 from branch_app.ui.screens.supervisor_service import correction_choices, mask, note_problem
 
-from .conftest import holder
+from .conftest import holder, photo
 
 TODAY = dt.date(2025, 3, 14)
 EXCHANGE = command_to_dict(
-    Apply(ApplicationKind.EXCHANGE, IssuanceSpeed.NORMAL, TODAY, ExchangeReason.DAMAGE)
+    Apply(ApplicationKind.EXCHANGE, IssuanceSpeed.NORMAL, TODAY, ExchangeReason.DAMAGE, **photo())
 )
 
 
@@ -53,8 +53,8 @@ def test_a_lost_card_may_be_corrected_by_replacement_unlock_or_freezing_the_acco
     assert choices == [
         ReportLoss(channel=LossChannel.CARD_BANK_BRANCH),  # freezes the bank account too
         Unlock(at_card_bank=True),
-        Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, TODAY),
-    ]  # the exchange itself is still refused, so it is not offered
+        Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, TODAY, **photo()),
+    ]  # the exchange itself is still refused, so it is not offered; the photo is carried over
 
 
 def test_at_another_bank_the_loss_report_there_changes_nothing_and_is_not_offered() -> None:
@@ -84,6 +84,8 @@ def test_the_refused_command_is_offered_again_when_it_would_now_apply() -> None:
     choices = correction_choices(lost_online(), unlock, place="branch", bank="icbc", today=TODAY)
     assert choices[0] == Unlock(at_card_bank=True)
     assert choices.count(Unlock(at_card_bank=True)) == 1
+    if photo():  # a refused unlock names no photo: a replacement is taken at the counter
+        assert not any(isinstance(c, Apply) for c in choices)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from branch_app.ui.screens.supervisor_approvals import ApprovalsScreen
 from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen
 from branch_app.ui.screens.supervisor_queue import SyncQueueScreen
 
-from .conftest import NOW, SIZE, holder, supervisor_app, until
+from .conftest import NOW, SIZE, holder, photo, supervisor_app, until
 
 TELLER = "T001"
 
@@ -33,7 +33,9 @@ TELLER = "T001"
 def queue_with_answers(store: LocalStore) -> dict[str, Any]:
     """Five requests: one waiting, one accepted, one rejected by the local check, one conflict
     (the card was cancelled at the central), one waiting again; returns the items by role."""
-    apply = command_to_dict(Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, NOW.date()))
+    apply = command_to_dict(
+        Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, NOW.date(), **photo())
+    )
     made = [
         store.outbox.enqueue(
             "apply",
@@ -206,3 +208,26 @@ async def test_a_teller_never_gets_the_supervisor_tools(store: LocalStore) -> No
         await pilot.pause()
         for service in ("approvals", "sync_queue", "conflicts"):
             assert supervisor.check_action("open_service", (service,)) is True
+
+
+async def test_help_lists_the_supervisor_keys_for_supervisors_only(store: LocalStore) -> None:
+    from textual.binding import Binding
+
+    from branch_app.i18n import catalog
+    from branch_app.ui.screens.supervisor_base import SupervisorScreen
+    from branch_app.ui.screens.supervisor_conflicts import ResolveDialog
+
+    ours = {"supervisor_reload", "supervisor_sync", "supervisor_close", "supervisor_resolve"}
+    for owner in (SupervisorScreen, SyncQueueScreen, ConflictsScreen, ResolveDialog):
+        for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id, owner.__name__
+            assert binding.description in catalog(), binding.description
+    app = supervisor_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        listed = {row[0]: row[1] for row in app.key_reference()}
+        assert ours <= set(listed) and listed["supervisor_sync"] == "f8"
+    teller = supervisor_app(store, role=Role.TELLER)
+    async with teller.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not ours & {row[0] for row in teller.key_reference()}

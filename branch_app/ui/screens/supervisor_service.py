@@ -336,6 +336,24 @@ def review_record(
     return found
 
 
+#: The photo the card agency prints, on an application (fields of `Apply` where it has them).
+PHOTO_FIELDS = ("photo_receipt", "police_photo")
+
+
+def photo_of(command: Any) -> dict[str, Any] | None:
+    """The photo named by a refused application, to carry into a correcting one; `{}` when
+    applications name no photo; None when the refused command is not an application (then a
+    correcting application is taken at the counter, with the holder and a photo)."""
+    from branch_app.domain.lifecycle import Apply
+
+    fields = [name for name in PHOTO_FIELDS if name in Apply.__dataclass_fields__]
+    if not fields:
+        return {}
+    if not isinstance(command, Apply):
+        return None
+    return {name: getattr(command, name) for name in fields}
+
+
 def correction_choices(
     record: Mapping[str, Any], refused: Mapping[str, Any], *, place: str, bank: str, today: dt.date
 ) -> list[Any]:
@@ -343,8 +361,11 @@ def correction_choices(
     would apply to `record` now (a command that changes nothing corrects nothing).
 
     Candidates: the refused command made again (its grounds may have changed), a loss report,
-    an unlock, and a normal replacement application (the usual way out when the card was
-    reported lost elsewhere while the counter took an exchange)."""
+    an unlock, and a normal replacement application with the refused application's photo (the
+    usual way out when the card was reported lost elsewhere while the counter took an
+    exchange). Every application also passes the counter's own photo check, where there is one.
+    """
+    from branch_app.domain import lifecycle
     from branch_app.domain.lifecycle import (
         ApplicationKind,
         Applied,
@@ -363,20 +384,27 @@ def correction_choices(
     current = record_from_dict(dict(record))
     at_card_bank = bool(current.bank) and current.bank == bank
     candidates: list[Any] = []
+    original = None
     with contextlib.suppress(CommandFormatError, KeyError, TypeError, ValueError):
-        candidates.append(command_from_dict(dict(refused)))
+        original = command_from_dict(dict(refused))
+        candidates.append(original)
     candidates += [
         ReportLoss(
             channel=LossChannel.CARD_BANK_BRANCH if at_card_bank else LossChannel.OTHER_BANK_BRANCH
         ),
         Unlock(at_card_bank=at_card_bank),
-        Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, today),
     ]
+    photo = photo_of(original)
+    if photo is not None:
+        candidates.append(Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, today, **photo))
+    photo_problem = getattr(lifecycle, "photo_problem", None)
     chosen: list[Any] = []
     for command in candidates:
         if command in chosen:
             continue
         if not permission(Role.SUPERVISOR, Place(place), command).allowed:
+            continue
+        if isinstance(command, Apply) and photo_problem is not None and photo_problem(command):
             continue
         if isinstance(decide(current, command), Applied):
             chosen.append(command)
