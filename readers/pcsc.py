@@ -10,6 +10,7 @@ Use one `PcscBackend` per thread (PC/SC contexts are not meant to be shared betw
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Sequence
@@ -94,6 +95,11 @@ def describe(code: int) -> str:
     return f"0x{code & 0xFFFFFFFF:08X} {text}".strip()
 
 
+def _send_on_closed(_apdu: list[int]) -> tuple[int, list[int]]:
+    """What a closed connection's transmit gets instead of PC/SC: an invalid handle."""
+    return 0x80100003, []  # SCARD_E_INVALID_HANDLE
+
+
 class PcscConnection:
     """A connection to the card in one reader; a `Transport` for the card logic."""
 
@@ -105,8 +111,8 @@ class PcscConnection:
         self._handle = handle
         self._protocol = protocol
         self.atr = atr
-        #: SCardTransmit, looked up once: it runs for every APDU of a read.
-        self._send = _transmit_function()
+        #: SCardTransmit bound to this handle, made once: it runs for every APDU of a read.
+        self._send = functools.partial(_transmit_function(), handle, protocol)
         self._in_transaction = False
         self._closed = False
 
@@ -119,14 +125,14 @@ class PcscConnection:
         self._in_transaction = True
 
     def transmit(self, apdu: bytes) -> bytes:
-        if self._closed:
-            raise CardNotResponding("connection closed")
-        result, response = self._send(self._handle, self._protocol, list(apdu))
+        result, response = self._send(list(apdu))
         if result or len(response) < 2:  # SCARD_S_SUCCESS is 0
             raise self._transmit_failed(result, len(response))
         return bytes(response)
 
     def _transmit_failed(self, result: int, answer_length: int) -> ReaderError:
+        if self._closed:  # the handle is gone: say so, whatever PC/SC made of it
+            return CardNotResponding("connection closed")
         if result:
             return self._failure(result)
         # Some drivers (vpcd among them) answer "success" with no bytes when the card vanished
@@ -160,6 +166,7 @@ class PcscConnection:
         if self._closed:
             return
         self._closed = True
+        self._send = _send_on_closed  # nothing goes out on a handle PC/SC may hand out again
         s = _scard()
         try:
             if self._in_transaction:

@@ -297,7 +297,10 @@ def decode_text(value: bytes) -> str:
 
 def decode_bcd(value: bytes) -> str:
     """BCD digits, F-padded (`44 01 FF` -> `4401`); ValueError on any other nibble."""
-    digits = value.hex().upper().rstrip("F")
+    digits = value.hex()
+    if digits.isdigit():  # no padding: the common case
+        return digits
+    digits = digits.upper().rstrip("F")
     if not digits.isdigit() and digits:
         raise ValueError("not BCD")
     return digits

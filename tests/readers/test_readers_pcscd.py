@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from readers.apdu import CardRemoved, NotSocialSecurityCard
+from readers.apdu import CardNotResponding, CardRemoved, NotSocialSecurityCard
 from readers.backend import read_card
 from readers.pcsc import PcscBackend
 from readers.service import (
@@ -219,3 +219,60 @@ def test_a_card_held_exclusively_by_another_program_is_busy(
     finally:
         release()
     assert read_card(pcsc, reader=CARD_READER).card_number == "A00000011"
+
+
+def test_the_atr_follows_a_card_swapped_between_two_reads(
+    pcscd: PcscdDaemon, insert: Insert
+) -> None:
+    """One long-lived backend, nothing watching in between: the second reading has the new ATR."""
+    first, second = card_models()["gen1"], card_models()["rare_name"]
+    assert first.atr != second.atr
+    backend = PcscBackend()
+    observer = PcscBackend()  # waits on pcscd with its own context, so `backend` learns nothing
+    try:
+        card = insert(SimulatedCard(first))
+        reading = read_card(backend, reader=CARD_READER)
+        assert (reading.atr, reading.card_number) == (first.atr, "A00000011")
+        card.remove()
+        wait_card(observer, CARD_READER, False)
+        insert(SimulatedCard(second))
+        reading = read_card(backend, reader=CARD_READER)
+        assert reading.atr == second.atr
+        assert reading.name == read_in_process("rare_name").name
+    finally:
+        backend.close()
+        observer.close()
+
+
+def test_a_closed_connection_sends_nothing(pcsc: PcscBackend, insert: Insert) -> None:
+    chip = SimulatedCard(card_models()["gen1"])
+    insert(chip)
+    connection = pcsc.connect(CARD_READER)
+    assert connection.atr == chip.atr
+    connection.close()
+    sent = chip.apdu_count
+    with pytest.raises(CardNotResponding):
+        connection.transmit(bytes.fromhex("00A4040000"))
+    assert chip.apdu_count == sent
+    assert read_card(pcsc, reader=CARD_READER).card_number == "A00000011"  # context still good
+
+
+def test_a_context_from_before_a_pcscd_restart_reads_at_once(
+    pcscd: PcscdDaemon, insert: Insert
+) -> None:
+    """The first read after a restart connects on a fresh context instead of failing once."""
+    if not pcscd.started_here:
+        pytest.skip("pcscd was already running here; the test restarts only a pcscd it started")
+    insert(SimulatedCard(card_models()["gen1"]), stay_inserted=True)
+    backend = PcscBackend()
+    try:
+        assert read_card(backend, reader=CARD_READER).card_number == "A00000011"
+        pcscd.restart()
+        observer = PcscBackend()
+        try:
+            wait_card(observer, CARD_READER, True)
+        finally:
+            observer.close()
+        assert read_card(backend, reader=CARD_READER).card_number == "A00000011"
+    finally:
+        backend.close()
