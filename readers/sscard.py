@@ -8,6 +8,7 @@ immutable `CardReading` (fields that could not be read are listed with the reaso
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -267,6 +268,8 @@ def parse_record(tag: int, data: bytes) -> bytes:
     return bytes(data[2 : 2 + length])
 
 
+#: The GB18030 decoder, looked up once (`bytes.decode("gb18030")` looks the codec up per call).
+_GB18030_DECODE = codecs.getdecoder("gb18030")
 #: What pads a field on the card: trailing 0x00, 0xFF or spaces (and leading 0x00).
 PADDING = b"\x00\xff "
 
@@ -289,7 +292,7 @@ def decode_ascii(value: bytes) -> str:
 
 def decode_text(value: bytes) -> str:
     """GB18030 text (names, organisations), 0x00/0xFF/space padded."""
-    text = value.rstrip(PADDING).lstrip(b"\x00").decode("gb18030")
+    text = _GB18030_DECODE(value.rstrip(PADDING).lstrip(b"\x00"))[0]
     if not text.isprintable():
         raise ValueError("not printable text")
     return text.strip()
@@ -351,7 +354,7 @@ def decode_spec_version(value: bytes) -> str:
 _DECODERS: dict[str, Callable[[bytes], Any]] = {
     "card_identification_code": lambda v: v.hex().upper(),
     "card_type": decode_card_type,
-    "spec_version": decode_spec_version,
+    "spec_version": decode_ascii,  # = decode_spec_version, one call less
     "issuing_organisation": decode_text,
     "issue_date": decode_bcd_date,
     "expiry_date": decode_bcd_date,
