@@ -60,7 +60,9 @@ from branch_app.domain.lifecycle import (
     command_from_dict,
     command_to_dict,
     decide,
+    photo_problem,
     record_from_dict,
+    refused,
 )
 from branch_app.domain.roles import (
     ApplicantAction,
@@ -292,16 +294,21 @@ class Counter:
         *,
         exchange_reason: ExchangeReason | None = None,
         bank: str | None = None,
+        photo_receipt: str | None = None,
+        police_photo: bool = False,
         applicant: Applicant | None = None,
         dry_run: bool = False,
     ) -> Checked:
-        """A first application, a replacement or an exchange, normal or instant."""
+        """A first application, a replacement or an exchange, normal or instant, with the
+        photo to print: a studio's photo receipt number, or the police ID photo."""
         command = Apply(
             application=application,
             speed=speed,
             accepted_on=self.today(),
             exchange_reason=exchange_reason,
             bank=bank or None,
+            photo_receipt=(photo_receipt or "").strip().upper() or None,
+            police_photo=police_photo and not photo_receipt,
         )
         return self._take(
             holder,
@@ -479,6 +486,10 @@ class Counter:
         if isinstance(decision, Refused):
             return Refusal.from_domain(decision)
         merged = isinstance(decision, Merged)
+        if isinstance(command, Apply) and not merged:
+            missing_photo = photo_problem(command)
+            if missing_photo is not None:
+                return Refusal.from_domain(refused(missing_photo))
         fee = (
             FeeDecision(0, FeeReason.NOT_CHARGED_SERVICE)
             if merged

@@ -17,6 +17,8 @@ from branch_app.store import LocalStore, MemoryKeyring
 #: A Guangzhou resident born 1990-01-01 (adult), and a child born 2015-06-01.
 ADULT = "44010619900101123" + resident_check_character("44010619900101123")
 CHILD = "44010620150601123" + resident_check_character("44010620150601123")
+#: A made-up photo receipt number (相片回执号) for applications.
+PHOTO = "GZ2025031400A7"
 #: The counter's local time: Friday 14 March 2025, Beijing time.
 NOW = dt.datetime(2025, 3, 14, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 

@@ -28,7 +28,7 @@ from sync.client import CentralClient, Timeouts
 from sync.engine import RetryPolicy, SyncEngine
 from sync.state import StorePullTarget, SyncState
 
-from .conftest import ADULT, NOW
+from .conftest import ADULT, NOW, PHOTO
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +71,7 @@ def test_counter_requests_are_applied_by_the_central(central, tmp_path: Path) ->
         counter = Counter(store, desk, clock=lambda: NOW)
         holder = parse_identity(ADULT, today=NOW.date())
 
-        first = counter.apply(holder, ApplicationKind.FIRST)
+        first = counter.apply(holder, ApplicationKind.FIRST, photo_receipt=PHOTO)
         assert isinstance(first, Accepted)
         summary = engine.run()
         assert summary.ok and summary.outcomes["applied"] == 1, summary
@@ -92,7 +92,7 @@ def test_counter_requests_are_applied_by_the_central(central, tmp_path: Path) ->
         taken = [
             counter.confirm_collection(holder),
             counter.report_loss(holder),
-            counter.apply(holder, ApplicationKind.REPLACEMENT),
+            counter.apply(holder, ApplicationKind.REPLACEMENT, police_photo=True),
         ]
         assert all(isinstance(outcome, Accepted) for outcome in taken), taken
         unlock = counter.unlock(holder)  # the replacement queued just now killed the old card

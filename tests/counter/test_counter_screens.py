@@ -27,7 +27,7 @@ from branch_app.ui.screens.unlock import UnlockScreen
 from branch_app.ui.widgets.card_status import CardStatus
 from tests.ui.conftest import wait_until
 
-from .conftest import ADULT, CHILD
+from .conftest import ADULT, CHILD, PHOTO
 from .screens import SIZE, counter_app, shown
 
 
@@ -128,12 +128,40 @@ async def confirm_and_wait(pilot, screen: CounterScreen) -> str:
     return lines
 
 
+async def give_photo(pilot, receipt: str = PHOTO) -> None:
+    """Type the photo receipt number as the teller would."""
+    field = pilot.app.screen.query_one("#apply-photo", Input)
+    field.focus()
+    await pilot.press(*receipt)
+    await wait_until(pilot, lambda: field.value == receipt)
+
+
+async def test_an_application_without_a_photo_says_what_to_do(store: LocalStore) -> None:
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, ApplicationScreen())
+        await type_holder(pilot)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        result = shown(app, "#counter-result")
+        assert "photo receipt number" in result and "What to do next:" in result
+        assert len(store.outbox) == 0
+        police = screen.query_one("#apply-police-photo", Checkbox)
+        police.value = True  # no receipt: the police ID photo, and the receipt field goes away
+        await wait_until(pilot, lambda: not screen.query_one("#apply-photo", Input).display)
+        lines = await confirm_and_wait(pilot, screen)
+        assert "the ID card photo from the police" in lines
+        assert store.outbox.items()[0].payload["police_photo"] is True
+
+
 async def test_first_application_shows_fee_and_due_date(store: LocalStore) -> None:
     app = counter_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, ApplicationScreen())
         await type_holder(pilot)
+        await give_photo(pilot, PHOTO.lower())
         lines = await confirm_and_wait(pilot, screen)
+        assert f"receipt {PHOTO}" in lines
         assert "First application, Normal (12 working days)" in lines
         assert "0 yuan. First application: free." in lines
         assert "by 2025-04-01" in lines
@@ -153,6 +181,7 @@ async def test_replacement_after_a_loss_report_on_two_screens(store: LocalStore)
         app.pop_screen()
         screen = await open_screen(pilot, ApplicationScreen(ApplicationKind.REPLACEMENT))
         await type_holder(pilot)
+        await give_photo(pilot)
         lines = await confirm_and_wait(pilot, screen)
         assert "20 yuan. Replacement: card fee." in lines
         assert [i.kind for i in store.outbox.items()] == ["report_loss", "apply"]
@@ -170,6 +199,7 @@ async def test_a_child_alone_is_refused_and_the_guardian_is_asked_for(store: Loc
         screen.query_one("#apply-presenter", Select).value = "guardian"
         await wait_until(pilot, lambda: screen.query_one("#apply-proof", Checkbox).display)
         screen.query_one("#apply-proof", Checkbox).value = True
+        await give_photo(pilot)
         lines = await confirm_and_wait(pilot, screen)
         assert "The legal guardian" in lines
         assert len(store.outbox) == 1
@@ -191,6 +221,7 @@ async def test_instant_issuance_at_an_instant_branch_is_ready_in_minutes(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, ApplicationScreen(speed=IssuanceSpeed.INSTANT))
         await type_holder(pilot)
+        await give_photo(pilot)
         lines = await confirm_and_wait(pilot, screen)
         assert "in 5-10 minutes (instant issuance)" in lines
         assert store.outbox.items()[0].payload["speed"] == "instant"
@@ -353,6 +384,7 @@ async def test_a_guardian_applies_for_an_adult_without_legal_capacity(store: Loc
         incapacity = screen.query_one("#apply-incapacity", Checkbox)
         await wait_until(pilot, lambda: incapacity.display)
         screen.query_one("#apply-proof", Checkbox).value = True
+        screen.query_one("#apply-police-photo", Checkbox).value = True
         await pilot.press("f10")
         # An adult with legal capacity attends in person: the guardian is turned away ...
         await wait_until(pilot, lambda: "in person" in shown(app, "#counter-result"))

@@ -39,7 +39,7 @@ from branch_app.domain import (
 )
 from branch_app.store import LocalStore
 
-from .conftest import ADULT, NOW, desk, make_counter
+from .conftest import ADULT, NOW, PHOTO, desk, make_counter
 
 
 def active_record(holder_id: str = ADULT, *, bank: str = "icbc", version: int = 4) -> CardRecord:
@@ -63,7 +63,7 @@ def snapshot(store: LocalStore) -> tuple[int, int, int]:
 def test_first_application_is_queued_once_with_its_payload_and_audited(
     store: LocalStore, counter: Counter, adult
 ) -> None:
-    outcome = counter.apply(adult, ApplicationKind.FIRST)
+    outcome = counter.apply(adult, ApplicationKind.FIRST, photo_receipt=PHOTO)
     assert isinstance(outcome, Accepted), outcome
     items = store.outbox.items()
     assert [item.id for item in items] == [outcome.outbox_id]
@@ -76,6 +76,8 @@ def test_first_application_is_queued_once_with_its_payload_and_audited(
         "accepted_on": "2025-03-14",
         "exchange_reason": None,
         "bank": None,
+        "photo_receipt": PHOTO,
+        "police_photo": False,
     }
     assert (item.base_version, item.actor, item.device, item.branch) == (
         0,
@@ -114,7 +116,7 @@ def test_loss_report_then_replacement_see_each_other(
     assert isinstance(loss, Accepted)
     assert loss.command.channel.value == "card_bank_branch"  # the card is of this desk's bank
     assert loss.record_after.financial is FunctionStatus.FROZEN
-    replacement = counter.apply(adult, ApplicationKind.REPLACEMENT)
+    replacement = counter.apply(adult, ApplicationKind.REPLACEMENT, police_photo=True)
     assert isinstance(replacement, Accepted), replacement
     assert replacement.record_before.card_state is CardState.LOSS_REPORTED
     assert replacement.fee.amount_yuan == 20 and replacement.fee.reason is FeeReason.REPLACEMENT
@@ -174,7 +176,7 @@ def test_instant_issuance_needs_an_instant_branch(store: LocalStore, adult) -> N
     assert len(store.outbox) == 0
     instant_desk = desk(place=Place.INSTANT_BRANCH)
     there = make_counter(store, instant_desk).apply(
-        adult, ApplicationKind.FIRST, IssuanceSpeed.INSTANT
+        adult, ApplicationKind.FIRST, IssuanceSpeed.INSTANT, photo_receipt=PHOTO
     )
     assert isinstance(there, Accepted) and there.instant and there.due is None
 
@@ -229,13 +231,40 @@ def test_a_child_needs_the_guardian_with_proof(store: LocalStore, counter: Count
     assert isinstance(no_proof, Refusal) and no_proof.code == "guardianship_proof_missing"
     assert len(store.outbox) == 0
     guardian = Applicant(presenter=Presenter.GUARDIAN, guardianship_proof=True)
-    assert isinstance(counter.apply(child, ApplicationKind.FIRST, applicant=guardian), Accepted)
+    assert isinstance(
+        counter.apply(child, ApplicationKind.FIRST, applicant=guardian, photo_receipt=PHOTO),
+        Accepted,
+    )
+
+
+def test_an_application_needs_a_photo(store: LocalStore, counter: Counter, adult) -> None:
+    missing = counter.apply(adult, ApplicationKind.FIRST)
+    assert isinstance(missing, Refusal) and missing.code == "photo_required"
+    garbled = counter.apply(adult, ApplicationKind.FIRST, photo_receipt="GZ-2025/03")
+    assert isinstance(garbled, Refusal) and garbled.code == "photo_receipt_malformed"
+    assert len(store.outbox) == 0
+    by_receipt = counter.apply(adult, ApplicationKind.FIRST, photo_receipt=" gz2025031400a7 ")
+    assert isinstance(by_receipt, Accepted)
+    [item] = store.outbox.items()
+    assert item.payload["photo_receipt"] == PHOTO and item.payload["police_photo"] is False
+
+
+def test_the_police_id_photo_may_stand_in_for_a_receipt(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    outcome = counter.apply(adult, ApplicationKind.FIRST, police_photo=True)
+    assert isinstance(outcome, Accepted)
+    [item] = store.outbox.items()
+    assert item.payload["photo_receipt"] is None and item.payload["police_photo"] is True
 
 
 def test_quality_exchange_within_a_year_is_free(store: LocalStore, counter: Counter, adult) -> None:
     store.card_cache.put(active_record())  # collected 2024-09-01, within a year of 2025-03-14
     outcome = counter.apply(
-        adult, ApplicationKind.EXCHANGE, exchange_reason=ExchangeReason.QUALITY_PROBLEM
+        adult,
+        ApplicationKind.EXCHANGE,
+        exchange_reason=ExchangeReason.QUALITY_PROBLEM,
+        police_photo=True,
     )
     assert isinstance(outcome, Accepted)
     assert outcome.fee.amount_yuan == 0
@@ -245,8 +274,8 @@ def test_quality_exchange_within_a_year_is_free(store: LocalStore, counter: Coun
 def test_repeated_application_is_merged_without_a_second_fee(
     store: LocalStore, counter: Counter, adult
 ) -> None:
-    first = counter.apply(adult, ApplicationKind.FIRST)
-    again = counter.apply(adult, ApplicationKind.FIRST)
+    first = counter.apply(adult, ApplicationKind.FIRST, photo_receipt=PHOTO)
+    again = counter.apply(adult, ApplicationKind.FIRST)  # already pending: merged, no photo asked
     assert isinstance(first, Accepted) and isinstance(again, Accepted)
     assert again.merged and again.fee.amount_yuan == 0 and again.due is None
     assert len(store.outbox) == 2  # queued for the record; the central merges it too
@@ -254,7 +283,7 @@ def test_repeated_application_is_merged_without_a_second_fee(
 
 def test_due_date_in_an_unpublished_year_is_provisional(store: LocalStore, adult) -> None:
     later = dt.datetime(2027, 3, 15, 9, 0, tzinfo=NOW.tzinfo)
-    outcome = make_counter(store, now=later).apply(adult, ApplicationKind.FIRST)
+    outcome = make_counter(store, now=later).apply(adult, ApplicationKind.FIRST, police_photo=True)
     assert isinstance(outcome, Accepted)
     assert outcome.due is not None and outcome.due.provisional
     assert outcome.due.date > later.date()
@@ -324,7 +353,9 @@ def test_no_plain_id_number_in_the_store_files(
 ) -> None:
     store.card_cache.put(active_record())
     assert isinstance(counter.report_loss(adult), Accepted)
-    assert isinstance(counter.apply(adult, ApplicationKind.REPLACEMENT), Accepted)
+    assert isinstance(
+        counter.apply(adult, ApplicationKind.REPLACEMENT, photo_receipt=PHOTO), Accepted
+    )
     assert isinstance(counter.query(adult, "holder_enquiry"), QueryAnswer)
     store.outbox.flush()
     files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]

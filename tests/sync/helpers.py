@@ -62,7 +62,7 @@ def card_number(n: int) -> str:
 def lifecycle_commands(n: int) -> list[Command]:
     """A realistic life of one card: apply, issue, collect, lose, find, lose again."""
     return [
-        Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, TODAY),
+        Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, TODAY, photo_receipt=f"GZ{n:012d}"),
         ConfirmIssuance(card_number(n), TODAY + dt.timedelta(days=14)),
         ConfirmCollection(TODAY + dt.timedelta(days=16)),
         ReportLoss(LossChannel.CARD_BANK_BRANCH),

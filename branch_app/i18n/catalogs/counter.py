@@ -84,6 +84,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "counter.choice.collector": ("Who collects the new card (F7)", "领卡人（按 F7 确认领卡）"),
     "counter.choice.agent_id": ("Agent's ID number", "代理人证件号码"),
+    "counter.choice.photo_receipt": (
+        "Photo receipt number (from the photo studio)",
+        "相片回执号（照相馆回执上）",
+    ),
+    "counter.choice.police_photo": (
+        "No receipt: use the holder's ID card photo from the police",
+        "无回执：使用公安部门的身份证照片",
+    ),
+    "counter.confirm.photo": ("Photo", "相片"),
+    "counter.photo.police": ("the ID card photo from the police", "公安部门的身份证照片"),
+    "counter.photo.receipt": ("receipt {receipt}", "回执号 {receipt}"),
     "counter.choice.where": ("This branch is", "本网点"),
     "counter.where.auto": ("checked against the record's bank", "按卡片记录的银行判断"),
     "counter.where.card_bank": (
@@ -288,6 +299,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.next.guardian_required": (
         "The legal guardian must come with both IDs and proof of guardianship.",
         "须由法定监护人携双方证件及监护关系证明办理。",
+    ),
+    "counter.next.photo_required": (
+        "Type the number on the photo studio's receipt, or tick the police ID photo.",
+        "请输入照相馆回执上的相片回执号，或勾选使用公安身份证照片。",
+    ),
+    "counter.next.photo_receipt_malformed": (
+        "Type the receipt number exactly as printed, letters and digits only.",
+        "请按回执上印的相片回执号输入，只含字母和数字。",
     ),
     "counter.next.guardianship_proof_missing": (
         "Ask for the household register or the birth certificate.",

@@ -214,6 +214,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The holder or the legal guardian collects the card in person.",
         "须由持卡人本人或法定监护人领卡。",
     ),
+    "domain.refusal.photo_required": (
+        "An application needs a photo receipt number or the holder's ID card photo from the "
+        "police.",
+        "申领须提供相片回执号，或使用公安部门的身份证照片。",
+    ),
+    "domain.refusal.photo_receipt_malformed": (
+        "A photo receipt number is 6 to 32 letters and digits.",
+        "相片回执号应为 6 至 32 位字母或数字。",
+    ),
     # fee reasons (FeeReason)
     "domain.fee.first_application": ("First application: free.", "首次申领：免费。"),
     "domain.fee.quality_problem_within_one_year": (

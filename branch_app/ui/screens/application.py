@@ -77,6 +77,9 @@ class ApplicationScreen(CounterScreen):
         )
         yield Label(id="apply-bank-label", classes="counter-label -exchange")
         yield Input(id="apply-bank", max_length=64, classes="-exchange")
+        yield Label(id="apply-photo-label", classes="counter-label")
+        yield Input(id="apply-photo", max_length=32)
+        yield Checkbox(id="apply-police-photo")
         yield Label(id="apply-presenter-label", classes="counter-label")
         yield Select[str](
             presenter_options(),
@@ -125,6 +128,8 @@ class ApplicationScreen(CounterScreen):
             ExchangeReason.DAMAGE.value,
         )
         self.query_one("#apply-bank-label", Label).update(t("counter.choice.bank"))
+        self.query_one("#apply-photo-label", Label).update(t("counter.choice.photo_receipt"))
+        self.query_one("#apply-police-photo", Checkbox).label = t("counter.choice.police_photo")
         self.query_one("#apply-presenter-label", Label).update(t("counter.choice.presenter"))
         self._reword_select(
             "#apply-presenter",
@@ -146,9 +151,16 @@ class ApplicationScreen(CounterScreen):
 
     @on(RadioSet.Changed)
     @on(Select.Changed)
+    @on(Checkbox.Changed, "#apply-police-photo")
     def _choice_changed(self) -> None:
         self._show_relevant()
         self.refresh_gate()
+
+    def photo(self) -> tuple[str, bool]:
+        """The photo receipt number typed, and whether the police ID photo is to be used."""
+        if self.query_one("#apply-police-photo", Checkbox).value:
+            return "", True
+        return self.query_one("#apply-photo", Input).value.strip(), False
 
     def _show_relevant(self) -> None:
         """Only the fields the chosen application needs are shown."""
@@ -158,6 +170,10 @@ class ApplicationScreen(CounterScreen):
         bank_needed = exchange and self.exchange_reason() is ExchangeReason.CHANGE_OF_BANK
         self.query_one("#apply-bank", Input).display = bank_needed
         self.query_one("#apply-bank-label", Label).display = bank_needed
+        # The receipt number is not asked for when the police ID photo is used.
+        self.query_one("#apply-photo", Input).display = not self.query_one(
+            "#apply-police-photo", Checkbox
+        ).value
         presenter = self.presenter()
         for widget in self.query(".-guardian"):
             widget.display = presenter is Presenter.GUARDIAN
@@ -196,21 +212,31 @@ class ApplicationScreen(CounterScreen):
             guardianship_proof=self.query_one("#apply-proof", Checkbox).value,
             presenter_birth_date=agent_birth,
         )
+        receipt, police_photo = self.photo()
         return lambda counter, holder, dry_run: counter.apply(
             holder,
             kind,
             speed,
             exchange_reason=reason,
             bank=bank or None,
+            photo_receipt=receipt or None,
+            police_photo=police_photo,
             applicant=applicant,
             dry_run=dry_run,
         )
 
     def confirm_lines(self) -> list[tuple[str, str]]:
+        receipt, police_photo = self.photo()
+        photo = (
+            t("counter.photo.police")
+            if police_photo
+            else t("counter.photo.receipt", receipt=receipt.upper())
+        )
+        lines = [(t("counter.confirm.photo"), photo)]
         presenter = self.presenter()
-        if presenter is Presenter.HOLDER:
-            return []
-        return [(t("counter.choice.presenter"), t(f"counter.presenter.{presenter.value}"))]
+        if presenter is not Presenter.HOLDER:
+            lines.append((t("counter.choice.presenter"), t(f"counter.presenter.{presenter.value}")))
+        return lines
 
     def reset_choices(self) -> None:
         self.query_one(f"#apply-kind-{self.initial_kind.value}", RadioButton).value = True
@@ -220,4 +246,6 @@ class ApplicationScreen(CounterScreen):
         self.query_one("#apply-incapacity", Checkbox).value = False
         self.query_one("#apply-agent-id", Input).value = ""
         self.query_one("#apply-bank", Input).value = ""
+        self.query_one("#apply-photo", Input).value = ""
+        self.query_one("#apply-police-photo", Checkbox).value = False
         self._show_relevant()
