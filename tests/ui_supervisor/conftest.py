@@ -34,11 +34,8 @@ def holder(serial: int) -> str:
 
 
 def photo() -> dict[str, Any]:
-    """What an application names for the card's photo: the holder's police ID photo, where
-    applications name one (the counter asks for it since the photo rule came in)."""
-    from branch_app.domain.lifecycle import Apply
-
-    return {"police_photo": True} if "police_photo" in Apply.__dataclass_fields__ else {}
+    """What an application names for the card's photo: the holder's police ID photo."""
+    return {"police_photo": True}
 
 
 class StepClock:

@@ -336,22 +336,15 @@ def review_record(
     return found
 
 
-#: The photo the card agency prints, on an application (fields of `Apply` where it has them).
-PHOTO_FIELDS = ("photo_receipt", "police_photo")
-
-
 def photo_of(command: Any) -> dict[str, Any] | None:
-    """The photo named by a refused application, to carry into a correcting one; `{}` when
-    applications name no photo; None when the refused command is not an application (then a
-    correcting application is taken at the counter, with the holder and a photo)."""
+    """The photo a refused application named, to carry into a correcting application; None
+    when the refused command is not an application (a new application is then taken at the
+    counter, with the holder and a photo)."""
     from branch_app.domain.lifecycle import Apply
 
-    fields = [name for name in PHOTO_FIELDS if name in Apply.__dataclass_fields__]
-    if not fields:
-        return {}
     if not isinstance(command, Apply):
         return None
-    return {name: getattr(command, name) for name in fields}
+    return {"photo_receipt": command.photo_receipt, "police_photo": command.police_photo}
 
 
 def correction_choices(
@@ -363,9 +356,8 @@ def correction_choices(
     Candidates: the refused command made again (its grounds may have changed), a loss report,
     an unlock, and a normal replacement application with the refused application's photo (the
     usual way out when the card was reported lost elsewhere while the counter took an
-    exchange). Every application also passes the counter's own photo check, where there is one.
+    exchange). An application also passes the counter's photo check (`photo_problem`).
     """
-    from branch_app.domain import lifecycle
     from branch_app.domain.lifecycle import (
         ApplicationKind,
         Applied,
@@ -377,6 +369,7 @@ def correction_choices(
         Unlock,
         command_from_dict,
         decide,
+        photo_problem,
         record_from_dict,
     )
     from branch_app.domain.roles import Place, Role, permission
@@ -397,14 +390,13 @@ def correction_choices(
     photo = photo_of(original)
     if photo is not None:
         candidates.append(Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, today, **photo))
-    photo_problem = getattr(lifecycle, "photo_problem", None)
     chosen: list[Any] = []
     for command in candidates:
         if command in chosen:
             continue
         if not permission(Role.SUPERVISOR, Place(place), command).allowed:
             continue
-        if isinstance(command, Apply) and photo_problem is not None and photo_problem(command):
+        if isinstance(command, Apply) and photo_problem(command) is not None:
             continue
         if isinstance(decide(current, command), Applied):
             chosen.append(command)
