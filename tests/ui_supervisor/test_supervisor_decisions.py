@@ -133,3 +133,26 @@ def test_without_an_online_session_the_local_conflicts_are_listed_and_why(store)
     assert [row.command_id for row in found.rows] == [items["conflict"].id]
     assert found.rows[0].conflict_id is None and found.rows[0].reason == "card_cancelled"
     assert read_conflicts(None, store).problem == "supervisor.conflicts.no_sync"
+
+
+def test_a_conflict_row_never_shows_the_full_number_in_its_repr() -> None:
+    from branch_app.ui.screens.supervisor_service import conflict_row
+
+    number = holder(5)
+    row = conflict_row(
+        {
+            "id": 7,
+            "command_id": "c" * 32,
+            "holder_id": number,
+            "kind": "apply",
+            "reason": "card_cancelled",
+            "record": {"holder_id": number},
+            "command": {"payload": {}, "made_at": "2025-03-14T02:30:00.000Z"},
+            "actor": "T001",
+            "device": "PC-07",
+            "branch": "GZ-001",
+            "opened_at": "2025-03-14T02:31:00.000Z",
+        }
+    )
+    assert row.holder_id == number and row.holder_masked == mask(number)
+    assert number not in repr(row)

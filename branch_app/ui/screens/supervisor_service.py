@@ -170,13 +170,14 @@ class ConflictRow:
 
     conflict_id: int | None
     command_id: str
-    holder_id: str  # kept off the screen: only `holder_masked` is shown
+    #: Never shown (only `holder_masked` is) and kept out of reprs, tracebacks and logs.
+    holder_id: str = field(repr=False)
     holder_masked: str
     kind: str
     command: Mapping[str, Any]
     reason: str
     message: str | None
-    record: Mapping[str, Any] | None
+    record: Mapping[str, Any] | None = field(repr=False)
     actor: str
     device: str
     branch: str
