@@ -57,6 +57,7 @@ from branch_app.domain.lifecycle import (
     Refused,
     ReportLoss,
     Unlock,
+    collection_changes_bank,
     command_from_dict,
     command_to_dict,
     decide,
@@ -72,7 +73,7 @@ from branch_app.domain.roles import (
     check_applicant,
     permission,
 )
-from branch_app.domain.workdays import DueDate, due_date
+from branch_app.domain.workdays import OLD_ACCOUNT_CLOSING_WORKING_DAYS, DueDate, due_date
 
 #: Outbox statuses of items the central has not answered yet (the device's own pending work).
 UNSENT = ("pending", "sending")
@@ -174,6 +175,8 @@ class Preview:
     instant: bool
     #: The command is already true (a repeated request): queued for the record, changes nothing.
     merged: bool
+    #: A collection that changes the bank: when the old bank account will have been closed.
+    old_account_closes: DueDate | None = None
 
     @property
     def accepted(self) -> bool:
@@ -499,6 +502,14 @@ class Counter:
         due = None
         if isinstance(command, Apply) and not instant and not merged:
             due = due_date(command.accepted_on, overrides=self.calendar_overrides)
+        old_account_closes = None
+        if not merged and collection_changes_bank(record, command):
+            assert isinstance(command, ConfirmCollection)
+            old_account_closes = due_date(
+                command.collected_on,
+                OLD_ACCOUNT_CLOSING_WORKING_DAYS,
+                overrides=self.calendar_overrides,
+            )
         preview = Preview(
             command=command,
             holder_masked=mask_identity(holder_id),
@@ -508,6 +519,7 @@ class Counter:
             due=due,
             instant=instant,
             merged=merged,
+            old_account_closes=old_account_closes,
         )
         if dry_run:
             return preview

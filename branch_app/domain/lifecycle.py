@@ -555,6 +555,20 @@ def _decide_collection(record: CardRecord, command: ConfirmCollection) -> Decisi
     )
 
 
+def collection_changes_bank(record: CardRecord, command: Command) -> bool:
+    """Whether collecting the new card moves the holder to another bank (an exchange for a
+    change of bank): the medical funds then move to the new account and the old account is
+    closed within `workdays.OLD_ACCOUNT_CLOSING_WORKING_DAYS` of the collection."""
+    pending = record.application
+    return (
+        isinstance(command, ConfirmCollection)
+        and pending is not None
+        and pending.bank is not None
+        and record.bank is not None
+        and pending.bank != record.bank
+    )
+
+
 # --- JSON shapes ------------------------------------------------------------------------------
 
 

@@ -333,6 +333,45 @@ async def test_collection_of_a_ready_card_from_the_query_screen(store: LocalStor
         assert item.payload == {"kind": "confirm_collection", "collected_on": "2025-03-14"}
 
 
+async def test_collection_after_a_change_of_bank_names_the_old_accounts_closing_day(
+    store: LocalStore,
+) -> None:
+    store.card_cache.put(
+        CardRecord(
+            holder_id=ADULT,
+            version=5,
+            card_number="X00000019",
+            card_state=CardState.ACTIVE,
+            social_security=FunctionStatus.NORMAL,
+            financial=FunctionStatus.NORMAL,
+            bank="icbc",
+            application=PendingApplication(
+                kind=ApplicationKind.EXCHANGE,
+                speed=IssuanceSpeed.NORMAL,
+                accepted_on=dt.date(2025, 2, 10),
+                status=ApplicationStatus.READY,
+                new_card_number="Y00000018",
+                bank="boc",
+            ),
+        )
+    )
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, CardQueryScreen())
+        await type_holder(pilot)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        lines = str(app.screen.query_one("#confirm-lines").content)
+        assert "the old account is closed by 2025-03-19" in lines
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        assert "the old account is closed by 2025-03-19" in shown(app, "#counter-result")
+        await pilot.press("f5")
+        await wait_until(
+            pilot, lambda: "原账户于 2025-03-19 前注销" in shown(app, "#counter-result")
+        )
+
+
 async def test_a_guardian_collects_a_childs_card_with_proof(store: LocalStore) -> None:
     """A child under 16 cannot collect in person: the guardian does, and only with proof."""
     ready = CardRecord(

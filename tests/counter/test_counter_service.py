@@ -4,6 +4,7 @@ writes nothing; two actions in a row see each other; roles, fees, due dates; no 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,6 +24,7 @@ from branch_app.counter import (
 )
 from branch_app.domain import (
     ApplicationKind,
+    ApplicationStatus,
     CancellationReason,
     CardRecord,
     CardState,
@@ -30,6 +32,7 @@ from branch_app.domain import (
     FeeReason,
     FunctionStatus,
     IssuanceSpeed,
+    PendingApplication,
     Place,
     Presenter,
     RefusalReason,
@@ -37,6 +40,7 @@ from branch_app.domain import (
     command_from_dict,
     record_to_dict,
 )
+from branch_app.domain.workdays import DueDate
 from branch_app.store import LocalStore
 
 from .conftest import ADULT, NOW, PHOTO, desk, make_counter
@@ -297,6 +301,40 @@ def test_collection_needs_an_issued_card(store: LocalStore, counter: Counter, ad
     refused = counter.confirm_collection(adult, applicant=agent)
     assert isinstance(refused, Refusal) and refused.code == "holder_collects"
     assert len(store.outbox) == 0
+
+
+def ready_exchange(new_bank: str) -> CardRecord:
+    """An exchange to `new_bank` whose new card is ready, for a holder of an ICBC card."""
+    return replace(
+        active_record(bank="icbc"),
+        application=PendingApplication(
+            kind=ApplicationKind.EXCHANGE,
+            speed=IssuanceSpeed.NORMAL,
+            accepted_on=dt.date(2025, 2, 10),
+            status=ApplicationStatus.READY,
+            new_card_number="Y00000018",
+            bank=new_bank,
+        ),
+    )
+
+
+def test_collecting_after_a_change_of_bank_says_when_the_old_account_closes(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    store.card_cache.put(ready_exchange("boc"))
+    outcome = counter.confirm_collection(adult)
+    assert isinstance(outcome, Accepted)
+    assert outcome.record_after.bank == "boc"
+    # Collected Friday 2025-03-14: three working days later is Wednesday 2025-03-19.
+    assert outcome.old_account_closes == DueDate(dt.date(2025, 3, 19), provisional=False)
+
+
+def test_collecting_at_the_same_bank_closes_no_account(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    store.card_cache.put(ready_exchange("icbc"))
+    outcome = counter.confirm_collection(adult)
+    assert isinstance(outcome, Accepted) and outcome.old_account_closes is None
 
 
 def test_query_needs_a_purpose_and_is_audited(store: LocalStore, counter: Counter, adult) -> None:

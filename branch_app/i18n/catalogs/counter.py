@@ -167,6 +167,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "未提交：未记录任何内容。",
     ),
     "counter.fee.amount": ("{amount} yuan. {reason}", "{amount} 元。{reason}"),
+    "counter.confirm.old_account": ("Old bank account", "原银行账户"),
+    "counter.old_account.date": (
+        "the medical funds move to the new account; the old account is closed by {date}",
+        "医保个人账户资金转入新账户，原账户于 {date} 前注销",
+    ),
+    "counter.old_account.provisional": (
+        "the medical funds move to the new account; the old account is closed by {date} "
+        "(provisional: the official holiday schedule for that year is not published yet)",
+        "医保个人账户资金转入新账户，原账户于 {date} 前注销（暂定：当年官方节假日安排尚未公布）",
+    ),
     "counter.due.date": ("by {date}", "{date} 前"),
     "counter.due.provisional": (
         "by {date} (provisional: the official holiday schedule for that year is not published yet)",

@@ -107,6 +107,31 @@ def due_text(preview: Preview) -> str | None:
     return t(key, date=date)
 
 
+def old_account_text(preview: Preview) -> str | None:
+    """After a change of bank: by when the old account is closed, or `None`."""
+    closes = preview.old_account_closes
+    if closes is None:
+        return None
+    key = "counter.old_account.provisional" if closes.provisional else "counter.old_account.date"
+    return t(key, date=closes.date.isoformat())
+
+
+def outcome_lines(preview: Preview) -> list[tuple[str, str]]:
+    """What the confirm step and the accepted answer both show: who, what, fee, dates."""
+    lines = [
+        (t("counter.confirm.holder"), preview.holder_masked),
+        (t("counter.confirm.action"), describe_command(preview.command)),
+        (t("counter.confirm.fee"), fee_text(preview)),
+    ]
+    due = due_text(preview)
+    if due is not None:
+        lines.append((t("counter.confirm.due"), due))
+    old_account = old_account_text(preview)
+    if old_account is not None:
+        lines.append((t("counter.confirm.old_account"), old_account))
+    return lines
+
+
 def refusal_text(refusal: Refusal) -> str:
     """The refusal in plain words, every reason found, then what to do next."""
     reasons = [t(refusal.message_key, **refusal.params)]
@@ -487,15 +512,7 @@ class CounterScreen(ShellScreen):
         if not isinstance(preview, Preview):
             self._finish(preview)
             return
-        lines = [
-            (t("counter.confirm.holder"), holder.masked()),
-            (t("counter.confirm.action"), describe_command(preview.command)),
-            (t("counter.confirm.fee"), fee_text(preview)),
-        ]
-        due = due_text(preview)
-        if due is not None:
-            lines.append((t("counter.confirm.due"), due))
-        lines += self.confirm_lines()
+        lines = outcome_lines(preview) + self.confirm_lines()
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
@@ -552,16 +569,8 @@ class CounterScreen(ShellScreen):
             if outcome.merged:
                 lines.append(t("counter.result.merged"))
             text = Text("\n".join(lines))
-            rows = [
-                (t("counter.confirm.holder"), outcome.holder_masked),
-                (t("counter.confirm.action"), describe_command(outcome.command)),
-                (t("counter.confirm.fee"), fee_text(outcome)),
-            ]
-            due = due_text(outcome)
-            if due is not None:
-                rows.append((t("counter.confirm.due"), due))
             text.append("\n")
-            text.append_text(table(rows))
+            text.append_text(table(outcome_lines(outcome)))
             result = self.query_one("#counter-result", Static)
             result.update(text)
             result.set_class(True, "-ok")
