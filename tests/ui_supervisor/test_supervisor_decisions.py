@@ -4,6 +4,7 @@ conflict, the required note, and the words for a refusal."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -25,7 +26,7 @@ from branch_app.i18n import Language, set_language
 from branch_app.ui.screens.supervisor_base import kind_short, reason_text
 from branch_app.ui.screens.supervisor_service import correction_choices, mask, note_problem
 
-from .conftest import holder, photo
+from .conftest import NOW, holder, photo
 
 TODAY = dt.date(2025, 3, 14)
 EXCHANGE = command_to_dict(
@@ -156,3 +157,40 @@ def test_a_conflict_row_never_shows_the_full_number_in_its_repr() -> None:
     )
     assert row.holder_id == number and row.holder_masked == mask(number)
     assert number not in repr(row)
+
+
+def test_a_decision_the_central_took_but_the_device_could_not_write_is_said_so(
+    store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unit test of the decision only (the central's answer is a stand-in): a failed local
+    write after the central resolved says exactly that, never 'nothing was changed'."""
+    from contextlib import nullcontext
+    from types import SimpleNamespace
+
+    from branch_app.ui.screens.supervisor_conflicts import error_text
+    from branch_app.ui.screens.supervisor_service import (
+        Resolution,
+        ResolvedNotRecorded,
+        SupervisorDesk,
+        local_conflict_row,
+        resolve,
+    )
+
+    from .test_supervisor_local import queue_with_answers
+
+    item = queue_with_answers(store)["conflict"]
+    row = replace(local_conflict_row(item), conflict_id=9)  # as the central lists it
+    answer = {"conflict": {"id": 9, "decision": "upheld"}, "result": None}
+    client = SimpleNamespace(resolve_conflict=lambda *args: answer)
+    sync = SimpleNamespace(client=lambda: nullcontext(client))
+
+    def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.audit, "record", disk_full)
+    desk = SupervisorDesk("S900", "PC-07", "GZ-001")
+    with pytest.raises(ResolvedNotRecorded) as raised:
+        resolve(sync, store, desk, row, Resolution("upheld", "Told the holder"), NOW)
+    set_language(Language.ENGLISH)
+    assert "central has resolved" in error_text(raised.value)
+    assert store.outbox.get(item.id).status == "conflict"  # the next list read closes it

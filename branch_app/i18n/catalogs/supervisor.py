@@ -260,6 +260,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The central does not know this conflict for this branch. Refresh the list.",
         "中心没有本网点的这笔冲突，请刷新列表。",
     ),
+    "supervisor.resolve.not_recorded": (
+        "The central has resolved the conflict, but this device could not write it down; "
+        "refresh (F4) to close it here, and tell support if it persists.",
+        "中心已处理该冲突，但本机未能记录；请按 F4 刷新以在本机关闭，如仍有问题请联系技术支持。",
+    ),
     "supervisor.decision.upheld": ("upheld", "维持原记录"),
     "supervisor.decision.corrected": ("corrected", "已更正"),
     # approvals

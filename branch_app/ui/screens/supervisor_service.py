@@ -459,7 +459,8 @@ def resolve(
     """Resolve at the central, then close the local item and audit the decision.
 
     Raises the client's typed errors (`CentralUnavailable`, `CentralRejected` with code
-    `correction_refused`, `conflict_closed`, ...) before anything local is written."""
+    `correction_refused`, `conflict_closed`, ...) before anything local is written, and
+    `ResolvedNotRecorded` when the central took it but a local write failed."""
     if row.conflict_id is None:
         raise ValueError("only a conflict the central listed can be resolved")
     if note_problem(resolution.note) is not None:
@@ -473,14 +474,29 @@ def resolve(
     with sync.client() as client:
         answer = client.resolve_conflict(row.conflict_id, resolution.decision, note, push)
     conflict = answer.get("conflict") or {}
-    result = answer.get("result")
-    record = result.get("record") if isinstance(result, Mapping) else None
-    if isinstance(record, Mapping):
-        store.card_cache.put(dict(record), source="lookup")
-    closed = 0
-    if row.command_id in store.outbox:
-        item = store.outbox.get(row.command_id)
-        if item.status == "conflict":
+    result = answer.get("result") if isinstance(answer.get("result"), Mapping) else None
+    try:
+        # The decision is taken: first the journal, then the outbox item and the cache.
+        entry = store.audit.record(
+            "supervisor.resolve_conflict",
+            actor=desk.staff_id,
+            holder_id=row.holder_id,
+            reason=resolution.decision,
+            device=desk.device,
+            branch=desk.branch,
+            detail={
+                "conflict_id": row.conflict_id,
+                "command_id": row.command_id,
+                "conflict_reason": row.reason,
+                "decision": resolution.decision,
+                "note": note,
+                "correcting_command_id": push["id"] if push else None,
+                "correction": push["payload"] if push else None,
+                "outcome": result.get("outcome") if result else None,
+            },
+        )
+        closed = 0
+        if row.command_id in store.outbox and store.outbox.get(row.command_id).status == "conflict":
             closed = store.outbox.close_quarantined(
                 [row.command_id],
                 actor=desk.staff_id,
@@ -488,32 +504,29 @@ def resolve(
                     conflict_id=row.conflict_id, decision=resolution.decision, note=note
                 ),
             )
-    entry = store.audit.record(
-        "supervisor.resolve_conflict",
-        actor=desk.staff_id,
-        holder_id=row.holder_id,
-        reason=resolution.decision,
-        device=desk.device,
-        branch=desk.branch,
-        detail={
-            "conflict_id": row.conflict_id,
-            "command_id": row.command_id,
-            "conflict_reason": row.reason,
-            "decision": resolution.decision,
-            "note": note,
-            "correcting_command_id": push["id"] if push else None,
-            "correction": push["payload"] if push else None,
-            "outcome": result.get("outcome") if isinstance(result, Mapping) else None,
-            "outbox_closed": bool(closed),
-        },
-    )
+        record = result.get("record") if result else None
+        if isinstance(record, Mapping):
+            store.card_cache.put(dict(record), source="lookup")
+    except Exception as error:
+        raise ResolvedNotRecorded(getattr(error, "english", None) or type(error).__name__) from None
     return ResolveOutcome(
         conflict=conflict,
-        result=result if isinstance(result, Mapping) else None,
+        result=result,
         outbox_closed=closed,
         audit_n=entry.n,
         correcting_command_id=push["id"] if push else None,
     )
+
+
+class ResolvedNotRecorded(Exception):
+    """The central took the decision but this device could not write it down (a store write
+    failed). The next read of the list closes the outbox item from the central's answer."""
+
+    key = "supervisor.resolve.not_recorded"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 # -- approvals ---------------------------------------------------------------------------------
