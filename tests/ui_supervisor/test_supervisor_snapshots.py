@@ -60,3 +60,27 @@ def test_approvals_english(snap_compare, store: LocalStore) -> None:
         )
     loaded = opened("approvals", lambda s: isinstance(s, ApprovalsScreen) and s.rows is not None)
     assert snap_compare(supervisor_app(store), terminal_size=SIZE, run_before=loaded)
+
+
+def test_resolve_dialog_english(snap_compare, store: LocalStore) -> None:
+    from dataclasses import replace
+
+    from branch_app.ui.screens.supervisor_conflicts import ResolveDialog
+    from branch_app.ui.screens.supervisor_service import correction_choices, local_conflict_row
+
+    from .test_supervisor_decisions import EXCHANGE, TODAY, lost_online
+
+    item = store.outbox.get(queue_with_answers(store)["conflict"].id)
+    # As the central would list an exchange refused because the card was reported lost online.
+    row = replace(
+        local_conflict_row(item), conflict_id=3, command=EXCHANGE, reason="card_loss_reported"
+    )
+    record = lost_online()
+    choices = correction_choices(record, EXCHANGE, place="branch", bank="icbc", today=TODAY)
+
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.app.push_screen(ResolveDialog(row, record, choices))
+        await until(pilot, lambda: isinstance(pilot.app.screen, ResolveDialog))
+        await pilot.pause()
+
+    assert snap_compare(supervisor_app(store), terminal_size=SIZE, run_before=run_before)
