@@ -68,7 +68,7 @@ def reason_text(reason: str | None, message: str | None = None) -> str:
         text = t(key)
         if text != key:
             return text
-    return t("supervisor.reason.other", code=reason, message=message or "")
+    return t("supervisor.reason.other", code=reason, message=message or "").strip()
 
 
 def desk_of(app: Any) -> SupervisorDesk | None:
