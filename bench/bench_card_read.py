@@ -223,7 +223,8 @@ def run() -> str:
         "as much.",
         "The simulated card answers in about 0.1 ms, so this is the worst case: a real card "
         "takes 5-50 ms per APDU and the overhead vanishes in it. On a shared, busy machine the "
-        "ratios move by several hundredths between runs; the paired ratio (each package read "
+        "ratios move between runs, by more than 0.1 when other CPU-heavy work shares the cores "
+        "(the package's extra CPU is what gets preempted); the paired ratio (each package read "
         "against the raw read next to it) is the steadier one.",
         "(`rare_name` is a 2.01 card answering T=1 style; `gen2_t0` answers T=0 style, so its "
         "sequence includes the GET RESPONSE exchange.)",
