@@ -303,8 +303,8 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         body = await body_of(request, p.PushRequest)
         if len(body.commands) > settings.max_batch_commands:
             raise p.ProtocolError(p.ErrorCode.BATCH_TOO_LARGE)
-        results = await run_in_threadpool(service.push, device, list(body.commands))
-        return Response(p.encode_push_response(results), media_type=_JSON)
+        answer = await run_in_threadpool(service.push_response, device, list(body.commands))
+        return Response(answer, media_type=_JSON)
 
     @route(
         "POST",

@@ -106,10 +106,32 @@ def _read_password(args: argparse.Namespace) -> str:
     return password
 
 
+def _stop_when_stdin_closes() -> None:
+    """Shut down gracefully once standard input reaches its end: the parent that holds the other
+    end of the pipe has exited, however it ended (closed terminal, SIGKILL, crash). Without
+    this, a demo or a test run that dies leaves its central running in its own session."""
+    import os
+    import signal
+    import threading
+
+    def watch() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)  # uvicorn finishes requests in flight, then exits
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from central.app import create_app
+
+    if args.exit_with_parent:
+        _stop_when_stdin_closes()
 
     settings = _settings(args)
     if args.seed_demo:
@@ -290,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--seed-demo", action="store_true", help="write the demo data first")
     serve.add_argument("--no-access-log", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when standard input closes (run as a child that must not outlive its parent)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     enrol = sub.add_parser(

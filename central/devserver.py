@@ -107,7 +107,7 @@ class RunningCentral:
         if self.is_running():
             return self
         command = [sys.executable, "-m", "central.cli", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port)]
+        command += ["--port", str(self.port), "--exit-with-parent"]
         if self.enable_channels:
             command.append("--enable-channels")
         env = dict(os.environ)
@@ -116,11 +116,13 @@ class RunningCentral:
         if self._cheap_passwords:
             env.update(_CHEAP_PASSWORD_ENV)
         with self.log_path.open("ab") as log:
+            # The server's stdin is a pipe this process holds open and never writes to: when
+            # this process ends, however it ends, the pipe closes and the server stops itself.
             self._process = subprocess.Popen(
                 command,
                 cwd=_REPO_ROOT,
                 env=env,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=os.name == "posix",
@@ -164,20 +166,29 @@ class RunningCentral:
         """Graceful shutdown (SIGTERM: uvicorn finishes requests in flight), then kill."""
         process = self._process
         if process is None or process.poll() is not None:
+            self._close_pipe()
             return
         process.terminate()
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+        self._close_pipe()
 
     def kill(self) -> None:
         """Abrupt death: SIGKILL on POSIX (TerminateProcess elsewhere); nothing is flushed."""
         process = self._process
-        if process is None or process.poll() is not None:
-            return
-        process.kill()
-        process.wait(timeout=10)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        """Close our end of the server's stdin (it tells a living server to stop)."""
+        process = self._process
+        if process is not None and process.stdin is not None and not process.stdin.closed:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
 
     def restart(self, *, graceful: bool = True) -> RunningCentral:
         """Stop (or kill) and start again on the same port with the same database."""

@@ -209,9 +209,61 @@ class _StoreFailed(Exception):
     """The database refused a batch even after retries."""
 
 
-def _internal_error(command_id: str) -> PushResult:
+@dataclass(slots=True)
+class _Answer:
+    """The central's answer to one command, as the push makes it: plain values, its JSON made
+    once (stored with the command and sent as it is). A 500-command push would otherwise build,
+    validate and serialise 500 `PushResult` models; `result()` makes the model for the callers
+    that want one (the tests, a channel, a supervisor's correction)."""
+
+    id: str
+    outcome: Outcome
+    version: int | None = None
+    reason: str | None = None
+    message: str | None = None
+    record: dict[str, Any] | None = None
+    first_outcome: Outcome | None = None
+    _json: bytes | None = None
+
+    def wire(self) -> bytes:
+        """The answer's JSON, field for field what `PushResult.model_dump_json` writes."""
+        if self._json is None:
+            self._json = orjson.dumps(
+                {
+                    "id": self.id,
+                    "outcome": self.outcome,
+                    "version": self.version,
+                    "reason": None if self.reason is None else str(self.reason),
+                    "message": self.message,
+                    "record": self.record,
+                    "first_outcome": self.first_outcome,
+                }
+            )
+        return self._json
+
+    def result(self) -> PushResult:
+        return PushResult.model_validate_json(self.wire())
+
+    @classmethod
+    def from_stored(cls, text: str) -> _Answer:
+        """An answer as stored with its command (its JSON, kept as the same bytes)."""
+        fields = orjson.loads(text)
+        first = fields.get("first_outcome")
+        return cls(
+            id=fields["id"],
+            outcome=Outcome(fields["outcome"]),
+            version=fields.get("version"),
+            reason=fields.get("reason"),
+            message=fields.get("message"),
+            record=fields.get("record"),
+            first_outcome=None if first is None else Outcome(first),
+            _json=text.encode(),
+        )
+
+
+def _internal_error(command_id: str) -> _Answer:
     """An answer that is not recorded, so the client may send the command again later."""
-    return PushResult.trusted(
+    return _Answer(
         id=command_id,
         outcome=Outcome.REJECTED,
         reason=RejectReason.INTERNAL_ERROR,
@@ -219,20 +271,18 @@ def _internal_error(command_id: str) -> PushResult:
     )
 
 
-def _repeat(
-    command_id: str, body_hash: str, stored_hash: str, first: str | PushResult
-) -> PushResult:
+def _repeat(command_id: str, body_hash: str, stored_hash: str, first: str | _Answer) -> _Answer:
     """The answer to a command id seen before: its first answer, or `id_reused`."""
     if not hmac.compare_digest(stored_hash, body_hash):
-        return PushResult.trusted(
+        return _Answer(
             id=command_id,
             outcome=Outcome.REJECTED,
             reason=RejectReason.ID_REUSED,
             message="this command id was used before for a different command",
         )
     if isinstance(first, str):
-        first = PushResult.model_validate_json(first)
-    return PushResult.trusted(
+        first = _Answer.from_stored(first)
+    return _Answer(
         id=first.id,
         outcome=Outcome.DUPLICATE,
         version=first.version,
@@ -297,28 +347,37 @@ class CentralService:
     # Push --------------------------------------------------------------------------------------
 
     def push(self, device: DeviceIdentity, commands: list[PushCommand]) -> list[PushResult]:
-        """Apply a batch in order, each command decided on the state the previous one left.
+        """Apply a batch in order, each command decided on the state the previous one left."""
+        return [answer.result() for answer in self._push(device, commands)]
 
-        The batch is one transaction (the answers leave only after it is committed); if it
+    def push_response(self, device: DeviceIdentity, commands: list[PushCommand]) -> bytes:
+        """`push`, answered as the JSON body of a `PushResponse`, made from each answer's JSON."""
+        answers = self._push(device, commands)
+        return b'{"results":[' + b",".join(answer.wire() for answer in answers) + b"]}"
+
+    def _push(self, device: DeviceIdentity, commands: list[PushCommand]) -> list[_Answer]:
+        """The batch is one transaction (the answers leave only after it is committed); if it
         cannot be stored even after retries, each command is tried in its own transaction so
-        that one poisonous command cannot block the others.
-        """
+        that one poisonous command cannot block the others."""
         origin = Origin.of_device(device)
         try:
             return self._run(origin, commands)
         except _StoreFailed:
             if len(commands) == 1:
                 return [_internal_error(commands[0].id)]
-            return [self.apply(origin, command) for command in commands]
+            return [self._apply_alone(origin, command) for command in commands]
 
     def apply(self, origin: Origin, command: PushCommand) -> PushResult:
         """Apply one command in its own transaction."""
+        return self._apply_alone(origin, command).result()
+
+    def _apply_alone(self, origin: Origin, command: PushCommand) -> _Answer:
         try:
             return self._run(origin, [command])[0]
         except _StoreFailed:
             return _internal_error(command.id)
 
-    def _run(self, origin: Origin, commands: list[PushCommand]) -> list[PushResult]:
+    def _run(self, origin: Origin, commands: list[PushCommand]) -> list[_Answer]:
         """One write transaction for `commands`, retried on races the database reports."""
         for attempt in range(_ATTEMPTS):
             try:
@@ -335,7 +394,7 @@ class CentralService:
 
     def _apply_batch(
         self, conn: Connection, origin: Origin, commands: list[PushCommand]
-    ) -> list[PushResult]:
+    ) -> list[_Answer]:
         """Decide every command in memory against locked records, then write all at once."""
         now = utcnow()
         stamp = self._hot.timestamp(now)
@@ -343,7 +402,7 @@ class CentralService:
         valid = {h: self._is_valid_holder(h, today) for h in {c.holder_id for c in commands}}
         holders = sorted(h for h, ok in valid.items() if ok)
         records = self._lock_cards(conn, holders, stamp)
-        seen: dict[str, tuple[str, str | PushResult]] = {
+        seen: dict[str, tuple[str, str | _Answer]] = {
             row.id: (row.body_hash, row.result)
             for row in conn.execute(_SELECT_SEEN, {"b_ids": sorted({c.id for c in commands})})
         }
@@ -359,7 +418,7 @@ class CentralService:
                     ).scalars()
                 )
 
-        results: list[PushResult] = []
+        results: list[_Answer] = []
         command_rows: list[tuple[Any, ...]] = []
         conflict_rows: list[dict[str, Any]] = []
         follow_rows: list[tuple[Any, ...]] = []
@@ -394,7 +453,7 @@ class CentralService:
                     stamp,
                     result.outcome.value,
                     result.reason,
-                    result.wire_json().decode(),
+                    result.wire().decode(),
                 )
             )
             if result.outcome is Outcome.CONFLICT:
@@ -448,14 +507,12 @@ class CentralService:
         command: PushCommand,
         current: CardRecord | None,
         staff: dict[str, Any],
-    ) -> tuple[PushResult, CardRecord | None]:
+    ) -> tuple[_Answer, CardRecord | None]:
         """The answer to a new command and, when applied, the new record."""
 
-        def rejected(reason: str, message: str) -> tuple[PushResult, None]:
+        def rejected(reason: str, message: str) -> tuple[_Answer, None]:
             return (
-                PushResult.trusted(
-                    id=command.id, outcome=Outcome.REJECTED, reason=reason, message=message
-                ),
+                _Answer(id=command.id, outcome=Outcome.REJECTED, reason=reason, message=message),
                 None,
             )
 
@@ -492,7 +549,7 @@ class CentralService:
         match decision:
             case Applied(record=new):
                 return (
-                    PushResult.trusted(
+                    _Answer(
                         id=command.id,
                         outcome=Outcome.APPLIED,
                         version=new.version,
@@ -502,7 +559,7 @@ class CentralService:
                 )
             case Merged(record=same):
                 return (
-                    PushResult.trusted(
+                    _Answer(
                         id=command.id,
                         outcome=Outcome.MERGED,
                         version=same.version,
@@ -512,7 +569,7 @@ class CentralService:
                 )
             case Refused(reason=reason, detail=detail):
                 return (
-                    PushResult.trusted(
+                    _Answer(
                         id=command.id,
                         outcome=Outcome.CONFLICT,
                         version=current.version,
@@ -754,7 +811,7 @@ class CentralService:
                             message="The correcting command must be about the same person "
                             "and made by the supervisor resolving the conflict.",
                         )
-                    result = self._apply_batch(conn, Origin.of_device(device), [fix])[0]
+                    result = self._apply_batch(conn, Origin.of_device(device), [fix])[0].result()
                     if result.effective_outcome not in (Outcome.APPLIED, Outcome.MERGED):
                         raise _Abort(result)
                     correcting_id = fix.id

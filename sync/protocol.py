@@ -25,15 +25,7 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/v1"
@@ -349,56 +341,6 @@ class PushResult(_Response):
     record: dict[str, Any] | None = None
     first_outcome: Outcome | None = None
 
-    #: This answer's JSON when the central made it with `trusted` (made once, sent as it is).
-    _wire: bytes | None = PrivateAttr(default=None)
-
-    @classmethod
-    def trusted(
-        cls,
-        id: str,
-        outcome: Outcome,
-        version: int | None = None,
-        reason: str | None = None,
-        message: str | None = None,
-        record: dict[str, Any] | None = None,
-        first_outcome: Outcome | None = None,
-    ) -> PushResult:
-        """An answer the central built from its own values: not validated again, and its JSON
-        made once with orjson, in the field order `model_dump_json` uses. The central stores
-        that JSON with the command and sends it; a push of 500 commands would otherwise
-        validate and serialise 500 records twice."""
-        fields = {
-            "id": id,
-            "outcome": outcome,
-            "version": version,
-            "reason": None if reason is None else str(reason),  # a reason code enum: its text
-            "message": message,
-            "record": record,
-            "first_outcome": first_outcome,
-        }
-        result = cls.model_construct(**fields)
-        result._wire = orjson.dumps(fields)
-        return result
-
-    def wire_json(self) -> bytes:
-        """This answer as JSON bytes (made once for a `trusted` answer)."""
-        return self._wire if self._wire is not None else self.model_dump_json().encode()
-
-    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> PushResult:
-        """A copy; a changed copy's JSON is made again (never the original's cached JSON)."""
-        copy = super().model_copy(update=update, deep=deep)
-        copy._wire = None
-        return copy
-
-    def __eq__(self, other: object) -> bool:
-        """Equal answers are equal however they were made (the cached JSON does not count)."""
-        if not isinstance(other, PushResult):
-            return NotImplemented
-        return self.__dict__ == other.__dict__
-
-    def __hash__(self) -> int:
-        return hash(tuple(self.__dict__.get(name) for name in ("id", "outcome", "version")))
-
     @property
     def effective_outcome(self) -> Outcome:
         """The outcome that counts: the first answer's for a duplicate."""
@@ -409,11 +351,6 @@ class PushResult(_Response):
 
 class PushResponse(_Response):
     results: list[PushResult]
-
-
-def encode_push_response(results: list[PushResult]) -> bytes:
-    """`encode(PushResponse(results=results))`, joined from each answer's own JSON."""
-    return b'{"results":[' + b",".join(result.wire_json() for result in results) + b"]}"
 
 
 class NoopResponse(_Response):

@@ -25,6 +25,7 @@ from central.cli import DEMO_BRANCH, DEMO_STAFF
 from central.db import Database
 from central.devserver import EnrolledDevice, RunningCentral, start_central
 from tests.central.conftest import active_record, holder_id
+from tests.sync.helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -291,3 +292,51 @@ def run_in_process(
     capsys.readouterr()
     assert cli.main(list(args)) == 0
     return capsys.readouterr().out
+
+
+_ORPHANING_PARENT = """
+import sys
+from central.devserver import start_central
+central = start_central()
+print(central.pid, central.workdir, flush=True)
+sys.stdin.read()  # until the test kills this process
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL of the parent is a POSIX test")
+def test_a_central_never_outlives_the_process_that_started_it() -> None:
+    """Killed with SIGKILL, the parent cannot clean up: the server notices its stdin closing."""
+    import shutil
+    import signal
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _ORPHANING_PARENT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    pid_text, workdir = parent.stdout.readline().split()
+    server_pid = int(pid_text)
+    try:
+        assert _alive(server_pid)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        wait_for(lambda: not _alive(server_pid), timeout=20, what="the central to stop")
+    finally:
+        if _alive(server_pid):
+            os.kill(server_pid, signal.SIGKILL)
+        shutil.rmtree(workdir, ignore_errors=True)
