@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from readers.apdu import (
+    SW_OK,
     CardStatusError,
     Command,
     KeyBlocked,
@@ -546,15 +547,27 @@ def _decode_name(
         unreadable.append(UnreadableField("name", Unreadable.MALFORMED, type(exc).__name__))
 
 
+def _status_word(transport: Transport, command: Command) -> int:
+    """Send a command whose answer data the read does not use (the SELECTs): its status word.
+
+    9000 is seen on the raw answer; anything else goes through `continue_exchange`, so a T=0
+    card's 61xx still gets its GET RESPONSE and the APDUs on the wire are `exchange`'s.
+    """
+    answer = transport.transmit(command.raw)
+    if answer[-2:] == _SW_OK:
+        return SW_OK
+    return continue_exchange(transport, command, answer).sw
+
+
 def select_social_security_application(transport: Transport) -> None:
     """SELECT SSSE; a card without it is told apart as a bank card or an unknown card."""
-    response = exchange(transport, SELECT_SSSE)
-    if response.ok:
+    sw = _status_word(transport, SELECT_SSSE)
+    if sw == SW_OK:
         return
-    if response.sw in (0x6A82, 0x6A86, 0x6D00, 0x6E00, 0x6A88):
+    if sw in (0x6A82, 0x6A86, 0x6D00, 0x6E00, 0x6A88):
         bank = exchange(transport, SELECT_BANK)
-        raise NotSocialSecurityCard("bank card" if bank.ok else f"SELECT SSSE {response.sw:04X}")
-    raise status_error(response.sw)
+        raise NotSocialSecurityCard("bank card" if bank.ok else f"SELECT SSSE {sw:04X}")
+    raise status_error(sw)
 
 
 def authenticate_holder_data(
@@ -607,7 +620,9 @@ def _read(
     read_bank_pan: bool,
 ) -> CardReading:
     select_social_security_application(transport)
-    exchange(transport, SELECT_EF05).check("SELECT EF05")
+    sw = _status_word(transport, SELECT_EF05)
+    if sw != SW_OK:
+        raise status_error(sw, "SELECT EF05")
     reads = EF05_READS
     outcomes = _read_records(transport, EF05_READS)
     generation = generation_of(_peek(reads, outcomes, _EF05_INDEX["spec_version"]))
@@ -655,17 +670,17 @@ def _read(
                 guard.record_failure(card_id)
 
     if holder_problem is None:
-        select = exchange(transport, SELECT_EF06)
-        if select.ok:
+        sw = _status_word(transport, SELECT_EF06)
+        if sw == SW_OK:
             try:
                 outcomes += _read_records(transport, EF06_READS)
                 reads = BOTH_FILES_READS
             except SecurityStatusNotSatisfied as exc:
                 holder_problem, needs_psam, detail = Unreadable.NEEDS_PSAM, True, f"{exc.sw:04X}"
-        elif select.sw == 0x6982:
+        elif sw == 0x6982:
             holder_problem, needs_psam, detail = Unreadable.NEEDS_PSAM, True, "6982"
         else:
-            holder_missing = _holder_unreadable(Unreadable.NOT_ON_CARD, f"{select.sw:04X}")
+            holder_missing = _holder_unreadable(Unreadable.NOT_ON_CARD, f"{sw:04X}")
     if holder_problem is not None:
         holder_missing = _holder_unreadable(holder_problem, detail)
 
