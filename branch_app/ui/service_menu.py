@@ -2,7 +2,7 @@
 
 Presentation only: the domain's `permission(role, place, command)` decides each real command when
 its screen submits it. This table decides what the menu offers, so that a teller never sees a
-supervisor's tools and a service that is not built yet says so instead of pretending.
+supervisor's tools, and a service this place or this person cannot use now says why.
 """
 
 from __future__ import annotations
@@ -41,8 +41,6 @@ class Service:
     group: str  # catalog key of the menu group
     roles: frozenset[str]  # who sees it; `None` staff sees only `open_to_all` services
     places: frozenset[PlaceKind] = ALL_PLACES
-    #: Catalog key saying which later part brings it; `None`: built and usable now.
-    arrives_with: str | None = None
     #: Usable before anyone signs in (touches no record: a pure check).
     open_to_all: bool = False
 
@@ -101,7 +99,7 @@ def _blocked_by(service: Service, role: str | None, place: PlaceKind) -> str | N
             if service.places == {PlaceKind.INSTANT_BRANCH}
             else "shell.hint.counter_only"
         )
-    return service.arrives_with
+    return None
 
 
 def service_access(service_id: str, role: str | None, place: PlaceKind) -> bool | None:

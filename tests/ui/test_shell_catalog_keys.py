@@ -26,7 +26,6 @@ def test_every_computed_shell_key_exists() -> None:
         + [f"shell.language.{language.value}" for language in Language]
         + [service.title_key for service in SERVICES]
         + [service.group for service in SERVICES]
-        + [service.arrives_with for service in SERVICES if service.arrives_with]
     )
     assert [key for key in needed if key not in keys] == []
 

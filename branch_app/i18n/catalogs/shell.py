@@ -56,11 +56,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shell.service.approvals": ("Approvals", "复核审批"),
     "shell.service.sync_queue": ("Sync queue", "同步队列"),
     "shell.service.conflicts": ("Conflicts", "冲突处理"),
-    "shell.hint.arrives_store_sync": (
-        "arrives with the local store and sync",
-        "随本地存储与同步功能上线",
-    ),
-    "shell.hint.arrives_sync": ("arrives with the sync", "随同步功能上线"),
     "shell.hint.sign_in_first": ("sign in first", "请先登录"),
     "shell.hint.needs_instant_branch": (
         "this branch cannot issue instantly",
