@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
 from branch_app.counter import Counter, Desk
@@ -32,17 +31,6 @@ class StepClock:
     def __call__(self) -> dt.datetime:
         self.now += dt.timedelta(seconds=1)
         return self.now
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

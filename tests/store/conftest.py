@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import keyring
 import pytest
 
 from branch_app.store import LocalStore, MemoryKeyring
@@ -24,18 +23,6 @@ class StepClock:
 
     def jump(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Install an in-memory keyring for the test (and put the previous one back)."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

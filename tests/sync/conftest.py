@@ -1,5 +1,1 @@
-"""Fixtures of the sync tests."""
-
-from tests.sync.keyring_memory import memory_keyring
-
-__all__ = ["memory_keyring"]
+"""Fixtures of the sync tests (the in-memory keyring is the suite's, in tests/conftest.py)."""

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import keyring
-import pytest
 
 from branch_app.config import AppConfig, CentralConfig, StoreConfig
 from branch_app.store import LocalStore, StoreLocked
@@ -15,17 +11,6 @@ from branch_app.ui.app import BranchApp
 from branch_app.ui.services import AppServices
 from sync.service import SyncService
 from tests.ui.conftest import SIZE, fixed_clock, wait_until
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 def config_for(folder: Path) -> AppConfig:

@@ -18,9 +18,6 @@ from branch_app.i18n import current_language, set_language
 from branch_app.store import LocalStore, MemoryKeyring
 from branch_app.ui.app import BranchApp, demo_staff
 from branch_app.ui.services import AppServices
-from tests.sync.keyring_memory import memory_keyring
-
-__all__ = ["memory_keyring"]
 
 #: The counter's local time in every test: Friday 14 March 2025, Beijing time.
 NOW = dt.datetime(2025, 3, 14, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
