@@ -249,7 +249,7 @@ def _central_breakdown(batches: int = 6) -> list[str]:
     from central.db import Database
     from central.service import CentralService
     from central.settings import CentralSettings
-    from sync.protocol import DevicePlace, PushRequest, PushResponse, StaffRole, encode
+    from sync.protocol import DevicePlace, PushRequest, StaffRole
     from tests.sync.helpers import holder_id, lifecycle_commands, next_serial
 
     commands: list[dict] = []
@@ -290,7 +290,7 @@ def _central_breakdown(batches: int = 6) -> list[str]:
             (service_module._HotStatements, "run", "driver executemany (all bulk writes)"),
         ]
     )
-    parse = push = answer = commit = 0.0
+    parse = push = commit = 0.0
     with tempfile.TemporaryDirectory(prefix="bench-central-") as folder:
         db = Database(f"sqlite:///{folder}/central.db")
         db.create_schema()
@@ -315,12 +315,9 @@ def _central_breakdown(batches: int = 6) -> list[str]:
                 started = time.perf_counter()
                 request = PushRequest.model_validate_json(body)
                 parsed = time.perf_counter()
-                results = service.push(device, list(request.commands))
-                pushed = time.perf_counter()
-                encode(PushResponse(results=results))
+                service.push_response(device, list(request.commands))  # as `/v1/commands/push`
                 parse += parsed - started
-                push += pushed - parsed
-                answer += time.perf_counter() - pushed
+                push += time.perf_counter() - parsed
         commit = commit_watch.seconds["commit"]
         db.dispose()
     n = batches * BATCH
@@ -328,15 +325,14 @@ def _central_breakdown(batches: int = 6) -> list[str]:
     domain = sum(v for k, v in watch.seconds.items() if k.startswith("domain:"))
     rows = [
         ("parsing and validating the body (the no-op does this too)", parse),
-        ("`CentralService.push`, all of it", push),
+        ("`CentralService.push_response`, all of it (the answers' JSON included)", push),
         *[(f"· {label}", seconds) for label, seconds in watch.seconds.items()],
         ("· commit (one per batch, WAL fsynced: `synchronous=FULL`)", commit),
-        ("encoding the answers", answer),
     ]
     lines = [
         f"Where the central's time goes: {n:,} commands of the same mix applied in-process "
         f"(SQLite, no HTTP), timed part by part (µs per command; the · rows are parts of "
-        f"`push`; the domain rows are called from `_decide`, and `record_to_dict` also when a "
+        f"the push; the domain rows are called from `_decide`, and `record_to_dict` also when a "
         f"new card is made).",
         "",
         "| part | µs per command |",
