@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from branch_app.i18n import t
 from branch_app.ui.screens.base import ShellScreen
@@ -69,6 +69,17 @@ def reason_text(reason: str | None, message: str | None = None) -> str:
         if text != key:
             return text
     return t("supervisor.reason.other", code=reason, message=message or "").strip()
+
+
+def row_under_cursor(table: DataTable) -> str | None:
+    """The key of the row under the table's cursor, or None when there is none."""
+    if table.row_count == 0:
+        return None
+    try:
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+    except Exception:  # no row under the cursor
+        return None
+    return str(key.value) if key.value is not None else None
 
 
 def desk_of(app: Any) -> SupervisorDesk | None:

@@ -33,6 +33,7 @@ from branch_app.ui.screens.supervisor_base import (
     kind_text,
     local_time,
     reason_text,
+    row_under_cursor,
 )
 
 if TYPE_CHECKING:
@@ -341,7 +342,7 @@ class ConflictsScreen(SupervisorScreen):
 
     def _show_list(self) -> None:
         grid = self.query_one("#conflicts-table", DataTable)
-        keep = self._selected_key()
+        keep = row_under_cursor(grid)
         grid.clear(columns=True)
         self._rows = {}
         text, ok = self._source_text()
@@ -373,18 +374,8 @@ class ConflictsScreen(SupervisorScreen):
             grid.move_cursor(row=grid.get_row_index(keep))
         self._show_detail()
 
-    def _selected_key(self) -> str | None:
-        grid = self.query_one("#conflicts-table", DataTable)
-        if not self._rows or grid.row_count == 0:
-            return None
-        try:
-            key = grid.coordinate_to_cell_key(grid.cursor_coordinate).row_key
-        except Exception:  # no row under the cursor
-            return None
-        return str(key.value) if key.value is not None else None
-
     def selected(self) -> ConflictRow | None:
-        chosen = self._selected_key()
+        chosen = row_under_cursor(self.query_one("#conflicts-table", DataTable))
         return self._rows.get(chosen) if chosen is not None else None
 
     @on(DataTable.RowHighlighted, "#conflicts-table")

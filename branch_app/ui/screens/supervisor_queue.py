@@ -24,6 +24,7 @@ from branch_app.ui.screens.supervisor_base import (
     kind_text,
     local_time,
     reason_text,
+    row_under_cursor,
 )
 from branch_app.ui.status import format_age
 
@@ -168,7 +169,7 @@ class SyncQueueScreen(SupervisorScreen):
             )
         )
         summary.update(table(lines))
-        keep = self._selected_id()
+        keep = row_under_cursor(items)
         items.clear(columns=True)
         items.add_columns(
             t("supervisor.col.status"),
@@ -193,18 +194,8 @@ class SyncQueueScreen(SupervisorScreen):
             items.move_cursor(row=items.get_row_index(keep))
         self._show_detail()
 
-    def _selected_id(self) -> str | None:
-        items = self.query_one("#queue-items", DataTable)
-        if not self._rows or items.row_count == 0:
-            return None
-        try:
-            key = items.coordinate_to_cell_key(items.cursor_coordinate).row_key
-        except Exception:  # no row under the cursor
-            return None
-        return str(key.value) if key.value is not None else None
-
     def selected(self) -> QueueRow | None:
-        chosen = self._selected_id()
+        chosen = row_under_cursor(self.query_one("#queue-items", DataTable))
         return self._rows.get(chosen) if chosen is not None else None
 
     @on(DataTable.RowHighlighted, "#queue-items")
