@@ -60,6 +60,9 @@ class CentralConfig:
     timeout_seconds: float = 10.0
     #: Plain HTTP is refused except to loopback unless this is set.
     allow_insecure_http: bool = False
+    #: Send waiting requests by themselves whenever the central answers (checked every 30 s and
+    #: after each accepted request); off: only "Sync now" and `branch-app sync` send.
+    auto_sync: bool = True
 
 
 @dataclass(frozen=True)

@@ -306,12 +306,17 @@ class SyncEngine:
         cancel: threading.Event | None = None,
         push: bool = True,
         pull: bool = True,
+        wait_if_busy: bool = False,
     ) -> SyncSummary:
-        """One sync: push everything sendable, then pull. Never raises for central trouble."""
+        """One sync: push everything sendable, then pull. Never raises for central trouble.
+
+        One run at a time: another caller's run answers `sync.error.busy_running`, or with
+        `wait_if_busy` waits for it to end (until cancelled) and then runs."""
         cancel = cancel or threading.Event()
         summary = SyncSummary()
-        if not self._lock.acquire(blocking=False):
-            summary.error = "sync.error.busy_running"
+        if not self._take_turn(cancel, wait_if_busy):
+            summary.cancelled = cancel.is_set()
+            summary.error = "sync.error.busy_running"  # this call ran nothing
             summary.finished_at = dt.datetime.now(dt.UTC)
             return summary
         try:
@@ -329,6 +334,14 @@ class SyncEngine:
             summary.remaining = self._unsent()
             summary.finished_at = dt.datetime.now(dt.UTC)
         return summary
+
+    def _take_turn(self, cancel: threading.Event, wait: bool) -> bool:
+        if self._lock.acquire(blocking=False):
+            return True
+        while wait and not cancel.is_set():
+            if self._lock.acquire(timeout=0.1):  # a bounded wait, so a cancel is seen
+                return True
+        return False
 
     def _unsent(self) -> int:
         counts = self.outbox.counts()

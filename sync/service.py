@@ -139,10 +139,12 @@ class SyncService:
         *,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        wait_if_busy: bool = False,
     ) -> SyncSummary:
         """One sync; remembers when it ended for the status bar."""
-        summary = self.engine().run(progress=progress, cancel=cancel)
-        self.state.finished(ok=summary.ok, error=summary.error, at=summary.finished_at)
+        summary = self.engine().run(progress=progress, cancel=cancel, wait_if_busy=wait_if_busy)
+        if summary.error != "sync.error.busy_running":  # another run is on: it will record
+            self.state.finished(ok=summary.ok, error=summary.error, at=summary.finished_at)
         return summary
 
     def queue_status(self, now: dt.datetime | None = None) -> QueueStatus:

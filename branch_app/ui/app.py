@@ -34,6 +34,7 @@ from branch_app.ui.status import (
     ConnectionStatusChanged,
     QueueDepthChanged,
     ReaderStatusChanged,
+    RequestQueued,
     SlotState,
     StaffOnDutyChanged,
     StatusSnapshot,
@@ -250,6 +251,12 @@ class BranchApp(App[int]):
     @on(QueueDepthChanged)
     def _queue_status(self, message: QueueDepthChanged) -> None:
         self.status = self.status.with_queue(message.depth, message.oldest_age)
+
+    @on(RequestQueued)
+    def _request_queued(self, _message: RequestQueued) -> None:
+        keeper = self.session_keeper
+        if keeper is not None and keeper.monitor is not None:
+            keeper.monitor.check_now()
 
     @on(StaffOnDutyChanged)
     def _staff_changed(self, message: StaffOnDutyChanged) -> None:

@@ -159,6 +159,10 @@ class QueueDepthChanged(Message):
         self.oldest_age = oldest_age
 
 
+class RequestQueued(Message):
+    """A request was accepted into the outbox: the queue changed and may be sent now."""
+
+
 class StaffOnDutyChanged(Message):
     """Someone signed in (`staff`) or out (`None`); posted by the login screen."""
 

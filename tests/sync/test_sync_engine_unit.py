@@ -266,6 +266,34 @@ def test_second_run_while_one_is_running_is_refused() -> None:
         engine._lock.release()
 
 
+def test_a_run_asked_to_wait_follows_the_one_running() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 3)
+    engine, _ = make(outbox, central)
+    assert engine._lock.acquire()
+    answers: list[Any] = []
+    waiting = threading.Thread(target=lambda: answers.append(engine.run(wait_if_busy=True)))
+    waiting.start()
+    assert not answers  # it waits while the other run holds the engine ...
+    engine._lock.release()
+    waiting.join(10)
+    assert answers and answers[0].ok and answers[0].answered == 3  # ... then runs
+
+
+def test_a_cancelled_wait_runs_nothing() -> None:
+    outbox, central = FakeOutbox(), ScriptedCentral()
+    fill(outbox, 2)
+    engine, _ = make(outbox, central)
+    cancel = threading.Event()
+    cancel.set()
+    assert engine._lock.acquire()
+    try:
+        summary = engine.run(wait_if_busy=True, cancel=cancel)
+    finally:
+        engine._lock.release()
+    assert summary.cancelled and summary.answered == 0 and central.batches == []
+
+
 def test_not_enrolled_leaves_nothing_in_flight() -> None:
     from sync.client import NotEnrolled
 

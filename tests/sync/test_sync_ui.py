@@ -6,6 +6,7 @@ bar. Waiting is on conditions with deadlines (the workers are threads), never on
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -150,6 +151,7 @@ async def test_shell_asks_for_login_then_syncs_from_the_palette_action(
 
     device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
     ids = fill_with_lives(device, cards=3)
+    manual(service)  # this test sends with the palette's action, so nothing goes by itself
     app = BranchApp(service.config, AppServices(store=service.store, sync=service))
     async with app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LoginScreen))
@@ -168,6 +170,63 @@ async def test_shell_asks_for_login_then_syncs_from_the_palette_action(
         await until(pilot, lambda: not isinstance(app.screen, SyncScreen))
         titles = [title for title, _, _ in app.palette_commands()]
         assert any("Sync now" in title or "立即同步" in title for title in titles)
+
+
+def manual(service: SyncService) -> None:
+    """Only "Sync now" sends (`[central] auto_sync = false`)."""
+    service.config = replace(
+        service.config, central=replace(service.config.central, auto_sync=False)
+    )
+
+
+def statuses(service: SyncService, ids: list[str]) -> set[str]:
+    return {service.store.outbox.get(item_id).status for item_id in ids}
+
+
+async def test_waiting_requests_go_by_themselves_when_the_central_answers(
+    service: SyncService,
+) -> None:
+    """Queued while nobody looked (offline all morning, say): sent once the app sees the central,
+    with no one pressing "Sync now", and each request sent at once after it is accepted."""
+    from branch_app.domain.lifecycle import ApplicationKind, Apply, IssuanceSpeed
+    from branch_app.ui.app import BranchApp
+    from branch_app.ui.services import AppServices
+    from branch_app.ui.status import RequestQueued
+    from tests.sync.helpers import TODAY, holder_id, next_serial
+
+    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    ids = fill_with_lives(device, cards=4)
+    app = BranchApp(service.config, AppServices(store=service.store, sync=service))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: statuses(service, ids) == {"accepted"}, timeout=60)
+        await until(pilot, lambda: app.status.queue.params.get("depth", 0) == 0)
+        assert service.last_sync() is not None
+
+        # A request accepted at the counter is sent at once, not at the next 30-second check.
+        apply = Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, TODAY, police_photo=True)
+        item = device.enqueue(holder_id(next_serial()), apply)
+        app.screen.post_message(RequestQueued())
+        await until(pilot, lambda: statuses(service, [item]) == {"accepted"}, timeout=15)
+
+
+async def test_with_auto_sync_off_nothing_goes_until_asked(service: SyncService) -> None:
+    from branch_app.ui.app import BranchApp
+    from branch_app.ui.services import AppServices
+    from branch_app.ui.status import RequestQueued, SlotState
+
+    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    ids = fill_with_lives(device, cards=2)
+    manual(service)
+    app = BranchApp(service.config, AppServices(store=service.store, sync=service))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.screen.post_message(RequestQueued())
+        # The checks still run (the central is seen online, the queue counted) ...
+        await until(pilot, lambda: app.status.connection.state is SlotState.OK)
+        await until(pilot, lambda: app.status.queue.params.get("depth") == len(ids))
+        keeper = app.session_keeper
+        assert keeper is not None and keeper.monitor is not None
+        await asyncio.to_thread(keeper.monitor.check)  # one whole check, waited for
+    assert statuses(service, ids) == {"pending"}  # ... but nothing was sent
 
 
 async def test_first_start_enrols_the_device_then_asks_for_login(

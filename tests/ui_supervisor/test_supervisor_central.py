@@ -85,7 +85,8 @@ def branch(central, tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[B
     config = replace(
         AppConfig(),
         branch=BranchProfile(code=code, bank="icbc"),
-        central=CentralConfig(url=central.url, timeout_seconds=5.0),
+        # The tests send with F8 ("Sync now") themselves: nothing goes in the background.
+        central=CentralConfig(url=central.url, timeout_seconds=5.0, auto_sync=False),
         store=StoreConfig(data_dir=str(tmp_path / "store")),
         ui=UiConfig(language="en"),
     )

@@ -46,6 +46,7 @@ from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.identity_check import IdentityNumberValidator, describe_identity_error
 from branch_app.ui.service_menu import place_of
 from branch_app.ui.services import role_value
+from branch_app.ui.status import RequestQueued
 from branch_app.ui.widgets.card_status import CardStatus
 
 if TYPE_CHECKING:
@@ -543,10 +544,14 @@ class CounterScreen(ShellScreen):
         self.show_message(t("counter.result.failed", detail=detail), ok=False)
 
     def _finish(self, outcome: Any) -> None:
+        from branch_app.counter import Accepted
+
         self._set_busy(False)
         if outcome is None:
             self.refresh_gate()
             return
+        if isinstance(outcome, Accepted):
+            self.post_message(RequestQueued())  # the status bar's queue, and a send if online
         self.show_outcome(outcome)
 
     # -- the answer ----------------------------------------------------------------------------

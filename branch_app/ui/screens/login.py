@@ -23,6 +23,7 @@ from textual.widgets import Button, Input, Label
 from branch_app.i18n import t
 
 if TYPE_CHECKING:
+    from branch_app.ui.widgets.sync_status import SyncMonitor
     from sync.auth import DeviceIdentity, StaffSession
     from sync.service import SyncService
 
@@ -127,13 +128,16 @@ class SessionKeeper:
         self.app = app
         self.service = service
         self.session: StaffSession | None = None
+        self.monitor: SyncMonitor | None = None
         self.last_input = time.monotonic()
         self.timeout = dt.timedelta(minutes=int(service.config.ui.session_timeout_minutes))
 
     def start(self) -> None:
         from branch_app.ui.widgets.sync_status import install_sync_monitor
 
-        install_sync_monitor(self.app, self.service)
+        self.monitor = install_sync_monitor(
+            self.app, self.service, auto_sync=bool(self.service.config.central.auto_sync)
+        )
         self.app.set_interval(self.CHECK_SECONDS, self.check_idle)
         if self.service.device() is None:
             from branch_app.ui.screens.enrol import EnrolScreen

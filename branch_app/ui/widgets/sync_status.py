@@ -4,14 +4,18 @@
   widgets: it posts `SyncStatus.SyncProgressed` and `SyncStatus.SyncFinished`, handled on the app
   thread. Cancel sets the engine's cancel event (checked between batches and during waits).
 - `SyncScreen` is the modal the command palette's "Sync now" opens around a `SyncStatus`.
-- `install_sync_monitor(app, service)` checks every `interval` seconds, in a thread worker, whether
-  the central answers, how deep the queue is, how old its oldest item is and when the last sync
-  ended, and posts the status bar's messages (`ConnectionStatusChanged`, `QueueDepthChanged`).
+- `SyncMonitor` (`install_sync_monitor(app, service)`) checks every `interval` seconds, and at
+  once when asked (`check_now`, after a request is accepted), in a thread, whether the central
+  answers, how deep the queue is, how old its oldest item is and when the last sync ended, and
+  posts the status bar's messages (`ConnectionStatusChanged`, `QueueDepthChanged`). When the
+  central answers and requests are waiting, it sends them (`auto_sync`, on by default): nobody
+  has to remember "Sync now" when the network comes back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,6 +34,8 @@ if TYPE_CHECKING:
     from sync.engine import SyncSummary
     from sync.service import SyncService
 
+
+log = logging.getLogger(__name__)
 
 #: Errors that mean the central could not be reached (the connection slot shows "offline").
 UNREACHABLE_ERRORS = frozenset(
@@ -84,17 +90,59 @@ def post_status(app: App[Any], service: SyncService, *, online: bool | None) -> 
     app.post_message(QueueDepthChanged(queue.depth, queue.oldest_age))
 
 
-def install_sync_monitor(app: App[Any], service: SyncService, *, interval: float = 30.0) -> None:
+class SyncMonitor:
+    """The connection check and the background sync, one at a time, never on the app thread."""
+
+    def __init__(self, app: App[Any], service: SyncService, *, auto_sync: bool = True) -> None:
+        self.app = app
+        self.service = service
+        self.auto_sync = auto_sync
+        self._busy = threading.Lock()
+        self._again = threading.Event()  # asked for while a check ran: check once more after it
+
+    def check_now(self) -> None:
+        """Check (and sync, when there is something to send) in a thread worker now."""
+        self.app.run_worker(self.check, thread=True, group="sync-check", exit_on_error=False)
+
+    def check(self) -> None:
+        """One check, and a sync when it is due, here and now (a thread worker's body; blocks).
+        A check asked for while another runs makes that one check once more when it ends."""
+        if not self._busy.acquire(blocking=False):
+            self._again.set()
+            return
+        try:
+            while True:
+                self._again.clear()
+                self._check_once()
+                if not self._again.is_set():
+                    return
+        finally:
+            self._busy.release()
+
+    def _check_once(self) -> None:
+        online = self.service.ping()
+        post_status(self.app, self.service, online=online)
+        if not (online and self.auto_sync and self.service.queue_status().depth):
+            return
+        post_status(self.app, self.service, online=None)
+        try:
+            summary = self.service.run()
+        except Exception as exc:  # a store or keyring failure: the next check tries again
+            log.warning("background sync failed (%s)", type(exc).__name__)
+            post_status(self.app, self.service, online=False)
+            return
+        reached = summary.error is None or summary.error not in UNREACHABLE_ERRORS
+        post_status(self.app, self.service, online=reached)
+
+
+def install_sync_monitor(
+    app: App[Any], service: SyncService, *, interval: float = 30.0, auto_sync: bool = True
+) -> SyncMonitor:
     """Check the connection and the queue now and every `interval` seconds."""
-
-    def check() -> None:
-        post_status(app, service, online=service.ping())
-
-    def tick() -> None:
-        app.run_worker(check, thread=True, exclusive=True, group="sync-check", exit_on_error=False)
-
-    tick()
-    app.set_interval(interval, tick)
+    monitor = SyncMonitor(app, service, auto_sync=auto_sync)
+    monitor.check_now()
+    app.set_interval(interval, monitor.check_now)
+    return monitor
 
 
 class SyncStatus(Vertical):
@@ -147,6 +195,7 @@ class SyncStatus(Vertical):
             summary = self.service.run(
                 progress=lambda done, total: self.post_message(self.SyncProgressed(done, total)),
                 cancel=self.cancel_event,
+                wait_if_busy=True,  # a background sync may be on: this one follows it
             )
         except Exception:  # a store or keyring failure: the panel must still end, in words
             summary = SyncSummary(error="sync.error.unknown")
