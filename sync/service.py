@@ -51,6 +51,8 @@ class QueueStatus:
     oldest_age: dt.timedelta | None
     conflicts: int
     rejected: int
+    #: Conflicts and rejections still open: a supervisor has to look at them.
+    awaiting_supervisor: int = 0
 
 
 class SyncService:
@@ -156,6 +158,7 @@ class SyncService:
             oldest_age=age_of(oldest.made_at, now) if oldest is not None else None,
             conflicts=int(counts.get("conflict", 0)),
             rejected=int(counts.get("rejected", 0)),
+            awaiting_supervisor=outbox.awaiting_supervisor(),
         )
 
     def last_sync(self) -> dt.datetime | None:

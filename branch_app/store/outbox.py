@@ -477,6 +477,15 @@ class Outbox:
                 counts[status] = counts.get(status, 0) + int(number)
             return counts
 
+    def awaiting_supervisor(self) -> int:
+        """Conflicts and rejections no supervisor has closed yet (they stay in the live file)."""
+        with self._lock:
+            return sum(
+                1
+                for doc in self._raw().values()
+                if doc["status"] in QUARANTINED and not doc.get("closed_at")
+            )
+
     def oldest_unsent(self) -> OutboxItem | None:
         with self._lock:
             for doc in self._in_seq_order():

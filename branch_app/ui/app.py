@@ -32,9 +32,9 @@ from branch_app.ui.services import AppServices, StaffOnDuty, role_value
 from branch_app.ui.status import (
     WAITING,
     ConnectionStatusChanged,
+    OutboxChanged,
     QueueDepthChanged,
     ReaderStatusChanged,
-    RequestQueued,
     SlotState,
     StaffOnDutyChanged,
     StatusSnapshot,
@@ -250,10 +250,12 @@ class BranchApp(App[int]):
 
     @on(QueueDepthChanged)
     def _queue_status(self, message: QueueDepthChanged) -> None:
-        self.status = self.status.with_queue(message.depth, message.oldest_age)
+        self.status = self.status.with_queue(
+            message.depth, message.oldest_age, message.awaiting_supervisor
+        )
 
-    @on(RequestQueued)
-    def _request_queued(self, _message: RequestQueued) -> None:
+    @on(OutboxChanged)
+    def _outbox_changed(self, _message: OutboxChanged) -> None:
         keeper = self.session_keeper
         if keeper is not None and keeper.monitor is not None:
             keeper.monitor.check_now()

@@ -78,10 +78,23 @@ def format_age(age: timedelta) -> str:
     return t("shell.age.days", n=minutes // (24 * 60))
 
 
-def queue_slot(depth: int | None, oldest_age: timedelta | None) -> Slot:
-    """The queue slot for an outbox depth; `None` means no store here."""
+def queue_slot(
+    depth: int | None, oldest_age: timedelta | None, awaiting_supervisor: int = 0
+) -> Slot:
+    """The queue slot for an outbox depth; `None` means no store here. Requests the central
+    refused and no supervisor has closed yet turn it into a warning that says how many."""
     if depth is None:
         return NOT_AVAILABLE
+    if awaiting_supervisor:
+        if depth == 0:
+            return Slot(
+                SlotState.WARNING, "shell.status.queue_supervisor", {"count": awaiting_supervisor}
+            )
+        return Slot(
+            SlotState.WARNING,
+            "shell.status.queue_depth_supervisor",
+            {"depth": depth, "count": awaiting_supervisor},
+        )
     if depth == 0:
         return Slot(SlotState.OK, "shell.status.queue_empty")
     state = SlotState.WARNING if oldest_age and oldest_age >= timedelta(hours=4) else SlotState.BUSY
@@ -123,8 +136,10 @@ class StatusSnapshot:
     ) -> StatusSnapshot:
         return replace(self, connection=Slot(state, text, params))
 
-    def with_queue(self, depth: int | None, oldest_age: timedelta | None) -> StatusSnapshot:
-        return replace(self, queue=queue_slot(depth, oldest_age))
+    def with_queue(
+        self, depth: int | None, oldest_age: timedelta | None, awaiting_supervisor: int = 0
+    ) -> StatusSnapshot:
+        return replace(self, queue=queue_slot(depth, oldest_age, awaiting_supervisor))
 
     def with_staff(self, staff: StaffOnDuty | None) -> StatusSnapshot:
         return replace(self, staff=staff)
@@ -153,14 +168,21 @@ class ConnectionStatusChanged(Message):
 class QueueDepthChanged(Message):
     """The outbox depth changed; `depth=None` means there is no store."""
 
-    def __init__(self, depth: int | None, oldest_age: timedelta | None = None) -> None:
+    def __init__(
+        self,
+        depth: int | None,
+        oldest_age: timedelta | None = None,
+        awaiting_supervisor: int = 0,
+    ) -> None:
         super().__init__()
         self.depth = depth
         self.oldest_age = oldest_age
+        self.awaiting_supervisor = awaiting_supervisor
 
 
-class RequestQueued(Message):
-    """A request was accepted into the outbox: the queue changed and may be sent now."""
+class OutboxChanged(Message):
+    """The outbox changed (a request accepted, a refused one closed): the status bar's queue
+    slot is read again, and what waits is sent if the central answers."""
 
 
 class StaffOnDutyChanged(Message):

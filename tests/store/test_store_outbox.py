@@ -305,6 +305,7 @@ def test_a_closed_conflict_leaves_the_live_file(store: LocalStore) -> None:
             {"id": rejected.id, "status": "rejected", "reason": "card_cancelled"},
         ]
     )
+    assert store.outbox.awaiting_supervisor() == 2
     with pytest.raises(ValueError):
         store.outbox.close_quarantined([conflict.id], actor="", note="x")
     closed = store.outbox.close_quarantined(
@@ -314,7 +315,9 @@ def test_a_closed_conflict_leaves_the_live_file(store: LocalStore) -> None:
     assert [i.id for i in store.outbox.items()] == [rejected.id, pending.id]
     assert store.outbox.get(conflict.id).status == "conflict"  # found in the archive
     assert store.outbox.counts()["conflict"] == 1
+    assert store.outbox.awaiting_supervisor() == 1  # counts stay all-time; this is what is open
     assert store.outbox.close_quarantined([rejected.id], actor="S001", note="done") == 1
+    assert store.outbox.awaiting_supervisor() == 0
     assert [i.id for i in store.outbox.items()] == [pending.id]
     assert store.check().ok
 

@@ -191,7 +191,7 @@ async def test_waiting_requests_go_by_themselves_when_the_central_answers(
     from branch_app.domain.lifecycle import ApplicationKind, Apply, IssuanceSpeed
     from branch_app.ui.app import BranchApp
     from branch_app.ui.services import AppServices
-    from branch_app.ui.status import RequestQueued
+    from branch_app.ui.status import OutboxChanged
     from tests.sync.helpers import TODAY, holder_id, next_serial
 
     device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
@@ -205,21 +205,21 @@ async def test_waiting_requests_go_by_themselves_when_the_central_answers(
         # A request accepted at the counter is sent at once, not at the next 30-second check.
         apply = Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, TODAY, police_photo=True)
         item = device.enqueue(holder_id(next_serial()), apply)
-        app.screen.post_message(RequestQueued())
+        app.screen.post_message(OutboxChanged())
         await until(pilot, lambda: statuses(service, [item]) == {"accepted"}, timeout=15)
 
 
 async def test_with_auto_sync_off_nothing_goes_until_asked(service: SyncService) -> None:
     from branch_app.ui.app import BranchApp
     from branch_app.ui.services import AppServices
-    from branch_app.ui.status import RequestQueued, SlotState
+    from branch_app.ui.status import OutboxChanged, SlotState
 
     device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
     ids = fill_with_lives(device, cards=2)
     manual(service)
     app = BranchApp(service.config, AppServices(store=service.store, sync=service))
     async with app.run_test(size=(120, 36)) as pilot:
-        app.screen.post_message(RequestQueued())
+        app.screen.post_message(OutboxChanged())
         # The checks still run (the central is seen online, the queue counted) ...
         await until(pilot, lambda: app.status.connection.state is SlotState.OK)
         await until(pilot, lambda: app.status.queue.params.get("depth") == len(ids))

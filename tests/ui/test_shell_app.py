@@ -422,3 +422,21 @@ async def test_quit_key_ends_the_app() -> None:
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
+
+
+def test_the_queue_slot_says_when_refused_requests_wait_for_a_supervisor() -> None:
+    from datetime import timedelta
+
+    from branch_app.i18n import Language, set_language, t
+    from branch_app.ui.status import SlotState, queue_slot
+
+    plain = queue_slot(3, timedelta(minutes=5))
+    assert plain.state is SlotState.BUSY and "count" not in plain.params
+    only_refused = queue_slot(0, None, awaiting_supervisor=2)
+    both = queue_slot(3, timedelta(minutes=5), awaiting_supervisor=1)
+    assert only_refused.state is both.state is SlotState.WARNING
+    set_language(Language.ENGLISH)  # the suite's autouse fixture puts the language back
+    assert t(only_refused.text, **only_refused.params) == "2 refused, for a supervisor"
+    assert t(both.text, **both.params) == "3 waiting, 1 refused, for a supervisor"
+    set_language(Language.CHINESE)
+    assert t(only_refused.text, **only_refused.params) == "2 笔被拒，待主管处理"

@@ -32,6 +32,7 @@ from branch_app.ui.screens.login import LoginScreen
 from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen, ResolveDialog
 from branch_app.ui.screens.supervisor_queue import SyncQueueScreen
 from branch_app.ui.services import AppServices
+from branch_app.ui.status import SlotState
 from branch_app.ui.widgets.sync_status import SyncScreen, SyncStatus
 from sync.engine import RetryPolicy
 from sync.service import SyncService
@@ -190,6 +191,9 @@ async def test_sync_then_resolve_upheld_and_corrected_round_trip(central, branch
         await until(pilot, lambda: app.screen is queue)
         await until(pilot, lambda: queue.report.counts["conflict"] == 2)
         assert queue.report.unsent == 0 and queue.report.last_sync is not None
+        # Everyone at the counter sees that refused requests wait for a supervisor.
+        await until(pilot, lambda: app.status.queue.params.get("count") == 2)
+        assert app.status.queue.state is SlotState.WARNING
         grid = queue.query_one("#queue-items", DataTable)
         await until(pilot, lambda: grid.row_count == 2)
 
@@ -243,6 +247,7 @@ async def test_sync_then_resolve_upheld_and_corrected_round_trip(central, branch
         assert "resolved: corrected" in text(app, "#conflicts-message")
         await until(pilot, lambda: table.row_count == 0)
         assert "No open conflicts" in text(app, "#conflict-detail")
+        await until(pilot, lambda: "count" not in app.status.queue.params)  # none left
         correcting_id = screen.last_outcome.correcting_command_id
 
     # At the central: both resolved, by the supervisor, with the notes; the correction applied.

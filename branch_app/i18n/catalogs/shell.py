@@ -11,6 +11,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shell.card.title": ("Card", "卡片"),
     "shell.status.queue_empty": ("empty", "无"),
     "shell.status.queue_depth": ("{depth} waiting", "{depth} 笔待发送"),
+    "shell.status.queue_supervisor": (
+        "{count} refused, for a supervisor",
+        "{count} 笔被拒，待主管处理",
+    ),
+    "shell.status.queue_depth_supervisor": (
+        "{depth} waiting, {count} refused, for a supervisor",
+        "{depth} 笔待发送，{count} 笔被拒，待主管处理",
+    ),
     "shell.status.queue_depth_age": (
         "{depth} waiting, oldest {age}",
         "{depth} 笔待发送，最早 {age}",

@@ -46,7 +46,7 @@ from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.identity_check import IdentityNumberValidator, describe_identity_error
 from branch_app.ui.service_menu import place_of
 from branch_app.ui.services import role_value
-from branch_app.ui.status import RequestQueued
+from branch_app.ui.status import OutboxChanged
 from branch_app.ui.widgets.card_status import CardStatus
 
 if TYPE_CHECKING:
@@ -551,7 +551,7 @@ class CounterScreen(ShellScreen):
             self.refresh_gate()
             return
         if isinstance(outcome, Accepted):
-            self.post_message(RequestQueued())  # the status bar's queue, and a send if online
+            self.post_message(OutboxChanged())  # the status bar's queue, and a send if online
         self.show_outcome(outcome)
 
     # -- the answer ----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from branch_app.ui.screens.supervisor_base import (
     reason_text,
     row_under_cursor,
 )
+from branch_app.ui.status import OutboxChanged
 
 if TYPE_CHECKING:
     from branch_app.ui.screens.supervisor_service import (
@@ -525,6 +526,7 @@ class ConflictsScreen(SupervisorScreen):
     def _resolved(self, message: ConflictResolved) -> None:
         self._set_busy(False)
         self.last_outcome = message.outcome
+        self.post_message(OutboxChanged())  # one fewer for a supervisor, maybe a correction to send
         decision = str(message.outcome.conflict.get("decision") or "")
         self.show_message(
             "conflicts-message",

@@ -26,7 +26,7 @@ from branch_app.ui.screens.supervisor_base import (
     reason_text,
     row_under_cursor,
 )
-from branch_app.ui.status import format_age
+from branch_app.ui.status import OutboxChanged, format_age
 
 if TYPE_CHECKING:
     from branch_app.ui.screens.supervisor_service import QueueReport, QueueRow
@@ -302,6 +302,7 @@ class SyncQueueScreen(SupervisorScreen):
             self.show_message("queue-message", t(message.problem), ok=False)
             return
         self.query_one("#queue-note", Input).value = ""
+        self.post_message(OutboxChanged())  # the status bar's count of refused requests
         self.show_message(
             "queue-message", t("supervisor.queue.closed", count=message.closed), ok=True
         )

@@ -87,7 +87,7 @@ def post_status(app: App[Any], service: SyncService, *, online: bool | None) -> 
             ConnectionStatusChanged(SlotState.ERROR, "sync.status.offline_last", when=_When(last))
         )
     queue = service.queue_status()
-    app.post_message(QueueDepthChanged(queue.depth, queue.oldest_age))
+    app.post_message(QueueDepthChanged(queue.depth, queue.oldest_age, queue.awaiting_supervisor))
 
 
 class SyncMonitor:
