@@ -7,6 +7,7 @@ bar. Waiting is on conditions with deadlines (the workers are threads), never on
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -207,6 +208,36 @@ async def test_waiting_requests_go_by_themselves_when_the_central_answers(
         item = device.enqueue(holder_id(next_serial()), apply)
         app.screen.post_message(OutboxChanged())
         await until(pilot, lambda: statuses(service, [item]) == {"accepted"}, timeout=15)
+
+
+async def test_with_nothing_to_send_the_app_still_brings_other_channels_changes(
+    service: SyncService, central, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A death record arrives at the central for a card this branch follows: the next background
+    sync pulls it into the card cache, with nothing queued and nobody pressing a key."""
+    from branch_app.domain.lifecycle import CardState, record_from_dict
+    from branch_app.ui import widgets
+    from branch_app.ui.app import BranchApp
+    from branch_app.ui.services import AppServices
+
+    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    ids = fill_with_lives(device, cards=1)
+    assert service.run().ok  # sent: the branch follows the card from now on
+    holder = service.store.outbox.get(ids[0]).holder_id
+    with central.client(central.enrol_device()) as http:  # the police's record, via the central
+        answer = http.post("/v1/channels/death-record", json={"holder_id": holder})
+        assert answer.status_code == 200, answer.text
+    # The last sync was just now; make "a while" no time at all instead of waiting five minutes.
+    monkeypatch.setattr(widgets.sync_status, "PULL_EVERY", dt.timedelta(0))
+
+    def cached_state() -> CardState | None:
+        entry = service.store.card_cache.get(holder)
+        return None if entry is None else record_from_dict(entry.record).card_state
+
+    assert cached_state() is not CardState.CANCELLED
+    app = BranchApp(service.config, AppServices(store=service.store, sync=service))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: cached_state() is CardState.CANCELLED, timeout=30)
 
 
 async def test_with_auto_sync_off_nothing_goes_until_asked(service: SyncService) -> None:

@@ -9,7 +9,8 @@
   answers, how deep the queue is, how old its oldest item is and when the last sync ended, and
   posts the status bar's messages (`ConnectionStatusChanged`, `QueueDepthChanged`). When the
   central answers and requests are waiting, it sends them (`auto_sync`, on by default): nobody
-  has to remember "Sync now" when the network comes back.
+  has to remember "Sync now" when the network comes back. With nothing to send it still syncs
+  every `PULL_EVERY`, for the changes other channels made.
 """
 
 from __future__ import annotations
@@ -90,6 +91,11 @@ def post_status(app: App[Any], service: SyncService, *, online: bool | None) -> 
     app.post_message(QueueDepthChanged(queue.depth, queue.oldest_age, queue.awaiting_supervisor))
 
 
+#: With nothing to send, a background sync still runs this often: its pull brings what other
+#: channels changed (an online loss report, a death record) into the card cache for offline work.
+PULL_EVERY = dt.timedelta(minutes=5)
+
+
 class SyncMonitor:
     """The connection check and the background sync, one at a time, never on the app thread."""
 
@@ -119,10 +125,17 @@ class SyncMonitor:
         finally:
             self._busy.release()
 
+    def _sync_due(self) -> bool:
+        """Requests wait, or the card cache has not heard from the central for a while."""
+        if self.service.queue_status().depth:
+            return True
+        last = self.service.last_sync()
+        return last is None or dt.datetime.now(dt.UTC) - last >= PULL_EVERY
+
     def _check_once(self) -> None:
         online = self.service.ping()
         post_status(self.app, self.service, online=online)
-        if not (online and self.auto_sync and self.service.queue_status().depth):
+        if not (online and self.auto_sync and self._sync_due()):
             return
         post_status(self.app, self.service, online=None)
         try:
