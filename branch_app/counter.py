@@ -73,7 +73,12 @@ from branch_app.domain.roles import (
     check_applicant,
     permission,
 )
-from branch_app.domain.workdays import OLD_ACCOUNT_CLOSING_WORKING_DAYS, DueDate, due_date
+from branch_app.domain.workdays import (
+    CANCELLATION_WORKING_DAYS,
+    OLD_ACCOUNT_CLOSING_WORKING_DAYS,
+    DueDate,
+    due_date,
+)
 
 #: Outbox statuses of items the central has not answered yet (the device's own pending work).
 UNSENT = ("pending", "sending")
@@ -177,6 +182,8 @@ class Preview:
     merged: bool
     #: A collection that changes the bank: when the old bank account will have been closed.
     old_account_closes: DueDate | None = None
+    #: A cancellation: when the card agency will have cancelled the card.
+    cancelled_by: DueDate | None = None
 
     @property
     def accepted(self) -> bool:
@@ -510,6 +517,11 @@ class Counter:
                 OLD_ACCOUNT_CLOSING_WORKING_DAYS,
                 overrides=self.calendar_overrides,
             )
+        cancelled_by = None
+        if isinstance(command, Cancel) and not merged:
+            cancelled_by = due_date(
+                self.today(), CANCELLATION_WORKING_DAYS, overrides=self.calendar_overrides
+            )
         preview = Preview(
             command=command,
             holder_masked=mask_identity(holder_id),
@@ -520,6 +532,7 @@ class Counter:
             instant=instant,
             merged=merged,
             old_account_closes=old_account_closes,
+            cancelled_by=cancelled_by,
         )
         if dry_run:
             return preview

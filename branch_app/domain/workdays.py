@@ -20,6 +20,8 @@ DEFAULT_WORKING_DAYS = 12  # first application, replacement and exchange (seed)
 #: After a change of bank, the old account is closed within 3 working days of collecting the
 #: new card (DOMAIN: replacement and exchange).
 OLD_ACCOUNT_CLOSING_WORKING_DAYS = 3
+#: The card agency cancels a card within 1 working day (DOMAIN: cancellation, from the guides).
+CANCELLATION_WORKING_DAYS = 1
 _MAX_DAYS_SCANNED = 3660  # a safety bound: no calendar has ten years without working days
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -244,6 +244,8 @@ async def test_cancellation_needs_a_supervisor_id(store: LocalStore) -> None:
         screen.outcome = None
         lines = await confirm_and_wait(pilot, screen)
         assert "Approved by  S009" in lines and "Cancellation: Death of the holder" in lines
+        assert "cancels the card by 2025-03-17" in lines
+        assert "closed in person at the card's bank" in lines
         assert store.outbox.items()[0].kind == "cancel"
         assert store.audit.entries()[-1].detail["approved_by"] == "S009"
 

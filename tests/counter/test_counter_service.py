@@ -222,6 +222,9 @@ def test_a_supervisor_cancels_without_a_second_person(store: LocalStore, adult) 
     supervisor = make_counter(store, desk(role=Role.SUPERVISOR, staff_id="S009"))
     outcome = supervisor.cancel(adult, CancellationReason.EMIGRATION)
     assert isinstance(outcome, Accepted) and outcome.record_after.card_state is CardState.CANCELLED
+    # Friday 2025-03-14: one working day later is Monday 2025-03-17.
+    assert outcome.cancelled_by == DueDate(dt.date(2025, 3, 17), provisional=False)
+    assert outcome.due is None and outcome.old_account_closes is None
     again = supervisor.apply(adult, ApplicationKind.FIRST)
     assert isinstance(again, Refusal) and again.code == "card_cancelled"
 

@@ -168,6 +168,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "counter.fee.amount": ("{amount} yuan. {reason}", "{amount} 元。{reason}"),
     "counter.confirm.old_account": ("Old bank account", "原银行账户"),
+    "counter.confirm.cancelled_by": ("Cancellation", "注销办结"),
+    "counter.cancelled_by.date": (
+        "the card agency cancels the card by {date}; the bank account is closed in person at the "
+        "card's bank",
+        "社保卡经办机构于 {date} 前完成注销；银行账户须到发卡银行当面销户",
+    ),
+    "counter.cancelled_by.provisional": (
+        "the card agency cancels the card by {date} (provisional: the official holiday schedule "
+        "for that year is not published yet); the bank account is closed in person at the card's "
+        "bank",
+        "社保卡经办机构于 {date} 前完成注销（暂定：当年官方节假日安排尚未公布）；银行账户须到发卡银行当面销户",
+    ),
     "counter.old_account.date": (
         "the medical funds move to the new account; the old account is closed by {date}",
         "医保个人账户资金转入新账户，原账户于 {date} 前注销",

@@ -51,6 +51,7 @@ from branch_app.ui.widgets.card_status import CardStatus
 
 if TYPE_CHECKING:
     from branch_app.counter import Checked, Counter, Desk, Preview, Refusal
+    from branch_app.domain.workdays import DueDate
 
 #: What a screen's choices turn into: run the request for this holder (for real, or not).
 Request = Callable[["Counter", IdentityNumber, bool], "Checked"]
@@ -108,13 +109,12 @@ def due_text(preview: Preview) -> str | None:
     return t(key, date=date)
 
 
-def old_account_text(preview: Preview) -> str | None:
-    """After a change of bank: by when the old account is closed, or `None`."""
-    closes = preview.old_account_closes
-    if closes is None:
+def dated_text(key: str, due: DueDate | None) -> str | None:
+    """`key`'s sentence with the due date (its `.provisional` variant on an unpublished
+    calendar), or `None` when there is no date."""
+    if due is None:
         return None
-    key = "counter.old_account.provisional" if closes.provisional else "counter.old_account.date"
-    return t(key, date=closes.date.isoformat())
+    return t(f"{key}.provisional" if due.provisional else f"{key}.date", date=due.date.isoformat())
 
 
 def outcome_lines(preview: Preview) -> list[tuple[str, str]]:
@@ -127,9 +127,13 @@ def outcome_lines(preview: Preview) -> list[tuple[str, str]]:
     due = due_text(preview)
     if due is not None:
         lines.append((t("counter.confirm.due"), due))
-    old_account = old_account_text(preview)
-    if old_account is not None:
-        lines.append((t("counter.confirm.old_account"), old_account))
+    for label, key, due in (
+        ("counter.confirm.old_account", "counter.old_account", preview.old_account_closes),
+        ("counter.confirm.cancelled_by", "counter.cancelled_by", preview.cancelled_by),
+    ):
+        text = dated_text(key, due)
+        if text is not None:
+            lines.append((t(label), text))
     return lines
 
 
