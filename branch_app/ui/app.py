@@ -254,6 +254,11 @@ class BranchApp(App[int]):
             message.depth, message.oldest_age, message.awaiting_supervisor
         )
 
+    def on_unmount(self) -> None:
+        keeper = self.session_keeper
+        if keeper is not None and keeper.monitor is not None:
+            keeper.monitor.stop()
+
     @on(OutboxChanged)
     def _outbox_changed(self, _message: OutboxChanged) -> None:
         keeper = self.session_keeper

@@ -323,3 +323,50 @@ def test_a_command_the_central_keeps_failing_waits_for_the_next_run_with_its_car
     assert outbox.items[stuck.id].last_error == "sync.error.unanswered"
     central.failing_ids.clear()
     assert engine.run().ok and outbox.counts() == {"accepted": 12}
+
+
+class _SlowSync:
+    """A sync service whose run lasts until it is cancelled (a central that hangs)."""
+
+    def __init__(self) -> None:
+        self.running = threading.Event()
+
+    def ping(self) -> bool:
+        return True
+
+    def queue_status(self) -> Any:
+        from sync.service import QueueStatus
+
+        return QueueStatus(depth=3, oldest_age=None, conflicts=0, rejected=0)
+
+    def last_sync(self) -> None:
+        return None
+
+    def run(self, *, cancel: threading.Event, **_kw: Any) -> Any:
+        from sync.engine import SyncSummary
+
+        self.running.set()
+        cancel.wait(60)
+        return SyncSummary(cancelled=cancel.is_set())
+
+
+class _QuietApp:
+    def post_message(self, _message: object) -> bool:
+        return True
+
+
+def test_closing_the_app_ends_a_background_sync_and_starts_no_other() -> None:
+    """The app's worker threads are waited for at exit: a hanging sync must not hold it up."""
+    from branch_app.ui.widgets.sync_status import SyncMonitor
+
+    service = _SlowSync()
+    monitor = SyncMonitor(_QuietApp(), service)  # type: ignore[arg-type]
+    check = threading.Thread(target=monitor.check)
+    check.start()
+    assert service.running.wait(10)
+    monitor.stop()
+    check.join(10)
+    assert not check.is_alive()
+    service.running.clear()
+    monitor.check()  # after stop: checks the connection, never starts a sync
+    assert not service.running.is_set()

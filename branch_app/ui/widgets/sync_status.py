@@ -105,6 +105,12 @@ class SyncMonitor:
         self.auto_sync = auto_sync
         self._busy = threading.Lock()
         self._again = threading.Event()  # asked for while a check ran: check once more after it
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """The app is closing: a background sync stops at its next step, and none starts (the
+        app's threads are waited for at exit, so a long sync would hold up quitting)."""
+        self._stopping.set()
 
     def check_now(self) -> None:
         """Check (and sync, when there is something to send) in a thread worker now."""
@@ -135,11 +141,11 @@ class SyncMonitor:
     def _check_once(self) -> None:
         online = self.service.ping()
         post_status(self.app, self.service, online=online)
-        if not (online and self.auto_sync and self._sync_due()):
+        if self._stopping.is_set() or not (online and self.auto_sync and self._sync_due()):
             return
         post_status(self.app, self.service, online=None)
         try:
-            summary = self.service.run()
+            summary = self.service.run(cancel=self._stopping)
         except Exception as exc:  # a store or keyring failure: the next check tries again
             log.warning("background sync failed (%s)", type(exc).__name__)
             post_status(self.app, self.service, online=False)
