@@ -19,6 +19,7 @@ from typing import Any
 
 from branch_app.config import AppConfig, ReaderConfig
 from branch_app.i18n import t
+from branch_app.ui.service_menu import place_of
 
 #: The device's name as the central records it.
 DEMO_DEVICE_NAME = "demo counter"
@@ -63,7 +64,9 @@ def demo_parts(base: AppConfig, folder: Path) -> Iterator[DemoParts]:
     store = sync = None
     try:
         config = demo_config(base, central.url, folder / "store")
-        code = central.issue_enrolment_code(config.branch.code, "branch")
+        # Enrolled for the place the configuration says it is (a counter PC, an instant-issuance
+        # counter or a home-visit laptop): the central checks each command against it.
+        code = central.issue_enrolment_code(config.branch.code, place_of(config.branch).value)
         enrol_with_config(config.central, code, DEMO_DEVICE_NAME)
         store = LocalStore.open(config.data_dir(), keyring=memory)
         seed_simulated_holders(central, store, config.branch.bank)
@@ -131,14 +134,19 @@ def seed_simulated_holders(central: Any, store: Any, bank: str) -> None:
     store.card_cache.put_many(records, source="demo")
 
 
-def demo_logins() -> list[str]:
-    """One line per demo member of staff at the demo branch: role, id, password."""
+def demo_logins(config: AppConfig) -> list[str]:
+    """One line per demo member of staff who can work on this device: role, id, password.
+
+    Home-visit staff work only on a home-visit device (`branch-app demo --home-visit`); tellers
+    and supervisors on every device."""
+    from branch_app.ui.service_menu import PlaceKind
     from central.cli import DEMO_BRANCH, DEMO_STAFF
 
+    home_visit = place_of(config.branch) is PlaceKind.HOME_VISIT
     return [
         f"{t(f'shell.role.{member.role}')}: {member.staff_id} / {member.password}"
         for member in DEMO_STAFF
-        if member.branch == DEMO_BRANCH
+        if member.branch == DEMO_BRANCH and (member.role != "home_visit" or home_visit)
     ]
 
 
@@ -152,12 +160,13 @@ def run_demo(base: AppConfig) -> int:
         tempfile.TemporaryDirectory(prefix="branch-app-demo-") as folder,
         demo_parts(base, Path(folder)) as parts,
     ):
-        for line in demo_logins():
+        logins = demo_logins(parts.config)
+        for line in logins:
             print(f"  {line}", file=sys.stderr)
         services = AppServices(
             store=parts.store,
             sync=parts.sync,
             reader_factory=reader_factory(parts.config),
-            login_hint="\n".join(demo_logins()),
+            login_hint="\n".join(logins),
         )
         return run_app(parts.config, services)

@@ -20,6 +20,11 @@ def register(subparsers: Any) -> None:
         help=t("shell.cli.role_help", language="en"),
     )
     demo.add_argument(
+        "--home-visit",
+        action="store_true",
+        help=t("shell.cli.home_visit_help", language="en"),
+    )
+    demo.add_argument(
         "--shell-only",
         action="store_true",
         help=t("shell.cli.shell_only_help", language="en"),

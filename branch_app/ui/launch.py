@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from branch_app.config import AppConfig, ConfigError, load_config
+from branch_app.config import AppConfig, ConfigError, DeviceKind, load_config
 from branch_app.i18n import Language, language_from_locale, set_language, t
 
 EXIT_WHEN_READY_ENV = "BRANCH_APP_EXIT_WHEN_READY"
@@ -103,6 +103,8 @@ def run_demo(args: argparse.Namespace) -> int:
     no store, for a first look or a training room without the rest.
     """
     config = _with_language(AppConfig(), getattr(args, "language", None))
+    if getattr(args, "home_visit", False):
+        config = replace(config, branch=replace(config.branch, device_kind=DeviceKind.HOME_VISIT))
     if not getattr(args, "shell_only", False):
         from branch_app.demo import run_demo as run_full_demo
 

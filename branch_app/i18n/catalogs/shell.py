@@ -182,6 +182,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "role of the pretend staff member (with --shell-only)",
         "模拟当班人员的岗位（配合 --shell-only）",
     ),
+    "shell.cli.home_visit_help": (
+        "run the demo as a home-visit laptop instead of a counter PC (log in as H001)",
+        "以上门服务笔记本（而非柜面电脑）运行演示（用 H001 登录）",
+    ),
     "shell.cli.shell_only_help": (
         "only the shell, with a pretend staff member: no central service, no store",
         "仅运行界面外壳，使用模拟当班人员：不启动中心服务和本地存储",
