@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from types import SimpleNamespace
 
 from textual.widgets import Button, Checkbox, Input, Select
@@ -306,20 +307,27 @@ async def test_loss_report_in_chinese(store: LocalStore) -> None:
         await wait_until(pilot, lambda: "Accepted" in shown(app, "#counter-result"))
 
 
-async def test_collection_of_a_ready_card_from_the_query_screen(store: LocalStore) -> None:
-    ready = CardRecord(
-        holder_id=ADULT,
-        version=7,
-        bank="icbc",
+def ready_to_collect(
+    record: CardRecord,
+    kind: ApplicationKind = ApplicationKind.FIRST,
+    new_bank: str | None = None,
+) -> CardRecord:
+    """`record` with a new card issued on its application, waiting to be collected."""
+    return replace(
+        record,
         application=PendingApplication(
-            kind=ApplicationKind.FIRST,
+            kind=kind,
             speed=IssuanceSpeed.NORMAL,
             accepted_on=dt.date(2025, 2, 10),
             status=ApplicationStatus.READY,
-            new_card_number="X00000019",
+            new_card_number="Y00000018",
+            bank=new_bank,
         ),
     )
-    store.card_cache.put(ready)
+
+
+async def test_collection_of_a_ready_card_from_the_query_screen(store: LocalStore) -> None:
+    store.card_cache.put(ready_to_collect(CardRecord(holder_id=ADULT, version=7, bank="icbc")))
     app = counter_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, CardQueryScreen())
@@ -339,23 +347,7 @@ async def test_collection_after_a_change_of_bank_names_the_old_accounts_closing_
     store: LocalStore,
 ) -> None:
     store.card_cache.put(
-        CardRecord(
-            holder_id=ADULT,
-            version=5,
-            card_number="X00000019",
-            card_state=CardState.ACTIVE,
-            social_security=FunctionStatus.NORMAL,
-            financial=FunctionStatus.NORMAL,
-            bank="icbc",
-            application=PendingApplication(
-                kind=ApplicationKind.EXCHANGE,
-                speed=IssuanceSpeed.NORMAL,
-                accepted_on=dt.date(2025, 2, 10),
-                status=ApplicationStatus.READY,
-                new_card_number="Y00000018",
-                bank="boc",
-            ),
-        )
+        ready_to_collect(active_record(bank="icbc"), ApplicationKind.EXCHANGE, new_bank="boc")
     )
     app = counter_app(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -376,18 +368,7 @@ async def test_collection_after_a_change_of_bank_names_the_old_accounts_closing_
 
 async def test_a_guardian_collects_a_childs_card_with_proof(store: LocalStore) -> None:
     """A child under 16 cannot collect in person: the guardian does, and only with proof."""
-    ready = CardRecord(
-        holder_id=CHILD,
-        version=3,
-        application=PendingApplication(
-            kind=ApplicationKind.FIRST,
-            speed=IssuanceSpeed.NORMAL,
-            accepted_on=dt.date(2025, 2, 10),
-            status=ApplicationStatus.READY,
-            new_card_number="X00000019",
-        ),
-    )
-    store.card_cache.put(ready)
+    store.card_cache.put(ready_to_collect(CardRecord(holder_id=CHILD, version=3)))
     app = counter_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, CardQueryScreen())
