@@ -35,6 +35,7 @@ from branch_app.ui.status import (
     OutboxChanged,
     QueueDepthChanged,
     ReaderStatusChanged,
+    RequestsRefused,
     SlotState,
     StaffOnDutyChanged,
     StatusSnapshot,
@@ -258,6 +259,12 @@ class BranchApp(App[int]):
         keeper = self.session_keeper
         if keeper is not None and keeper.monitor is not None:
             keeper.monitor.stop()
+
+    @on(RequestsRefused)
+    def _requests_refused(self, message: RequestsRefused) -> None:
+        self.notify(
+            t("sync.background.refused", count=message.count), severity="warning", timeout=30
+        )
 
     @on(OutboxChanged)
     def _outbox_changed(self, _message: OutboxChanged) -> None:

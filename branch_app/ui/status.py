@@ -185,6 +185,15 @@ class OutboxChanged(Message):
     slot is read again, and what waits is sent if the central answers."""
 
 
+class RequestsRefused(Message):
+    """A background sync sent requests the central refused (conflicts, rejections): the people
+    at the counter are told, and a supervisor resolves them."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+
 class StaffOnDutyChanged(Message):
     """Someone signed in (`staff`) or out (`None`); posted by the login screen."""
 

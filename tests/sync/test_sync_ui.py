@@ -240,6 +240,27 @@ async def test_with_nothing_to_send_the_app_still_brings_other_channels_changes(
         await until(pilot, lambda: cached_state() is CardState.CANCELLED, timeout=30)
 
 
+async def test_a_refused_request_sent_in_the_background_is_announced(service: SyncService) -> None:
+    from branch_app.domain.lifecycle import Unlock
+    from branch_app.ui.app import BranchApp
+    from branch_app.ui.services import AppServices
+    from tests.sync.helpers import holder_id, next_serial
+
+    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    item = device.enqueue(holder_id(next_serial()), Unlock(at_card_bank=True))  # nobody's card
+    app = BranchApp(service.config, AppServices(store=service.store, sync=service))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: statuses(service, [item]) == {"conflict"}, timeout=30)
+        await until(
+            pilot,
+            lambda: any(
+                "refused 1 request(s)" in n.message or "1 笔被中心拒绝" in n.message
+                for n in app._notifications
+            ),
+        )
+        await until(pilot, lambda: app.status.queue.params.get("count") == 1)
+
+
 async def test_with_auto_sync_off_nothing_goes_until_asked(service: SyncService) -> None:
     from branch_app.ui.app import BranchApp
     from branch_app.ui.services import AppServices

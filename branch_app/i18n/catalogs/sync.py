@@ -90,6 +90,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sync finished: {sent} sent, {pulled} changes received.",
         "同步完成：已发送 {sent} 笔，收到 {pulled} 条变更。",
     ),
+    "sync.background.refused": (
+        "The central refused {count} request(s) just sent: a supervisor resolves them "
+        "(Sync queue, Conflicts).",
+        "刚发送的业务中有 {count} 笔被中心拒绝，由主管处理（同步队列、冲突处理）。",
+    ),
     "sync.finished.conflicts": (
         "{count} request(s) conflict with the central record; a supervisor will review them.",
         "{count} 笔业务与中心记录冲突，将由主管处理。",

@@ -29,7 +29,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, ProgressBar
 
 from branch_app.i18n import t
-from branch_app.ui.status import ConnectionStatusChanged, QueueDepthChanged, SlotState
+from branch_app.ui.status import (
+    ConnectionStatusChanged,
+    QueueDepthChanged,
+    RequestsRefused,
+    SlotState,
+)
 
 if TYPE_CHECKING:
     from sync.engine import SyncSummary
@@ -152,6 +157,9 @@ class SyncMonitor:
             return
         reached = summary.error is None or summary.error not in UNREACHABLE_ERRORS
         post_status(self.app, self.service, online=reached)
+        refused = summary.outcomes.get("conflict", 0) + summary.outcomes.get("rejected", 0)
+        if refused:
+            self.app.post_message(RequestsRefused(refused))
 
 
 def install_sync_monitor(
