@@ -50,10 +50,12 @@ from branch_app.domain.lifecycle import (
     Command,
     CommandFormatError,
     ConfirmCollection,
+    ConfirmIssuance,
     ExchangeReason,
     IssuanceSpeed,
     LossChannel,
     Merged,
+    RefusalReason,
     Refused,
     ReportLoss,
     Unlock,
@@ -95,6 +97,7 @@ class CounterRefusal(StrEnum):
     PENDING_ITEM_UNREADABLE = "pending_item_unreadable"
     APPROVER_NOT_VERIFIED = "approver_not_verified"
     APPROVER_NOT_SUPERVISOR = "approver_not_supervisor"
+    NOT_AN_INSTANT_APPLICATION = "not_an_instant_application"
 
 
 class QueryPurpose(StrEnum):
@@ -396,6 +399,30 @@ class Counter:
             why="collection",
             dry_run=dry_run,
             applicant=(ApplicantAction.COLLECT, applicant or Applicant()),
+        )
+
+    def confirm_instant_issuance(
+        self, holder: IdentityNumber, card_number: str, *, dry_run: bool = False
+    ) -> Checked:
+        """The card printed here for an instant application is issued: its number is recorded.
+
+        Only an instant application at an instant-issuance branch: every other new card is made
+        by the card agency, which reports it itself."""
+        known = self.known_record(holder.number)
+        if isinstance(known, Refusal):
+            return known
+        pending = known.application
+        if self.desk.place is not Place.INSTANT_BRANCH:
+            return Refusal.from_domain(refused(RefusalReason.INSTANT_NEEDS_INSTANT_BRANCH))
+        if pending is None or pending.speed is not IssuanceSpeed.INSTANT:
+            return Refusal.of_counter(CounterRefusal.NOT_AN_INSTANT_APPLICATION)
+        return self._take(
+            holder,
+            lambda _record: ConfirmIssuance(
+                card_number=card_number.strip(), issued_on=self.today()
+            ),
+            why="issuance:instant",
+            dry_run=dry_run,
         )
 
     def query(

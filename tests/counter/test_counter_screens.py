@@ -366,6 +366,46 @@ async def test_collection_after_a_change_of_bank_names_the_old_accounts_closing_
         )
 
 
+async def test_an_instant_card_is_issued_and_collected_from_the_query_screen(
+    store: LocalStore,
+) -> None:
+    app = counter_app(store, instant=True)
+    async with app.run_test(size=SIZE) as pilot:
+        apply = await open_screen(pilot, ApplicationScreen(speed=IssuanceSpeed.INSTANT))
+        await type_holder(pilot)
+        await give_photo(pilot)
+        await confirm_and_wait(pilot, apply)
+        app.pop_screen()
+        screen = await open_screen(pilot, CardQueryScreen())
+        number = screen.query_one("#query-instant-card", Input)
+        assert number.display
+        await type_holder(pilot)
+        number.focus()
+        await pilot.press(*"X00000019")
+        await wait_until(pilot, lambda: number.value == "X00000019")
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "X00000019" in str(app.screen.query_one("#confirm-lines").content)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        screen.outcome = None
+        await pilot.press("f7")  # the holder takes the card there and then
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        assert screen.outcome.record_after.card_number == "X00000019"
+    kinds = [item.kind for item in store.outbox.items()]
+    assert kinds == ["apply", "confirm_issuance", "confirm_collection"]
+
+
+async def test_a_branch_without_a_card_printer_offers_no_instant_issue(store: LocalStore) -> None:
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, CardQueryScreen())
+        assert not screen.query_one("#query-instant-card", Input).display
+        assert screen.check_action("issue_instant", ()) is False
+
+
 async def test_a_guardian_collects_a_childs_card_with_proof(store: LocalStore) -> None:
     """A child under 16 cannot collect in person: the guardian does, and only with proof."""
     store.card_cache.put(ready_to_collect(CardRecord(holder_id=CHILD, version=3)))

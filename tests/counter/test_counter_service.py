@@ -502,3 +502,34 @@ def test_the_audit_says_whether_the_approval_was_verified(
     assert isinstance(outcome, Accepted)
     detail = store.audit.entries(holder_id=ADULT)[-1].detail
     assert detail["approved_by"] == "S009" and detail["approval_verified"] is True
+
+
+def test_an_instant_card_printed_here_is_issued_then_collected(store: LocalStore, adult) -> None:
+    instant = make_counter(store, desk(place=Place.INSTANT_BRANCH))
+    applied = instant.apply(adult, ApplicationKind.FIRST, IssuanceSpeed.INSTANT, police_photo=True)
+    assert isinstance(applied, Accepted)
+    garbled = instant.confirm_instant_issuance(adult, "X0000001")
+    assert isinstance(garbled, Refusal) and garbled.code == "card_number_malformed"
+    issued = instant.confirm_instant_issuance(adult, " X00000019 ")
+    assert isinstance(issued, Accepted)
+    assert issued.record_after.application is not None
+    assert issued.record_after.application.new_card_number == "X00000019"
+    collected = instant.confirm_collection(adult)
+    assert isinstance(collected, Accepted)
+    assert collected.record_after.card_state is CardState.ACTIVE
+    assert collected.record_after.card_number == "X00000019"
+    kinds = [item.kind for item in store.outbox.items()]
+    assert kinds == ["apply", "confirm_issuance", "confirm_collection"]
+
+
+def test_only_an_instant_application_at_an_instant_branch_is_issued_at_the_counter(
+    store: LocalStore, adult
+) -> None:
+    normal = make_counter(store)
+    assert isinstance(normal.apply(adult, ApplicationKind.FIRST, police_photo=True), Accepted)
+    here = normal.confirm_instant_issuance(adult, "X00000019")
+    assert isinstance(here, Refusal) and here.code == "instant_needs_instant_branch"
+    instant = make_counter(store, desk(place=Place.INSTANT_BRANCH))
+    not_instant = instant.confirm_instant_issuance(adult, "X00000019")
+    assert isinstance(not_instant, Refusal) and not_instant.code == "not_an_instant_application"
+    assert [item.kind for item in store.outbox.items()] == ["apply"]

@@ -14,6 +14,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.key.confirm": ("Confirm", "确认"),
     "counter.key.back": ("Back", "返回"),
     "counter.key.collect": ("Confirm collection", "确认领卡"),
+    "counter.key.issue_instant": ("Instant card issued", "即时卡已制成"),
+    "counter.choice.instant_card": (
+        "Number of the card just printed (instant issuance, F8)",
+        "刚制成的卡号（即时制卡，按 F8）",
+    ),
     # The holder
     "counter.holder.label": ("Holder's ID number", "持卡人证件号码"),
     "counter.holder.placeholder": (
@@ -215,7 +220,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "counter.action.cancel": ("Cancellation: {reason}", "注销：{reason}"),
     "counter.action.confirm_collection": ("Collection of the new card", "领取新卡"),
-    "counter.action.confirm_issuance": ("Issuance of the new card", "新卡制卡完成"),
+    "counter.action.confirm_issuance": (
+        "Issuance of the new card {card_number}",
+        "新卡制卡完成，卡号 {card_number}",
+    ),
     # Results
     "counter.result.accepted": (
         "Accepted (queued, will be sent when online). Reference {reference}.",
@@ -235,6 +243,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.result.working": ("Saving…", "正在保存…"),
     "counter.result.checking": ("Checking…", "正在核验…"),
     # Counter refusals (CounterRefusal)
+    "counter.refusal.not_an_instant_application": (
+        "Only the card of an instant application is issued at the counter; the card agency "
+        "reports every other new card itself.",
+        "柜面只对即时制卡申领发卡；其他新卡由社保卡经办机构制卡后自行登记。",
+    ),
     "counter.refusal.approval_required": (
         "a teller's cancellation needs a supervisor's approval",
         "柜员办理注销须经主管审批",

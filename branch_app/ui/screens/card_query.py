@@ -106,11 +106,13 @@ class CardQueryScreen(CounterScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f7", "collect", "counter.key.collect", id="counter_collect"),
+        Binding("f8", "issue_instant", "counter.key.issue_instant", id="counter_issue_instant"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._collecting = False
+        self._issuing = False
 
     def compose_choices(self) -> ComposeResult:
         yield Label(id="query-purpose-label", classes="counter-label")
@@ -128,6 +130,8 @@ class CardQueryScreen(CounterScreen):
         )
         yield Checkbox(id="query-proof", classes="-guardian")
         yield Checkbox(id="query-incapacity", classes="-guardian")
+        yield Label(id="query-instant-label", classes="counter-label -instant")
+        yield Input(id="query-instant-card", max_length=9, classes="-instant")
 
     def on_mount(self) -> None:
         self._show_relevant()
@@ -145,6 +149,14 @@ class CardQueryScreen(CounterScreen):
         guardian = self.collector() is Presenter.GUARDIAN
         for widget in self.query(".-guardian"):
             widget.display = guardian
+        for widget in self.query(".-instant"):
+            widget.display = self._at_instant_branch()
+
+    def _at_instant_branch(self) -> bool:
+        """Cards are printed here (an instant-issuance branch), so their issue is recorded here."""
+        from branch_app.ui.service_menu import PlaceKind, place_of
+
+        return place_of(self.branch_app.config.branch) is PlaceKind.INSTANT_BRANCH
 
     def compose_answer(self) -> ComposeResult:
         yield Static(id="query-record")
@@ -171,8 +183,14 @@ class CardQueryScreen(CounterScreen):
         self.query_one("#query-incapacity", Checkbox).label = t(
             "counter.choice.holder_lacks_capacity"
         )
+        self.query_one("#query-instant-label", Label).update(t("counter.choice.instant_card"))
 
     def request(self) -> Request | Refusal:
+        if self._issuing:
+            number = self.query_one("#query-instant-card", Input).value
+            return lambda counter, holder, dry_run: counter.confirm_instant_issuance(
+                holder, number, dry_run=dry_run
+            )
         if self._collecting:
             from branch_app.counter import Applicant
 
@@ -212,8 +230,18 @@ class CardQueryScreen(CounterScreen):
         finally:
             self._collecting = False
 
+    def action_issue_instant(self) -> None:
+        """Record the number of the instant card just printed for this holder."""
+        self._issuing = True
+        try:
+            self.action_submit()  # reads the request synchronously, before any worker starts
+        finally:
+            self._issuing = False
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "collect":
+        if action == "issue_instant" and not self._at_instant_branch():
+            return False  # no card printer here: the card agency reports its cards
+        if action in ("collect", "issue_instant"):
             return super().check_action("submit", parameters)
         return super().check_action(action, parameters)
 
@@ -245,4 +273,5 @@ class CardQueryScreen(CounterScreen):
         self.query_one("#query-collector", Select).value = Presenter.HOLDER.value
         self.query_one("#query-proof", Checkbox).value = False
         self.query_one("#query-incapacity", Checkbox).value = False
+        self.query_one("#query-instant-card", Input).value = ""
         self._show_relevant()

@@ -87,7 +87,7 @@ def describe_command(command: Command) -> str:
         case ConfirmCollection():
             return t("counter.action.confirm_collection")
         case ConfirmIssuance():
-            return t("counter.action.confirm_issuance")
+            return t("counter.action.confirm_issuance", card_number=command.card_number)
     return command.kind
 
 
