@@ -96,7 +96,7 @@ def _raw_push(batches: list[list[dict]]) -> float:
 
     with start_central() as central:
         central.add_staff("T100", "bench-password-1", role="teller")
-        enrolled = central.enrol_device()
+        enrolled = central.enrol_device(place="instant_branch")  # as `open_device`
         # The same commands, from this central's device (the central checks who sends them).
         mine = [
             [{**c, "device": enrolled.device_id, "branch": enrolled.branch} for c in batch]
@@ -166,7 +166,9 @@ def _write_floor(batches: list[list[dict]]) -> float:
                 password="bench-password-1",
             )
         service = CentralService(db, db.audit_key())
-        device = DeviceIdentity(first["device"], "bench", first["branch"], DevicePlace.BRANCH)
+        device = DeviceIdentity(
+            first["device"], "bench", first["branch"], DevicePlace.INSTANT_BRANCH
+        )
         hot.run = staticmethod(recording)
         try:
             for batch in batches:
@@ -306,7 +308,7 @@ def _central_breakdown(batches: int = 6) -> list[str]:
                 password="bench-password-1",
             )
         service = CentralService(db, db.audit_key())
-        device = DeviceIdentity("dev-1", "bench", "B1", DevicePlace.BRANCH)
+        device = DeviceIdentity("dev-1", "bench", "B1", DevicePlace.INSTANT_BRANCH)
         from sqlalchemy.engine.base import RootTransaction
 
         commit_watch = _Stopwatch([(RootTransaction, "commit", "commit")])

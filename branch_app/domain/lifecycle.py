@@ -120,6 +120,7 @@ class RefusalReason(StrEnum):
     INSTANT_NEEDS_INSTANT_BRANCH = "instant_needs_instant_branch"
     UNLOCK_NEEDS_BRANCH = "unlock_needs_branch"
     COLLECTION_NEEDS_BRANCH = "collection_needs_branch"
+    ISSUED_BY_CARD_AGENCY = "issued_by_card_agency"
     NOT_ON_HOME_VISIT = "not_on_home_visit"
     # applicants
     GUARDIAN_REQUIRED = "guardian_required"
@@ -169,6 +170,10 @@ REFUSAL_TEXT: Mapping[RefusalReason, str] = {
     ),
     RefusalReason.UNLOCK_NEEDS_BRANCH: ("unlocking needs the holder and the card at a bank branch"),
     RefusalReason.COLLECTION_NEEDS_BRANCH: "a new card is collected at a bank branch",
+    RefusalReason.ISSUED_BY_CARD_AGENCY: (
+        "the card agency reports the cards it makes; a branch records only the instant cards it "
+        "prints itself"
+    ),
     RefusalReason.NOT_ON_HOME_VISIT: "this service is not offered on a home visit",
     RefusalReason.GUARDIAN_REQUIRED: (
         "the holder is under 16 or without legal capacity: the legal guardian must come"

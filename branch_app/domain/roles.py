@@ -67,7 +67,8 @@ def permission(role: Role, place: Place, command: Command) -> Permission:
 
     Home-visit staff work only on home visits; tellers and supervisors work at branches and may also
     go on home visits, where the home-visit limits apply. Instant issuance needs an instant-issuance
-    branch. Cancellation by a teller needs a supervisor's approval.
+    branch, and only such a branch records a card as issued (the one it printed); every other card
+    is reported by the card agency. Cancellation by a teller needs a supervisor's approval.
     """
     if role is Role.HOME_VISIT and place is not Place.HOME_VISIT:
         return _denied(RefusalReason.ROLE_NOT_AT_PLACE)
@@ -76,6 +77,8 @@ def permission(role: Role, place: Place, command: Command) -> Permission:
     instant = isinstance(command, Apply) and command.speed is IssuanceSpeed.INSTANT
     if instant and place is not Place.INSTANT_BRANCH:
         return _denied(RefusalReason.INSTANT_NEEDS_INSTANT_BRANCH)
+    if isinstance(command, ConfirmIssuance) and place is not Place.INSTANT_BRANCH:
+        return _denied(RefusalReason.ISSUED_BY_CARD_AGENCY)
     if isinstance(command, Cancel) and role is not Role.SUPERVISOR:
         return Permission(allowed=True, needs_second_person=True)
     return ALLOWED

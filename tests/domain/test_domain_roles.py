@@ -51,6 +51,9 @@ def test_teller_at_a_branch_may_do_everything_but_instant_issuance(command: Comm
         assert not at_branch.allowed
         assert at_branch.reason is RefusalReason.INSTANT_NEEDS_INSTANT_BRANCH
         assert at_branch.message_key == "domain.refusal.instant_needs_instant_branch"
+    elif isinstance(command, ConfirmIssuance):  # no card printer here: the card agency reports it
+        assert not at_branch.allowed
+        assert at_branch.reason is RefusalReason.ISSUED_BY_CARD_AGENCY
     else:
         assert at_branch.allowed and at_branch.reason is None
     assert permission(Role.TELLER, Place.INSTANT_BRANCH, command).allowed

@@ -120,7 +120,9 @@ class Device:
 def open_device(
     central: Any, folder: Path, actor: str, keyring: MemoryKeyring | None = None
 ) -> Device:
-    enrolled = central.enrol_device()
+    """A device at an instant-issuance branch: a card life here includes recording the card
+    it printed (elsewhere only the card agency reports a card as issued)."""
+    enrolled = central.enrol_device(place="instant_branch")
     store = LocalStore.open(folder, keyring=keyring or MemoryKeyring())
     return Device(
         store, enrolled.device_id, enrolled.device_token, enrolled.branch, actor, enrolled

@@ -48,7 +48,8 @@ def test_enrol_then_sync_prints_counts(
 
     assert main(["--language", "en", "enrol", "--code", "WRONG-CODE-1"]) == 1
     assert "code is wrong" in capsys.readouterr().err
-    assert main(["--language", "en", "enrol", "--code", central.issue_enrolment_code()]) == 0
+    code = central.issue_enrolment_code(place="instant_branch")  # its card lives issue cards
+    assert main(["--language", "en", "enrol", "--code", code]) == 0
     identity = enrolled_device(central.url)
     assert identity is not None and identity.device_id in capsys.readouterr().out
 

@@ -50,7 +50,8 @@ def service(central, tmp_path: Path, memory_keyring) -> Iterator[SyncService]:
     )
     store = LocalStore.open(tmp_path / "store", keyring=memory_keyring)
     sync = SyncService(config, store)
-    sync.enrol(central.issue_enrolment_code(), "counter 1")
+    # An instant-issuance branch: the card lives these tests queue include the issue of the card.
+    sync.enrol(central.issue_enrolment_code(place="instant_branch"), "counter 1")
     try:
         yield sync
     finally:

@@ -214,6 +214,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The holder or the legal guardian collects the card in person.",
         "须由持卡人本人或法定监护人领卡。",
     ),
+    "domain.refusal.issued_by_card_agency": (
+        "The card agency reports the cards it makes; a branch records only the instant cards it "
+        "prints itself.",
+        "新卡由社保卡经办机构制卡后自行登记；网点只登记本网点即时制出的卡。",
+    ),
     "domain.refusal.photo_required": (
         "An application needs a photo receipt number or the holder's ID card photo from the "
         "police.",
