@@ -119,6 +119,32 @@ def _raw_push(batches: list[list[dict]]) -> float:
         return time.perf_counter() - started
 
 
+def _scratch_central(path: Path, *, actor: str, device: str, branch: str):
+    """An in-process central on a new SQLite file with one teller, and the device pushing to it
+    (at an instant-issuance branch, as `open_device`: the card lives issue cards)."""
+    from central.auth import DeviceIdentity, add_staff, password_hasher
+    from central.db import Database
+    from central.service import CentralService
+    from central.settings import CentralSettings
+    from sync.protocol import DevicePlace, StaffRole
+
+    db = Database(f"sqlite:///{path}")
+    db.create_schema()
+    cheap = CentralSettings(password_time_cost=1, password_memory_kib=8192)
+    with db.write() as conn:
+        add_staff(
+            conn,
+            password_hasher(cheap),
+            staff_id=actor,
+            name="bench",
+            role=StaffRole.TELLER,
+            branch=branch,
+            password="bench-password-1",
+        )
+    identity = DeviceIdentity(device, "bench", branch, DevicePlace.INSTANT_BRANCH)
+    return db, CentralService(db, db.audit_key()), identity
+
+
 def _write_floor(batches: list[list[dict]]) -> float:
     """Seconds the central's own database writes for `batches` take with nothing else at all.
 
@@ -134,11 +160,8 @@ def _write_floor(batches: list[list[dict]]) -> float:
     import orjson
 
     import central.service as service_module
-    from central.auth import DeviceIdentity, add_staff, password_hasher
     from central.db import Database
-    from central.service import CentralService
-    from central.settings import CentralSettings
-    from sync.protocol import DevicePlace, PushRequest, StaffRole
+    from sync.protocol import PushRequest
 
     first = batches[0][0]
     writes: list[list[tuple[str, list]]] = []
@@ -152,22 +175,11 @@ def _write_floor(batches: list[list[dict]]) -> float:
         run_for_real(conn, sql, rows)
 
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as folder:
-        db = Database(f"sqlite:///{folder}/decided.db")
-        db.create_schema()
-        cheap = CentralSettings(password_time_cost=1, password_memory_kib=8192)
-        with db.write() as conn:
-            add_staff(
-                conn,
-                password_hasher(cheap),
-                staff_id=first["actor"],
-                name="bench",
-                role=StaffRole.TELLER,
-                branch=first["branch"],
-                password="bench-password-1",
-            )
-        service = CentralService(db, db.audit_key())
-        device = DeviceIdentity(
-            first["device"], "bench", first["branch"], DevicePlace.INSTANT_BRANCH
+        db, service, device = _scratch_central(
+            Path(folder) / "decided.db",
+            actor=first["actor"],
+            device=first["device"],
+            branch=first["branch"],
         )
         hot.run = staticmethod(recording)
         try:
@@ -247,11 +259,8 @@ def _central_breakdown(batches: int = 6) -> list[str]:
 
     import central.service as service_module
     from branch_app.domain.lifecycle import command_to_dict
-    from central.auth import DeviceIdentity, add_staff, password_hasher
-    from central.db import Database
     from central.service import CentralService
-    from central.settings import CentralSettings
-    from sync.protocol import DevicePlace, PushRequest, StaffRole
+    from sync.protocol import PushRequest
     from tests.sync.helpers import holder_id, lifecycle_commands, next_serial
 
     commands: list[dict] = []
@@ -294,21 +303,9 @@ def _central_breakdown(batches: int = 6) -> list[str]:
     )
     parse = push = commit = 0.0
     with tempfile.TemporaryDirectory(prefix="bench-central-") as folder:
-        db = Database(f"sqlite:///{folder}/central.db")
-        db.create_schema()
-        cheap = CentralSettings(password_time_cost=1, password_memory_kib=8192)
-        with db.write() as conn:
-            add_staff(
-                conn,
-                password_hasher(cheap),
-                staff_id="T1",
-                name="bench",
-                role=StaffRole.TELLER,
-                branch="B1",
-                password="bench-password-1",
-            )
-        service = CentralService(db, db.audit_key())
-        device = DeviceIdentity("dev-1", "bench", "B1", DevicePlace.INSTANT_BRANCH)
+        db, service, device = _scratch_central(
+            Path(folder) / "central.db", actor="T1", device="dev-1", branch="B1"
+        )
         from sqlalchemy.engine.base import RootTransaction
 
         commit_watch = _Stopwatch([(RootTransaction, "commit", "commit")])

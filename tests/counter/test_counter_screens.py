@@ -52,11 +52,16 @@ async def open_screen(pilot, screen: CounterScreen) -> CounterScreen:
     return screen
 
 
+async def type_into(pilot, selector: str, text: str) -> None:
+    """Type `text` into the screen's input as the teller would, and wait until it is there."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    await pilot.press(*text)
+    await wait_until(pilot, lambda: field.value == text)
+
+
 async def type_holder(pilot, number: str = ADULT) -> None:
-    holder = pilot.app.screen.query_one("#counter-holder", Input)
-    holder.focus()
-    await pilot.press(*number)
-    await wait_until(pilot, lambda: holder.value == number)
+    await type_into(pilot, "#counter-holder", number)
 
 
 async def test_loss_report_is_confirmed_then_accepted(store: LocalStore) -> None:
@@ -130,11 +135,7 @@ async def confirm_and_wait(pilot, screen: CounterScreen) -> str:
 
 
 async def give_photo(pilot, receipt: str = PHOTO) -> None:
-    """Type the photo receipt number as the teller would."""
-    field = pilot.app.screen.query_one("#apply-photo", Input)
-    field.focus()
-    await pilot.press(*receipt)
-    await wait_until(pilot, lambda: field.value == receipt)
+    await type_into(pilot, "#apply-photo", receipt)
 
 
 async def test_an_application_without_a_photo_says_what_to_do(store: LocalStore) -> None:
@@ -238,10 +239,7 @@ async def test_cancellation_needs_a_supervisor_id(store: LocalStore) -> None:
         await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
         assert "needs a supervisor's approval" in shown(app, "#counter-result")
         assert len(store.outbox) == 0
-        approver = screen.query_one("#cancel-approver", Input)
-        approver.focus()
-        await pilot.press(*"S009")
-        await wait_until(pilot, lambda: approver.value == "S009")
+        await type_into(pilot, "#cancel-approver", "S009")
         screen.outcome = None
         lines = await confirm_and_wait(pilot, screen)
         assert "Approved by  S009" in lines and "Cancellation: Death of the holder" in lines
@@ -380,9 +378,7 @@ async def test_an_instant_card_is_issued_and_collected_from_the_query_screen(
         number = screen.query_one("#query-instant-card", Input)
         assert number.display
         await type_holder(pilot)
-        number.focus()
-        await pilot.press(*"X00000019")
-        await wait_until(pilot, lambda: number.value == "X00000019")
+        await type_into(pilot, "#query-instant-card", "X00000019")
         await pilot.press("f8")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "X00000019" in str(app.screen.query_one("#confirm-lines").content)
