@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from branch_app.counter import Counter, Desk
 from branch_app.domain.identity import parse_identity, resident_check_character
 from branch_app.domain.roles import Place, Role
+from branch_app.services.counter import Counter, Desk
 from branch_app.store import LocalStore, MemoryKeyring
 
 #: A Guangzhou resident born 1990-01-01 (adult), and a child born 2015-06-01.

@@ -13,7 +13,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from branch_app.counter import Accepted, Counter, Desk, QueryAnswer, Refusal, central_lookup_for
 from branch_app.domain import (
     ApplicationKind,
     ApplicationStatus,
@@ -22,6 +21,14 @@ from branch_app.domain import (
     Role,
     parse_identity,
     record_from_dict,
+)
+from branch_app.services.counter import (
+    Accepted,
+    Counter,
+    Desk,
+    QueryAnswer,
+    Refusal,
+    central_lookup_for,
 )
 from branch_app.store import LocalStore, MemoryKeyring
 from sync.client import CentralClient, Timeouts

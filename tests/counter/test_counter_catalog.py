@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from branch_app.counter import CounterRefusal, QueryPurpose
 from branch_app.domain import (
     ApplicationKind,
     ApplicationStatus,
@@ -18,6 +17,7 @@ from branch_app.domain import (
 )
 from branch_app.domain.lifecycle import COMMAND_TYPES
 from branch_app.i18n import catalog
+from branch_app.services.counter import CounterRefusal, QueryPurpose
 from branch_app.ui.screens.card_query import PURPOSES, CardQueryScreen
 from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
 from branch_app.ui.screens.loss_report import WHERE

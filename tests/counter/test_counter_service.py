@@ -10,18 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from branch_app.counter import (
-    Accepted,
-    Applicant,
-    Counter,
-    CounterRefusal,
-    Preview,
-    QueryAnswer,
-    QueryPurpose,
-    Refusal,
-    central_lookup_for,
-    verify_approver,
-)
 from branch_app.domain import (
     ApplicationKind,
     ApplicationStatus,
@@ -41,6 +29,18 @@ from branch_app.domain import (
     record_to_dict,
 )
 from branch_app.domain.workdays import DueDate
+from branch_app.services.counter import (
+    Accepted,
+    Applicant,
+    Counter,
+    CounterRefusal,
+    Preview,
+    QueryAnswer,
+    QueryPurpose,
+    Refusal,
+    central_lookup_for,
+    verify_approver,
+)
 from branch_app.store import LocalStore
 
 from .conftest import ADULT, NOW, PHOTO, desk, make_counter

@@ -21,11 +21,11 @@ from textual.css.query import NoMatches
 from textual.widgets import DataTable, Input, RadioButton, Static
 
 from branch_app.config import AppConfig, BranchProfile, CentralConfig, StoreConfig, UiConfig
-from branch_app.counter import Accepted, Counter, Desk
 from branch_app.domain.card_number import card_number_check_character
 from branch_app.domain.identity import parse_identity
 from branch_app.domain.lifecycle import ApplicationKind, ExchangeReason, record_from_dict
 from branch_app.domain.roles import Place, Role
+from branch_app.services.counter import Accepted, Counter, Desk
 from branch_app.store import LocalStore, MemoryKeyring
 from branch_app.ui.app import BranchApp
 from branch_app.ui.screens.login import LoginScreen
@@ -260,7 +260,7 @@ async def test_sync_then_resolve_upheld_and_corrected_round_trip(central, branch
     assert resolved[dead]["note"] == "Told the family the card was cancelled"
     assert resolved[lost]["decision"] == "corrected"
     assert resolved[lost]["correcting_command_id"] == correcting_id
-    from branch_app.counter import central_lookup_for
+    from branch_app.services.counter import central_lookup_for
 
     now = record_from_dict(central_lookup_for(branch.sync)(lost, "conflict_review", None))
     assert now.application is not None and now.application.kind is ApplicationKind.REPLACEMENT

@@ -23,8 +23,8 @@ from branch_app.domain.lifecycle import (
     record_to_dict,
 )
 from branch_app.i18n import Language, set_language
+from branch_app.services.supervisor import correction_choices, mask, note_problem
 from branch_app.ui.screens.supervisor_base import kind_short, reason_text
-from branch_app.ui.screens.supervisor_service import correction_choices, mask, note_problem
 
 from .conftest import NOW, holder, photo
 
@@ -124,7 +124,7 @@ def test_without_an_online_session_the_local_conflicts_are_listed_and_why(store)
     """An offline sign-in has no session for the conflict API: the outbox's list, and why."""
     from types import SimpleNamespace
 
-    from branch_app.ui.screens.supervisor_service import read_conflicts
+    from branch_app.services.supervisor import read_conflicts
 
     from .test_supervisor_local import queue_with_answers
 
@@ -137,7 +137,7 @@ def test_without_an_online_session_the_local_conflicts_are_listed_and_why(store)
 
 
 def test_a_conflict_row_never_shows_the_full_number_in_its_repr() -> None:
-    from branch_app.ui.screens.supervisor_service import conflict_row
+    from branch_app.services.supervisor import conflict_row
 
     number = holder(5)
     row = conflict_row(
@@ -167,14 +167,14 @@ def test_a_decision_the_central_took_but_the_device_could_not_write_is_said_so(
     from contextlib import nullcontext
     from types import SimpleNamespace
 
-    from branch_app.ui.screens.supervisor_conflicts import error_text
-    from branch_app.ui.screens.supervisor_service import (
+    from branch_app.services.supervisor import (
         Resolution,
         ResolvedNotRecorded,
         SupervisorDesk,
         local_conflict_row,
         resolve,
     )
+    from branch_app.ui.screens.supervisor_conflicts import error_text
 
     from .test_supervisor_local import queue_with_answers
 

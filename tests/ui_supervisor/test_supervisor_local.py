@@ -159,10 +159,10 @@ async def test_without_a_central_the_conflicts_known_here_are_listed(store: Loca
 
 
 async def test_approvals_lists_second_person_approvals_from_the_journal(store: LocalStore) -> None:
-    from branch_app.counter import Accepted, Counter, Desk
     from branch_app.domain.identity import parse_identity
     from branch_app.domain.lifecycle import CancellationReason
     from branch_app.domain.roles import Place
+    from branch_app.services.counter import Accepted, Counter, Desk
 
     desk = Desk(TELLER, Role.TELLER, Place.BRANCH, "GZ-001", "PC-07", "icbc")
     counter = Counter(store, desk, clock=lambda: NOW)

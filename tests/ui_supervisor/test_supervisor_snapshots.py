@@ -10,10 +10,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from branch_app.counter import Counter, Desk
 from branch_app.domain.identity import parse_identity
 from branch_app.domain.lifecycle import CancellationReason
 from branch_app.domain.roles import Place, Role
+from branch_app.services.counter import Counter, Desk
 from branch_app.store import LocalStore
 from branch_app.ui.screens.supervisor_approvals import ApprovalsScreen
 from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen
@@ -65,8 +65,8 @@ def test_approvals_english(snap_compare, store: LocalStore) -> None:
 def test_resolve_dialog_english(snap_compare, store: LocalStore) -> None:
     from dataclasses import replace
 
+    from branch_app.services.supervisor import correction_choices, local_conflict_row
     from branch_app.ui.screens.supervisor_conflicts import ResolveDialog
-    from branch_app.ui.screens.supervisor_service import correction_choices, local_conflict_row
 
     from .test_supervisor_decisions import EXCHANGE, TODAY, lost_online
 

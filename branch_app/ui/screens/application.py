@@ -25,7 +25,7 @@ from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
 
 if TYPE_CHECKING:
-    from branch_app.counter import Refusal
+    from branch_app.services.counter import Refusal
 from branch_app.ui.screens.identity_check import describe_identity_error
 
 KINDS = tuple(ApplicationKind)
@@ -186,7 +186,7 @@ class ApplicationScreen(CounterScreen):
         )
 
     def request(self) -> Request | Refusal:
-        from branch_app.counter import Applicant, Refusal
+        from branch_app.services.counter import Applicant, Refusal
 
         kind, speed, presenter = self.kind(), self.speed(), self.presenter()
         reason = self.exchange_reason() if kind is ApplicationKind.EXCHANGE else None

@@ -1,5 +1,5 @@
 """Cancellation: the card is closed for good. A teller's request carries the approving
-supervisor's staff id (see `branch_app.counter`); a supervisor cancels alone. When the device has a
+supervisor's staff id (see `branch_app.services.counter`); a supervisor cancels alone. When the device has a
 staff directory (the sync), the supervisor types the password too and it is checked, with the
 role, through the staff login."""
 
@@ -15,8 +15,8 @@ from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
 
 if TYPE_CHECKING:
-    from branch_app.counter import Checked, Counter, Refusal
     from branch_app.domain.identity import IdentityNumber
+    from branch_app.services.counter import Checked, Counter, Refusal
 
 
 def cancellation_options() -> list[tuple[str, str]]:
@@ -74,7 +74,7 @@ class CancellationScreen(CounterScreen):
         verified: list[bool] = []
 
         def run(counter: Counter, holder: IdentityNumber, dry_run: bool) -> Checked:
-            from branch_app.counter import verify_approver
+            from branch_app.services.counter import verify_approver
 
             if approver and sync is not None and not verified:
                 refusal = verify_approver(sync, approver, password)

@@ -21,7 +21,7 @@ from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request, table
 
 if TYPE_CHECKING:
-    from branch_app.counter import QueryAnswer, Refusal
+    from branch_app.services.counter import QueryAnswer, Refusal
 
 PURPOSES = (
     "counter_service",
@@ -192,7 +192,7 @@ class CardQueryScreen(CounterScreen):
                 holder, number, dry_run=dry_run
             )
         if self._collecting:
-            from branch_app.counter import Applicant
+            from branch_app.services.counter import Applicant
 
             guardian = self.collector() is Presenter.GUARDIAN
             applicant = Applicant(
@@ -211,7 +211,7 @@ class CardQueryScreen(CounterScreen):
     def _confirm(self, holder: Any, request: Request, preview: Any) -> None:
         """A query is no request: its answer (already audited) is shown without a confirm step;
         a collection is one, and is confirmed like any other."""
-        from branch_app.counter import Preview
+        from branch_app.services.counter import Preview
 
         if isinstance(preview, Preview):
             super()._confirm(holder, request, preview)
@@ -246,7 +246,7 @@ class CardQueryScreen(CounterScreen):
         return super().check_action(action, parameters)
 
     def show_other(self, outcome: Any) -> None:
-        from branch_app.counter import QueryAnswer
+        from branch_app.services.counter import QueryAnswer
 
         if not isinstance(outcome, QueryAnswer):
             return

@@ -9,7 +9,7 @@ request they make; this base does the rest the same way everywhere:
   the reason is shown and Submit is disabled;
 - Submit (F10, or Enter in the number) decides the request without writing (`dry_run`), shows a
   refusal at once, or asks `ConfirmDialog` (masked ID, service, fee, due date);
-- once confirmed, `branch_app.counter` queues it (durable) and audits it; only then does the
+- once confirmed, `branch_app.services.counter` queues it (durable) and audits it; only then does the
   screen say "accepted", with the reference.
 
 The store and the central are used in a thread worker so the counter never freezes.
@@ -50,8 +50,8 @@ from branch_app.ui.status import OutboxChanged
 from branch_app.ui.widgets.card_status import CardStatus
 
 if TYPE_CHECKING:
-    from branch_app.counter import Checked, Counter, Desk, Preview, Refusal
     from branch_app.domain.workdays import DueDate
+    from branch_app.services.counter import Checked, Counter, Desk, Preview, Refusal
 
 #: What a screen's choices turn into: run the request for this holder (for real, or not).
 Request = Callable[["Counter", IdentityNumber, bool], "Checked"]
@@ -98,7 +98,7 @@ def fee_text(preview: Preview) -> str:
 
 def due_text(preview: Preview) -> str | None:
     """When the new card is ready, or `None` for a service that makes no card."""
-    from branch_app.counter import INSTANT_READY_KEY
+    from branch_app.services.counter import INSTANT_READY_KEY
 
     if preview.instant:
         return t(INSTANT_READY_KEY)
@@ -170,8 +170,8 @@ def desk_for(app: Any) -> Desk | None:
     knows them, else this machine's name and the configured branch code. Reads the keyring:
     call it from a worker thread.
     """
-    from branch_app.counter import Desk
     from branch_app.domain.roles import Place, Role
+    from branch_app.services.counter import Desk
 
     staff = app.status.staff
     if staff is None:
@@ -195,7 +195,7 @@ def desk_for(app: Any) -> Desk | None:
 
 def counter_for(app: Any) -> Counter | None:
     """The application service for the staff on duty, or `None` (nobody signed in, no store)."""
-    from branch_app.counter import Counter, central_lookup_for
+    from branch_app.services.counter import Counter, central_lookup_for
 
     store = app.services.store
     desk = desk_for(app)
@@ -512,7 +512,7 @@ class CounterScreen(ShellScreen):
         self.app.call_from_thread(self._confirm, holder, request, preview)
 
     def _confirm(self, holder: IdentityNumber, request: Request, preview: Checked) -> None:
-        from branch_app.counter import Preview
+        from branch_app.services.counter import Preview
 
         if not isinstance(preview, Preview):
             self._finish(preview)
@@ -548,7 +548,7 @@ class CounterScreen(ShellScreen):
         self.show_message(t("counter.result.failed", detail=detail), ok=False)
 
     def _finish(self, outcome: Any) -> None:
-        from branch_app.counter import Accepted
+        from branch_app.services.counter import Accepted
 
         self._set_busy(False)
         if outcome is None:
@@ -567,7 +567,7 @@ class CounterScreen(ShellScreen):
 
     def show_outcome(self, outcome: Any) -> None:
         """An accepted request with its reference, or the refusal and what to do next."""
-        from branch_app.counter import Accepted, Refusal
+        from branch_app.services.counter import Accepted, Refusal
 
         self.outcome = outcome
         if isinstance(outcome, Refusal):

@@ -21,7 +21,7 @@ from branch_app.i18n import t
 from branch_app.ui.screens.supervisor_base import SupervisorScreen, local_time
 
 if TYPE_CHECKING:
-    from branch_app.ui.screens.supervisor_service import ApprovalRow
+    from branch_app.services.supervisor import ApprovalRow
 
 
 def reason_words(reason: str) -> str:
@@ -75,7 +75,7 @@ class ApprovalsScreen(SupervisorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-approvals")
     def _load(self, generation: int) -> None:
-        from branch_app.ui.screens.supervisor_service import read_approvals
+        from branch_app.services.supervisor import read_approvals
 
         try:
             rows = read_approvals(self.branch_app.services.store)

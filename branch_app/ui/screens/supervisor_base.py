@@ -18,12 +18,12 @@ from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.services import role_value
 
 if TYPE_CHECKING:
-    from branch_app.ui.screens.supervisor_service import SupervisorDesk
+    from branch_app.services.supervisor import SupervisorDesk
 
 
 def local_time(iso: str | None, now: dt.datetime) -> str:
     """`2025-03-14 10:31` in the counter's time zone (that of the app's clock)."""
-    from branch_app.ui.screens.supervisor_service import parse_iso
+    from branch_app.services.supervisor import parse_iso
 
     moment = parse_iso(iso)
     if moment is None:
@@ -85,8 +85,8 @@ def row_under_cursor(table: DataTable) -> str | None:
 def desk_of(app: Any) -> SupervisorDesk | None:
     """The supervisor on duty with the enrolled device and branch (reads the keyring: call it
     from a worker thread); `None` when nobody is signed in."""
+    from branch_app.services.supervisor import SupervisorDesk
     from branch_app.ui.screens.counter_base import desk_for
-    from branch_app.ui.screens.supervisor_service import SupervisorDesk
 
     desk = desk_for(app)
     if desk is None:

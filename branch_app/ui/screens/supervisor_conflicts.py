@@ -38,7 +38,7 @@ from branch_app.ui.screens.supervisor_base import (
 from branch_app.ui.status import OutboxChanged
 
 if TYPE_CHECKING:
-    from branch_app.ui.screens.supervisor_service import (
+    from branch_app.services.supervisor import (
         ConflictList,
         ConflictRow,
         Resolution,
@@ -196,7 +196,7 @@ class ResolveDialog(ModalScreen["Resolution | None"]):
 
     def resolution(self) -> Resolution | None:
         """The decision, or None after showing what is missing."""
-        from branch_app.ui.screens.supervisor_service import Resolution, note_problem
+        from branch_app.services.supervisor import Resolution, note_problem
 
         note = self.query_one("#resolve-note", Input).value
         problem = note_problem(note)
@@ -306,7 +306,7 @@ class ConflictsScreen(SupervisorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-conflicts")
     def _load(self, generation: int) -> None:
-        from branch_app.ui.screens.supervisor_service import read_conflicts
+        from branch_app.services.supervisor import read_conflicts
 
         services = self.branch_app.services
         try:
@@ -451,7 +451,7 @@ class ConflictsScreen(SupervisorScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-resolve")
     def _review(self, row: ConflictRow) -> None:
         """Thread: the central's record now (audited lookup) and the corrections it allows."""
-        from branch_app.ui.screens.supervisor_service import correction_choices, review_record
+        from branch_app.services.supervisor import correction_choices, review_record
         from branch_app.ui.service_menu import place_of
 
         app = self.branch_app
@@ -501,7 +501,7 @@ class ConflictsScreen(SupervisorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-resolve")
     def _resolve(self, row: ConflictRow, resolution: Resolution) -> None:
-        from branch_app.ui.screens.supervisor_service import resolve
+        from branch_app.services.supervisor import resolve
 
         app = self.branch_app
         try:

@@ -29,7 +29,7 @@ from branch_app.ui.screens.supervisor_base import (
 from branch_app.ui.status import OutboxChanged, format_age
 
 if TYPE_CHECKING:
-    from branch_app.ui.screens.supervisor_service import QueueReport, QueueRow
+    from branch_app.services.supervisor import QueueReport, QueueRow
 
 #: Count lines: (status, catalog key), in the order a supervisor reads them.
 COUNT_LINES = (
@@ -115,7 +115,7 @@ class SyncQueueScreen(SupervisorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-queue")
     def _load(self, generation: int) -> None:
-        from branch_app.ui.screens.supervisor_service import read_queue
+        from branch_app.services.supervisor import read_queue
 
         services = self.branch_app.services
         try:
@@ -258,7 +258,7 @@ class SyncQueueScreen(SupervisorScreen):
 
     def action_close_item(self) -> None:
         """Close the selected rejected item with the note (required); audited."""
-        from branch_app.ui.screens.supervisor_service import note_problem
+        from branch_app.services.supervisor import note_problem
 
         if self.busy or self.gate_problem() is not None:
             return
@@ -281,7 +281,7 @@ class SyncQueueScreen(SupervisorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="supervisor-queue-close")
     def _close(self, ids: list[str], note: str) -> None:
-        from branch_app.ui.screens.supervisor_service import close_rejected
+        from branch_app.services.supervisor import close_rejected
 
         try:
             desk = desk_of(self.app)

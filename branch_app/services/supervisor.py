@@ -320,7 +320,7 @@ def review_record(
 ) -> Mapping[str, Any] | None:
     """The central's record of the conflict's holder now (an audited lookup, purpose
     `conflict_review`, recorded in the local journal first); cached on this device."""
-    from branch_app.counter import central_lookup_for
+    from branch_app.services.counter import central_lookup_for
 
     store.audit.record(
         "supervisor.conflict_review",
