@@ -122,11 +122,11 @@ def _raw_push(batches: list[list[dict]]) -> float:
 def _scratch_central(path: Path, *, actor: str, device: str, branch: str):
     """An in-process central on a new SQLite file with one teller, and the device pushing to it
     (at an instant-issuance branch, as `open_device`: the card lives issue cards)."""
+    from branch_app.domain.vocabulary import Place, Role
     from central.auth import DeviceIdentity, add_staff, password_hasher
     from central.db import Database
     from central.service import CentralService
     from central.settings import CentralSettings
-    from sync.protocol import DevicePlace, StaffRole
 
     db = Database(f"sqlite:///{path}")
     db.create_schema()
@@ -137,11 +137,11 @@ def _scratch_central(path: Path, *, actor: str, device: str, branch: str):
             password_hasher(cheap),
             staff_id=actor,
             name="bench",
-            role=StaffRole.TELLER,
+            role=Role.TELLER,
             branch=branch,
             password="bench-password-1",
         )
-    identity = DeviceIdentity(device, "bench", branch, DevicePlace.INSTANT_BRANCH)
+    identity = DeviceIdentity(device, "bench", branch, Place.INSTANT_BRANCH)
     return db, CentralService(db, db.audit_key()), identity
 
 

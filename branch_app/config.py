@@ -22,6 +22,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from branch_app.domain.vocabulary import Place
+
 APP_NAME = "branch-app"
 ENV_PREFIX = "BRANCH_APP_"
 
@@ -41,6 +43,13 @@ class BranchProfile:
     bank: str = "demo-bank"
     instant_issuance: bool = False
     device_kind: DeviceKind = DeviceKind.COUNTER
+
+    @property
+    def place(self) -> Place:
+        """Where this device works, in the domain's words."""
+        if self.device_kind is DeviceKind.HOME_VISIT:
+            return Place.HOME_VISIT
+        return Place.INSTANT_BRANCH if self.instant_issuance else Place.BRANCH
 
 
 @dataclass(frozen=True)

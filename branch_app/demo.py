@@ -19,7 +19,6 @@ from typing import Any
 
 from branch_app.config import AppConfig, ReaderConfig
 from branch_app.i18n import t
-from branch_app.ui.service_menu import place_of
 
 #: The device's name as the central records it.
 DEMO_DEVICE_NAME = "demo counter"
@@ -66,7 +65,7 @@ def demo_parts(base: AppConfig, folder: Path) -> Iterator[DemoParts]:
         config = demo_config(base, central.url, folder / "store")
         # Enrolled for the place the configuration says it is (a counter PC, an instant-issuance
         # counter or a home-visit laptop): the central checks each command against it.
-        code = central.issue_enrolment_code(config.branch.code, place_of(config.branch).value)
+        code = central.issue_enrolment_code(config.branch.code, config.branch.place.value)
         enrol_with_config(config.central, code, DEMO_DEVICE_NAME)
         store = LocalStore.open(config.data_dir(), keyring=memory)
         seed_simulated_holders(central, store, config.branch.bank)
@@ -139,10 +138,10 @@ def demo_logins(config: AppConfig) -> list[str]:
 
     Home-visit staff work only on a home-visit device (`branch-app demo --home-visit`); tellers
     and supervisors on every device."""
-    from branch_app.ui.service_menu import PlaceKind
+    from branch_app.domain.vocabulary import Place
     from central.cli import DEMO_BRANCH, DEMO_STAFF
 
-    home_visit = place_of(config.branch) is PlaceKind.HOME_VISIT
+    home_visit = config.branch.place is Place.HOME_VISIT
     return [
         f"{t(f'shell.role.{member.role}')}: {member.staff_id} / {member.password}"
         for member in DEMO_STAFF

@@ -197,7 +197,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     async def supervisor_of(request: Request) -> tuple[DeviceIdentity, StaffIdentity]:
         device = await device_of(request)
         staff = await staff_of(request, device)
-        if staff.role is not p.StaffRole.SUPERVISOR:
+        if staff.role is not p.Role.SUPERVISOR:
             raise p.ProtocolError(
                 p.ErrorCode.FORBIDDEN, message="Only a supervisor may see or resolve conflicts."
             )

@@ -19,16 +19,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, delete, insert, select, update
 
+from branch_app.domain.vocabulary import Place, Role
 from central import models
 from central.db import Database, as_utc, utcnow
 from central.settings import CentralSettings
 from sync.protocol import (
-    DevicePlace,
     EnrolResponse,
     ErrorCode,
     ProtocolError,
     SessionResponse,
-    StaffRole,
     StaffView,
     make_offline_verifier,
 )
@@ -42,14 +41,14 @@ class DeviceIdentity:
     device_id: str
     name: str
     branch: str
-    place: DevicePlace
+    place: Place
 
 
 @dataclass(frozen=True)
 class StaffIdentity:
     staff_id: str
     name: str
-    role: StaffRole
+    role: Role
     branch: str
 
 
@@ -112,7 +111,7 @@ class Authenticator:
             return None
         if not hmac.compare_digest(row.token_hash, wanted):
             return None
-        return DeviceIdentity(row.device_id, row.name, row.branch, DevicePlace(row.place))
+        return DeviceIdentity(row.device_id, row.name, row.branch, Place(row.place))
 
     def enrol(self, code: str, device_name: str) -> EnrolResponse:
         """Exchange a one-time enrolment code for a new device id and token."""
@@ -171,7 +170,7 @@ class Authenticator:
             return None
         if not row.active:
             return None
-        return StaffIdentity(row.staff_id, row.name, StaffRole(row.role), row.branch)
+        return StaffIdentity(row.staff_id, row.name, Role(row.role), row.branch)
 
     def login(self, device: DeviceIdentity, staff_id: str, password: str) -> SessionResponse:
         """Check the password (with lockout) and open a session on this device."""
@@ -271,14 +270,14 @@ def add_staff(
     *,
     staff_id: str,
     name: str,
-    role: StaffRole,
+    role: Role,
     branch: str,
     password: str,
 ) -> None:
     """Create a staff member, or replace the name, role, branch and password of an existing one."""
     values = {
         "name": name,
-        "role": StaffRole(role).value,
+        "role": Role(role).value,
         "branch": branch,
         "password_hash": hasher.hash(password),
         "active": True,
@@ -291,9 +290,7 @@ def add_staff(
         conn.execute(insert(table).values(staff_id=staff_id, created_at=utcnow(), **values))
 
 
-def issue_enrolment_code(
-    conn: Connection, *, branch: str, place: DevicePlace, valid_hours: int
-) -> str:
+def issue_enrolment_code(conn: Connection, *, branch: str, place: Place, valid_hours: int) -> str:
     """A one-time code an administrator hands to the person setting up a device."""
     code = new_enrolment_code()
     now = utcnow()
@@ -301,7 +298,7 @@ def issue_enrolment_code(
         insert(models.enrolment_codes).values(
             code_hash=token_hash(normalise_code(code)),
             branch=branch,
-            place=DevicePlace(place).value,
+            place=Place(place).value,
             issued_at=now,
             expires_at=now + dt.timedelta(hours=valid_hours),
         )

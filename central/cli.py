@@ -152,8 +152,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_enroll_device(args: argparse.Namespace) -> int:
+    from branch_app.domain.vocabulary import Place
     from central.auth import issue_enrolment_code
-    from sync.protocol import DevicePlace
 
     settings = _settings(args)
     db = _database(args)
@@ -161,7 +161,7 @@ def cmd_enroll_device(args: argparse.Namespace) -> int:
         code = issue_enrolment_code(
             conn,
             branch=args.branch,
-            place=DevicePlace(args.place),
+            place=Place(args.place),
             valid_hours=args.valid_hours or settings.enrolment_code_hours,
         )
     db.dispose()
@@ -175,8 +175,8 @@ def cmd_enroll_device(args: argparse.Namespace) -> int:
 
 
 def cmd_add_staff(args: argparse.Namespace) -> int:
+    from branch_app.domain.vocabulary import Role
     from central.auth import add_staff, password_hasher
-    from sync.protocol import StaffRole
 
     password = _read_password(args)
     settings = _settings(args)
@@ -187,7 +187,7 @@ def cmd_add_staff(args: argparse.Namespace) -> int:
             password_hasher(settings),
             staff_id=args.staff_id,
             name=args.name,
-            role=StaffRole(args.role),
+            role=Role(args.role),
             branch=args.branch,
             password=password,
         )
@@ -210,11 +210,11 @@ def seed_demo(db: Database) -> list[str]:
         CardState,
         FunctionStatus,
     )
+    from branch_app.domain.vocabulary import Role
     from central import models
     from central.auth import add_staff, password_hasher
     from central.service import CentralService
     from central.settings import CentralSettings
-    from sync.protocol import StaffRole
 
     hasher = password_hasher(CentralSettings(password_time_cost=2, password_memory_kib=19_456))
     with db.write() as conn:
@@ -224,7 +224,7 @@ def seed_demo(db: Database) -> list[str]:
                 hasher,
                 staff_id=member.staff_id,
                 name=member.name,
-                role=StaffRole(member.role),
+                role=Role(member.role),
                 branch=member.branch,
                 password=member.password,
             )
@@ -270,15 +270,13 @@ def seed_demo(db: Database) -> list[str]:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from branch_app.domain.vocabulary import Place
     from central.auth import issue_enrolment_code
-    from sync.protocol import DevicePlace
 
     db = _database(args)
     ids = seed_demo(db)
     with db.write() as conn:
-        code = issue_enrolment_code(
-            conn, branch=DEMO_BRANCH, place=DevicePlace.BRANCH, valid_hours=72
-        )
+        code = issue_enrolment_code(conn, branch=DEMO_BRANCH, place=Place.BRANCH, valid_hours=72)
     db.dispose()
     print("Demo data written (fictional people; a demo database only).")
     for member in DEMO_STAFF:

@@ -251,8 +251,8 @@ class RunningCentral:
         branch: str = DEFAULT_BRANCH,
         name: str | None = None,
     ) -> None:
+        from branch_app.domain.vocabulary import Role
         from central.auth import add_staff, password_hasher
-        from sync.protocol import StaffRole
 
         with self.database().write() as conn:
             add_staff(
@@ -260,19 +260,17 @@ class RunningCentral:
                 password_hasher(self._settings()),
                 staff_id=staff_id,
                 name=name or f"Staff {staff_id}",
-                role=StaffRole(role),
+                role=Role(role),
                 branch=branch,
                 password=password,
             )
 
     def issue_enrolment_code(self, branch: str = DEFAULT_BRANCH, place: str = "branch") -> str:
+        from branch_app.domain.vocabulary import Place
         from central.auth import issue_enrolment_code
-        from sync.protocol import DevicePlace
 
         with self.database().write() as conn:
-            return issue_enrolment_code(
-                conn, branch=branch, place=DevicePlace(place), valid_hours=1
-            )
+            return issue_enrolment_code(conn, branch=branch, place=Place(place), valid_hours=1)
 
     def enrol_device(
         self, branch: str = DEFAULT_BRANCH, place: str = "branch", name: str = "test device"

@@ -41,7 +41,15 @@ from branch_app.domain.lifecycle import (
     record_from_dict,
     record_to_dict,
 )
-from branch_app.domain.roles import Place, Role, permission
+from branch_app.domain.roles import permission
+from branch_app.domain.vocabulary import (
+    ConflictDecision,
+    ConflictStatus,
+    Outcome,
+    Place,
+    RejectReason,
+    Role,
+)
 from central import models
 from central.auth import DeviceIdentity, StaffIdentity
 from central.db import Database, as_utc, utcnow
@@ -50,19 +58,14 @@ from sync.protocol import (
     MAX_CHANGES_LIMIT,
     Change,
     ChangesResponse,
-    ConflictDecision,
-    ConflictStatus,
     ConflictView,
     ErrorCode,
     LookupRequest,
-    Outcome,
     ProtocolError,
     PushCommand,
     PushResult,
-    RejectReason,
     ResolveConflictRequest,
     ResolveConflictResponse,
-    StaffRole,
 )
 
 log = logging.getLogger(__name__)
@@ -789,7 +792,7 @@ class CentralService:
         request: ResolveConflictRequest,
     ) -> ResolveConflictResponse:
         """Close a conflict with a decision and note, and for `corrected` a new command."""
-        if staff.role is not StaffRole.SUPERVISOR:
+        if staff.role is not Role.SUPERVISOR:
             raise ProtocolError(ErrorCode.FORBIDDEN)
         table = models.conflicts
         result: PushResult | None = None

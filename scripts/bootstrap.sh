@@ -59,7 +59,7 @@ stamp_value="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f .bootstrap-stamp ] || [ "$(cat .bootstrap-stamp)" != "$stamp_value" ]; then
     echo "bootstrap: installing the project into .venv"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    if ! .venv/bin/python -m pip install -q -e '.[test]' >.venv/pip-install.log 2>&1; then
+    if ! .venv/bin/python -m pip install -q -e '.[central,test]' >.venv/pip-install.log 2>&1; then
         tail -n 30 .venv/pip-install.log >&2
         echo "bootstrap: pip could not install the project; the full log is .venv/pip-install.log." >&2
         exit 1

@@ -1,7 +1,7 @@
 """Wire protocol v1 between the branch application and the central card service.
 
 Pure: request and response schemas (frozen pydantic models), limits, outcome and reason codes,
-and the encode/decode helpers both ends use. No IO and nothing of ours is imported, so the app's
+and the encode/decode helpers both ends use. No IO; of ours only the domain's vocabulary is imported, so the app's
 sync engine and the central service agree on one definition and a test can import this module
 without textual, tinydb or httpx.
 
@@ -26,6 +26,15 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from branch_app.domain.vocabulary import (
+    ConflictDecision,
+    ConflictStatus,
+    LookupPurpose,
+    Outcome,
+    Place,
+    Role,
+)
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/v1"
@@ -55,31 +64,6 @@ CommandKind = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")]
 CardNumber = Annotated[str, Field(pattern=r"^[0-9A-Z]{9}$")]
 Note = Annotated[str, Field(min_length=1, max_length=500)]
-
-
-class Outcome(StrEnum):
-    """What the central did with one pushed command."""
-
-    APPLIED = "applied"  # applied; `version` is the new record version
-    DUPLICATE = "duplicate"  # same id and body seen before: the first answer again
-    MERGED = "merged"  # already true; nothing changed
-    CONFLICT = "conflict"  # refused by the card lifecycle: `reason` and the current `record`
-    REJECTED = "rejected"  # malformed or not allowed: `reason`
-
-
-class RejectReason(StrEnum):
-    """Why a command was rejected (a conflict's reason is the lifecycle's `RefusalReason`)."""
-
-    ID_REUSED = "id_reused"  # the id was used before with another body
-    UNKNOWN_KIND = "unknown_kind"
-    MALFORMED_PAYLOAD = "malformed_payload"  # payload does not make a valid domain command
-    INVALID_HOLDER = "invalid_holder"  # holder_id is not a valid identity number
-    UNKNOWN_ACTOR = "unknown_actor"  # actor is not a known, active staff member
-    ACTOR_WRONG_BRANCH = "actor_wrong_branch"  # actor belongs to another branch
-    DEVICE_MISMATCH = "device_mismatch"  # `device` is not the authenticated device
-    BRANCH_MISMATCH = "branch_mismatch"  # `branch` is not the device's branch
-    NOT_PERMITTED = "not_permitted"  # role/place may not do this (message says why)
-    INTERNAL_ERROR = "internal_error"  # the central failed; safe to retry later
 
 
 class ErrorCode(StrEnum):
@@ -171,48 +155,6 @@ ERROR_TEXT: dict[ErrorCode, tuple[str, str]] = {
         "中心服务出错，请稍后再试。",
     ),
 }
-
-
-class StaffRole(StrEnum):
-    """Same values as `branch_app.domain.roles.Role`."""
-
-    TELLER = "teller"
-    HOME_VISIT = "home_visit"
-    SUPERVISOR = "supervisor"
-
-
-class DevicePlace(StrEnum):
-    """Where an enrolled device works; same values as `branch_app.domain.roles.Place`."""
-
-    BRANCH = "branch"
-    INSTANT_BRANCH = "instant_branch"
-    HOME_VISIT = "home_visit"
-
-
-class LookupPurpose(StrEnum):
-    """Why a person's record is looked up; recorded in the central's audit table."""
-
-    COUNTER_SERVICE = "counter_service"
-    APPLICATION = "application"
-    LOSS_REPORT = "loss_report"
-    UNLOCK = "unlock"
-    REPLACEMENT_OR_EXCHANGE = "replacement_or_exchange"
-    CANCELLATION = "cancellation"
-    HOME_VISIT = "home_visit"
-    CONFLICT_REVIEW = "conflict_review"
-    HOLDER_ENQUIRY = "holder_enquiry"
-
-
-class ConflictStatus(StrEnum):
-    OPEN = "open"
-    RESOLVED = "resolved"
-
-
-class ConflictDecision(StrEnum):
-    """How a supervisor closes a conflict: history is never rewritten."""
-
-    CORRECTED = "corrected"  # a new correcting command (given in the request) was applied
-    UPHELD = "upheld"  # the central's state stands; the note says what the holder was told
 
 
 class ChannelLossReportSource(StrEnum):
@@ -377,7 +319,7 @@ class EnrolResponse(_Response):
     device_id: str
     device_token: str
     branch: str
-    place: DevicePlace
+    place: Place
 
 
 class SessionRequest(_Request):
@@ -388,7 +330,7 @@ class SessionRequest(_Request):
 class StaffView(_Response):
     staff_id: str
     name: str
-    role: StaffRole
+    role: Role
     branch: str
 
 

@@ -20,119 +20,19 @@ from typing import Any, ClassVar, TypeVar
 
 from branch_app.domain.card_number import CardNumberError, check_card_number
 from branch_app.domain.identity import mask_identity
+from branch_app.domain.vocabulary import (
+    ApplicationKind,
+    ApplicationStatus,
+    CancellationReason,
+    CardState,
+    ExchangeReason,
+    FunctionStatus,
+    IssuanceSpeed,
+    LossChannel,
+    RefusalReason,
+)
 
 CURRENT_GENERATION = 3  # [assumed] every card issued now is a 3rd-generation card
-
-
-class CardState(StrEnum):
-    """State of the person's live card; a replaced or exchanged card is dead and no longer here."""
-
-    NO_CARD = "no_card"
-    ACTIVE = "active"
-    LOSS_REPORTED = "loss_reported"
-    CANCELLED = "cancelled"
-
-
-class FunctionStatus(StrEnum):
-    """Status of one function of the card: `none` when the card has no such function."""
-
-    NONE = "none"
-    NORMAL = "normal"
-    FROZEN = "frozen"
-    CLOSED = "closed"
-
-
-class ApplicationKind(StrEnum):
-    FIRST = "first"
-    REPLACEMENT = "replacement"
-    EXCHANGE = "exchange"
-
-
-class IssuanceSpeed(StrEnum):
-    NORMAL = "normal"
-    INSTANT = "instant"
-
-
-class ApplicationStatus(StrEnum):
-    IN_PRODUCTION = "in_production"
-    READY = "ready"
-
-
-class LossChannel(StrEnum):
-    """Where a loss was reported; only a branch of the card's own bank freezes the bank account."""
-
-    ONLINE = "online"
-    GOVERNMENT_HOTLINE = "government_hotline"
-    BANK_HOTLINE = "bank_hotline"
-    CARD_BANK_BRANCH = "card_bank_branch"
-    OTHER_BANK_BRANCH = "other_bank_branch"
-
-    @property
-    def freezes_financial(self) -> bool:
-        return self is LossChannel.CARD_BANK_BRANCH
-
-
-class CancellationReason(StrEnum):
-    DEATH = "death"
-    LOSS_OF_ENTITLEMENT = "loss_of_entitlement"
-    MOVED_OUT_OF_PROVINCE = "moved_out_of_province"
-    EMIGRATION = "emigration"
-    DISAPPEARANCE = "disappearance"
-
-
-class ExchangeReason(StrEnum):
-    DAMAGE = "damage"
-    EXPIRY = "expiry"
-    CARD_FACE_CHANGE = "card_face_change"
-    READING_FAILURE = "reading_failure"
-    CHANGE_OF_BANK = "change_of_bank"
-    QUALITY_PROBLEM = "quality_problem"
-
-
-class RefusalReason(StrEnum):
-    """Why a command is refused: by the lifecycle, by role and place, or by the applicant rules.
-
-    Each code has a text in both languages under `domain.refusal.<code>`.
-    """
-
-    # lifecycle
-    CARD_CANCELLED = "card_cancelled"
-    NO_LIVE_CARD = "no_live_card"
-    LIVE_CARD_EXISTS = "live_card_exists"
-    APPLICATION_PENDING = "application_pending"
-    NO_LOSS_REPORT = "no_loss_report"
-    CARD_LOSS_REPORTED = "card_loss_reported"
-    NOT_LOSS_REPORTED = "not_loss_reported"
-    REPLACEMENT_APPLIED = "replacement_applied"
-    FINANCIAL_UNLOCK_NEEDS_CARD_BANK = "financial_unlock_needs_card_bank"
-    EXCHANGE_REASON_REQUIRED = "exchange_reason_required"
-    EXCHANGE_REASON_NOT_ALLOWED = "exchange_reason_not_allowed"
-    BANK_REQUIRED = "bank_required"
-    SAME_BANK = "same_bank"
-    NO_PENDING_APPLICATION = "no_pending_application"
-    CARD_NOT_ISSUED_YET = "card_not_issued_yet"
-    APPLICATION_ALREADY_ISSUED = "application_already_issued"
-    CARD_NUMBER_MALFORMED = "card_number_malformed"
-    CARD_NUMBER_UNCHANGED = "card_number_unchanged"
-    DATE_BEFORE_ACCEPTANCE = "date_before_acceptance"
-    # roles and places
-    ROLE_NOT_AT_PLACE = "role_not_at_place"
-    INSTANT_NEEDS_INSTANT_BRANCH = "instant_needs_instant_branch"
-    UNLOCK_NEEDS_BRANCH = "unlock_needs_branch"
-    COLLECTION_NEEDS_BRANCH = "collection_needs_branch"
-    ISSUED_BY_CARD_AGENCY = "issued_by_card_agency"
-    NOT_ON_HOME_VISIT = "not_on_home_visit"
-    # applicants
-    GUARDIAN_REQUIRED = "guardian_required"
-    GUARDIANSHIP_PROOF_MISSING = "guardianship_proof_missing"
-    HOLDER_MUST_ATTEND = "holder_must_attend"
-    AGENT_NOT_ALLOWED = "agent_not_allowed"
-    AGENT_UNDER_18 = "agent_under_18"
-    AGENT_AGE_UNKNOWN = "agent_age_unknown"
-    HOLDER_COLLECTS = "holder_collects"
-    # the photo on the card
-    PHOTO_REQUIRED = "photo_required"
-    PHOTO_RECEIPT_MALFORMED = "photo_receipt_malformed"
 
 
 # English text of every refusal (the `detail` of a Refused); the catalog has both languages.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 
 from branch_app.domain.identity import IdentityKind, age_on
 from branch_app.domain.lifecycle import (
@@ -25,21 +24,10 @@ from branch_app.domain.lifecycle import (
     Unlock,
     refused,
 )
+from branch_app.domain.vocabulary import ApplicantAction, Place, Presenter, Role
 
 ADULT_AGE = 16  # applies in person from this age (with legal capacity)
 AGENT_MIN_AGE = 18
-
-
-class Role(StrEnum):
-    TELLER = "teller"
-    HOME_VISIT = "home_visit"
-    SUPERVISOR = "supervisor"
-
-
-class Place(StrEnum):
-    BRANCH = "branch"
-    INSTANT_BRANCH = "instant_branch"  # a branch that can issue cards in 5-10 minutes
-    HOME_VISIT = "home_visit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,19 +85,6 @@ def _home_visit_permission(command: Command) -> Permission:
         case ConfirmIssuance() | Cancel():
             return _denied(RefusalReason.NOT_ON_HOME_VISIT)
     raise TypeError(f"not a card command: {type(command).__name__}")
-
-
-class Presenter(StrEnum):
-    """Who stands at the counter for the holder."""
-
-    HOLDER = "holder"
-    GUARDIAN = "guardian"
-    AGENT = "agent"
-
-
-class ApplicantAction(StrEnum):
-    APPLY = "apply"  # a first application, a replacement or an exchange
-    COLLECT = "collect"
 
 
 def check_applicant(

@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 from branch_app.domain.fees import DEFAULT_REPLACEMENT_FEE_YUAN, FeeDecision, FeeReason, fee_for
@@ -75,6 +74,7 @@ from branch_app.domain.roles import (
     check_applicant,
     permission,
 )
+from branch_app.domain.vocabulary import UNSENT, CounterRefusal, LookupPurpose
 from branch_app.domain.workdays import (
     CANCELLATION_WORKING_DAYS,
     OLD_ACCOUNT_CLOSING_WORKING_DAYS,
@@ -82,35 +82,8 @@ from branch_app.domain.workdays import (
     due_date,
 )
 
-#: Outbox statuses of items the central has not answered yet (the device's own pending work).
-UNSENT = ("pending", "sending")
 #: What the screen says about when an instant card is ready (seed: 5-10 minutes).
 INSTANT_READY_KEY = "counter.result.instant_ready"
-
-
-class CounterRefusal(StrEnum):
-    """Refusals of the counter itself (the domain's are `RefusalReason`); text: `counter.refusal.*`."""
-
-    APPROVAL_REQUIRED = "approval_required"
-    APPROVER_IS_REQUESTER = "approver_is_requester"
-    PURPOSE_REQUIRED = "purpose_required"
-    PENDING_ITEM_UNREADABLE = "pending_item_unreadable"
-    APPROVER_NOT_VERIFIED = "approver_not_verified"
-    APPROVER_NOT_SUPERVISOR = "approver_not_supervisor"
-    NOT_AN_INSTANT_APPLICATION = "not_an_instant_application"
-
-
-class QueryPurpose(StrEnum):
-    """Why a record is looked at (same values as `sync.protocol.LookupPurpose`)."""
-
-    COUNTER_SERVICE = "counter_service"
-    APPLICATION = "application"
-    LOSS_REPORT = "loss_report"
-    UNLOCK = "unlock"
-    REPLACEMENT_OR_EXCHANGE = "replacement_or_exchange"
-    CANCELLATION = "cancellation"
-    HOME_VISIT = "home_visit"
-    HOLDER_ENQUIRY = "holder_enquiry"
 
 
 @dataclass(frozen=True)
@@ -426,7 +399,7 @@ class Counter:
         )
 
     def query(
-        self, holder: IdentityNumber, purpose: QueryPurpose | str | None, note: str = ""
+        self, holder: IdentityNumber, purpose: LookupPurpose | str | None, note: str = ""
     ) -> QueryAnswer | Refusal:
         """A person's record: from the central when it answers, else from the cache.
 
@@ -434,7 +407,7 @@ class Counter:
         """
         if not purpose:
             return Refusal.of_counter(CounterRefusal.PURPOSE_REQUIRED)
-        purpose = QueryPurpose(purpose)
+        purpose = LookupPurpose(purpose)
         holder_id = holder.number
         self.store.audit.record(
             "counter.query",

@@ -25,13 +25,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from branch_app.domain.vocabulary import ANSWERED, REFUSED, UNSENT, OutboxStatus
 from branch_app.store.crypto import KeySet
 from branch_app.store.errors import DecryptionFailed, StoreCorrupt, StoreWriteFailed, UnknownItem
 from branch_app.store.storage import AtomicJSONStorage
@@ -41,32 +41,15 @@ Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 
 
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    ACCEPTED = "accepted"
-    MERGED = "merged"
-    CONFLICT = "conflict"
-    REJECTED = "rejected"
-
-
-UNFINISHED = frozenset({OutboxStatus.PENDING, OutboxStatus.SENDING})
-RESULT_STATUSES = frozenset(
-    {OutboxStatus.ACCEPTED, OutboxStatus.MERGED, OutboxStatus.CONFLICT, OutboxStatus.REJECTED}
-)
 #: Answered for good by the central: these may leave the live file for the archive.
 ARCHIVABLE = frozenset({OutboxStatus.ACCEPTED, OutboxStatus.MERGED})
-#: Answered but not taken: kept in the live file for the supervisor until closed.
-QUARANTINED = frozenset({OutboxStatus.CONFLICT, OutboxStatus.REJECTED})
 
 TABLE = "items"
 
 
 def archivable(doc: Mapping[str, Any]) -> bool:
     """Answered for good (accepted, merged), or a quarantined item a supervisor has closed."""
-    return doc["status"] in ARCHIVABLE or (
-        doc["status"] in QUARANTINED and bool(doc.get("closed_at"))
-    )
+    return doc["status"] in ARCHIVABLE or (doc["status"] in REFUSED and bool(doc.get("closed_at")))
 
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -106,7 +89,7 @@ class OutboxItem:
 
     @property
     def finished(self) -> bool:
-        return self.status not in UNFINISHED
+        return self.status not in UNSENT
 
 
 def utc_iso(moment: datetime) -> str:
@@ -352,7 +335,7 @@ class Outbox:
         with self._lock:
             chosen: list[OutboxItem] = []
             for doc in self._in_seq_order():
-                if doc["status"] not in UNFINISHED:
+                if doc["status"] not in UNSENT:
                     continue
                 chosen.append(self._decode(doc))
                 if len(chosen) >= limit:
@@ -395,7 +378,7 @@ class Outbox:
             for result in results:
                 item_id = str(_field(result, "id"))
                 status = str(_field(result, "status"))
-                if status not in RESULT_STATUSES:
+                if status not in ANSWERED:
                     raise ValueError(f"unknown result status {status!r} for item {item_id}")
                 seq = self._by_id.get(item_id)
                 if seq is None:
@@ -403,7 +386,7 @@ class Outbox:
                         continue
                     raise UnknownItem(item_id)
                 doc = self._raw()[str(seq)]
-                if doc["status"] not in UNFINISHED:
+                if doc["status"] not in UNSENT:
                     continue
                 answer = {
                     "version": _field(result, "version"),
@@ -458,7 +441,7 @@ class Outbox:
                     },
                 )
                 for d in docs
-                if d["status"] in UNFINISHED
+                if d["status"] in UNSENT
             ]
             if not updates:
                 return
@@ -483,13 +466,13 @@ class Outbox:
             return sum(
                 1
                 for doc in self._raw().values()
-                if doc["status"] in QUARANTINED and not doc.get("closed_at")
+                if doc["status"] in REFUSED and not doc.get("closed_at")
             )
 
     def oldest_unsent(self) -> OutboxItem | None:
         with self._lock:
             for doc in self._in_seq_order():
-                if doc["status"] in UNFINISHED:
+                if doc["status"] in UNSENT:
                     return self._decode(doc)
             return None
 
@@ -562,7 +545,7 @@ class Outbox:
                     },
                 )
                 for d in docs
-                if d["status"] in QUARANTINED and not d.get("closed_at")
+                if d["status"] in REFUSED and not d.get("closed_at")
             ]
             if updates:
                 self._write(lambda: self._update_each(updates))
@@ -678,7 +661,7 @@ class Outbox:
         return [
             d
             for d in self._raw().values()
-            if d["status"] in ARCHIVABLE or (d["status"] in QUARANTINED and d.get("closed_at"))
+            if d["status"] in ARCHIVABLE or (d["status"] in REFUSED and d.get("closed_at"))
         ]
 
     def _in_seq_order(self) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from branch_app.ui.keys import key_display
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.counter_modes import COUNTER_MODES, COUNTER_SERVICES
 from branch_app.ui.screens.home import HomeScreen
-from branch_app.ui.service_menu import SERVICES_BY_ID, place_of, service_access
+from branch_app.ui.service_menu import SERVICES_BY_ID, service_access
 from branch_app.ui.services import AppServices, StaffOnDuty, role_value
 from branch_app.ui.status import (
     WAITING,
@@ -218,9 +218,13 @@ class BranchApp(App[int]):
 
     # -- who is on duty --------------------------------------------------------------------------
     @property
-    def role(self) -> str | None:
+    def role(self) -> Role | None:
         staff = self.status.staff
-        return role_value(staff.role) if staff is not None else None
+        if staff is None:
+            return None
+        from branch_app.domain.vocabulary import Role
+
+        return Role(staff.role)
 
     def sign_in(self, staff: StaffOnDuty) -> None:
         self.status = self.status.with_staff(staff)
@@ -292,7 +296,7 @@ class BranchApp(App[int]):
             service_id = str(parameters[0]) if parameters else ""
             if BUILT_SERVICES.get(service_id) == self.current_mode:
                 return False  # already there: keep the key bar short
-            return service_access(service_id, self.role, place_of(self.config.branch))
+            return service_access(service_id, self.role, self.config.branch.place)
         if action == "demo_next_role":
             return self.services.demo
         if action == "go_home":
@@ -314,7 +318,7 @@ class BranchApp(App[int]):
         mode = BUILT_SERVICES.get(service_id)
         if (
             mode is None
-            or service_access(service_id, self.role, place_of(self.config.branch)) is not True
+            or service_access(service_id, self.role, self.config.branch.place) is not True
         ):
             return
         if self.current_mode != mode:
@@ -371,7 +375,7 @@ class BranchApp(App[int]):
     # -- palette and help ------------------------------------------------------------------------
     def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         """(title, help, callback) for every command the palette may offer now."""
-        place = place_of(self.config.branch)
+        place = self.config.branch.place
         for service_id in BUILT_SERVICES:
             if service_access(service_id, self.role, place) is True:
                 service = SERVICES_BY_ID[service_id]

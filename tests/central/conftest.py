@@ -25,13 +25,14 @@ import pytest
 from branch_app.domain.card_number import card_number_check_character
 from branch_app.domain.identity import resident_check_character
 from branch_app.domain.lifecycle import CardRecord, CardState, FunctionStatus
+from branch_app.domain.vocabulary import Place, Role
 from central.app import create_app
 from central.auth import Authenticator, add_staff, issue_enrolment_code, password_hasher
 from central.db import Database
 from central.devserver import EnrolledDevice, free_port
 from central.service import CentralService
 from central.settings import CentralSettings
-from sync.protocol import STAFF_SESSION_HEADER, DevicePlace, StaffRole
+from sync.protocol import STAFF_SESSION_HEADER
 
 with warnings.catch_warnings():  # Starlette suggests httpx2; the TestClient is httpx-based today
     warnings.simplefilter("ignore")
@@ -273,7 +274,7 @@ class World:
 
 
 def enrol_directly(
-    auth: Authenticator, database: Database, branch: str, place: DevicePlace, name: str
+    auth: Authenticator, database: Database, branch: str, place: Place, name: str
 ) -> EnrolledDevice:
     with database.write() as conn:
         code = issue_enrolment_code(conn, branch=branch, place=place, valid_hours=1)
@@ -284,12 +285,12 @@ def enrol_directly(
 def make_staff(database: Database) -> None:
     hasher = password_hasher(TEST_SETTINGS)
     people = [
-        ("T001", StaffRole.TELLER, BRANCH),
-        ("T002", StaffRole.TELLER, BRANCH),
-        ("H001", StaffRole.HOME_VISIT, BRANCH),
-        ("S001", StaffRole.SUPERVISOR, BRANCH),
-        ("T201", StaffRole.TELLER, OTHER_BRANCH),
-        ("S201", StaffRole.SUPERVISOR, OTHER_BRANCH),
+        ("T001", Role.TELLER, BRANCH),
+        ("T002", Role.TELLER, BRANCH),
+        ("H001", Role.HOME_VISIT, BRANCH),
+        ("S001", Role.SUPERVISOR, BRANCH),
+        ("T201", Role.TELLER, OTHER_BRANCH),
+        ("S201", Role.SUPERVISOR, OTHER_BRANCH),
     ]
     with database.write() as conn:
         for staff_id, role, branch in people:
@@ -312,10 +313,10 @@ def world(database: Database) -> Iterator[World]:
     devices = {
         name: enrol_directly(auth, database, branch, place, name)
         for name, branch, place in [
-            ("counter", BRANCH, DevicePlace.BRANCH),
-            ("instant", BRANCH, DevicePlace.INSTANT_BRANCH),
-            ("home", BRANCH, DevicePlace.HOME_VISIT),
-            ("other", OTHER_BRANCH, DevicePlace.BRANCH),
+            ("counter", BRANCH, Place.BRANCH),
+            ("instant", BRANCH, Place.INSTANT_BRANCH),
+            ("home", BRANCH, Place.HOME_VISIT),
+            ("other", OTHER_BRANCH, Place.BRANCH),
         ]
     }
     with TestClient(app, raise_server_exceptions=False) as client:

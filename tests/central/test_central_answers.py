@@ -7,8 +7,9 @@ from typing import Any
 import orjson
 import pytest
 
+from branch_app.domain.vocabulary import Outcome, RejectReason
 from central.service import _Answer, _repeat
-from sync.protocol import Outcome, PushResponse, PushResult, RejectReason, encode
+from sync.protocol import PushResponse, PushResult, encode
 
 RECORD = {"holder_id": "11010519491231002X", "version": 2, "bank": "工商银行", "application": None}
 

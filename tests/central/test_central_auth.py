@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
+from branch_app.domain.vocabulary import Place
 from central import models
 from central.auth import issue_enrolment_code
-from sync.protocol import DevicePlace, OfflineVerifier, offline_verifier_matches
+from sync.protocol import OfflineVerifier, offline_verifier_matches
 from tests.central.conftest import PASSWORD, TEST_SETTINGS, World, holder_id
 
 ENDPOINTS = [
@@ -54,7 +55,7 @@ def test_a_revoked_device_is_refused(world: World) -> None:
 def test_an_enrolment_code_works_once_and_secrets_are_stored_only_as_hashes(world: World) -> None:
     with world.database.write() as conn:
         code = issue_enrolment_code(
-            conn, branch="GZ-TEST-001", place=DevicePlace.HOME_VISIT, valid_hours=1
+            conn, branch="GZ-TEST-001", place=Place.HOME_VISIT, valid_hours=1
         )
     typed = " " + code.lower().replace("-", " ") + " "  # as someone might type it
 
@@ -82,9 +83,7 @@ def test_an_enrolment_code_works_once_and_secrets_are_stored_only_as_hashes(worl
 
 def test_an_expired_enrolment_code_is_refused(world: World) -> None:
     with world.database.write() as conn:
-        code = issue_enrolment_code(
-            conn, branch="GZ-TEST-001", place=DevicePlace.BRANCH, valid_hours=1
-        )
+        code = issue_enrolment_code(conn, branch="GZ-TEST-001", place=Place.BRANCH, valid_hours=1)
         conn.execute(
             update(models.enrolment_codes).values(
                 expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)

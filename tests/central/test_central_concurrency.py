@@ -18,10 +18,11 @@ from branch_app.domain.lifecycle import (
     record_from_dict,
     record_to_dict,
 )
+from branch_app.domain.vocabulary import Place
 from central import models
 from central.auth import DeviceIdentity
 from central.devserver import EnrolledDevice
-from sync.protocol import DevicePlace, PushCommand, PushResult
+from sync.protocol import PushCommand, PushResult
 from tests.central.conftest import World, active_record, holder_id
 
 LOSS = {"kind": "report_loss", "channel": "card_bank_branch"}
@@ -40,7 +41,7 @@ PER_THREAD = 8
 
 
 def identity(device: EnrolledDevice) -> DeviceIdentity:
-    return DeviceIdentity(device.device_id, "test", device.branch, DevicePlace(device.place))
+    return DeviceIdentity(device.device_id, "test", device.branch, Place(device.place))
 
 
 def run_together(jobs: list[Any]) -> list[Any]:

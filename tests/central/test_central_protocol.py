@@ -30,9 +30,13 @@ def test_sync_protocol_imports_nothing_with_io_or_ui() -> None:
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
-    loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
-    forbidden = {"httpx", "textual", "tinydb", "sqlalchemy", "fastapi", "starlette", "branch_app"}
+    modules = json.loads(done.stdout)
+    loaded = {name.split(".")[0] for name in modules}
+    forbidden = {"httpx", "textual", "tinydb", "sqlalchemy", "fastapi", "starlette"}
     assert not loaded & forbidden, sorted(loaded & forbidden)
+    # Of ours, only the domain's vocabulary (the words both ends share).
+    ours = {name for name in modules if name.split(".")[0] in {"branch_app", "readers", "central"}}
+    assert ours == {"branch_app", "branch_app.domain", "branch_app.domain.vocabulary"}, ours
 
 
 def test_the_body_hash_ignores_key_order_and_sees_every_field() -> None:

@@ -16,8 +16,8 @@ from branch_app.domain import (
     RefusalReason,
 )
 from branch_app.domain.lifecycle import COMMAND_TYPES
+from branch_app.domain.vocabulary import CounterRefusal, LookupPurpose
 from branch_app.i18n import catalog
-from branch_app.services.counter import CounterRefusal, QueryPurpose
 from branch_app.ui.screens.card_query import PURPOSES, CardQueryScreen
 from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
 from branch_app.ui.screens.loss_report import WHERE
@@ -34,7 +34,7 @@ def test_every_computed_counter_key_exists() -> None:
         + [f"counter.where.{w}" for w in WHERE]
         + [f"counter.where.{w}_unlock" for w in WHERE if w != "auto"]
         + [f"counter.purpose.{p}" for p in PURPOSES]
-        + [f"counter.purpose.{p.value}" for p in QueryPurpose]
+        + [f"counter.purpose.{p.value}" for p in LookupPurpose]
         + [f"counter.state.{s.value}" for s in CardState]
         + [f"counter.function.{f.value}" for f in FunctionStatus]
         + [f"counter.app_status.{s.value}" for s in ApplicationStatus]

@@ -34,9 +34,9 @@ from branch_app.services.counter import (
     Applicant,
     Counter,
     CounterRefusal,
+    LookupPurpose,
     Preview,
     QueryAnswer,
-    QueryPurpose,
     Refusal,
     central_lookup_for,
     verify_approver,
@@ -346,7 +346,7 @@ def test_query_needs_a_purpose_and_is_audited(store: LocalStore, counter: Counte
     assert store.audit.head == 0
     store.card_cache.put(active_record())
     counter.report_loss(adult)
-    answer = counter.query(adult, QueryPurpose.HOLDER_ENQUIRY, note="holder asked")
+    answer = counter.query(adult, LookupPurpose.HOLDER_ENQUIRY, note="holder asked")
     assert isinstance(answer, QueryAnswer)
     assert answer.source == "cache" and answer.record.card_state is CardState.LOSS_REPORTED
     assert [kind for kind, _ in answer.pending] == ["report_loss"]

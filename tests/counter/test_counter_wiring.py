@@ -8,13 +8,14 @@ from textual.widgets import Input, OptionList
 
 from branch_app.config import DeviceKind
 from branch_app.domain import Role
+from branch_app.domain.vocabulary import Place
 from branch_app.store import LocalStore
 from branch_app.ui.screens.application import ApplicationScreen
 from branch_app.ui.screens.card_query import CardQueryScreen
 from branch_app.ui.screens.counter_base import ConfirmDialog
 from branch_app.ui.screens.home import HomeScreen
 from branch_app.ui.screens.loss_report import LossReportScreen
-from branch_app.ui.service_menu import PlaceKind, menu_for
+from branch_app.ui.service_menu import menu_for
 from branch_app.ui.widgets.card_status import CardStatus
 from tests.ui.conftest import wait_until
 
@@ -43,15 +44,15 @@ COUNTER_SERVICE_IDS = (
 
 
 def test_the_menu_offers_the_counter_services_to_a_teller() -> None:
-    entries = {e.service.id: e for e in menu_for("teller", PlaceKind.BRANCH)}
+    entries = {e.service.id: e for e in menu_for("teller", Place.BRANCH)}
     for service_id in COUNTER_SERVICE_IDS:
         assert entries[service_id].blocked_by is None, service_id
-    instant = {e.service.id: e for e in menu_for("teller", PlaceKind.INSTANT_BRANCH)}
+    instant = {e.service.id: e for e in menu_for("teller", Place.INSTANT_BRANCH)}
     assert instant["apply_instant"].blocked_by is None
 
 
 def test_home_visit_staff_do_not_see_counter_only_services() -> None:
-    entries = {e.service.id: e for e in menu_for("home_visit", PlaceKind.HOME_VISIT)}
+    entries = {e.service.id: e for e in menu_for("home_visit", Place.HOME_VISIT)}
     assert "unlock" not in entries and "cancellation" not in entries
     assert entries["report_loss"].blocked_by is None
 

@@ -22,7 +22,8 @@ from branch_app.ui.services import AppServices
 app = BranchApp(config_from_args(_tui_only([])), AppServices())
 heavy = {heavy!r}
 print(",".join(sorted(m for m in sys.modules if m.split(".")[0] in heavy
-                      or m.startswith(("branch_app.store", "branch_app.domain", "sync", "readers")))))
+                      or m.startswith(("branch_app.store", "branch_app.domain.", "sync", "readers"))
+                      and m != "branch_app.domain.vocabulary")))
 """
 
 

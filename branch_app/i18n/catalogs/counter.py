@@ -135,6 +135,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.choice.purpose": ("Purpose of the query", "查询目的"),
     "counter.purpose.counter_service": ("Counter service", "柜面业务"),
     "counter.purpose.application": ("Application", "申领"),
+    "counter.purpose.conflict_review": ("Conflict review", "冲突复核"),
     "counter.purpose.loss_report": ("Loss report", "挂失"),
     "counter.purpose.unlock": ("Unlock", "解除挂失"),
     "counter.purpose.replacement_or_exchange": ("Replacement or exchange", "补换领"),

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from branch_app.domain.roles import Presenter
+from branch_app.domain.vocabulary import Place, Presenter
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request, table
 
@@ -154,9 +154,8 @@ class CardQueryScreen(CounterScreen):
 
     def _at_instant_branch(self) -> bool:
         """Cards are printed here (an instant-issuance branch), so their issue is recorded here."""
-        from branch_app.ui.service_menu import PlaceKind, place_of
 
-        return place_of(self.branch_app.config.branch) is PlaceKind.INSTANT_BRANCH
+        return self.branch_app.config.branch.place is Place.INSTANT_BRANCH
 
     def compose_answer(self) -> ComposeResult:
         yield Static(id="query-record")

@@ -44,7 +44,6 @@ from branch_app.domain.lifecycle import (
 from branch_app.i18n import catalog, t
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.identity_check import IdentityNumberValidator, describe_identity_error
-from branch_app.ui.service_menu import place_of
 from branch_app.ui.services import role_value
 from branch_app.ui.status import OutboxChanged
 from branch_app.ui.widgets.card_status import CardStatus
@@ -170,7 +169,7 @@ def desk_for(app: Any) -> Desk | None:
     knows them, else this machine's name and the configured branch code. Reads the keyring:
     call it from a worker thread.
     """
-    from branch_app.domain.roles import Place, Role
+    from branch_app.domain.roles import Role
     from branch_app.services.counter import Desk
 
     staff = app.status.staff
@@ -186,7 +185,7 @@ def desk_for(app: Any) -> Desk | None:
     return Desk(
         staff_id=staff.staff_id,
         role=Role(role_value(staff.role)),
-        place=Place(place_of(config.branch).value),
+        place=config.branch.place,
         branch=branch,
         device=device,
         bank=config.branch.bank,
@@ -389,10 +388,10 @@ class CounterScreen(ShellScreen):
         command = self.sample_command()
         if command is None:
             return None
-        from branch_app.domain.roles import Place, Role, permission
+        from branch_app.domain.roles import Role, permission
 
         role = Role(role_value(staff.role))
-        allowed = permission(role, Place(place_of(self.branch_app.config.branch).value), command)
+        allowed = permission(role, self.branch_app.config.branch.place, command)
         if allowed.allowed or allowed.message_key is None:
             return None
         return t(

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from branch_app.config import AppConfig
 from branch_app.i18n import t
 from branch_app.ui.screens.base import ShellScreen
-from branch_app.ui.service_menu import MenuEntry, menu_for, place_of
+from branch_app.ui.service_menu import MenuEntry, menu_for
 from branch_app.ui.services import StaffOnDuty, role_value
 from branch_app.ui.status import StatusSnapshot
 
@@ -118,7 +118,7 @@ class HomeScreen(ShellScreen):
         highlighted = services.highlighted_option
         keep = highlighted.id if highlighted is not None else None
         role = role_value(staff.role) if staff is not None else None
-        services.set_options(menu_options(menu_for(role, place_of(config.branch))))
+        services.set_options(menu_options(menu_for(role, config.branch.place)))
         if keep is not None:
             try:
                 services.highlighted = services.get_option_index(keep)

@@ -452,7 +452,6 @@ class ConflictsScreen(SupervisorScreen):
     def _review(self, row: ConflictRow) -> None:
         """Thread: the central's record now (audited lookup) and the corrections it allows."""
         from branch_app.services.supervisor import correction_choices, review_record
-        from branch_app.ui.service_menu import place_of
 
         app = self.branch_app
         problem: str | None = None
@@ -471,7 +470,7 @@ class ConflictsScreen(SupervisorScreen):
                 choices = correction_choices(
                     record,
                     row.command,
-                    place=place_of(app.config.branch).value,
+                    place=app.config.branch.place.value,
                     bank=app.config.branch.bank,
                     today=app.today(),
                 )

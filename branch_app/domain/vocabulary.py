@@ -1,0 +1,243 @@
+"""The domain's vocabulary: every word the parts share, defined once.
+
+The protocol's models, the central, the store, the sync engine and the UI all use these enums;
+nothing else defines a role, a place, a purpose, an outcome or a status. Each refusal code has its
+text in both languages in the catalogs (`domain.refusal.<code>`, `counter.refusal.<code>`);
+nothing here carries prose.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# --- who and where ------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """A member of staff's role."""
+
+    TELLER = "teller"
+    HOME_VISIT = "home_visit"
+    SUPERVISOR = "supervisor"
+
+
+class Place(StrEnum):
+    """Where a device is used, and so where a command is taken."""
+
+    BRANCH = "branch"
+    INSTANT_BRANCH = "instant_branch"  # a branch that can issue cards in 5-10 minutes
+    HOME_VISIT = "home_visit"
+
+
+class Presenter(StrEnum):
+    """Who stands at the counter for the holder."""
+
+    HOLDER = "holder"
+    GUARDIAN = "guardian"
+    AGENT = "agent"
+
+
+class ApplicantAction(StrEnum):
+    APPLY = "apply"  # a first application, a replacement or an exchange
+    COLLECT = "collect"
+
+
+class LookupPurpose(StrEnum):
+    """Why a person's record is looked at; recorded in both audit journals."""
+
+    COUNTER_SERVICE = "counter_service"
+    APPLICATION = "application"
+    LOSS_REPORT = "loss_report"
+    UNLOCK = "unlock"
+    REPLACEMENT_OR_EXCHANGE = "replacement_or_exchange"
+    CANCELLATION = "cancellation"
+    HOME_VISIT = "home_visit"
+    CONFLICT_REVIEW = "conflict_review"
+    HOLDER_ENQUIRY = "holder_enquiry"
+
+
+# --- the card -----------------------------------------------------------------------------------
+
+
+class CardState(StrEnum):
+    """State of the person's live card; a replaced or exchanged card is dead and no longer here."""
+
+    NO_CARD = "no_card"
+    ACTIVE = "active"
+    LOSS_REPORTED = "loss_reported"
+    CANCELLED = "cancelled"
+
+
+class FunctionStatus(StrEnum):
+    """Status of one function of the card: `none` when the card has no such function."""
+
+    NONE = "none"
+    NORMAL = "normal"
+    FROZEN = "frozen"
+    CLOSED = "closed"
+
+
+class ApplicationKind(StrEnum):
+    FIRST = "first"
+    REPLACEMENT = "replacement"
+    EXCHANGE = "exchange"
+
+
+class IssuanceSpeed(StrEnum):
+    NORMAL = "normal"
+    INSTANT = "instant"
+
+
+class ApplicationStatus(StrEnum):
+    IN_PRODUCTION = "in_production"
+    READY = "ready"
+
+
+class LossChannel(StrEnum):
+    """Where a loss was reported; only a branch of the card's own bank freezes the bank account."""
+
+    ONLINE = "online"
+    GOVERNMENT_HOTLINE = "government_hotline"
+    BANK_HOTLINE = "bank_hotline"
+    CARD_BANK_BRANCH = "card_bank_branch"
+    OTHER_BANK_BRANCH = "other_bank_branch"
+
+    @property
+    def freezes_financial(self) -> bool:
+        return self is LossChannel.CARD_BANK_BRANCH
+
+
+class CancellationReason(StrEnum):
+    DEATH = "death"
+    LOSS_OF_ENTITLEMENT = "loss_of_entitlement"
+    MOVED_OUT_OF_PROVINCE = "moved_out_of_province"
+    EMIGRATION = "emigration"
+    DISAPPEARANCE = "disappearance"
+
+
+class ExchangeReason(StrEnum):
+    DAMAGE = "damage"
+    EXPIRY = "expiry"
+    CARD_FACE_CHANGE = "card_face_change"
+    READING_FAILURE = "reading_failure"
+    CHANGE_OF_BANK = "change_of_bank"
+    QUALITY_PROBLEM = "quality_problem"
+
+
+class RefusalReason(StrEnum):
+    """Why a command is refused: by the lifecycle, by role and place, or by the applicant rules.
+
+    Each code has a text in both languages under `domain.refusal.<code>`.
+    """
+
+    # lifecycle
+    CARD_CANCELLED = "card_cancelled"
+    NO_LIVE_CARD = "no_live_card"
+    LIVE_CARD_EXISTS = "live_card_exists"
+    APPLICATION_PENDING = "application_pending"
+    NO_LOSS_REPORT = "no_loss_report"
+    CARD_LOSS_REPORTED = "card_loss_reported"
+    NOT_LOSS_REPORTED = "not_loss_reported"
+    REPLACEMENT_APPLIED = "replacement_applied"
+    FINANCIAL_UNLOCK_NEEDS_CARD_BANK = "financial_unlock_needs_card_bank"
+    EXCHANGE_REASON_REQUIRED = "exchange_reason_required"
+    EXCHANGE_REASON_NOT_ALLOWED = "exchange_reason_not_allowed"
+    BANK_REQUIRED = "bank_required"
+    SAME_BANK = "same_bank"
+    NO_PENDING_APPLICATION = "no_pending_application"
+    CARD_NOT_ISSUED_YET = "card_not_issued_yet"
+    APPLICATION_ALREADY_ISSUED = "application_already_issued"
+    CARD_NUMBER_MALFORMED = "card_number_malformed"
+    CARD_NUMBER_UNCHANGED = "card_number_unchanged"
+    DATE_BEFORE_ACCEPTANCE = "date_before_acceptance"
+    # roles and places
+    ROLE_NOT_AT_PLACE = "role_not_at_place"
+    INSTANT_NEEDS_INSTANT_BRANCH = "instant_needs_instant_branch"
+    UNLOCK_NEEDS_BRANCH = "unlock_needs_branch"
+    COLLECTION_NEEDS_BRANCH = "collection_needs_branch"
+    ISSUED_BY_CARD_AGENCY = "issued_by_card_agency"
+    NOT_ON_HOME_VISIT = "not_on_home_visit"
+    # applicants
+    GUARDIAN_REQUIRED = "guardian_required"
+    GUARDIANSHIP_PROOF_MISSING = "guardianship_proof_missing"
+    HOLDER_MUST_ATTEND = "holder_must_attend"
+    AGENT_NOT_ALLOWED = "agent_not_allowed"
+    AGENT_UNDER_18 = "agent_under_18"
+    AGENT_AGE_UNKNOWN = "agent_age_unknown"
+    HOLDER_COLLECTS = "holder_collects"
+    # the photo on the card
+    PHOTO_REQUIRED = "photo_required"
+    PHOTO_RECEIPT_MALFORMED = "photo_receipt_malformed"
+
+
+class CounterRefusal(StrEnum):
+    """Refusals of the counter itself (the lifecycle's are `RefusalReason`); text: `counter.refusal.*`."""
+
+    APPROVAL_REQUIRED = "approval_required"
+    APPROVER_IS_REQUESTER = "approver_is_requester"
+    PURPOSE_REQUIRED = "purpose_required"
+    PENDING_ITEM_UNREADABLE = "pending_item_unreadable"
+    APPROVER_NOT_VERIFIED = "approver_not_verified"
+    APPROVER_NOT_SUPERVISOR = "approver_not_supervisor"
+    NOT_AN_INSTANT_APPLICATION = "not_an_instant_application"
+
+
+# --- a request's way to the central and back ------------------------------------------------------
+
+
+class OutboxStatus(StrEnum):
+    """Where a queued request stands on this device."""
+
+    PENDING = "pending"  # durable, not sent yet
+    SENDING = "sending"  # in a push whose answer has not been recorded
+    ACCEPTED = "accepted"  # applied (or a duplicate of an applied one) at the central
+    MERGED = "merged"  # already true at the central
+    CONFLICT = "conflict"  # refused by the card lifecycle at the central
+    REJECTED = "rejected"  # malformed or not allowed at the central
+
+
+#: Not answered by the central yet: the device's own pending work.
+UNSENT = frozenset({OutboxStatus.PENDING, OutboxStatus.SENDING})
+#: Answered for good by the central.
+ANSWERED = frozenset(
+    {OutboxStatus.ACCEPTED, OutboxStatus.MERGED, OutboxStatus.CONFLICT, OutboxStatus.REJECTED}
+)
+#: Answered but not taken: a supervisor closes each one.
+REFUSED = frozenset({OutboxStatus.CONFLICT, OutboxStatus.REJECTED})
+
+
+class Outcome(StrEnum):
+    """What the central did with one pushed command."""
+
+    APPLIED = "applied"  # applied; `version` is the new record version
+    DUPLICATE = "duplicate"  # same id and body seen before: the first answer again
+    MERGED = "merged"  # already true; nothing changed
+    CONFLICT = "conflict"  # refused by the card lifecycle: `reason` and the current `record`
+    REJECTED = "rejected"  # malformed or not allowed: `reason`
+
+
+class RejectReason(StrEnum):
+    """Why the central rejected a command (a conflict's reason is a `RefusalReason`)."""
+
+    ID_REUSED = "id_reused"  # the id was used before with another body
+    UNKNOWN_KIND = "unknown_kind"
+    MALFORMED_PAYLOAD = "malformed_payload"  # payload does not make a valid domain command
+    INVALID_HOLDER = "invalid_holder"  # holder_id is not a valid identity number
+    UNKNOWN_ACTOR = "unknown_actor"  # actor is not a known, active staff member
+    ACTOR_WRONG_BRANCH = "actor_wrong_branch"  # actor belongs to another branch
+    DEVICE_MISMATCH = "device_mismatch"  # `device` is not the authenticated device
+    BRANCH_MISMATCH = "branch_mismatch"  # `branch` is not the device's branch
+    NOT_PERMITTED = "not_permitted"  # role/place may not do this (message says why)
+    INTERNAL_ERROR = "internal_error"  # the central failed; safe to retry later
+
+
+class ConflictStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ConflictDecision(StrEnum):
+    """How a supervisor closes a conflict: history is never rewritten."""
+
+    CORRECTED = "corrected"  # a new correcting command (given in the request) was applied
+    UPHELD = "upheld"  # the central's state stands; the note says what the holder was told
