@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from branch_app.i18n import t
+from branch_app.ui.card_text import generation_text, holder_text
 
 if TYPE_CHECKING:
     from branch_app.config import AppConfig, ReaderConfig
@@ -177,18 +178,6 @@ def _chosen(args: argparse.Namespace, config: AppConfig) -> tuple[bool, str, str
     if psam is None:
         psam = config.reader.psam_name or (SIMULATED_PSAM if simulated else "")
     return simulated, reader, psam
-
-
-def generation_text(reading: CardReading) -> str:
-    text = t(f"reader.generation.{reading.generation.value}")
-    return f"{text} ({reading.spec_version})" if reading.spec_version else text
-
-
-def holder_text(reading: CardReading, *, unmasked: bool = False) -> str:
-    number = reading.social_security_number if unmasked else reading.masked_social_security_number
-    name = reading.name if unmasked else reading.masked_name
-    parts = [p for p in (name, number) if p]
-    return " ".join(parts) if parts else t("reader.value.none")
 
 
 def render_reading(reading: CardReading, *, unmasked: bool = False) -> str:

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from branch_app.i18n import t
+from branch_app.ui.card_text import generation_text, holder_text
 from branch_app.ui.status import ReaderStatusChanged, SlotState
 
 if TYPE_CHECKING:
@@ -213,8 +214,6 @@ class CardStatus(Static):
 
     def describe(self) -> tuple[str, SlotState, str, dict[str, object]]:
         """(widget line, status slot state, slot catalog key, its params)."""
-        from branch_app.cli_card import generation_text, holder_text
-
         language = _language()
         if self.service is None:
             return t("common.not_available"), SlotState.UNAVAILABLE, "common.not_available", {}
