@@ -20,7 +20,7 @@ from branch_app.domain.vocabulary import CounterRefusal, LookupPurpose
 from branch_app.i18n import catalog
 from branch_app.ui.screens.card_query import PURPOSES, CardQueryScreen
 from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
-from branch_app.ui.screens.loss_report import WHERE
+from branch_app.ui.widgets.where_choice import WHERE
 
 
 def test_every_computed_counter_key_exists() -> None:

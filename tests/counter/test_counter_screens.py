@@ -23,9 +23,10 @@ from branch_app.ui.screens.application import ApplicationScreen
 from branch_app.ui.screens.cancellation import CancellationScreen
 from branch_app.ui.screens.card_query import CardQueryScreen
 from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
-from branch_app.ui.screens.loss_report import LossReportScreen, WhereChoice
+from branch_app.ui.screens.loss_report import LossReportScreen
 from branch_app.ui.screens.unlock import UnlockScreen
 from branch_app.ui.widgets.card_status import CardStatus
+from branch_app.ui.widgets.where_choice import WhereChoice
 from tests.ui.conftest import wait_until
 
 from .conftest import ADULT, CHILD, PHOTO

@@ -8,7 +8,7 @@ from textual.widgets import Label
 from branch_app.domain.lifecycle import Command, Unlock
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
-from branch_app.ui.screens.loss_report import WhereChoice
+from branch_app.ui.widgets.where_choice import WhereChoice
 
 
 class UnlockScreen(CounterScreen):
