@@ -92,7 +92,7 @@ def _raw_push(batches: list[list[dict]]) -> float:
     import httpx
     import orjson
 
-    from central.devserver import start_central
+    from central.dev.server import start_central
 
     with start_central() as central:
         central.add_staff("T100", "bench-password-1", role="teller")
@@ -347,7 +347,7 @@ def _central_breakdown(batches: int = 6) -> list[str]:
 
 def run(profile: bool = False) -> str:
     from branch_app.store.crypto import MemoryKeyring
-    from central.devserver import start_central
+    from central.dev.server import start_central
     from sync.engine import wire_command
     from tests.sync.helpers import open_device
 

@@ -29,6 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from central.dev.demo_data import DEMO_BRANCH
+
 if TYPE_CHECKING:
     import httpx
 
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
     from central.settings import CentralSettings
     from sync.protocol import SessionResponse
 
-DEFAULT_BRANCH = "GZ-DEMO-001"
+#: The branch of test staff and devices unless a test names another.
+DEFAULT_BRANCH = DEMO_BRANCH
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Cheaper argon2 for tests (still argon2id): a test suite logs in many times. Never for a pilot.
 _CHEAP_PASSWORD_ENV = {"CENTRAL_PASSWORD_TIME_COST": "1", "CENTRAL_PASSWORD_MEMORY_KIB": "8192"}
@@ -356,7 +359,7 @@ def start_central(
     )
     try:
         if seed_demo:
-            from central.cli import seed_demo as write_demo_data
+            from central.dev.demo_data import seed_demo as write_demo_data
 
             write_demo_data(running.database())
         running.start()

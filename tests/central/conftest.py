@@ -29,7 +29,7 @@ from branch_app.domain.vocabulary import Place, Role
 from central.app import create_app
 from central.auth import Authenticator, add_staff, issue_enrolment_code, password_hasher
 from central.db import Database
-from central.devserver import EnrolledDevice, free_port
+from central.dev.server import EnrolledDevice, free_port
 from central.service import CentralService
 from central.settings import CentralSettings
 from sync.protocol import STAFF_SESSION_HEADER

@@ -21,7 +21,7 @@ from branch_app.domain.lifecycle import (
 from branch_app.domain.vocabulary import Place
 from central import models
 from central.auth import DeviceIdentity
-from central.devserver import EnrolledDevice
+from central.dev.server import EnrolledDevice
 from sync.protocol import PushCommand, PushResult
 from tests.central.conftest import World, active_record, holder_id
 

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from central import cli, models
-from central.cli import DEMO_BRANCH, DEMO_STAFF
+from central.dev.demo_data import DEMO_BRANCH, DEMO_STAFF
 from central.db import Database
 from central.devserver import EnrolledDevice, RunningCentral, start_central
 from tests.central.conftest import active_record, holder_id

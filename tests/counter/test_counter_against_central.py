@@ -47,7 +47,7 @@ QUICK_RETRY = RetryPolicy(
 
 @pytest.fixture(scope="module")
 def central() -> Iterator[object]:
-    from central.devserver import start_central
+    from central.dev.server import start_central
 
     with start_central(enable_channels=True) as running:
         running.add_staff(TELLER, PASSWORD, role="teller")

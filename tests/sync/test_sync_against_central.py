@@ -33,7 +33,7 @@ ACTOR = "T100"
 
 @pytest.fixture(scope="module")
 def central() -> Iterator[object]:
-    from central.devserver import start_central
+    from central.dev.server import start_central
 
     with start_central(enable_channels=True) as running:
         running.add_staff(ACTOR, "teller-password-1", role="teller")
@@ -180,7 +180,7 @@ def test_500s_and_429s(central, device, proxy) -> None:
 
 def test_cancel_while_the_central_is_down_keeps_everything(central, device: Device) -> None:
     ids = fill_with_lives(device, cards=2)
-    from central.devserver import free_port
+    from central.dev.server import free_port
 
     engine = device.engine(f"http://127.0.0.1:{free_port()}")  # nothing listens there
     cancel = threading.Event()

@@ -20,7 +20,7 @@ ACTOR = "T400"
 
 @pytest.fixture(scope="module")
 def central() -> Iterator[Any]:
-    from central.devserver import start_central
+    from central.dev.server import start_central
 
     with start_central(enable_channels=True) as running:
         running.add_staff(ACTOR, "teller-password-4", role="teller")

@@ -76,7 +76,7 @@ step = st.one_of(
 
 @pytest.fixture(scope="module")
 def central() -> Iterator[object]:
-    from central.devserver import start_central
+    from central.dev.server import start_central
 
     with start_central(enable_channels=True) as running:
         running.add_staff(ACTOR_A, "teller-password-a", role="teller")

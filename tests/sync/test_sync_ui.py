@@ -34,7 +34,7 @@ ACTOR, PASSWORD = "T300", "teller-password-3"
 
 @pytest.fixture(scope="module")
 def central() -> Iterator[Any]:
-    from central.devserver import start_central
+    from central.dev.server import start_central
 
     with start_central(enable_channels=True) as running:
         running.add_staff(ACTOR, PASSWORD, role="teller", name="Chen Jing")

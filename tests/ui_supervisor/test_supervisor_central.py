@@ -48,7 +48,7 @@ _branches = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def central() -> Iterator[Any]:
-    from central.devserver import start_central
+    from central.dev.server import start_central
 
     with start_central(enable_channels=True) as running:
         yield running
