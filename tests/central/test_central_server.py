@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from central import cli, models
 from central.dev.demo_data import DEMO_BRANCH, DEMO_STAFF
 from central.db import Database
-from central.devserver import EnrolledDevice, RunningCentral, start_central
+from central.dev.server import EnrolledDevice, RunningCentral, start_central
 from tests.central.conftest import active_record, holder_id
 from tests.sync.helpers import wait_for
 
@@ -296,7 +296,7 @@ def run_in_process(
 
 _ORPHANING_PARENT = """
 import sys
-from central.devserver import start_central
+from central.dev.server import start_central
 central = start_central()
 print(central.pid, central.workdir, flush=True)
 sys.stdin.read()  # until the test kills this process
