@@ -25,7 +25,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from branch_app.i18n import t
-from branch_app.ui.card_text import generation_text, holder_text
+from branch_app.ui.card_text import (
+    generation_text,
+    holder_text,
+    reader_error_text,
+    reading_fields,
+    unreadable_text,
+)
 
 if TYPE_CHECKING:
     from branch_app.config import AppConfig, ReaderConfig
@@ -155,15 +161,9 @@ def _say(sentence: str) -> None:
     print(f"branch-app: {sentence}", file=sys.stderr, flush=True)
 
 
-def _lang() -> str:
-    from branch_app.i18n import current_language
-
-    return current_language().value
-
-
 def fail(error: ReaderError, *, as_json: bool = False) -> int:
     """One sentence on stderr (and a JSON error object when asked); the failure's exit status."""
-    sentence = error.message(_lang())
+    sentence = reader_error_text(error)
     _say(sentence)
     if as_json:
         print(json.dumps({"error": {"code": error.code, "message": sentence}}, ensure_ascii=False))
@@ -182,7 +182,7 @@ def _chosen(args: argparse.Namespace, config: AppConfig) -> tuple[bool, str, str
 
 def render_reading(reading: CardReading, *, unmasked: bool = False) -> str:
     """The reading as aligned `label  value` lines for the terminal."""
-    data = reading.to_dict(unmasked=unmasked)
+    data = reading_fields(reading, unmasked=unmasked)
     data["generation"] = generation_text(reading)
     if reading.sex:
         data["sex"] = t(f"reader.sex.{reading.sex}")
@@ -218,7 +218,7 @@ def render_reading(reading: CardReading, *, unmasked: bool = False) -> str:
         shown = t("reader.value.none") if value in (None, "") else str(value)
         problem = reading.reason_for(key)
         if problem is not None:
-            shown = f"{t('reader.field.unreadable')}: {problem.message(_lang())}"
+            shown = f"{t('reader.field.unreadable')}: {unreadable_text(problem)}"
         lines.append(label + " " * (width - _display_width(label)) + shown)
     if reading.holder_needs_psam:
         lines.append("")
@@ -325,7 +325,7 @@ def read_card_command(args: argparse.Namespace) -> int:
             _say(t("reader.cli.audit_failed", detail=problem))
             return 1
     if args.json:
-        data = reading.to_dict(unmasked=unmasked)
+        data = reading_fields(reading, unmasked=unmasked)
         data["simulated"] = simulated
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -352,7 +352,7 @@ def describe_event(event: ReaderEvent) -> str:
         ) + (f" {t('reader.needs_psam')}" if reading.holder_needs_psam else "")
     if isinstance(event, ev.CardReadFailed):
         return t(
-            "reader.event.read_failed", reader=event.reader, error=event.error.message(_lang())
+            "reader.event.read_failed", reader=event.reader, error=reader_error_text(event.error)
         )
     if isinstance(event, ev.CardWithdrawn):
         return t("reader.event.removed", reader=event.reader)
@@ -361,7 +361,7 @@ def describe_event(event: ReaderEvent) -> str:
     if isinstance(event, ev.ReaderDetached):
         return t("reader.event.detached", reader=event.reader)
     if isinstance(event, ev.ServiceLost):
-        return t("reader.event.service_lost", error=event.error.message(_lang()))
+        return t("reader.event.service_lost", error=reader_error_text(event.error))
     if isinstance(event, ev.ServiceRestored):
         return t("reader.event.service_restored")
     return type(event).__name__

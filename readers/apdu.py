@@ -1,8 +1,9 @@
 """ISO 7816-4 commands and responses, and the typed errors every card failure becomes.
 
-The readers package must not import `branch_app`, so each error carries its own plain sentence in
-English and Simplified Chinese (`error.message("zh")`). T=0 and T=1 cards read the same because
-`exchange` answers `61xx` with GET RESPONSE and `6Cxx` by resending with the right Le.
+Errors carry a stable `code` and their parameters, never a sentence: the readers package must not
+import `branch_app`, so whoever shows one looks up `reader.error.<code>` in the reader catalog with
+`error.params`. T=0 and T=1 cards read the same because `exchange` answers `61xx` with GET
+RESPONSE and `6Cxx` by resending with the right Le.
 """
 
 from __future__ import annotations
@@ -19,103 +20,72 @@ SW_OK = 0x9000
 
 
 class ReaderError(Exception):
-    """A failure a teller can meet while reading a card, with a sentence in both languages.
+    """A failure a teller can meet while reading a card: a code and its parameters.
 
-    `code` is stable (the CLI's JSON, the widget and tests key on it); `english` and `chinese`
-    say what happened and what to do next.
+    `code` is stable (the CLI's JSON, the widget and tests key on it); the sentence for the teller
+    is the reader catalog's `reader.error.<code>` filled with `params` (never personal data).
+    `detail` is technical detail for support (a PC/SC result, a status word's context).
     """
 
     code: ClassVar[str] = "reader_error"
-    english: ClassVar[str] = "The card reader failed."
-    chinese: ClassVar[str] = "读卡器出错。"
 
     def __init__(self, detail: str = "", **params: object) -> None:
         self.detail = detail
-        self.params = params
-        super().__init__(self.message("en") + (f" ({detail})" if detail else ""))
-
-    def message(self, language: str = "en") -> str:
-        """The sentence for the teller in `language` ("en" or "zh")."""
-        text = self.chinese if str(language).startswith("zh") else self.english
-        return text.format(**self.params) if self.params else text
+        self.params: dict[str, object] = params
+        shown = ", ".join(f"{k}={v}" for k, v in params.items())
+        super().__init__(
+            self.code + (f" [{shown}]" if shown else "") + (f" ({detail})" if detail else "")
+        )
 
 
 class NoPcscService(ReaderError):
     code = "no_service"
-    english = "The smart card service (PC/SC) is not running: start it, or ask support to."
-    chinese = "智能卡服务（PC/SC）未运行：请启动该服务或联系技术支持。"
 
 
 class NoReader(ReaderError):
     code = "no_reader"
-    english = "No card reader is connected: plug the reader in and try again."
-    chinese = "未连接读卡器：请插好读卡器后重试。"
 
 
 class ReaderNotFound(ReaderError):
     code = "reader_not_found"
-    english = "The card reader “{name}” is not connected: check its cable or the reader setting."
-    chinese = "读卡器“{name}”未连接：请检查连接线或读卡器设置。"
 
 
 class NoCard(ReaderError):
     code = "no_card"
-    english = "There is no card in the reader: insert the social security card."
-    chinese = "读卡器中没有卡：请插入社会保障卡。"
 
 
 class CardRemoved(ReaderError):
     code = "card_removed"
-    english = (
-        "The card was removed during the read: insert it again and keep it in until the read ends."
-    )
-    chinese = "读卡过程中卡被拔出：请重新插卡，读卡完成前不要取出。"
 
 
 class CardNotResponding(ReaderError):
     code = "card_not_responding"
-    english = (
-        "The card does not respond: take it out, check the chip is clean, and insert it again."
-    )
-    chinese = "卡片无响应：请取出卡片，检查芯片是否清洁后重新插入。"
 
 
 class CardReset(ReaderError):
     code = "card_reset"
-    english = "Another program reset the card during the read: read it again."
-    chinese = "读卡过程中卡片被其他程序复位：请重新读卡。"
 
 
 class NotSocialSecurityCard(ReaderError):
     code = "not_social_security_card"
-    english = "This is not a social security card: insert the holder's social security card."
-    chinese = "这不是社会保障卡：请插入持卡人的社会保障卡。"
 
 
 class MalformedResponse(ReaderError):
     code = "malformed_response"
-    english = "The card gave an answer that cannot be understood: try again, or use another reader."
-    chinese = "卡片返回的数据无法识别：请重试或更换读卡器。"
 
 
 class PsamMissing(ReaderError):
     code = "psam_missing"
-    english = "This card needs the reader's security module (PSAM), which is not available: type the ID number instead."
-    chinese = "此卡需要读卡器的安全模块（PSAM），当前不可用：请手工输入身份证号码。"
 
 
 class PsamFailed(ReaderError):
     code = "psam_failed"
-    english = "The reader's security module (PSAM) could not authenticate the card: type the ID number instead."
-    chinese = "读卡器安全模块（PSAM）未能完成卡片认证：请手工输入身份证号码。"
 
 
 class CardStatusError(ReaderError):
     """The card answered a command with a status word other than 9000."""
 
     code = "card_status"
-    english = "The card refused the command (status {sw})."
-    chinese = "卡片拒绝执行命令（状态字 {sw}）。"
 
     def __init__(self, sw: int, detail: str = "", **params: object) -> None:
         self.sw = sw
@@ -124,58 +94,38 @@ class CardStatusError(ReaderError):
 
 class WrongLength(CardStatusError):
     code = "wrong_length"
-    english = "The card rejected the length of a command (status {sw})."
-    chinese = "卡片拒绝了命令长度（状态字 {sw}）。"
 
 
 class SecurityStatusNotSatisfied(CardStatusError):
     code = "security_status_not_satisfied"
-    english = "The card requires authentication before this data can be read (status {sw})."
-    chinese = "读取该数据前卡片要求先进行认证（状态字 {sw}）。"
 
 
 class KeyBlocked(CardStatusError):
     code = "key_blocked"
-    english = (
-        "The card's authentication key is blocked: the holder must go to the card service agency."
-    )
-    chinese = "卡片认证密钥已锁定：持卡人需到社保卡服务机构处理。"
 
 
 class ConditionsNotSatisfied(CardStatusError):
     code = "conditions_not_satisfied"
-    english = "The card refused the command in its present state (status {sw})."
-    chinese = "卡片在当前状态下拒绝执行命令（状态字 {sw}）。"
 
 
 class FunctionNotSupported(CardStatusError):
     code = "function_not_supported"
-    english = "The card does not support this function, or the application is locked (status {sw})."
-    chinese = "卡片不支持该功能或应用已锁定（状态字 {sw}）。"
 
 
 class FileNotFound(CardStatusError):
     code = "file_not_found"
-    english = "The card does not hold the requested file or application (status {sw})."
-    chinese = "卡片上没有所需的文件或应用（状态字 {sw}）。"
 
 
 class RecordNotFound(CardStatusError):
     code = "record_not_found"
-    english = "The card does not hold the requested record (status {sw})."
-    chinese = "卡片上没有所需的记录（状态字 {sw}）。"
 
 
 class WrongParameters(CardStatusError):
     code = "wrong_parameters"
-    english = "The card rejected the command's parameters (status {sw})."
-    chinese = "卡片拒绝了命令参数（状态字 {sw}）。"
 
 
 class VerificationFailed(CardStatusError):
     code = "verification_failed"
-    english = "The card rejected the authentication; {tries_left} tries are left. Do not try again: have the card checked."
-    chinese = "卡片拒绝认证，剩余 {tries_left} 次机会。请勿重试，请检查卡片。"
 
     def __init__(self, sw: int, detail: str = "") -> None:
         self.tries_left = sw & 0x0F
@@ -184,8 +134,6 @@ class VerificationFailed(CardStatusError):
 
 class ApplicationLocked(CardStatusError):
     code = "application_locked"
-    english = "The card's application is permanently locked: the holder needs a new card."
-    chinese = "卡片应用已永久锁定：持卡人需要换领新卡。"
 
 
 _STATUS_ERRORS: dict[int, type[CardStatusError]] = {

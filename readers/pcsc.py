@@ -41,8 +41,6 @@ _PROTOCOLS = 0x0001 | 0x0002
 
 class ReaderBusy(ReaderError):
     code = "reader_busy"
-    english = "Another program is using the card reader: close it and try again."
-    chinese = "其他程序正在使用读卡器：请关闭该程序后重试。"
 
 
 _SCARD: Any = None

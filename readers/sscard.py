@@ -39,7 +39,6 @@ from readers.apdu import (
     select_file,
     status_error,
 )
-from readers.masking import mask_name, mask_number
 from readers.sm4 import pad_block
 
 #: "sx1.sh." + GBK "社会保障": the social security application environment (SSSE).
@@ -70,7 +69,7 @@ def generation_of(spec_version: str | None) -> Generation:
 
 
 class Unreadable(StrEnum):
-    """Why a field is missing from a reading."""
+    """Why a field is missing from a reading (the words: `reader.unreadable.<value>`)."""
 
     NOT_ON_CARD = "not_on_card"
     MALFORMED = "malformed"
@@ -81,39 +80,12 @@ class Unreadable(StrEnum):
     KEY_BLOCKED = "key_blocked"
 
 
-_UNREADABLE_TEXT: dict[Unreadable, tuple[str, str]] = {
-    Unreadable.NOT_ON_CARD: ("not stored on this card", "卡内无此项"),
-    Unreadable.MALFORMED: ("stored in a form that cannot be read", "数据格式无法识别"),
-    Unreadable.REFUSED: ("the card refused to give it", "卡片拒绝读取"),
-    Unreadable.NEEDS_PSAM: (
-        "needs the reader's security module (PSAM): type the ID number instead",
-        "需要读卡器安全模块（PSAM）：请手工输入身份证号码",
-    ),
-    Unreadable.PSAM_FAILED: (
-        "the security module (PSAM) failed: type the ID number instead",
-        "安全模块（PSAM）认证失败：请手工输入身份证号码",
-    ),
-    Unreadable.AUTHENTICATION_REFUSED: (
-        "the card refused the authentication (not retried, to protect the card): type the ID number instead",
-        "卡片拒绝认证（为保护卡片不再重试）：请手工输入身份证号码",
-    ),
-    Unreadable.KEY_BLOCKED: (
-        "the card's key is blocked: the holder must go to the card service agency",
-        "卡片密钥已锁定：持卡人需到社保卡服务机构处理",
-    ),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class UnreadableField:
     field: str
     reason: Unreadable
     #: Technical detail for support (status word, ...); never personal data.
     detail: str = ""
-
-    def message(self, language: str = "en") -> str:
-        english, chinese = _UNREADABLE_TEXT[self.reason]
-        return chinese if str(language).startswith("zh") else english
 
 
 #: Holder fields in EF06, in reading order: tag -> (field name, length on the card).
@@ -187,15 +159,6 @@ class CardReading:
         code = self.card_identification_code
         return code[:6] if code and code[:6].isdigit() else None
 
-    @property
-    def masked_social_security_number(self) -> str | None:
-        ssn = self.social_security_number
-        return mask_number(ssn) if ssn else None
-
-    @property
-    def masked_name(self) -> str | None:
-        return mask_name(self.name) if self.name else None
-
     def reason_for(self, field_name: str) -> UnreadableField | None:
         return next((u for u in self.unreadable if u.field == field_name), None)
 
@@ -205,10 +168,12 @@ class CardReading:
             return None
         return typed.strip().upper() == self.social_security_number.upper()
 
-    def to_dict(self, *, unmasked: bool = False) -> dict[str, Any]:
-        """JSON-ready fields. Masked unless `unmasked` (the caller records why)."""
-        birth = self.birth_date
-        masked_birth = f"{birth.year:04d}-**-**" if birth else None
+    def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
+        """JSON-ready fields. The ID number, name and birth date are None unless `personal`.
+
+        Readers never mask (the one masking rule is the domain's `mask_identity`): a display that
+        shows them masked fills them in itself; with `personal` the caller records why.
+        """
         return {
             "reader": self.reader,
             "atr": self.atr.hex().upper(),
@@ -221,15 +186,13 @@ class CardReading:
             "issue_date": _iso(self.issue_date),
             "expiry_date": _iso(self.expiry_date),
             "card_number": self.card_number,
-            "social_security_number": (
-                self.social_security_number if unmasked else self.masked_social_security_number
-            ),
-            "name": self.name if unmasked else self.masked_name,
+            "social_security_number": self.social_security_number if personal else None,
+            "name": self.name if personal else None,
             "sex": self.sex,
             "ethnicity": self.ethnicity,
             "birthplace": self.birthplace,
-            "birth_date": _iso(birth) if unmasked else masked_birth,
-            "masked": not unmasked,
+            "birth_date": _iso(self.birth_date) if personal else None,
+            "masked": not personal,
             "holder_needs_psam": self.holder_needs_psam,
             "authenticated": self.authenticated,
             "bank_pan_masked": self.bank_pan_masked,
@@ -243,7 +206,8 @@ class CardReading:
     def __repr__(self) -> str:
         return (
             f"CardReading(reader={self.reader!r}, generation={self.generation.value!r}, "
-            f"card_number={self.card_number!r}, holder={self.masked_social_security_number!r}, "
+            f"card_number={self.card_number!r}, "
+            f"holder={'<hidden>' if self.social_security_number else None!r}, "
             f"unreadable={[u.field for u in self.unreadable]!r})"
         )
 
@@ -760,8 +724,22 @@ def read_masked_bank_pan(transport: Transport) -> str | None:
                 digits = decode_bcd(pan)
             except ValueError:
                 return None
-            return mask_number(digits) if digits else None
+            return _truncate_pan(digits) if digits else None
     return None
+
+
+def _truncate_pan(pan: str) -> str:
+    """A bank card number as payment rules allow it to be kept: first 6 and last 4 digits.
+
+    Read and truncated at once so the full number never leaves this function. The same rule as
+    the domain's `mask_identity` for every length (a test holds them equal); readers cannot
+    import the domain, and mask nothing else.
+    """
+    if len(pan) > 10:
+        return pan[:6] + "*" * (len(pan) - 10) + pan[-4:]
+    if len(pan) > 4:
+        return "*" * (len(pan) - 4) + pan[-4:]
+    return "*" * len(pan)
 
 
 def raw_command_sequence() -> list[Command]:

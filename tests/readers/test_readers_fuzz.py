@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from branch_app.i18n import catalog
 from readers.apdu import ReaderError
 from readers.sscard import CardReading, PsamSession, read_social_security_card
 
@@ -60,11 +61,11 @@ def test_arbitrary_answers_end_in_a_reading_or_a_typed_error(
             card, reader="fuzz", atr=b"\x3b\x00", psam=psam, read_bank_pan=bank_pan
         )
     except ReaderError as error:
-        assert error.code and error.message("en") and error.message("zh")
+        assert f"reader.error.{error.code}" in catalog()
         return
     assert isinstance(reading, CardReading)
     reading.to_dict()
-    reading.to_dict(unmasked=True)
+    reading.to_dict(personal=True)
     repr(reading)
     for problem in reading.unreadable:
-        assert problem.message("zh")
+        assert f"reader.unreadable.{problem.reason.value}" in catalog()

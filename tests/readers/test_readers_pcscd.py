@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from branch_app.ui.card_text import reader_error_text
 from readers.apdu import CardNotResponding, CardRemoved, NotSocialSecurityCard
 from readers.backend import read_card
 from readers.pcsc import PcscBackend
@@ -215,7 +216,7 @@ def test_a_card_held_exclusively_by_another_program_is_busy(
         with pytest.raises(Exception) as caught:
             read_card(pcsc, reader=CARD_READER)
         assert caught.value.code == "reader_busy"  # type: ignore[attr-defined]
-        assert "其他程序" in caught.value.message("zh")  # type: ignore[attr-defined]
+        assert "其他程序" in reader_error_text(caught.value, "zh")  # type: ignore[arg-type]
     finally:
         release()
     assert read_card(pcsc, reader=CARD_READER).card_number == "A00000011"

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from branch_app.domain.identity import mask_identity
+from branch_app.ui.card_text import (
+    masked_name,
+    masked_number,
+    reader_error_text,
+    reading_fields,
+    unreadable_text,
+)
 from readers.apdu import CardNotResponding, CardRemoved, NotSocialSecurityCard
 from readers.backend import ReaderState, pick_reader, read_card
 from readers.simulated import (
@@ -20,6 +30,7 @@ from readers.sscard import (
     AuthenticationGuard,
     Generation,
     Unreadable,
+    _truncate_pan,
     decode_bcd,
     decode_bcd_date,
     find_tlv,
@@ -54,7 +65,7 @@ def test_first_generation_card() -> None:
     assert reading.spec_version == "1.00"
     assert reading.name == "陈建国"
     assert reading.social_security_number == "44010319580315031X"
-    assert reading.masked_social_security_number == "440103********031X"
+    assert masked_number(reading) == "440103********031X"
     assert reading.sex == "1"
     assert reading.birth_date == dt.date(1958, 3, 15)
     assert reading.issue_date == dt.date(2005, 3, 10)
@@ -82,7 +93,7 @@ def test_rare_character_name_spans_the_4e_extension() -> None:
     reading = read_card(readers_with("rare_name"))
     assert reading.name == "古丽娜尔·阿卜杜热西提·买买䶮提"
     assert reading.ethnicity == "05"
-    assert reading.masked_name == "古" + "*" * (len(reading.name) - 1)
+    assert masked_name(reading) == "古" + "*" * (len(reading.name) - 1)
 
 
 def test_third_generation_card_with_psam_authenticates_and_reads_holder() -> None:
@@ -105,7 +116,7 @@ def test_third_generation_card_without_psam_asks_for_the_id_number() -> None:
     assert reading.matches_social_security_number("440106199007211537") is None
     reason = reading.reason_for("social_security_number")
     assert reason is not None and reason.reason is Unreadable.NEEDS_PSAM
-    assert "PSAM" in reason.message("en") and "PSAM" in reason.message("zh")
+    assert "PSAM" in unreadable_text(reason, "en") and "PSAM" in unreadable_text(reason, "zh")
 
 
 def test_a_wrong_psam_costs_exactly_one_try_and_is_never_retried() -> None:
@@ -146,7 +157,7 @@ def test_bank_card_is_not_a_social_security_card() -> None:
     with pytest.raises(NotSocialSecurityCard) as caught:
         read_card(readers_with("bank_only"))
     assert caught.value.detail == "bank card"
-    assert "社会保障卡" in caught.value.message("zh")
+    assert "社会保障卡" in reader_error_text(caught.value, "zh")
 
 
 def test_malformed_records_are_listed_not_fatal() -> None:
@@ -190,7 +201,7 @@ def test_reader_choice() -> None:
     states = [ReaderState("ACS ACR39U 00 00", False), ReaderState("ACS ACR39U PSAM 00 01", True)]
     assert pick_reader(states, exclude="PSAM").name == "ACS ACR39U 00 00"
     assert pick_reader(states, "acr39u 00 00").name == "ACS ACR39U 00 00"
-    with pytest.raises(Exception, match="not connected") as caught:
+    with pytest.raises(Exception, match="reader_not_found") as caught:
         pick_reader(states, "Gemalto")
     assert caught.value.code == "reader_not_found"  # type: ignore[attr-defined]
     with pytest.raises(Exception) as none:
@@ -198,13 +209,28 @@ def test_reader_choice() -> None:
     assert none.value.code == "no_reader"  # type: ignore[attr-defined]
 
 
-def test_reading_repr_and_masked_dict_hide_personal_data() -> None:
+def test_reading_repr_and_dict_hide_personal_data_entirely() -> None:
+    """Readers never mask (one masking rule, the domain's): personal fields are simply absent."""
     reading = read_card(readers_with("gen1"))
     text = repr(reading) + repr(reading.to_dict())
-    assert "44010319580315031X" not in text
-    assert "陈建国" not in text
-    assert "1958-03-15" not in text
-    assert reading.to_dict(unmasked=True)["social_security_number"] == "44010319580315031X"
+    for part in ("44010319580315031X", "031X", "440103*", "陈建国", "陈", "1958"):
+        assert part not in text
+    assert reading.to_dict()["social_security_number"] is None
+    assert reading.to_dict(personal=True)["social_security_number"] == "44010319580315031X"
+    shown = reading_fields(reading)
+    assert shown["social_security_number"] == "440103********031X"
+    assert shown["name"] == "陈**" and shown["birth_date"] == "1958-**-**"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=20).flatmap(
+        lambda n: st.text(alphabet="0123456789X", min_size=n, max_size=n)
+    )
+)
+def test_bank_card_truncation_is_the_domain_masking_rule_at_every_length(digits: str) -> None:
+    """The one number readers truncates itself (a bank card's, never kept whole) by the same rule."""
+    assert _truncate_pan(digits) == mask_identity(digits)
 
 
 def test_decoders() -> None:

@@ -1,7 +1,8 @@
 """Text of the card reader: `branch-app readers` and `card ...`, the card widget, the status slot.
 
-Errors themselves come with their own two sentences from `readers` (`error.message(lang)`),
-because that package cannot import this catalog.
+`readers` cannot import this catalog, so its errors carry a code and parameters: the sentence is
+`reader.error.<code>` (`t(f"reader.error.{error.code}", **error.params)`), and a field the card
+did not give is `reader.unreadable.<reason>`.
 """
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -149,4 +150,130 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reader.status.no_reader": ("no reader", "未连接读卡器"),
     "reader.status.no_service": ("card service stopped", "读卡服务已停止"),
     "reader.status.failed": ("card not read", "未能读卡"),
+    # errors: `ReaderError.code` -> sentence (parameters from `error.params`)
+    "reader.error.reader_error": (
+        "The card reader failed.",
+        "读卡器出错。",
+    ),
+    "reader.error.no_service": (
+        "The smart card service (PC/SC) is not running: start it, or ask support to.",
+        "智能卡服务（PC/SC）未运行：请启动该服务或联系技术支持。",
+    ),
+    "reader.error.no_reader": (
+        "No card reader is connected: plug the reader in and try again.",
+        "未连接读卡器：请插好读卡器后重试。",
+    ),
+    "reader.error.reader_not_found": (
+        "The card reader “{name}” is not connected: check its cable or the reader setting.",
+        "读卡器“{name}”未连接：请检查连接线或读卡器设置。",
+    ),
+    "reader.error.no_card": (
+        "There is no card in the reader: insert the social security card.",
+        "读卡器中没有卡：请插入社会保障卡。",
+    ),
+    "reader.error.card_removed": (
+        "The card was removed during the read: insert it again and keep it in until the read ends.",
+        "读卡过程中卡被拔出：请重新插卡，读卡完成前不要取出。",
+    ),
+    "reader.error.card_not_responding": (
+        "The card does not respond: take it out, check the chip is clean, and insert it again.",
+        "卡片无响应：请取出卡片，检查芯片是否清洁后重新插入。",
+    ),
+    "reader.error.card_reset": (
+        "Another program reset the card during the read: read it again.",
+        "读卡过程中卡片被其他程序复位：请重新读卡。",
+    ),
+    "reader.error.not_social_security_card": (
+        "This is not a social security card: insert the holder's social security card.",
+        "这不是社会保障卡：请插入持卡人的社会保障卡。",
+    ),
+    "reader.error.malformed_response": (
+        "The card gave an answer that cannot be understood: try again, or use another reader.",
+        "卡片返回的数据无法识别：请重试或更换读卡器。",
+    ),
+    "reader.error.psam_missing": (
+        "This card needs the reader's security module (PSAM), which is not available: type the ID number instead.",
+        "此卡需要读卡器的安全模块（PSAM），当前不可用：请手工输入身份证号码。",
+    ),
+    "reader.error.psam_failed": (
+        "The reader's security module (PSAM) could not authenticate the card: type the ID number instead.",
+        "读卡器安全模块（PSAM）未能完成卡片认证：请手工输入身份证号码。",
+    ),
+    "reader.error.card_status": (
+        "The card refused the command (status {sw}).",
+        "卡片拒绝执行命令（状态字 {sw}）。",
+    ),
+    "reader.error.wrong_length": (
+        "The card rejected the length of a command (status {sw}).",
+        "卡片拒绝了命令长度（状态字 {sw}）。",
+    ),
+    "reader.error.security_status_not_satisfied": (
+        "The card requires authentication before this data can be read (status {sw}).",
+        "读取该数据前卡片要求先进行认证（状态字 {sw}）。",
+    ),
+    "reader.error.key_blocked": (
+        "The card's authentication key is blocked: the holder must go to the card service agency.",
+        "卡片认证密钥已锁定：持卡人需到社保卡服务机构处理。",
+    ),
+    "reader.error.conditions_not_satisfied": (
+        "The card refused the command in its present state (status {sw}).",
+        "卡片在当前状态下拒绝执行命令（状态字 {sw}）。",
+    ),
+    "reader.error.function_not_supported": (
+        "The card does not support this function, or the application is locked (status {sw}).",
+        "卡片不支持该功能或应用已锁定（状态字 {sw}）。",
+    ),
+    "reader.error.file_not_found": (
+        "The card does not hold the requested file or application (status {sw}).",
+        "卡片上没有所需的文件或应用（状态字 {sw}）。",
+    ),
+    "reader.error.record_not_found": (
+        "The card does not hold the requested record (status {sw}).",
+        "卡片上没有所需的记录（状态字 {sw}）。",
+    ),
+    "reader.error.wrong_parameters": (
+        "The card rejected the command's parameters (status {sw}).",
+        "卡片拒绝了命令参数（状态字 {sw}）。",
+    ),
+    "reader.error.verification_failed": (
+        "The card rejected the authentication; {tries_left} tries are left. Do not try again: have the card checked.",
+        "卡片拒绝认证，剩余 {tries_left} 次机会。请勿重试，请检查卡片。",
+    ),
+    "reader.error.application_locked": (
+        "The card's application is permanently locked: the holder needs a new card.",
+        "卡片应用已永久锁定：持卡人需要换领新卡。",
+    ),
+    "reader.error.reader_busy": (
+        "Another program is using the card reader: close it and try again.",
+        "其他程序正在使用读卡器：请关闭该程序后重试。",
+    ),
+    # why a field is missing from a reading: `Unreadable` -> words
+    "reader.unreadable.not_on_card": (
+        "not stored on this card",
+        "卡内无此项",
+    ),
+    "reader.unreadable.malformed": (
+        "stored in a form that cannot be read",
+        "数据格式无法识别",
+    ),
+    "reader.unreadable.refused": (
+        "the card refused to give it",
+        "卡片拒绝读取",
+    ),
+    "reader.unreadable.needs_psam": (
+        "needs the reader's security module (PSAM): type the ID number instead",
+        "需要读卡器安全模块（PSAM）：请手工输入身份证号码",
+    ),
+    "reader.unreadable.psam_failed": (
+        "the security module (PSAM) failed: type the ID number instead",
+        "安全模块（PSAM）认证失败：请手工输入身份证号码",
+    ),
+    "reader.unreadable.authentication_refused": (
+        "the card refused the authentication (not retried, to protect the card): type the ID number instead",
+        "卡片拒绝认证（为保护卡片不再重试）：请手工输入身份证号码",
+    ),
+    "reader.unreadable.key_blocked": (
+        "the card's key is blocked: the holder must go to the card service agency",
+        "卡片密钥已锁定：持卡人需到社保卡服务机构处理",
+    ),
 }

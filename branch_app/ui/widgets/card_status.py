@@ -21,7 +21,12 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from branch_app.i18n import t
-from branch_app.ui.card_text import generation_text, holder_text
+from branch_app.ui.card_text import (
+    generation_text,
+    holder_text,
+    masked_number,
+    reader_error_text,
+)
 from branch_app.ui.status import ReaderStatusChanged, SlotState
 
 if TYPE_CHECKING:
@@ -226,7 +231,12 @@ class CardStatus(Static):
             line = t("reader.widget.reading", reader=reader)
             return line, SlotState.BUSY, "reader.status.reading", {}
         if self.error is not None:
-            return self.error.message(language), SlotState.ERROR, "reader.status.failed", {}
+            return (
+                reader_error_text(self.error, language),
+                SlotState.ERROR,
+                "reader.status.failed",
+                {},
+            )
         reading = self.reading
         if reading is not None:
             if reading.holder_needs_psam:
@@ -242,7 +252,7 @@ class CardStatus(Static):
                     generation=generation_text(reading),
                     reader=reader,
                 )
-            slot_holder = reading.masked_social_security_number or reading.card_number or ""
+            slot_holder = masked_number(reading) or reading.card_number or ""
             return line, SlotState.OK, "reader.status.card", {"holder": slot_holder}
         return t("reader.widget.no_card", reader=reader), SlotState.OK, "reader.status.ready", {}
 
