@@ -28,7 +28,13 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from branch_app.domain import lifecycle
-from branch_app.domain.identity import IdentityError, mask_identity, parse_identity
+from branch_app.domain.admission import Admission, Approver, Maker, admit, approval_of
+from branch_app.domain.identity import (
+    IdentityError,
+    IdentityNumber,
+    mask_identity,
+    parse_identity,
+)
 from branch_app.domain.lifecycle import (
     Applied,
     CardRecord,
@@ -41,8 +47,8 @@ from branch_app.domain.lifecycle import (
     record_from_dict,
     record_to_dict,
 )
-from branch_app.domain.roles import permission
 from branch_app.domain.vocabulary import (
+    LIFECYCLE_REFUSALS,
     ConflictDecision,
     ConflictStatus,
     Outcome,
@@ -345,7 +351,7 @@ class CentralService:
         self._hot = _HotStatements(db)
         self._parsed = _ParsedRecords()
         #: holder id -> (the day it was checked, canonical): the check depends only on the day.
-        self._checked_holders: dict[str, tuple[dt.date, bool]] = {}
+        self._checked_holders: dict[str, tuple[dt.date, IdentityNumber | None]] = {}
 
     # Push --------------------------------------------------------------------------------------
 
@@ -412,8 +418,15 @@ class CentralService:
         staff: dict[str, Any] = {}
         followed: set[str] = set()
         if not origin.is_channel:
-            actors = sorted({c.actor for c in commands})
-            staff = {r.staff_id: r for r in conn.execute(_SELECT_STAFF, {"b_staff": actors})}
+            # The makers, and the second persons their commands name (checked by `admit`).
+            people = {c.actor for c in commands} | {
+                c.payload["approved_by"]
+                for c in commands
+                if isinstance(c.payload.get("approved_by"), str)
+            }
+            staff = {
+                r.staff_id: r for r in conn.execute(_SELECT_STAFF, {"b_staff": sorted(people)})
+            }
             if holders:
                 followed = set(
                     conn.execute(
@@ -433,7 +446,7 @@ class CentralService:
                 continue
             current = records.get(command.holder_id)
             try:
-                result, new_record = self._decide(origin, command, current, staff)
+                result, new_record = self._decide(origin, command, current, staff, today)
             except Exception as exc:  # a bug must not sink the whole batch
                 log.error("deciding a %s command failed (%s)", command.kind, type(exc).__name__)
                 results.append(_internal_error(command.id))
@@ -493,16 +506,19 @@ class CentralService:
         return results
 
     def _is_valid_holder(self, holder_id: str, today: dt.date) -> bool:
-        """`_is_canonical_identity`, remembered for the day (a batch names the same people as
-        the batch before); bounded, cleared when full."""
+        return self._holder(holder_id, today) is not None
+
+    def _holder(self, holder_id: str, today: dt.date) -> IdentityNumber | None:
+        """The checked identity number when it is valid and canonical, remembered for the day (a
+        batch names the same people as the batch before); bounded, cleared when full."""
         checked = self._checked_holders.get(holder_id)
         if checked is not None and checked[0] == today:
             return checked[1]
-        valid = _is_canonical_identity(holder_id, today)
+        holder = _canonical_identity(holder_id, today)
         if len(self._checked_holders) >= 100_000:
             self._checked_holders = {}
-        self._checked_holders[holder_id] = (today, valid)
-        return valid
+        self._checked_holders[holder_id] = (today, holder)
+        return holder
 
     def _decide(
         self,
@@ -510,16 +526,24 @@ class CentralService:
         command: PushCommand,
         current: CardRecord | None,
         staff: dict[str, Any],
+        today: dt.date,
     ) -> tuple[_Answer, CardRecord | None]:
-        """The answer to a new command and, when applied, the new record."""
+        """The answer to a new command and, when applied, the new record.
 
-        def rejected(reason: str, message: str) -> tuple[_Answer, None]:
+        Who sent it is checked here (the device, its branch, an active member of staff of that
+        branch); whether it may be taken, by the domain's one admission path, exactly as the
+        counter checked it: permission, the applicant rules, the documents, the second person
+        (looked up here, never taken on the device's word) and the lifecycle. A lifecycle refusal
+        is a conflict for a supervisor; any other refusal rejects the command."""
+
+        def rejected(reason: str, message: str | None) -> tuple[_Answer, None]:
             return (
                 _Answer(id=command.id, outcome=Outcome.REJECTED, reason=reason, message=message),
                 None,
             )
 
-        if current is None:
+        holder = self._holder(command.holder_id, today)
+        if current is None or holder is None:
             return rejected(RejectReason.INVALID_HOLDER, "holder_id is not a valid identity number")
         if not origin.is_channel:
             if command.device != origin.device_id:
@@ -537,18 +561,28 @@ class CentralService:
         except CommandFormatError as exc:
             return rejected(RejectReason.MALFORMED_PAYLOAD, str(exc)[:300])
 
-        if origin.place is not None:
+        if origin.place is None:  # a channel of the card agency's own: no counter rules
+            decision: Admission | Refused | Applied | Merged = decide(current, domain_command)
+        else:
             member = staff.get(command.actor)
             if member is None or not member.active:
                 return rejected(RejectReason.UNKNOWN_ACTOR, "actor is not an active staff member")
             if member.branch != origin.branch:
                 return rejected(RejectReason.ACTOR_WRONG_BRANCH, "actor belongs to another branch")
-            allowed = permission(Role(member.role), origin.place, domain_command)
-            if not allowed.allowed:
-                reason = allowed.reason.value if allowed.reason else RejectReason.NOT_PERMITTED
-                return rejected(reason, f"{member.role} may not do this at a {origin.place}")
-
-        decision = decide(current, domain_command)
+            decision = admit(
+                domain_command,
+                current,
+                holder=holder,
+                maker=Maker(member.staff_id, Role(member.role)),
+                place=origin.place,
+                today=today,
+                approver=_approver(staff, approval_of(domain_command), origin.branch),
+                consequences=False,
+            )
+            if isinstance(decision, Refused) and decision.reason not in LIFECYCLE_REFUSALS:
+                return rejected(decision.reason.value, None)
+        if isinstance(decision, Admission):
+            decision = decision.decision
         match decision:
             case Applied(record=new):
                 return (
@@ -570,14 +604,13 @@ class CentralService:
                     ),
                     None,
                 )
-            case Refused(reason=reason, detail=detail):
+            case Refused(reason=reason):
                 return (
                     _Answer(
                         id=command.id,
                         outcome=Outcome.CONFLICT,
                         version=current.version,
                         reason=reason.value,
-                        message=detail or None,
                         record=record_to_dict(current),
                     ),
                     None,
@@ -847,11 +880,20 @@ def _body_hash(command: PushCommand) -> str:
     return hashlib.sha256(orjson.dumps(command.__dict__, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _is_canonical_identity(holder_id: str, today: dt.date) -> bool:
+def _approver(staff: dict[str, Any], named: str | None, branch: str) -> Approver | None:
+    """The second person a command names, as the staff table knows them: active, this branch."""
+    member = staff.get(named) if named else None
+    if member is None or not member.active or member.branch != branch:
+        return None
+    return Approver(member.staff_id, Role(member.role))
+
+
+def _canonical_identity(holder_id: str, today: dt.date) -> IdentityNumber | None:
     try:
-        return parse_identity(holder_id, today=today).number == holder_id
+        holder = parse_identity(holder_id, today=today)
     except IdentityError:
-        return False
+        return None
+    return holder if holder.number == holder_id else None
 
 
 def _card_row(

@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from branch_app.domain.lifecycle import ApplicationKind, Apply, CardRecord, Command, ExchangeReason
+from branch_app.domain.lifecycle import Apply, CardRecord, Command
+from branch_app.domain.vocabulary import ApplicationKind, ExchangeReason
 
 DEFAULT_REPLACEMENT_FEE_YUAN = 20
 

@@ -7,6 +7,7 @@ refusal is an `IdentityError` whose `code` and `params` select a translated text
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -160,9 +161,16 @@ def mask_identity(number: str) -> str:
 
 
 def age_on(birth: dt.date, on: dt.date) -> int:
-    """Completed years on `on`. Someone born on 29 Feb turns a year older on 1 Mar in other years."""
+    """Completed years on `on`.
+
+    Someone born on 29 February turns a year older on 28 February in other years: a period in
+    years ends on the corresponding day, or on the month's last day where there is none (Civil
+    Code, art. 201), the same reading as the fee's one year (`fees.one_year_after`)."""
     years = on.year - birth.year
-    if (on.month, on.day) < (birth.month, birth.day):
+    birthday = (birth.month, birth.day)
+    if birthday == (2, 29) and not calendar.isleap(on.year):
+        birthday = (2, 28)
+    if (on.month, on.day) < birthday:
         years -= 1
     return years
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from branch_app.domain.card_number import CardNumberError, check_card_number
-from branch_app.domain.identity import mask_identity
+from branch_app.domain.identity import IdentityKind, mask_identity
 from branch_app.domain.vocabulary import (
     ApplicationKind,
     ApplicationStatus,
@@ -29,72 +29,11 @@ from branch_app.domain.vocabulary import (
     FunctionStatus,
     IssuanceSpeed,
     LossChannel,
+    Presenter,
     RefusalReason,
 )
 
 CURRENT_GENERATION = 3  # [assumed] every card issued now is a 3rd-generation card
-
-
-# English text of every refusal (the `detail` of a Refused); the catalog has both languages.
-REFUSAL_TEXT: Mapping[RefusalReason, str] = {
-    RefusalReason.CARD_CANCELLED: "the card has been cancelled; nothing more can be done with it",
-    RefusalReason.NO_LIVE_CARD: "the person has no card in use",
-    RefusalReason.LIVE_CARD_EXISTS: "the person already has a card (one card per person)",
-    RefusalReason.APPLICATION_PENDING: "another application for this person is in progress",
-    RefusalReason.NO_LOSS_REPORT: "a replacement needs a loss report first",
-    RefusalReason.CARD_LOSS_REPORTED: (
-        "the card is reported lost: apply for a replacement, or unlock it if it was found"
-    ),
-    RefusalReason.NOT_LOSS_REPORTED: "the card is not reported lost",
-    RefusalReason.REPLACEMENT_APPLIED: (
-        "a replacement has been applied for: the old card is dead and cannot be unlocked"
-    ),
-    RefusalReason.FINANCIAL_UNLOCK_NEEDS_CARD_BANK: (
-        "the bank account can be unfrozen only at a branch of the card's bank"
-    ),
-    RefusalReason.EXCHANGE_REASON_REQUIRED: "an exchange needs a reason",
-    RefusalReason.EXCHANGE_REASON_NOT_ALLOWED: "only an exchange takes an exchange reason",
-    RefusalReason.BANK_REQUIRED: "a change of bank needs the new bank",
-    RefusalReason.SAME_BANK: "a change of bank needs a bank other than the card's bank",
-    RefusalReason.NO_PENDING_APPLICATION: "there is no application in progress",
-    RefusalReason.CARD_NOT_ISSUED_YET: "the new card has not been issued yet",
-    RefusalReason.APPLICATION_ALREADY_ISSUED: (
-        "the new card has already been issued with another card number"
-    ),
-    RefusalReason.CARD_NUMBER_MALFORMED: "the new card number is not a card number",
-    RefusalReason.CARD_NUMBER_UNCHANGED: "the new card needs a card number other than the old one",
-    RefusalReason.DATE_BEFORE_ACCEPTANCE: "the date is before the application was accepted",
-    RefusalReason.ROLE_NOT_AT_PLACE: "this role does not work at this place",
-    RefusalReason.INSTANT_NEEDS_INSTANT_BRANCH: (
-        "instant issuance is possible only at an instant-issuance branch"
-    ),
-    RefusalReason.UNLOCK_NEEDS_BRANCH: ("unlocking needs the holder and the card at a bank branch"),
-    RefusalReason.COLLECTION_NEEDS_BRANCH: "a new card is collected at a bank branch",
-    RefusalReason.ISSUED_BY_CARD_AGENCY: (
-        "the card agency reports the cards it makes; a branch records only the instant cards it "
-        "prints itself"
-    ),
-    RefusalReason.NOT_ON_HOME_VISIT: "this service is not offered on a home visit",
-    RefusalReason.GUARDIAN_REQUIRED: (
-        "the holder is under 16 or without legal capacity: the legal guardian must come"
-    ),
-    RefusalReason.GUARDIANSHIP_PROOF_MISSING: (
-        "the guardian must show proof of guardianship (household register or birth certificate)"
-    ),
-    RefusalReason.HOLDER_MUST_ATTEND: (
-        "the holder is 16 or older with legal capacity and must come in person"
-    ),
-    RefusalReason.AGENT_NOT_ALLOWED: (
-        "only residents of Hong Kong, Macau or Taiwan and foreigners may send an agent"
-    ),
-    RefusalReason.AGENT_UNDER_18: "an agent must be 18 or older",
-    RefusalReason.AGENT_AGE_UNKNOWN: "the agent's date of birth is needed to check the age",
-    RefusalReason.HOLDER_COLLECTS: "the holder or the legal guardian collects the card in person",
-    RefusalReason.PHOTO_REQUIRED: (
-        "an application needs a photo receipt number or the holder's ID card photo from the police"
-    ),
-    RefusalReason.PHOTO_RECEIPT_MALFORMED: "a photo receipt number is 6 to 32 letters and digits",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +46,18 @@ class PendingApplication:
     status: ApplicationStatus = ApplicationStatus.IN_PRODUCTION
     new_card_number: str | None = None
     bank: str | None = None  # the bank of the new card (a change of bank), else the record's
+    exchange_reason: ExchangeReason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How the card agency reaches the holder (信息变更: changed at the counter, no new card)."""
+
+    mobile: str | None = None
+    address: str | None = None
+
+    def __repr__(self) -> str:  # personal data: never in logs or tracebacks
+        return "Contact(...)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +75,7 @@ class CardRecord:
     application: PendingApplication | None = None
     collected_on: dt.date | None = None
     cancellation_reason: CancellationReason | None = None
+    contact: Contact | None = None
 
     @classmethod
     def new(cls, holder_id: str) -> CardRecord:
@@ -148,12 +100,44 @@ class CardRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Representative:
+    """The guardian's or agent's own identity document, as shown at the counter."""
+
+    kind: IdentityKind
+    number: str
+    name: str
+    #: From the document, when its number carries none (a passport, a 2017 permanent residence ID).
+    birth_date: dt.date | None = None
+
+    def __repr__(self) -> str:  # personal data: never in logs or tracebacks
+        return f"Representative(kind={self.kind.value!r}, number={mask_identity(self.number)!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """Who stands at the counter for the holder, with what they showed (applications and
+    collection). Travels with the command, so the central checks the same rules."""
+
+    presenter: Presenter = Presenter.HOLDER
+    #: From the holder's document, when the ID number carries no birth date.
+    holder_birth_date: dt.date | None = None
+    holder_has_legal_capacity: bool = True
+    guardianship_proof: bool = False
+    #: The guardian's or agent's document; `None` when the holder comes.
+    representative: Representative | None = None
+
+
+HOLDER_IN_PERSON = Applicant()
+
+
+@dataclass(frozen=True, slots=True)
 class Apply:
     """An application for a card: a first card, a replacement of a lost card, or an exchange.
 
     The card agency prints the photo given by `photo_receipt` (the receipt number of a digital
     photo taken at an approved studio, 相片回执号) or, with `police_photo`, the holder's ID card
-    photo from the police. `photo_problem` says whether a new application names one.
+    photo from the police. `photo_problem` says whether a new application names one. An exchange
+    for changed card-face data names the police record it rests on (`evidence`).
     """
 
     kind: ClassVar[str] = "apply"
@@ -164,6 +148,8 @@ class Apply:
     bank: str | None = None
     photo_receipt: str | None = None
     police_photo: bool = False
+    applicant: Applicant = HOLDER_IN_PERSON
+    evidence: str | None = None
 
 
 #: [assumed] A photo receipt number as printed by the studios: 6 to 32 ASCII letters and digits.
@@ -191,10 +177,15 @@ class ReportLoss:
 
 @dataclass(frozen=True, slots=True)
 class Unlock:
-    """The holder found the card; `at_card_bank` when done at a branch of the card's own bank."""
+    """The holder found the card and brings it: its number (`card_read`: read from the chip, else
+    typed from the card's face and checked) must be the record's current card. Both functions are
+    restored at any cooperating branch; `at_card_bank` only records where (the card's bank is told
+    through the central)."""
 
     kind: ClassVar[str] = "unlock"
     at_card_bank: bool
+    card_number: str | None = None
+    card_read: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,15 +199,31 @@ class ConfirmIssuance:
 class ConfirmCollection:
     kind: ClassVar[str] = "confirm_collection"
     collected_on: dt.date
+    applicant: Applicant = HOLDER_IN_PERSON
 
 
 @dataclass(frozen=True, slots=True)
 class Cancel:
+    """Cancel the card. A death needs the police record or death certificate number
+    (`evidence`); a teller's request names the approving supervisor (`approved_by`)."""
+
     kind: ClassVar[str] = "cancel"
     reason: CancellationReason
+    evidence: str | None = None
+    approved_by: str | None = None
 
 
-Command = Apply | ReportLoss | Unlock | ConfirmIssuance | ConfirmCollection | Cancel
+@dataclass(frozen=True, slots=True)
+class ChangeContact:
+    """A change of contact details (信息变更) with the holder or guardian present; no new card.
+    `None` keeps a detail as it is."""
+
+    kind: ClassVar[str] = "change_contact"
+    mobile: str | None = None
+    address: str | None = None
+
+
+Command = Apply | ReportLoss | Unlock | ConfirmIssuance | ConfirmCollection | Cancel | ChangeContact
 COMMAND_TYPES: tuple[type[Command], ...] = (
     Apply,
     ReportLoss,
@@ -224,6 +231,7 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     ConfirmIssuance,
     ConfirmCollection,
     Cancel,
+    ChangeContact,
 )
 COMMANDS_BY_KIND: Mapping[str, type[Command]] = {c.kind: c for c in COMMAND_TYPES}
 
@@ -249,11 +257,12 @@ class Merged:
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    """The command is not allowed; `detail` is an English sentence, the UI shows the catalog text."""
+    """The command is not allowed: a reason code; the catalogs have its text in both languages."""
 
     outcome: ClassVar[str] = "refused"
     reason: RefusalReason
-    detail: str = ""
+    #: Further reasons found at the same step (the applicant rules can find several).
+    also: tuple[RefusalReason, ...] = ()
 
     @property
     def message_key(self) -> str:
@@ -263,8 +272,8 @@ class Refused:
 Decision = Applied | Merged | Refused
 
 
-def refused(reason: RefusalReason) -> Refused:
-    return Refused(reason=reason, detail=REFUSAL_TEXT[reason])
+def refused(reason: RefusalReason, *also: RefusalReason) -> Refused:
+    return Refused(reason=reason, also=also)
 
 
 _T = TypeVar("_T", CardRecord, PendingApplication)
@@ -288,9 +297,7 @@ def _applied(record: CardRecord, **changes: Any) -> Applied:
 def decide(record: CardRecord, command: Command) -> Decision:
     """What `command` does to `record`. Pure and total."""
     if record.card_state is CardState.CANCELLED:
-        if isinstance(command, Cancel):
-            return Merged(record)
-        return refused(RefusalReason.CARD_CANCELLED)
+        return _decide_after_cancellation(record, command)
     match command:
         case Apply():
             return _decide_apply(record, command)
@@ -303,6 +310,8 @@ def decide(record: CardRecord, command: Command) -> Decision:
         case ConfirmCollection():
             return _decide_collection(record, command)
         case Cancel():
+            if not record.has_live_card and record.application is None:
+                return refused(RefusalReason.NOTHING_TO_CANCEL)
             return _applied(
                 record,
                 card_state=CardState.CANCELLED,
@@ -311,7 +320,50 @@ def decide(record: CardRecord, command: Command) -> Decision:
                 application=None,
                 cancellation_reason=command.reason,
             )
+        case ChangeContact():
+            return _decide_contact(record, command)
     raise TypeError(f"not a card command: {type(command).__name__}")
+
+
+def _decide_after_cancellation(record: CardRecord, command: Command) -> Decision:
+    """Death is final. After a cancellation on other grounds (moving out of the province,
+    emigration, ...) a person entitled again may apply for a new first card: a new card and card
+    number, the same social security number."""
+    deceased = record.cancellation_reason is CancellationReason.DEATH
+    if isinstance(command, Cancel):
+        return Merged(record)
+    if deceased:
+        return refused(RefusalReason.HOLDER_DECEASED)
+    if isinstance(command, Apply) and command.application is ApplicationKind.FIRST:
+        fresh = _evolve(
+            record,
+            card_state=CardState.NO_CARD,
+            card_number=None,
+            social_security=FunctionStatus.NONE,
+            financial=FunctionStatus.NONE,
+            bank=None,
+            generation=None,
+            collected_on=None,
+            cancellation_reason=None,
+        )
+        decision = _decide_apply(fresh, command)
+        if isinstance(decision, Applied):
+            return Applied(_evolve(decision.record, version=record.version + 1))
+        return decision
+    return refused(RefusalReason.CARD_CANCELLED)
+
+
+def _decide_contact(record: CardRecord, command: ChangeContact) -> Decision:
+    if record.version == 0:
+        return refused(RefusalReason.NO_RECORD)
+    before = record.contact or Contact()
+    after = Contact(
+        mobile=command.mobile if command.mobile is not None else before.mobile,
+        address=command.address if command.address is not None else before.address,
+    )
+    if after == before:
+        return Merged(record)
+    return _applied(record, contact=after)
 
 
 def _decide_apply(record: CardRecord, command: Apply) -> Decision:
@@ -322,9 +374,15 @@ def _decide_apply(record: CardRecord, command: Apply) -> Decision:
         return refused(RefusalReason.EXCHANGE_REASON_NOT_ALLOWED)
     pending = record.application
     if pending is not None:
-        if pending.kind is kind and pending.speed is command.speed:
-            return Merged(record)
-        return refused(RefusalReason.APPLICATION_PENDING)
+        # The same request again merges; a different one (another exchange reason, another
+        # bank) is refused, never merged: the holder waits for collection, or it is cancelled.
+        same = (
+            pending.kind is kind
+            and pending.speed is command.speed
+            and pending.exchange_reason is command.exchange_reason
+            and (command.bank is None or command.bank == pending.bank)
+        )
+        return Merged(record) if same else refused(RefusalReason.APPLICATION_PENDING)
     if kind is ApplicationKind.FIRST:
         if record.card_state is not CardState.NO_CARD:
             return refused(RefusalReason.LIVE_CARD_EXISTS)
@@ -347,7 +405,11 @@ def _decide_apply(record: CardRecord, command: Apply) -> Decision:
                 return refused(RefusalReason.SAME_BANK)
         new_bank = command.bank or record.bank
     application = PendingApplication(
-        kind=kind, speed=command.speed, accepted_on=command.accepted_on, bank=new_bank
+        kind=kind,
+        speed=command.speed,
+        accepted_on=command.accepted_on,
+        bank=new_bank,
+        exchange_reason=command.exchange_reason,
     )
     if kind is ApplicationKind.REPLACEMENT:
         # The old card is dead from now on: it can no longer be unlocked or used.
@@ -368,13 +430,14 @@ def _frozen(status: FunctionStatus) -> FunctionStatus:
 
 
 def _decide_report_loss(record: CardRecord, command: ReportLoss) -> Decision:
+    """Whatever the channel, both functions freeze at once (seed: 同步冻结)."""
     if not record.has_live_card:
         pending = record.application
         if pending is not None and pending.kind is ApplicationKind.REPLACEMENT:
             return Merged(record)  # the lost card is already dead
         return refused(RefusalReason.NO_LIVE_CARD)
     social_security = _frozen(record.social_security)
-    financial = _frozen(record.financial) if command.channel.freezes_financial else record.financial
+    financial = _frozen(record.financial)
     if (
         record.card_state is CardState.LOSS_REPORTED
         and social_security is record.social_security
@@ -390,28 +453,33 @@ def _decide_report_loss(record: CardRecord, command: ReportLoss) -> Decision:
 
 
 def _decide_unlock(record: CardRecord, command: Unlock) -> Decision:
+    """The found card, shown and checked against the record, restores both functions at any
+    cooperating branch (seed: 解除挂失, the card returns to normal use)."""
     if not record.has_live_card:
         pending = record.application
         if pending is not None and pending.kind is ApplicationKind.REPLACEMENT:
             return refused(RefusalReason.REPLACEMENT_APPLIED)
         return refused(RefusalReason.NO_LIVE_CARD)
-    financial_frozen = record.financial is FunctionStatus.FROZEN
-    if record.card_state is CardState.ACTIVE:
-        # Found after a loss report and unlocked elsewhere: only the card's bank frees the account.
-        if not financial_frozen:
-            return refused(RefusalReason.NOT_LOSS_REPORTED)
-        if not command.at_card_bank:
-            return refused(RefusalReason.FINANCIAL_UNLOCK_NEEDS_CARD_BANK)
-        return _applied(record, financial=FunctionStatus.NORMAL)
-    financial = (
-        FunctionStatus.NORMAL if financial_frozen and command.at_card_bank else record.financial
-    )
+    if command.card_number is None:
+        return refused(RefusalReason.CARD_REQUIRED)
+    if command.card_number.strip().upper() != record.card_number:
+        return refused(RefusalReason.CARD_NOT_CURRENT)
+    frozen = FunctionStatus.FROZEN
+    if record.card_state is CardState.ACTIVE and frozen not in (
+        record.social_security,
+        record.financial,
+    ):
+        return refused(RefusalReason.NOT_LOSS_REPORTED)
     return _applied(
         record,
         card_state=CardState.ACTIVE,
-        social_security=FunctionStatus.NORMAL,
-        financial=financial,
+        social_security=_thawed(record.social_security),
+        financial=_thawed(record.financial),
     )
+
+
+def _thawed(status: FunctionStatus) -> FunctionStatus:
+    return FunctionStatus.NORMAL if status is FunctionStatus.FROZEN else status
 
 
 def _decide_issuance(record: CardRecord, command: ConfirmIssuance) -> Decision:
@@ -490,16 +558,22 @@ def _date_to_json(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Applicant | Representative):
+        return {f.name: _json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
 def command_to_dict(command: Command) -> dict[str, Any]:
-    """The JSON form: `{"kind": ..., <field>: <str | bool | None>}`; dates as YYYY-MM-DD."""
+    """The JSON form: `{"kind": ..., <field>: <str | bool | None | object>}`; dates as
+    YYYY-MM-DD; the applicant (and the representative's document) as nested objects."""
     out: dict[str, Any] = {"kind": command.kind}
     for f in dataclasses.fields(command):
-        value = getattr(command, f.name)
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        elif isinstance(value, StrEnum):
-            value = value.value
-        out[f.name] = value
+        out[f.name] = _json_value(getattr(command, f.name))
     return out
 
 
@@ -592,6 +666,44 @@ def _show(value: object) -> str:
     return f"a value of type {type(value).__name__}"
 
 
+_REPRESENTATIVE_KEYS = frozenset(f.name for f in dataclasses.fields(Representative))
+_APPLICANT_KEYS = frozenset(f.name for f in dataclasses.fields(Applicant))
+
+
+def _representative(data: Mapping[str, Any], where: str) -> Representative | None:
+    value = data["representative"]
+    if value is None:
+        return None
+    where = f"{where} representative"
+    mapping = _require_mapping(value, where)
+    _check_fields(mapping, _REPRESENTATIVE_KEYS, where)
+    return Representative(
+        kind=_enum(mapping, "kind", IdentityKind, where),
+        number=_text(mapping, "number", where) or "",
+        name=_text(mapping, "name", where) or "",
+        birth_date=_date(mapping, "birth_date", where, optional=True),
+    )
+
+
+def _applicant(data: Mapping[str, Any], where: str) -> Applicant:
+    if "applicant" not in data:
+        return HOLDER_IN_PERSON  # queued before the applicant travelled with the command
+    where = f"{where} applicant"
+    mapping = _require_mapping(data["applicant"], where)
+    _check_fields(mapping, _APPLICANT_KEYS, where)
+    return Applicant(
+        presenter=_enum(mapping, "presenter", Presenter, where),
+        holder_birth_date=_date(mapping, "holder_birth_date", where, optional=True),
+        holder_has_legal_capacity=_bool(mapping, "holder_has_legal_capacity", where),
+        guardianship_proof=_bool(mapping, "guardianship_proof", where),
+        representative=_representative(mapping, where),
+    )
+
+
+def _later_text(data: Mapping[str, Any], name: str, where: str) -> str | None:
+    return _text(data, name, where, optional=True) if name in data else None
+
+
 _COMMAND_READERS: Mapping[str, Callable[[Mapping[str, Any], str], Command]] = {
     "apply": lambda d, w: Apply(
         application=_enum(d, "application", ApplicationKind, w),
@@ -599,17 +711,33 @@ _COMMAND_READERS: Mapping[str, Callable[[Mapping[str, Any], str], Command]] = {
         accepted_on=_date(d, "accepted_on", w),
         exchange_reason=_enum(d, "exchange_reason", ExchangeReason, w, optional=True),
         bank=_text(d, "bank", w, optional=True),
-        photo_receipt=_text(d, "photo_receipt", w, optional=True) if "photo_receipt" in d else None,
+        photo_receipt=_later_text(d, "photo_receipt", w),
         police_photo=_bool(d, "police_photo", w) if "police_photo" in d else False,
+        applicant=_applicant(d, w),
+        evidence=_later_text(d, "evidence", w),
     ),
     "report_loss": lambda d, w: ReportLoss(channel=_enum(d, "channel", LossChannel, w)),
-    "unlock": lambda d, w: Unlock(at_card_bank=_bool(d, "at_card_bank", w)),
+    "unlock": lambda d, w: Unlock(
+        at_card_bank=_bool(d, "at_card_bank", w),
+        card_number=_later_text(d, "card_number", w),
+        card_read=_bool(d, "card_read", w) if "card_read" in d else False,
+    ),
     "confirm_issuance": lambda d, w: ConfirmIssuance(
         card_number=_text(d, "card_number", w) or "",
         issued_on=_date(d, "issued_on", w),
     ),
-    "confirm_collection": lambda d, w: ConfirmCollection(collected_on=_date(d, "collected_on", w)),
-    "cancel": lambda d, w: Cancel(reason=_enum(d, "reason", CancellationReason, w)),
+    "confirm_collection": lambda d, w: ConfirmCollection(
+        collected_on=_date(d, "collected_on", w), applicant=_applicant(d, w)
+    ),
+    "cancel": lambda d, w: Cancel(
+        reason=_enum(d, "reason", CancellationReason, w),
+        evidence=_later_text(d, "evidence", w),
+        approved_by=_later_text(d, "approved_by", w),
+    ),
+    "change_contact": lambda d, w: ChangeContact(
+        mobile=_text(d, "mobile", w, optional=True),
+        address=_text(d, "address", w, optional=True),
+    ),
 }
 
 
@@ -620,10 +748,17 @@ _COMMAND_FIELDS: Mapping[str, frozenset[str]] = {
 }
 #: Keys added to a command after items were already queued without them: they may be absent.
 _LATER_FIELDS: Mapping[str, frozenset[str]] = {
-    "apply": frozenset({"photo_receipt", "police_photo"})
+    "apply": frozenset({"photo_receipt", "police_photo", "applicant", "evidence"}),
+    "unlock": frozenset({"card_number", "card_read"}),
+    "confirm_collection": frozenset({"applicant"}),
+    "cancel": frozenset({"evidence", "approved_by"}),
 }
 _RECORD_KEYS = frozenset(_FIELD_NAMES[CardRecord])
 _APPLICATION_KEYS = frozenset(_FIELD_NAMES[PendingApplication])
+#: Keys added to a record after records were stored without them: they may be absent.
+_LATER_RECORD_KEYS = frozenset({"contact"})
+_LATER_APPLICATION_KEYS = frozenset({"exchange_reason"})
+_CONTACT_KEYS = frozenset({"mobile", "address"})
 
 
 def command_from_dict(data: object) -> Command:
@@ -651,6 +786,9 @@ def _application_to_dict(application: PendingApplication) -> dict[str, Any]:
         "status": application.status.value,
         "new_card_number": application.new_card_number,
         "bank": application.bank,
+        "exchange_reason": None
+        if application.exchange_reason is None
+        else application.exchange_reason.value,
     }
 
 
@@ -672,13 +810,16 @@ def record_to_dict(record: CardRecord) -> dict[str, Any]:
         "cancellation_reason": None
         if record.cancellation_reason is None
         else record.cancellation_reason.value,
+        "contact": None
+        if record.contact is None
+        else {"mobile": record.contact.mobile, "address": record.contact.address},
     }
 
 
 def _application_from_dict(data: object) -> PendingApplication:
     where = "record application"
     mapping = _require_mapping(data, where)
-    _check_fields(mapping, _APPLICATION_KEYS, where)
+    _check_fields(mapping, _APPLICATION_KEYS - (_LATER_APPLICATION_KEYS - mapping.keys()), where)
     return PendingApplication(
         kind=_enum(mapping, "kind", ApplicationKind, where),
         speed=_enum(mapping, "speed", IssuanceSpeed, where),
@@ -686,6 +827,21 @@ def _application_from_dict(data: object) -> PendingApplication:
         status=_enum(mapping, "status", ApplicationStatus, where),
         new_card_number=_text(mapping, "new_card_number", where, optional=True),
         bank=_text(mapping, "bank", where, optional=True),
+        exchange_reason=_enum(mapping, "exchange_reason", ExchangeReason, where, optional=True)
+        if "exchange_reason" in mapping
+        else None,
+    )
+
+
+def _contact_from_dict(data: object) -> Contact | None:
+    if data is None:
+        return None
+    where = "record contact"
+    mapping = _require_mapping(data, where)
+    _check_fields(mapping, _CONTACT_KEYS, where)
+    return Contact(
+        mobile=_text(mapping, "mobile", where, optional=True),
+        address=_text(mapping, "address", where, optional=True),
     )
 
 
@@ -693,7 +849,8 @@ def record_from_dict(data: object) -> CardRecord:
     """Read a record from its JSON form; anything else raises `CommandFormatError`."""
     where = "record"
     mapping = _require_mapping(data, where)
-    _check_fields(mapping, _RECORD_KEYS, where)
+    if mapping.keys() != _RECORD_KEYS:
+        _check_fields(mapping, _RECORD_KEYS - (_LATER_RECORD_KEYS - mapping.keys()), where)
     application = mapping["application"]
     return CardRecord(
         holder_id=_text(mapping, "holder_id", where) or "",
@@ -709,4 +866,5 @@ def record_from_dict(data: object) -> CardRecord:
         cancellation_reason=_enum(
             mapping, "cancellation_reason", CancellationReason, where, optional=True
         ),
+        contact=_contact_from_dict(mapping.get("contact")),
     )

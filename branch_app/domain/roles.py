@@ -10,21 +10,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from branch_app.domain.identity import IdentityKind, age_on
+from branch_app.domain.identity import IdentityError, IdentityNumber, age_on, parse_identity
 from branch_app.domain.lifecycle import (
+    Applicant,
     Apply,
     Cancel,
+    ChangeContact,
     Command,
     ConfirmCollection,
     ConfirmIssuance,
-    IssuanceSpeed,
-    RefusalReason,
     Refused,
     ReportLoss,
     Unlock,
     refused,
 )
-from branch_app.domain.vocabulary import ApplicantAction, Place, Presenter, Role
+from branch_app.domain.vocabulary import (
+    ApplicantAction,
+    IssuanceSpeed,
+    Place,
+    Presenter,
+    RefusalReason,
+    Role,
+)
 
 ADULT_AGE = 16  # applies in person from this age (with legal capacity)
 AGENT_MIN_AGE = 18
@@ -76,7 +83,7 @@ def _home_visit_permission(command: Command) -> Permission:
     match command:
         case Apply(speed=IssuanceSpeed.INSTANT):
             return _denied(RefusalReason.INSTANT_NEEDS_INSTANT_BRANCH)
-        case Apply() | ReportLoss():
+        case Apply() | ReportLoss() | ChangeContact():
             return ALLOWED
         case Unlock():
             return _denied(RefusalReason.UNLOCK_NEEDS_BRANCH)
@@ -88,39 +95,60 @@ def _home_visit_permission(command: Command) -> Permission:
 
 
 def check_applicant(
-    action: ApplicantAction,
-    *,
-    holder_kind: IdentityKind,
-    holder_birth_date: dt.date,
-    on: dt.date,
-    presenter: Presenter,
-    holder_has_legal_capacity: bool = True,
-    guardianship_proof: bool = False,
-    presenter_birth_date: dt.date | None = None,
+    action: ApplicantAction, *, holder: IdentityNumber, applicant: Applicant, on: dt.date
 ) -> list[Refused]:
     """Everything that stops this person from applying or collecting; an empty list means allowed.
 
     16+ with legal capacity: the holder in person. Under 16 or without legal capacity: the legal
     guardian, with proof of guardianship. HK/Macau/Taiwan residents and foreigners may send an
-    agent aged 18+ to apply, but the holder (or guardian) collects.
+    agent aged 18+ to apply (never for a child: the guardian comes), but the holder (or guardian)
+    collects. Every representative shows their own identity document, which is checked. When the
+    holder's ID number carries no birth date, the birth date from the document shown is needed.
     """
-    needs_guardian = age_on(holder_birth_date, on) < ADULT_AGE or not holder_has_legal_capacity
-    problems: list[Refused] = []
+    problems: list[RefusalReason] = []
+    birth_date = holder.birth_date or applicant.holder_birth_date
+    if birth_date is None:
+        return [refused(RefusalReason.HOLDER_BIRTH_DATE_REQUIRED)]
+    needs_guardian = age_on(birth_date, on) < ADULT_AGE or not applicant.holder_has_legal_capacity
+    presenter = applicant.presenter
     if presenter is Presenter.HOLDER:
         if needs_guardian:
-            problems.append(refused(RefusalReason.GUARDIAN_REQUIRED))
+            problems.append(RefusalReason.GUARDIAN_REQUIRED)
     elif presenter is Presenter.GUARDIAN:
         if not needs_guardian:
-            problems.append(refused(RefusalReason.HOLDER_MUST_ATTEND))
-        if not guardianship_proof:
-            problems.append(refused(RefusalReason.GUARDIANSHIP_PROOF_MISSING))
+            problems.append(RefusalReason.HOLDER_MUST_ATTEND)
+        if not applicant.guardianship_proof:
+            problems.append(RefusalReason.GUARDIANSHIP_PROOF_MISSING)
     else:
         if action is ApplicantAction.COLLECT:
-            problems.append(refused(RefusalReason.HOLDER_COLLECTS))
-        elif not holder_kind.may_send_agent:
-            problems.append(refused(RefusalReason.AGENT_NOT_ALLOWED))
-        if presenter_birth_date is None:
-            problems.append(refused(RefusalReason.AGENT_AGE_UNKNOWN))
-        elif age_on(presenter_birth_date, on) < AGENT_MIN_AGE:
-            problems.append(refused(RefusalReason.AGENT_UNDER_18))
-    return problems
+            problems.append(RefusalReason.HOLDER_COLLECTS)
+        elif not holder.kind.may_send_agent:
+            problems.append(RefusalReason.AGENT_NOT_ALLOWED)
+        if needs_guardian:
+            problems.append(RefusalReason.GUARDIAN_REQUIRED)
+    if presenter is not Presenter.HOLDER:
+        problems.extend(_representative_problems(applicant, holder, on))
+    return [refused(reason) for reason in dict.fromkeys(problems)]
+
+
+def _representative_problems(
+    applicant: Applicant, holder: IdentityNumber, on: dt.date
+) -> list[RefusalReason]:
+    """The guardian's or agent's own document: present, valid, not the holder's; an agent 18+."""
+    document = applicant.representative
+    if document is None or not document.name.strip() or not document.number.strip():
+        return [RefusalReason.REPRESENTATIVE_DOCUMENT_REQUIRED]
+    try:
+        checked = parse_identity(document.number, kind=document.kind, today=on)
+    except IdentityError:
+        return [RefusalReason.REPRESENTATIVE_DOCUMENT_INVALID]
+    if checked.number == holder.number:
+        return [RefusalReason.REPRESENTATIVE_IS_HOLDER]
+    if applicant.presenter is not Presenter.AGENT:
+        return []
+    born = checked.birth_date or document.birth_date
+    if born is None:
+        return [RefusalReason.AGENT_AGE_UNKNOWN]
+    if age_on(born, on) < AGENT_MIN_AGE:
+        return [RefusalReason.AGENT_UNDER_18]
+    return []

@@ -94,17 +94,14 @@ class ApplicationStatus(StrEnum):
 
 
 class LossChannel(StrEnum):
-    """Where a loss was reported; only a branch of the card's own bank freezes the bank account."""
+    """Where a loss was reported. Whatever the channel, the report freezes both functions (seed:
+    the fund accounts are suspended and every department freezes at once, 同步冻结)."""
 
     ONLINE = "online"
     GOVERNMENT_HOTLINE = "government_hotline"
     BANK_HOTLINE = "bank_hotline"
     CARD_BANK_BRANCH = "card_bank_branch"
     OTHER_BANK_BRANCH = "other_bank_branch"
-
-    @property
-    def freezes_financial(self) -> bool:
-        return self is LossChannel.CARD_BANK_BRANCH
 
 
 class CancellationReason(StrEnum):
@@ -125,13 +122,15 @@ class ExchangeReason(StrEnum):
 
 
 class RefusalReason(StrEnum):
-    """Why a command is refused: by the lifecycle, by role and place, or by the applicant rules.
+    """Why a command is refused: by the lifecycle, by role and place, by the applicant rules, for
+    a missing document or a missing second person.
 
     Each code has a text in both languages under `domain.refusal.<code>`.
     """
 
     # lifecycle
     CARD_CANCELLED = "card_cancelled"
+    HOLDER_DECEASED = "holder_deceased"  # cancelled on the holder's death: final
     NO_LIVE_CARD = "no_live_card"
     LIVE_CARD_EXISTS = "live_card_exists"
     APPLICATION_PENDING = "application_pending"
@@ -139,7 +138,6 @@ class RefusalReason(StrEnum):
     CARD_LOSS_REPORTED = "card_loss_reported"
     NOT_LOSS_REPORTED = "not_loss_reported"
     REPLACEMENT_APPLIED = "replacement_applied"
-    FINANCIAL_UNLOCK_NEEDS_CARD_BANK = "financial_unlock_needs_card_bank"
     EXCHANGE_REASON_REQUIRED = "exchange_reason_required"
     EXCHANGE_REASON_NOT_ALLOWED = "exchange_reason_not_allowed"
     BANK_REQUIRED = "bank_required"
@@ -150,6 +148,10 @@ class RefusalReason(StrEnum):
     CARD_NUMBER_MALFORMED = "card_number_malformed"
     CARD_NUMBER_UNCHANGED = "card_number_unchanged"
     DATE_BEFORE_ACCEPTANCE = "date_before_acceptance"
+    CARD_REQUIRED = "card_required"  # unlock: the found card, read or its number typed
+    CARD_NOT_CURRENT = "card_not_current"  # unlock: the card shown is not the record's card
+    NOTHING_TO_CANCEL = "nothing_to_cancel"  # no card and no card in production
+    NO_RECORD = "no_record"  # a contact change for a person the card agency does not know
     # roles and places
     ROLE_NOT_AT_PLACE = "role_not_at_place"
     INSTANT_NEEDS_INSTANT_BRANCH = "instant_needs_instant_branch"
@@ -168,17 +170,60 @@ class RefusalReason(StrEnum):
     # the photo on the card
     PHOTO_REQUIRED = "photo_required"
     PHOTO_RECEIPT_MALFORMED = "photo_receipt_malformed"
+    # other documents
+    DEATH_EVIDENCE_REQUIRED = "death_evidence_required"
+    CARD_FACE_EVIDENCE_REQUIRED = "card_face_evidence_required"
+    EVIDENCE_MALFORMED = "evidence_malformed"
+    HOLDER_BIRTH_DATE_REQUIRED = "holder_birth_date_required"
+    REPRESENTATIVE_DOCUMENT_REQUIRED = "representative_document_required"
+    REPRESENTATIVE_DOCUMENT_INVALID = "representative_document_invalid"
+    REPRESENTATIVE_IS_HOLDER = "representative_is_holder"
+    MOBILE_MALFORMED = "mobile_malformed"
+    CONTACT_REQUIRED = "contact_required"
+    # a second person
+    APPROVAL_REQUIRED = "approval_required"
+    APPROVER_IS_REQUESTER = "approver_is_requester"
+    APPROVER_NOT_SUPERVISOR = "approver_not_supervisor"
+
+
+#: The refusals of the card lifecycle (`lifecycle.decide`): the state forbids the command. At the
+#: central these are conflicts for a supervisor; every other refusal rejects the command.
+LIFECYCLE_REFUSALS = frozenset(
+    {
+        RefusalReason.CARD_CANCELLED,
+        RefusalReason.HOLDER_DECEASED,
+        RefusalReason.NO_LIVE_CARD,
+        RefusalReason.LIVE_CARD_EXISTS,
+        RefusalReason.APPLICATION_PENDING,
+        RefusalReason.NO_LOSS_REPORT,
+        RefusalReason.CARD_LOSS_REPORTED,
+        RefusalReason.NOT_LOSS_REPORTED,
+        RefusalReason.REPLACEMENT_APPLIED,
+        RefusalReason.EXCHANGE_REASON_REQUIRED,
+        RefusalReason.EXCHANGE_REASON_NOT_ALLOWED,
+        RefusalReason.BANK_REQUIRED,
+        RefusalReason.SAME_BANK,
+        RefusalReason.NO_PENDING_APPLICATION,
+        RefusalReason.CARD_NOT_ISSUED_YET,
+        RefusalReason.APPLICATION_ALREADY_ISSUED,
+        RefusalReason.CARD_NUMBER_MALFORMED,
+        RefusalReason.CARD_NUMBER_UNCHANGED,
+        RefusalReason.DATE_BEFORE_ACCEPTANCE,
+        RefusalReason.CARD_REQUIRED,
+        RefusalReason.CARD_NOT_CURRENT,
+        RefusalReason.NOTHING_TO_CANCEL,
+        RefusalReason.NO_RECORD,
+    }
+)
 
 
 class CounterRefusal(StrEnum):
     """Refusals of the counter itself (the lifecycle's are `RefusalReason`); text: `counter.refusal.*`."""
 
-    APPROVAL_REQUIRED = "approval_required"
-    APPROVER_IS_REQUESTER = "approver_is_requester"
     PURPOSE_REQUIRED = "purpose_required"
+    PURPOSE_UNKNOWN = "purpose_unknown"
     PENDING_ITEM_UNREADABLE = "pending_item_unreadable"
     APPROVER_NOT_VERIFIED = "approver_not_verified"
-    APPROVER_NOT_SUPERVISOR = "approver_not_supervisor"
     NOT_AN_INSTANT_APPLICATION = "not_an_instant_application"
 
 

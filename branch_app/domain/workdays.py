@@ -96,7 +96,7 @@ def _official_is_workday(day: dt.date) -> bool | None:
 def _statutory_holidays(year: int) -> frozenset[dt.date]:
     import holidays
 
-    return frozenset(holidays.China(years=year).keys())
+    return frozenset(holidays.China(years=year).keys())  # type: ignore[no-untyped-call]
 
 
 def parse_calendar_overrides(text: str) -> dict[dt.date, bool]:

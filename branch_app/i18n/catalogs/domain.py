@@ -98,8 +98,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # refusals (RefusalReason): lifecycle
     "domain.refusal.card_cancelled": (
-        "The card has been cancelled; nothing more can be done with it.",
-        "该卡已注销，不能再办理任何业务。",
+        "The card has been cancelled. If the person is entitled again, apply for a new card.",
+        "该卡已注销。如已重新具备参保资格，可申领新卡。",
+    ),
+    "domain.refusal.holder_deceased": (
+        "The card was cancelled on the holder's death; nothing more can be done for this person.",
+        "持卡人已身故，社保卡已注销，不能再办理任何业务。",
+    ),
+    "domain.refusal.card_required": (
+        "Unlocking needs the found card: put it in the reader, or type its card number.",
+        "解除挂失须出示找回的社保卡：请插卡读取，或录入卡号。",
+    ),
+    "domain.refusal.card_not_current": (
+        "This is not the person's current card: unlock it only with the card that was reported lost.",
+        "该卡不是持卡人当前的社保卡：只能用已挂失的原卡解除挂失。",
+    ),
+    "domain.refusal.nothing_to_cancel": (
+        "The person has no card and none in production: there is nothing to cancel.",
+        "该人员没有社保卡，也没有在制卡：无卡可注销。",
+    ),
+    "domain.refusal.no_record": (
+        "The card agency has no record of this person yet: apply for a card first.",
+        "卡管机构尚无该人员的记录：请先申领社保卡。",
     ),
     "domain.refusal.no_live_card": ("The person has no card in use.", "该人员没有在用的社保卡。"),
     "domain.refusal.live_card_exists": (
@@ -107,8 +127,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该人员已有社保卡（一人一卡）。",
     ),
     "domain.refusal.application_pending": (
-        "Another application for this person is in progress.",
-        "该人员已有正在办理的申领。",
+        "Another application for this person is in progress: wait until the new card is collected.",
+        "该人员已有正在办理的申领：请待新卡领取后再办理。",
     ),
     "domain.refusal.no_loss_report": (
         "A replacement needs a loss report first.",
@@ -122,10 +142,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "domain.refusal.replacement_applied": (
         "A replacement has been applied for: the old card is dead and cannot be unlocked.",
         "已申请补领：原卡已作废，不能解除挂失。",
-    ),
-    "domain.refusal.financial_unlock_needs_card_bank": (
-        "The bank account can be unfrozen only at a branch of the card's bank.",
-        "金融账户只能在发卡银行的网点解除挂失。",
     ),
     "domain.refusal.exchange_reason_required": ("An exchange needs a reason.", "换领须注明原因。"),
     "domain.refusal.exchange_reason_not_allowed": (
@@ -218,6 +234,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The card agency reports the cards it makes; a branch records only the instant cards it "
         "prints itself.",
         "新卡由社保卡经办机构制卡后自行登记；网点只登记本网点即时制出的卡。",
+    ),
+    "domain.refusal.death_evidence_required": (
+        "A cancellation on the holder's death needs the police record or death certificate number.",
+        "因持卡人身故注销，须录入公安销户证明或死亡证明编号。",
+    ),
+    "domain.refusal.card_face_evidence_required": (
+        "A change of card-face data needs the number of the police record it rests on.",
+        "变更卡面信息须录入公安部门的证明编号。",
+    ),
+    "domain.refusal.evidence_malformed": (
+        "An evidence number is 4 to 32 letters, digits or dashes.",
+        "证明编号应为 4 至 32 位字母、数字或连字符。",
+    ),
+    "domain.refusal.holder_birth_date_required": (
+        "The holder's ID number carries no birth date: enter it from the document shown.",
+        "持卡人证件号码不含出生日期：请按所出示证件录入出生日期。",
+    ),
+    "domain.refusal.representative_document_required": (
+        "The guardian or agent must show their own identity document (kind, number and name).",
+        "监护人或代办人须出示本人身份证件（证件类型、号码和姓名）。",
+    ),
+    "domain.refusal.representative_document_invalid": (
+        "The guardian's or agent's identity document number is not valid.",
+        "监护人或代办人的证件号码无效。",
+    ),
+    "domain.refusal.representative_is_holder": (
+        "The guardian or agent cannot be the holder.",
+        "监护人或代办人不能是持卡人本人。",
+    ),
+    "domain.refusal.mobile_malformed": (
+        "A mobile number is 11 digits starting with 1.",
+        "手机号码应为以 1 开头的 11 位数字。",
+    ),
+    "domain.refusal.contact_required": (
+        "Enter the new mobile number or the new address.",
+        "请录入新的手机号码或新的联系地址。",
+    ),
+    "domain.refusal.approval_required": (
+        "A teller's cancellation needs a supervisor's approval.",
+        "柜员办理注销须经主管审批。",
+    ),
+    "domain.refusal.approver_is_requester": (
+        "The approving supervisor must be another person.",
+        "审批人不能是经办人本人。",
+    ),
+    "domain.refusal.approver_not_supervisor": (
+        "The approver is not a supervisor of this branch.",
+        "审批人不是本网点的主管。",
     ),
     "domain.refusal.photo_required": (
         "An application needs a photo receipt number or the holder's ID card photo from the "
