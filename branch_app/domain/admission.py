@@ -4,8 +4,8 @@
 
 1. permission: may the maker's role take the command at this place (`roles.permission`);
 2. the applicant and representative rules, for applications and collection (`check_applicant`);
-3. the documents: the photo the card agency prints, the evidence a death or a card-face change
-   rests on, a contact detail's form;
+3. the documents, which each command checks on itself (`document_problem`): the photo the card
+   agency prints, the evidence a death or a card-face change rests on, a contact detail's form;
 4. the second person: a command that needs one names an approving supervisor, who is not the maker
    and whom the caller has verified (a password at the counter, the staff table at the central);
 5. the lifecycle decision on the record (`lifecycle.decide`).
@@ -20,7 +20,6 @@ which needs only the decision, asks for none. Pure: no IO.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -31,21 +30,17 @@ from branch_app.domain.lifecycle import (
     Apply,
     Cancel,
     CardRecord,
-    ChangeContact,
     Command,
     ConfirmCollection,
     Merged,
     Refused,
     collection_changes_bank,
     decide,
-    photo_problem,
     refused,
 )
 from branch_app.domain.roles import check_applicant, permission
 from branch_app.domain.vocabulary import (
     ApplicantAction,
-    CancellationReason,
-    ExchangeReason,
     IssuanceSpeed,
     Place,
     RefusalReason,
@@ -57,11 +52,6 @@ from branch_app.domain.workdays import (
     DueDate,
     due_date,
 )
-
-#: [assumed] A police record or death certificate number: 4 to 32 letters, digits and dashes.
-_EVIDENCE = re.compile(r"[0-9A-Za-z-]{4,32}")
-#: [assumed] A mainland mobile number: 11 digits starting with 1.
-_MOBILE = re.compile(r"1\d{10}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +138,7 @@ def admit(
     applicant_problems = _applicant_problems(command, holder, today)
     if applicant_problems:
         return refused(*applicant_problems)
-    document_problem = _document_problem(command, record)
+    document_problem = command.document_problem(record)
     if document_problem is not None:
         return refused(document_problem)
     if allowed.needs_second_person:
@@ -210,37 +200,6 @@ def _applicant_problems(
         return []
     problems = check_applicant(action, holder=holder, applicant=command.applicant, on=today)
     return [problem.reason for problem in problems]
-
-
-def _document_problem(command: Command, record: CardRecord) -> RefusalReason | None:
-    """The documents a command rests on, checked on the command itself."""
-    match command:
-        case Apply():
-            if record.application is not None:
-                return None  # a repeated request: the lifecycle merges or refuses it
-            photo = photo_problem(command)
-            if photo is not None:
-                return photo
-            if command.exchange_reason is ExchangeReason.CARD_FACE_CHANGE:
-                return _evidence_problem(
-                    command.evidence, RefusalReason.CARD_FACE_EVIDENCE_REQUIRED
-                )
-        case Cancel(reason=CancellationReason.DEATH):
-            return _evidence_problem(command.evidence, RefusalReason.DEATH_EVIDENCE_REQUIRED)
-        case ChangeContact():
-            if command.mobile is None and command.address is None:
-                return RefusalReason.CONTACT_REQUIRED
-            if command.mobile is not None and not _MOBILE.fullmatch(command.mobile):
-                return RefusalReason.MOBILE_MALFORMED
-            if command.address is not None and not command.address.strip():
-                return RefusalReason.CONTACT_REQUIRED
-    return None
-
-
-def _evidence_problem(evidence: str | None, missing: RefusalReason) -> RefusalReason | None:
-    if not evidence or not evidence.strip():
-        return missing
-    return None if _EVIDENCE.fullmatch(evidence.strip()) else RefusalReason.EVIDENCE_MALFORMED
 
 
 def _approval_problem(

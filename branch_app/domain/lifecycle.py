@@ -141,6 +141,7 @@ class Apply:
     """
 
     kind: ClassVar[str] = "apply"
+    not_on_home_visit: ClassVar[RefusalReason | None] = None
     application: ApplicationKind
     speed: IssuanceSpeed
     accepted_on: dt.date
@@ -151,9 +152,34 @@ class Apply:
     applicant: Applicant = HOLDER_IN_PERSON
     evidence: str | None = None
 
+    def document_problem(self, record: CardRecord) -> RefusalReason | None:
+        """A new application names the photo to print; a card-face change its police record.
+        A repeated request is left to the lifecycle, which merges or refuses it."""
+        if record.application is not None:
+            return None
+        missing_photo = photo_problem(self)
+        if missing_photo is not None:
+            return missing_photo
+        if self.exchange_reason is ExchangeReason.CARD_FACE_CHANGE:
+            return evidence_problem(self.evidence, RefusalReason.CARD_FACE_EVIDENCE_REQUIRED)
+        return None
+
 
 #: [assumed] A photo receipt number as printed by the studios: 6 to 32 ASCII letters and digits.
 _PHOTO_RECEIPT = re.compile(r"[0-9A-Za-z]{6,32}")
+
+
+#: [assumed] A police record or death certificate number: 4 to 32 letters, digits and dashes.
+_EVIDENCE = re.compile(r"[0-9A-Za-z-]{4,32}")
+#: [assumed] A mainland mobile number: 11 digits starting with 1.
+_MOBILE = re.compile(r"1\d{10}")
+
+
+def evidence_problem(evidence: str | None, missing: RefusalReason) -> RefusalReason | None:
+    """`missing` without an evidence number, a refusal for a malformed one, else None."""
+    if not evidence or not evidence.strip():
+        return missing
+    return None if _EVIDENCE.fullmatch(evidence.strip()) else RefusalReason.EVIDENCE_MALFORMED
 
 
 def photo_problem(command: Apply) -> RefusalReason | None:
@@ -172,7 +198,11 @@ def photo_problem(command: Apply) -> RefusalReason | None:
 @dataclass(frozen=True, slots=True)
 class ReportLoss:
     kind: ClassVar[str] = "report_loss"
+    not_on_home_visit: ClassVar[RefusalReason | None] = None
     channel: LossChannel
+
+    def document_problem(self, record: CardRecord) -> RefusalReason | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,23 +213,35 @@ class Unlock:
     through the central)."""
 
     kind: ClassVar[str] = "unlock"
+    not_on_home_visit: ClassVar[RefusalReason | None] = RefusalReason.UNLOCK_NEEDS_BRANCH
     at_card_bank: bool
     card_number: str | None = None
     card_read: bool = False
+
+    def document_problem(self, record: CardRecord) -> RefusalReason | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class ConfirmIssuance:
     kind: ClassVar[str] = "confirm_issuance"
+    not_on_home_visit: ClassVar[RefusalReason | None] = RefusalReason.NOT_ON_HOME_VISIT
     card_number: str
     issued_on: dt.date
+
+    def document_problem(self, record: CardRecord) -> RefusalReason | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class ConfirmCollection:
     kind: ClassVar[str] = "confirm_collection"
+    not_on_home_visit: ClassVar[RefusalReason | None] = RefusalReason.COLLECTION_NEEDS_BRANCH
     collected_on: dt.date
     applicant: Applicant = HOLDER_IN_PERSON
+
+    def document_problem(self, record: CardRecord) -> RefusalReason | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +250,16 @@ class Cancel:
     (`evidence`); a teller's request names the approving supervisor (`approved_by`)."""
 
     kind: ClassVar[str] = "cancel"
+    not_on_home_visit: ClassVar[RefusalReason | None] = RefusalReason.NOT_ON_HOME_VISIT
     reason: CancellationReason
     evidence: str | None = None
     approved_by: str | None = None
+
+    def document_problem(self, record: CardRecord) -> RefusalReason | None:
+        """A death rests on the police record or the death certificate, never on a word."""
+        if self.reason is CancellationReason.DEATH:
+            return evidence_problem(self.evidence, RefusalReason.DEATH_EVIDENCE_REQUIRED)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +268,16 @@ class ChangeContact:
     `None` keeps a detail as it is."""
 
     kind: ClassVar[str] = "change_contact"
+    not_on_home_visit: ClassVar[RefusalReason | None] = None
     mobile: str | None = None
     address: str | None = None
+
+    def document_problem(self, record: CardRecord) -> RefusalReason | None:
+        if self.mobile is None and (self.address is None or not self.address.strip()):
+            return RefusalReason.CONTACT_REQUIRED
+        if self.mobile is not None and not _MOBILE.fullmatch(self.mobile):
+            return RefusalReason.MOBILE_MALFORMED
+        return None
 
 
 Command = Apply | ReportLoss | Unlock | ConfirmIssuance | ConfirmCollection | Cancel | ChangeContact

@@ -15,13 +15,9 @@ from branch_app.domain.lifecycle import (
     Applicant,
     Apply,
     Cancel,
-    ChangeContact,
     Command,
-    ConfirmCollection,
     ConfirmIssuance,
     Refused,
-    ReportLoss,
-    Unlock,
     refused,
 )
 from branch_app.domain.vocabulary import (
@@ -80,18 +76,12 @@ def permission(role: Role, place: Place, command: Command) -> Permission:
 
 
 def _home_visit_permission(command: Command) -> Permission:
-    match command:
-        case Apply(speed=IssuanceSpeed.INSTANT):
-            return _denied(RefusalReason.INSTANT_NEEDS_INSTANT_BRANCH)
-        case Apply() | ReportLoss() | ChangeContact():
-            return ALLOWED
-        case Unlock():
-            return _denied(RefusalReason.UNLOCK_NEEDS_BRANCH)
-        case ConfirmCollection():
-            return _denied(RefusalReason.COLLECTION_NEEDS_BRANCH)
-        case ConfirmIssuance() | Cancel():
-            return _denied(RefusalReason.NOT_ON_HOME_VISIT)
-    raise TypeError(f"not a card command: {type(command).__name__}")
+    """On a home visit: what each command's kind allows there (`not_on_home_visit`); an
+    instant card is printed only at an instant-issuance branch."""
+    if isinstance(command, Apply) and command.speed is IssuanceSpeed.INSTANT:
+        return _denied(RefusalReason.INSTANT_NEEDS_INSTANT_BRANCH)
+    reason = command.not_on_home_visit
+    return ALLOWED if reason is None else _denied(reason)
 
 
 def check_applicant(
