@@ -13,7 +13,7 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from readers.apdu import (
@@ -110,7 +110,9 @@ class PcscConnection:
         self._protocol = protocol
         self.atr = atr
         #: SCardTransmit bound to this handle, made once: it runs for every APDU of a read.
-        self._send = functools.partial(_transmit_function(), handle, protocol)
+        self._send: Callable[[list[int]], tuple[int, list[int]]] = functools.partial(
+            _transmit_function(), handle, protocol
+        )
         self._in_transaction = False
         self._closed = False
 

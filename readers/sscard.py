@@ -464,7 +464,7 @@ def _decode_records(
     for (tag, name, _command, decode), answer in zip(reads, outcomes, strict=False):
         if answer is None:
             continue
-        if type(answer) is UnreadableField:
+        if isinstance(answer, UnreadableField):
             unreadable.append(answer)
             continue
         size = len(answer) - 2  # `tag | length | value` and the status word

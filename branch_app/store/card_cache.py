@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from tinydb import TinyDB
 from tinydb.table import Table
@@ -23,6 +23,12 @@ from branch_app.store.crypto import KeySet
 from branch_app.store.errors import DecryptionFailed, StoreCorrupt
 from branch_app.store.outbox import utc_iso
 from branch_app.store.storage import AtomicJSONStorage
+
+if TYPE_CHECKING:
+    from branch_app.domain.lifecycle import CardRecord
+
+#: What the cache keeps: a domain CardRecord, or its `record_to_dict` mapping.
+RecordLike: TypeAlias = "Mapping[str, Any] | CardRecord"
 
 TABLE = "records"
 
@@ -36,7 +42,7 @@ class CachedRecord:
     source: str
 
 
-def record_as_dict(record: Any) -> dict[str, Any]:
+def record_as_dict(record: RecordLike) -> dict[str, Any]:
     """Accept a `record_to_dict` mapping or a domain CardRecord."""
     if isinstance(record, Mapping):
         return dict(record)
@@ -104,7 +110,7 @@ class CardCache:
             source=doc.get("source", ""),
         )
 
-    def _write(self, change: Callable[[], None]) -> None:
+    def _write(self, change: Callable[[], object]) -> None:
         try:
             with self._storage.transaction():
                 change()
@@ -126,7 +132,7 @@ class CardCache:
         if found is not None and found[1]["version"] > version:
             return None
         ref = found[1]["ref"] if found is not None else uuid.uuid4().hex
-        doc = {
+        doc: dict[str, Any] = {
             "ref": ref,
             "card": self._keys.card_key(holder_id),
             "version": version,
@@ -145,13 +151,17 @@ class CardCache:
         return change
 
     def put(
-        self, record: Any, *, fetched_at: datetime | None = None, source: str = "counter"
+        self, record: RecordLike, *, fetched_at: datetime | None = None, source: str = "counter"
     ) -> CachedRecord:
         """Keep a record (unless a newer version is already kept); returns what is kept now."""
         return self.put_many([record], fetched_at=fetched_at, source=source)[0]
 
     def put_many(
-        self, records: Iterable[Any], *, fetched_at: datetime | None = None, source: str = "pull"
+        self,
+        records: Iterable[RecordLike],
+        *,
+        fetched_at: datetime | None = None,
+        source: str = "pull",
     ) -> list[CachedRecord]:
         """Keep many records in one durable write (a pull's page of changes)."""
         dicts = [record_as_dict(r) for r in records]

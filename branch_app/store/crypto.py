@@ -119,7 +119,8 @@ def refusal_reason(backend: object) -> str | None:
             return "none of the chained keyrings is usable"
         return None
     try:
-        priority = float(type(backend).priority)  # type: ignore[arg-type]
+        backend_class: Any = type(backend)  # keyring's `priority` is a class property
+        priority = float(backend_class.priority)
     except Exception:  # a backend whose priority raises is not viable on this system
         return "the keyring reports that it is not available here"
     if priority < 1:

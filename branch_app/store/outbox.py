@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinydb import TinyDB
 from tinydb.table import Table
@@ -35,6 +35,9 @@ from branch_app.domain.vocabulary import ANSWERED, REFUSED, UNSENT, OutboxStatus
 from branch_app.store.crypto import KeySet
 from branch_app.store.errors import DecryptionFailed, StoreCorrupt, StoreWriteFailed, UnknownItem
 from branch_app.store.storage import AtomicJSONStorage
+
+if TYPE_CHECKING:
+    from branch_app.store.archive import OutboxArchive
 
 Clock = Callable[[], datetime]
 
@@ -146,7 +149,7 @@ class Outbox:
         *,
         clock: Clock,
         lock: threading.RLock,
-        archive: Any = None,
+        archive: OutboxArchive | None = None,
         archive_threshold: int = 200,
     ) -> None:
         self._storage = storage

@@ -135,7 +135,7 @@ def test_unsafe_keyrings_are_refused_with_a_clear_message(
     with pytest.raises(KeyringRefused) as caught:
         LocalStore.open(data_dir, keyring=backend)
     assert why in str(caught.value)
-    assert "keyring" in str(caught.value) and "密钥环" in caught.value.chinese
+    assert "keyring" in str(caught.value) and "密钥环" in caught.value.message("zh")
     # refused before anything was written, and the lock was released
     assert not (data_dir / "outbox.json").exists()
 

@@ -74,7 +74,7 @@ def test_a_damaged_file_is_refused_and_left_untouched(
     message = str(caught.value)
     assert str(outbox) in message
     assert f"branch-app store recover --file {outbox}" in message
-    assert "恢复" in caught.value.chinese
+    assert "恢复" in caught.value.message("zh")
     assert _digest(outbox) == before
     # the lock was released: the supervisor's recovery can take it
     with FolderLock(data_dir) as lock:
@@ -180,7 +180,7 @@ def test_a_second_instance_gets_a_clear_message(store: LocalStore) -> None:
         "try:\n"
         "    LocalStore.open(sys.argv[1], keyring=MemoryKeyring())\n"
         "except StoreLocked as exc:\n"
-        "    print(exc.chinese); print(exc); sys.exit(3)\n"
+        "    print(exc.message('zh')); print(exc); sys.exit(3)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(store.data_dir)],

@@ -137,6 +137,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{moved} answered commands moved to the archive; {pruned} archive files older than {months} months deleted.",
         "已将 {moved} 条已答复业务移入归档；删除超过 {months} 个月的归档文件 {pruned} 个。",
     ),
+    # errors: `StoreError.code` -> sentence (parameters from `error.params`)
+    "store.error.corrupt": (
+        "The store file {path} is damaged ({detail}); it has been left as it is and the "
+        "application will not start until a supervisor runs: {command}",
+        "存储文件 {path} 已损坏（{detail}），文件保持原样；请主管运行以下命令恢复后再启动：{command}",
+    ),
+    "store.error.too_new": (
+        "The store file {path} was written by a newer version of the application "
+        "(schema {found}, this version reads up to {supported}); install the newer version.",
+        "存储文件 {path} 由更新版本的程序写入（格式 {found}，本版本最高支持 {supported}），请安装新版本。",
+    ),
+    "store.error.locked": (
+        "Another copy of the application is already using the data folder {data_dir}; "
+        "close it first (only one copy may run at a time).",
+        "另一个程序实例正在使用数据目录 {data_dir}；请先关闭它（同一时间只能运行一个实例）。",
+    ),
+    "store.error.write_failed": (
+        "Could not save {path} ({reason}); nothing was changed. Check the disk space "
+        "and permissions, then try again.",
+        "无法保存 {path}（{reason}），未做任何更改。请检查磁盘空间和权限后重试。",
+    ),
+    "store.error.keyring_refused": (
+        "The keyring {backend} cannot be used to keep the data key ({why}); install or "
+        "unlock the system keyring (Windows Credential Manager, macOS Keychain or a Secret "
+        "Service such as GNOME Keyring) and start again.",
+        "密钥环 {backend} 无法安全保存数据密钥（{why}）；请安装或解锁系统密钥环"
+        "（Windows 凭据管理器、macOS 钥匙串或 GNOME Keyring 等 Secret Service）后重新启动。",
+    ),
+    "store.error.key_missing": (
+        "The data key for {data_dir} is not in this computer's keyring ({what}); the "
+        "encrypted personal data cannot be read. Sign in as the user who created the store, "
+        "or restore the keyring entry from its backup.",
+        "本机密钥环中没有 {data_dir} 的数据密钥（{what}），无法读取加密的个人信息。"
+        "请以创建该数据的用户登录，或从备份恢复密钥环条目。",
+    ),
+    "store.error.decryption_failed": (
+        "An encrypted field in {path} ({where}) does not decrypt: it was changed or "
+        "damaged. A supervisor should run: {command}",
+        "{path} 中的加密字段（{where}）无法解密：已被修改或损坏。请主管运行：{command}",
+    ),
+    "store.error.unknown_item": (
+        "The outbox has no item {item_id}.",
+        "待发送队列中没有编号为 {item_id} 的条目。",
+    ),
+    "store.error.not_demo": (
+        "The folder {data_dir} holds a real store, not demo data; the demo will not "
+        "use it. Choose another data folder for the demo.",
+        "目录 {data_dir} 中是正式数据而非演示数据，演示模式不会使用它；请为演示另选数据目录。",
+    ),
+    "store.error.store_error": ("The local store failed.", "本地存储出错。"),
     "store.error.not_store_file": (
         "{file} is not a file of the store in {data_dir}.",
         "{file} 不是数据目录 {data_dir} 中的存储文件。",
