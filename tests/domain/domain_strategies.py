@@ -7,19 +7,31 @@ import datetime as dt
 from hypothesis import strategies as st
 
 from branch_app.domain.card_number import card_number_check_character
-from branch_app.domain.identity import PROVINCE_CODES, resident_check_character
+from branch_app.domain.identity import PROVINCE_CODES, IdentityKind, resident_check_character
 from branch_app.domain.lifecycle import (
-    ApplicationKind,
+    Applicant,
     Apply,
     Cancel,
-    CancellationReason,
+    CardRecord,
+    ChangeContact,
     ConfirmCollection,
     ConfirmIssuance,
+    Contact,
+    PendingApplication,
+    ReportLoss,
+    Representative,
+    Unlock,
+)
+from branch_app.domain.vocabulary import (
+    ApplicationKind,
+    ApplicationStatus,
+    CancellationReason,
+    CardState,
     ExchangeReason,
+    FunctionStatus,
     IssuanceSpeed,
     LossChannel,
-    ReportLoss,
-    Unlock,
+    Presenter,
 )
 
 TODAY = dt.date(2026, 11, 28)
@@ -39,6 +51,14 @@ def card_number(first8: str) -> str:
 ALICE_ID = resident_id("440104", dt.date(1985, 3, 14), 22)
 BOB_ID = resident_id("440106", dt.date(1990, 7, 1), 131)
 HK_PERMIT_ID = resident_id("810000", dt.date(1979, 10, 2), 15)
+# Holders whose ID number carries no birth date: a 2017 foreign permanent residence ID (three
+# letters and twelve digits) and a passport.
+PR_2017_ID = "CAN310070514012"
+PASSPORT_ID = "E98765432"
+
+#: The card numbers the lifecycle tests use: the first card and the one that replaces it.
+OLD_CARD = card_number("A1234567")
+NEW_CARD = card_number("B7654321")
 
 birth_dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY)
 mainland_area_codes = st.builds(
@@ -65,30 +85,110 @@ card_numbers = st.builds(
 
 dates_2026 = st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31))
 banks = st.sampled_from(["ICBC", "CCB", "BOC", "GRCB"])
-applies = st.builds(
-    Apply,
-    application=st.sampled_from(ApplicationKind),
-    speed=st.sampled_from(IssuanceSpeed),
-    accepted_on=dates_2026,
-    exchange_reason=st.none() | st.sampled_from(ExchangeReason),
-    bank=st.none() | banks,
+short_texts = st.text(max_size=20)
+
+#: A representative's document: mostly valid (an adult's or a child's resident ID, a passport, a
+#: 2017 permanent residence ID), sometimes garbled or blank.
+representatives = st.builds(
+    Representative,
+    kind=st.sampled_from(IdentityKind),
+    number=st.sampled_from(
+        [
+            BOB_ID,
+            resident_id("440106", dt.date(2016, 6, 6), 40),
+            "G12345678",
+            "USA440080517011",
+            "",
+            "12345X",
+        ]
+    )
+    | short_texts,
+    name=st.sampled_from(["Chen Mei", "Li Wei", "", " "]) | short_texts,
+    birth_date=st.none() | birth_dates,
 )
+applicants = st.builds(
+    Applicant,
+    presenter=st.sampled_from(Presenter),
+    holder_birth_date=st.none() | birth_dates,
+    holder_has_legal_capacity=st.booleans(),
+    guardianship_proof=st.booleans(),
+    representative=st.none() | representatives,
+)
+photo_receipts = st.none() | st.sampled_from(["GZ2026030200B1", "12345", ""]) | short_texts
+evidence = st.none() | st.sampled_from(["GA-2026-0001234", "x", " "]) | short_texts
+unlock_card_numbers = (
+    st.none() | st.sampled_from([OLD_CARD, NEW_CARD, OLD_CARD.lower()]) | card_numbers
+)
+mobiles = st.none() | st.sampled_from(["13800138000", "1380013800", "23800138000"]) | short_texts
+addresses = st.none() | st.sampled_from(["Room 1, 2 Huacheng Road", " "]) | short_texts
+
+
+def _applies(
+    application: st.SearchStrategy[ApplicationKind],
+    reason: st.SearchStrategy[ExchangeReason | None],
+) -> st.SearchStrategy[Apply]:
+    return st.builds(
+        Apply,
+        application=application,
+        speed=st.sampled_from(IssuanceSpeed),
+        accepted_on=dates_2026,
+        exchange_reason=reason,
+        bank=st.none() | banks,
+        photo_receipt=photo_receipts,
+        police_photo=st.booleans(),
+        applicant=applicants,
+        evidence=evidence,
+    )
+
+
+applies = _applies(st.sampled_from(ApplicationKind), st.none() | st.sampled_from(ExchangeReason))
 commands = st.one_of(
     applies,
     # exchanges with a reason, so that sequences reach the exchange paths often
-    st.builds(
-        Apply,
-        application=st.just(ApplicationKind.EXCHANGE),
-        speed=st.sampled_from(IssuanceSpeed),
-        accepted_on=dates_2026,
-        exchange_reason=st.sampled_from(ExchangeReason),
-        bank=st.none() | banks,
-    ),
+    _applies(st.just(ApplicationKind.EXCHANGE), st.sampled_from(ExchangeReason)),
     st.builds(ReportLoss, st.sampled_from(LossChannel)),
-    st.builds(Unlock, st.booleans()),
+    st.builds(
+        Unlock,
+        at_card_bank=st.booleans(),
+        card_number=unlock_card_numbers,
+        card_read=st.booleans(),
+    ),
     st.builds(
         ConfirmIssuance, card_numbers | st.sampled_from(["", "bad", "X00000019"]), dates_2026
     ),
-    st.builds(ConfirmCollection, dates_2026),
-    st.builds(Cancel, st.sampled_from(CancellationReason)),
+    st.builds(ConfirmCollection, collected_on=dates_2026, applicant=applicants),
+    st.builds(
+        Cancel,
+        reason=st.sampled_from(CancellationReason),
+        evidence=evidence,
+        approved_by=st.none() | st.sampled_from(["S001", "T001", "s001"]),
+    ),
+    st.builds(ChangeContact, mobile=mobiles, address=addresses),
+)
+
+#: Any record, however odd: records come back from other channels and from older versions.
+any_records = st.builds(
+    CardRecord,
+    holder_id=st.just(ALICE_ID),
+    version=st.integers(min_value=0, max_value=10**6),
+    card_number=st.none() | st.just(OLD_CARD) | st.just(NEW_CARD),
+    card_state=st.sampled_from(CardState),
+    social_security=st.sampled_from(FunctionStatus),
+    financial=st.sampled_from(FunctionStatus),
+    bank=st.none() | st.just("ICBC"),
+    generation=st.none() | st.integers(min_value=1, max_value=3),
+    application=st.none()
+    | st.builds(
+        PendingApplication,
+        kind=st.sampled_from(ApplicationKind),
+        speed=st.sampled_from(IssuanceSpeed),
+        accepted_on=dates_2026,
+        status=st.sampled_from(ApplicationStatus),
+        new_card_number=st.none() | st.just(NEW_CARD),
+        bank=st.none() | st.just("CCB"),
+        exchange_reason=st.none() | st.sampled_from(ExchangeReason),
+    ),
+    collected_on=st.none() | dates_2026,
+    cancellation_reason=st.none() | st.sampled_from(CancellationReason),
+    contact=st.none() | st.builds(Contact, mobile=mobiles, address=addresses),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -17,27 +18,35 @@ from branch_app.domain.lifecycle import (
     CancellationReason,
     CardRecord,
     CardState,
+    ChangeContact,
     Command,
     ConfirmCollection,
     ConfirmIssuance,
+    Contact,
     Decision,
     ExchangeReason,
     FunctionStatus,
     IssuanceSpeed,
     LossChannel,
     Merged,
-    PendingApplication,
     RefusalReason,
     Refused,
     ReportLoss,
     Unlock,
     decide,
 )
-from tests.domain.domain_strategies import ALICE_ID, card_number, commands
+from tests.domain.domain_strategies import (
+    ALICE_ID,
+    NEW_CARD,
+    OLD_CARD,
+    any_records,
+    commands,
+)
 
-OLD_CARD = card_number("A1234567")
-NEW_CARD = card_number("B7654321")
 DAY = dt.date(2026, 3, 2)
+#: The holder found the card and shows it: read from the chip.
+FOUND = Unlock(at_card_bank=True, card_number=OLD_CARD, card_read=True)
+FOUND_ELSEWHERE = Unlock(at_card_bank=False, card_number=OLD_CARD, card_read=True)
 
 
 def applied(record: CardRecord, command: Command) -> CardRecord:
@@ -50,7 +59,7 @@ def applied(record: CardRecord, command: Command) -> CardRecord:
 def refusal(record: CardRecord, command: Command) -> RefusalReason:
     decision = decide(record, command)
     assert isinstance(decision, Refused), decision
-    assert decision.detail
+    assert decision.message_key == f"domain.refusal.{decision.reason.value}"
     return decision.reason
 
 
@@ -97,59 +106,73 @@ def test_one_live_card_per_person() -> None:
     assert refusal(pending, instant) is RefusalReason.APPLICATION_PENDING
 
 
-@pytest.mark.parametrize(
-    "channel",
-    [
-        LossChannel.ONLINE,
-        LossChannel.GOVERNMENT_HOTLINE,
-        LossChannel.BANK_HOTLINE,
-        LossChannel.OTHER_BANK_BRANCH,
-    ],
-)
-def test_remote_or_other_bank_loss_report_freezes_only_social_security(
-    channel: LossChannel,
-) -> None:
+@pytest.mark.parametrize("channel", list(LossChannel))
+def test_a_loss_report_through_any_channel_freezes_both_functions(channel: LossChannel) -> None:
+    """Seed: the fund accounts are suspended and every department freezes at once (同步冻结);
+    before issue 11 only a report at the card's own bank froze the bank account."""
     record = applied(first_card(), ReportLoss(channel))
     assert record.card_state is CardState.LOSS_REPORTED
-    assert record.social_security is FunctionStatus.FROZEN
-    assert record.financial is FunctionStatus.NORMAL
-
-
-def test_loss_report_at_the_card_bank_freezes_both() -> None:
-    record = applied(first_card(), ReportLoss(LossChannel.CARD_BANK_BRANCH))
     assert record.social_security is FunctionStatus.FROZEN
     assert record.financial is FunctionStatus.FROZEN
 
 
-def test_second_loss_report_merges_or_widens() -> None:
+def test_a_loss_report_without_a_bank_account_freezes_social_security_only() -> None:
+    record = applied(first_card(bank=None), ReportLoss(LossChannel.ONLINE))
+    assert (record.social_security, record.financial) == (
+        FunctionStatus.FROZEN,
+        FunctionStatus.NONE,
+    )
+
+
+def test_a_second_loss_report_merges() -> None:
     online = applied(first_card(), ReportLoss(LossChannel.ONLINE))
-    assert decide(online, ReportLoss(LossChannel.GOVERNMENT_HOTLINE)) == Merged(online)
-    both = applied(online, ReportLoss(LossChannel.CARD_BANK_BRANCH))
-    assert both.financial is FunctionStatus.FROZEN
-    assert decide(both, ReportLoss(LossChannel.ONLINE)) == Merged(both)
+    for channel in LossChannel:
+        assert decide(online, ReportLoss(channel)) == Merged(online)
 
 
-def test_unlock_restores_social_security_and_the_account_only_at_the_card_bank() -> None:
-    frozen = applied(first_card(), ReportLoss(LossChannel.CARD_BANK_BRANCH))
-    elsewhere = applied(frozen, Unlock(at_card_bank=False))
-    assert elsewhere.card_state is CardState.ACTIVE
-    assert elsewhere.social_security is FunctionStatus.NORMAL
-    assert elsewhere.financial is FunctionStatus.FROZEN
-    assert (
-        refusal(elsewhere, Unlock(at_card_bank=False))
-        is RefusalReason.FINANCIAL_UNLOCK_NEEDS_CARD_BANK
+def test_a_loss_report_freezes_what_an_older_partial_report_left_open() -> None:
+    """A record stored under the old rule (social security frozen, the account not) is widened."""
+    old = replace(
+        first_card(),
+        card_state=CardState.LOSS_REPORTED,
+        social_security=FunctionStatus.FROZEN,
+        financial=FunctionStatus.NORMAL,
     )
-    assert applied(elsewhere, Unlock(at_card_bank=True)).financial is FunctionStatus.NORMAL
-    at_bank = applied(frozen, Unlock(at_card_bank=True))
-    assert (at_bank.social_security, at_bank.financial) == (
-        FunctionStatus.NORMAL,
-        FunctionStatus.NORMAL,
-    )
+    record = applied(old, ReportLoss(LossChannel.BANK_HOTLINE))
+    assert record.financial is FunctionStatus.FROZEN
+
+
+@pytest.mark.parametrize("unlock", [FOUND, FOUND_ELSEWHERE])
+def test_unlock_restores_both_functions_at_any_cooperating_branch(unlock: Unlock) -> None:
+    for channel in LossChannel:
+        frozen = applied(first_card(), ReportLoss(channel))
+        record = applied(frozen, unlock)
+        assert record.card_state is CardState.ACTIVE
+        assert (record.social_security, record.financial) == (
+            FunctionStatus.NORMAL,
+            FunctionStatus.NORMAL,
+        )
+        assert refusal(record, unlock) is RefusalReason.NOT_LOSS_REPORTED
+
+
+def test_unlock_restores_an_account_an_older_partial_unlock_left_frozen() -> None:
+    old = replace(first_card(), financial=FunctionStatus.FROZEN)
+    assert applied(old, FOUND_ELSEWHERE).financial is FunctionStatus.NORMAL
+
+
+def test_unlock_needs_the_found_card_and_it_must_be_the_current_one() -> None:
+    frozen = applied(first_card(), ReportLoss(LossChannel.ONLINE))
+    assert refusal(frozen, Unlock(at_card_bank=True)) is RefusalReason.CARD_REQUIRED
+    other = Unlock(at_card_bank=True, card_number=NEW_CARD, card_read=True)
+    assert refusal(frozen, other) is RefusalReason.CARD_NOT_CURRENT
+    # typed from the card's face when the chip cannot be read: case and spaces do not matter
+    typed = Unlock(at_card_bank=False, card_number=f" {OLD_CARD.lower()} ", card_read=False)
+    assert applied(frozen, typed).card_state is CardState.ACTIVE
 
 
 def test_unlock_needs_a_loss_report() -> None:
-    assert refusal(first_card(), Unlock(True)) is RefusalReason.NOT_LOSS_REPORTED
-    assert refusal(CardRecord.new(ALICE_ID), Unlock(True)) is RefusalReason.NO_LIVE_CARD
+    assert refusal(first_card(), FOUND) is RefusalReason.NOT_LOSS_REPORTED
+    assert refusal(CardRecord.new(ALICE_ID), FOUND) is RefusalReason.NO_LIVE_CARD
 
 
 def test_replacement_needs_a_loss_report_and_kills_the_old_card() -> None:
@@ -163,7 +186,7 @@ def test_replacement_needs_a_loss_report_and_kills_the_old_card() -> None:
     assert record.application is not None
     assert record.application.kind is ApplicationKind.REPLACEMENT
     assert record.application.bank == "ICBC"
-    assert refusal(record, Unlock(True)) is RefusalReason.REPLACEMENT_APPLIED
+    assert refusal(record, FOUND) is RefusalReason.REPLACEMENT_APPLIED
     assert isinstance(decide(record, ReportLoss(LossChannel.ONLINE)), Merged)
     assert isinstance(decide(record, replacement), Merged)
     record = applied(record, ConfirmIssuance(NEW_CARD, DAY))
@@ -264,36 +287,83 @@ def test_issuance_and_collection_checks() -> None:
     )
 
 
+AFTER_CANCELLATION: tuple[Command, ...] = (
+    ReportLoss(LossChannel.ONLINE),
+    FOUND,
+    Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, DAY),
+    Apply(ApplicationKind.EXCHANGE, IssuanceSpeed.NORMAL, DAY, ExchangeReason.EXPIRY),
+    ConfirmIssuance(NEW_CARD, DAY),
+    ConfirmCollection(DAY),
+    ChangeContact(mobile="13800138000"),
+)
+
+
 @pytest.mark.parametrize("reason", list(CancellationReason))
-def test_cancellation_closes_everything_and_nothing_follows(reason: CancellationReason) -> None:
+def test_cancellation_closes_everything(reason: CancellationReason) -> None:
     card = applied(
         first_card(),
         Apply(ApplicationKind.EXCHANGE, IssuanceSpeed.NORMAL, DAY, ExchangeReason.EXPIRY),
     )
-    record = applied(card, Cancel(reason))
+    record = applied(card, Cancel(reason, evidence="GA-2026-0001234"))
     assert record.card_state is CardState.CANCELLED
     assert (record.social_security, record.financial) == (
         FunctionStatus.CLOSED,
         FunctionStatus.CLOSED,
     )
     assert record.application is None and record.cancellation_reason is reason
-    assert decide(record, Cancel(CancellationReason.DEATH)) == Merged(record)
-    for command in (
-        ReportLoss(LossChannel.ONLINE),
-        Unlock(True),
-        Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, DAY),
-        ConfirmIssuance(NEW_CARD, DAY),
-        ConfirmCollection(DAY),
-    ):
-        assert refusal(record, command) is RefusalReason.CARD_CANCELLED
+    for again in CancellationReason:
+        assert decide(record, Cancel(again)) == Merged(record)
 
 
-def test_cancel_from_every_state() -> None:
+def test_death_is_final() -> None:
+    record = applied(first_card(), Cancel(CancellationReason.DEATH, evidence="GA-2026-0001234"))
+    first = Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, DAY, photo_receipt="GZ20260302B1")
+    for command in (*AFTER_CANCELLATION, first):
+        assert refusal(record, command) is RefusalReason.HOLDER_DECEASED, command
+
+
+@pytest.mark.parametrize(
+    "reason", [r for r in CancellationReason if r is not CancellationReason.DEATH]
+)
+def test_after_other_cancellations_only_a_new_first_application_is_taken(
+    reason: CancellationReason,
+) -> None:
+    record = applied(first_card(), Cancel(reason))
+    for command in AFTER_CANCELLATION:
+        assert refusal(record, command) is RefusalReason.CARD_CANCELLED, command
+    again = applied(record, Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, DAY, bank="CCB"))
+    assert again.holder_id == ALICE_ID  # the same social security number
+    assert again.card_state is CardState.NO_CARD and again.card_number is None
+    assert again.cancellation_reason is None and again.bank is None
+    assert again.application is not None and again.application.kind is ApplicationKind.FIRST
+
+
+def test_cancel_from_every_state_with_a_card_or_one_in_production() -> None:
     lost = applied(first_card(), ReportLoss(LossChannel.ONLINE))
-    for record in (CardRecord.new(ALICE_ID), first_card(), lost):
-        assert applied(record, Cancel(CancellationReason.EMIGRATION)).card_state is (
-            CardState.CANCELLED
-        )
+    in_production = applied(
+        CardRecord.new(ALICE_ID), Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, DAY)
+    )
+    replacing = applied(lost, Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, DAY))
+    for record in (first_card(), lost, in_production, replacing):
+        after = applied(record, Cancel(CancellationReason.EMIGRATION))
+        assert after.card_state is CardState.CANCELLED and after.application is None
+
+
+def test_a_person_without_a_card_has_nothing_to_cancel() -> None:
+    for reason in CancellationReason:
+        assert refusal(CardRecord.new(ALICE_ID), Cancel(reason)) is RefusalReason.NOTHING_TO_CANCEL
+
+
+def test_a_contact_change_needs_a_known_person_and_keeps_what_it_does_not_name() -> None:
+    change = ChangeContact(mobile="13800138000")
+    assert refusal(CardRecord.new(ALICE_ID), change) is RefusalReason.NO_RECORD
+    record = applied(first_card(), change)
+    assert record.contact == Contact(mobile="13800138000")
+    assert record.card_number == OLD_CARD  # no new card
+    assert decide(record, change) == Merged(record)
+    moved = applied(record, ChangeContact(address="Room 1, 2 Huacheng Road"))
+    assert moved.contact == Contact(mobile="13800138000", address="Room 1, 2 Huacheng Road")
+    assert "13800138000" not in repr(moved)
 
 
 def test_records_never_show_the_holder_id() -> None:
@@ -324,21 +394,35 @@ def test_version_grows_by_exactly_one_per_applied(
             assert decision.record == before
         else:
             assert isinstance(decision.reason, RefusalReason)
-            assert decision.detail
+            assert decision.reason not in decision.also
 
 
 @given(st.lists(commands, max_size=25), st.booleans())
-def test_nothing_but_merge_follows_a_cancellation(
+def test_after_a_cancellation_only_a_new_first_application_unless_death(
     sequence: list[Command], start_with_card: bool
 ) -> None:
     start = first_card() if start_with_card else CardRecord.new(ALICE_ID)
     for command, before, decision in run(start, sequence):
-        if before.card_state is CardState.CANCELLED:
-            if isinstance(command, Cancel):
-                assert isinstance(decision, Merged)
+        if before.card_state is not CardState.CANCELLED:
+            continue
+        if isinstance(command, Cancel):
+            assert isinstance(decision, Merged)
+        elif before.cancellation_reason is CancellationReason.DEATH:
+            assert isinstance(decision, Refused)
+            assert decision.reason is RefusalReason.HOLDER_DECEASED
+        elif isinstance(command, Apply) and command.application is ApplicationKind.FIRST:
+            if isinstance(decision, Refused):
+                assert decision.reason not in (
+                    RefusalReason.CARD_CANCELLED,
+                    RefusalReason.HOLDER_DECEASED,
+                )
             else:
-                assert isinstance(decision, Refused)
-                assert decision.reason is RefusalReason.CARD_CANCELLED
+                assert isinstance(decision, Applied)
+                assert decision.record.card_state is CardState.NO_CARD
+                assert decision.record.holder_id == before.holder_id
+        else:
+            assert isinstance(decision, Refused)
+            assert decision.reason is RefusalReason.CARD_CANCELLED
 
 
 @given(st.lists(commands, max_size=25))
@@ -387,34 +471,9 @@ def test_every_refusal_has_a_reason_with_texts_in_both_languages(
     start = first_card() if start_with_card else CardRecord.new(ALICE_ID)
     for _command, _before, decision in run(start, sequence):
         if isinstance(decision, Refused):
-            english, chinese = MESSAGES[decision.message_key]
-            assert english and chinese
-            assert english.rstrip(".").lower() == decision.detail.lower()
-
-
-any_records = st.builds(
-    CardRecord,
-    holder_id=st.just(ALICE_ID),
-    version=st.integers(min_value=0, max_value=10**6),
-    card_number=st.none() | st.just(OLD_CARD) | st.just(NEW_CARD),
-    card_state=st.sampled_from(CardState),
-    social_security=st.sampled_from(FunctionStatus),
-    financial=st.sampled_from(FunctionStatus),
-    bank=st.none() | st.just("ICBC"),
-    generation=st.none() | st.integers(min_value=1, max_value=3),
-    application=st.none()
-    | st.builds(
-        PendingApplication,
-        kind=st.sampled_from(ApplicationKind),
-        speed=st.sampled_from(IssuanceSpeed),
-        accepted_on=st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31)),
-        status=st.sampled_from(ApplicationStatus),
-        new_card_number=st.none() | st.just(NEW_CARD),
-        bank=st.none() | st.just("CCB"),
-    ),
-    collected_on=st.none() | st.just(DAY),
-    cancellation_reason=st.none() | st.sampled_from(CancellationReason),
-)
+            for reason in (decision.reason, *decision.also):
+                english, chinese = MESSAGES[f"domain.refusal.{reason.value}"]
+                assert english.strip() and chinese.strip()
 
 
 @given(any_records, commands)
