@@ -10,20 +10,22 @@ import pytest
 from branch_app.domain.card_number import CARD_ERROR_TEXT
 from branch_app.domain.fees import FeeReason
 from branch_app.domain.identity import IDENTITY_ERROR_TEXT, IdentityKind, Sex
-from branch_app.domain.lifecycle import (
-    REFUSAL_TEXT,
+from branch_app.domain.vocabulary import (
     ApplicationKind,
     ApplicationStatus,
     CancellationReason,
     CardState,
+    CounterRefusal,
     ExchangeReason,
     FunctionStatus,
     IssuanceSpeed,
     LossChannel,
+    Place,
+    Presenter,
     RefusalReason,
+    Role,
 )
-from branch_app.domain.roles import Place, Presenter, Role
-from branch_app.i18n import Language, t
+from branch_app.i18n import Language, load_catalog, t
 from branch_app.i18n.catalogs.domain import MESSAGES
 
 
@@ -48,7 +50,6 @@ def test_both_languages_with_the_same_placeholders(key: str) -> None:
     [
         ("domain.identity", IDENTITY_ERROR_TEXT),
         ("domain.card", CARD_ERROR_TEXT),
-        ("domain.refusal", {r.value: text for r, text in REFUSAL_TEXT.items()}),
     ],
 )
 def test_catalog_english_is_the_domain_text(prefix: str, texts: dict[str, str]) -> None:
@@ -59,8 +60,33 @@ def test_catalog_english_is_the_domain_text(prefix: str, texts: dict[str, str]) 
     assert catalog_codes == set(texts)
 
 
-def test_every_refusal_reason_has_a_text() -> None:
-    assert set(REFUSAL_TEXT) == set(RefusalReason)
+def test_every_refusal_reason_has_a_text_and_every_text_a_reason() -> None:
+    """The texts live only in the catalogs (no prose in the domain): one per code, no strays."""
+    codes = {k.removeprefix("domain.refusal.") for k in MESSAGES if k.startswith("domain.refusal.")}
+    assert codes == {reason.value for reason in RefusalReason}
+
+
+@pytest.mark.parametrize(
+    ("prefix", "enum"),
+    [("domain.refusal", RefusalReason), ("counter.refusal", CounterRefusal)],
+)
+def test_every_refusal_code_has_a_text_in_both_languages(prefix: str, enum: type[StrEnum]) -> None:
+    catalog = load_catalog()
+    missing = [m.value for m in enum if f"{prefix}.{m.value}" not in catalog]
+    assert missing == []
+    for member in enum:
+        english, chinese = catalog[f"{prefix}.{member.value}"]
+        assert english.strip() and chinese.strip() and english != chinese, member
+
+
+def test_a_death_is_not_told_as_a_plain_cancellation() -> None:
+    """Issue 11, finding 8: the holder's death has its own words in both languages."""
+    for language in Language:
+        deceased = t("domain.refusal.holder_deceased", language)
+        cancelled = t("domain.refusal.card_cancelled", language)
+        assert deceased != cancelled
+    assert "death" in t("domain.refusal.holder_deceased", Language.ENGLISH)
+    assert "身故" in t("domain.refusal.holder_deceased", Language.CHINESE)
 
 
 @pytest.mark.parametrize(
