@@ -6,7 +6,7 @@ from the app thread (a widget's `post_message`) or from a worker thread (`app.po
 thread-safe):
 
     self.post_message(ReaderStatusChanged(SlotState.OK, "card.reader_ready"))
-    self.post_message(ConnectionStatusChanged(SlotState.ERROR, ("unreachable", "无法连接")))
+    self.post_message(ConnectionStatusChanged(SlotState.ERROR, "sync.status.offline_last", when=w))
     self.post_message(QueueDepthChanged(depth=3, oldest_age=timedelta(minutes=12)))
 
 `BranchApp` handles them and updates every `StatusBar`. Text is a catalog key (rendered with its
@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from branch_app.i18n import Language, current_language, t
+from branch_app.i18n import t
 
 if TYPE_CHECKING:
     from branch_app.ui.services import StaffOnDuty
 
-#: A catalog key, or an (English, 中文) pair.
-LocalText = str | tuple[str, str]
+#: A catalog key: every text on screen comes from the catalogs, in both languages.
+LocalText = str
 
 
 class SlotState(StrEnum):
@@ -45,10 +45,6 @@ class SlotState(StrEnum):
 
 def render_text(text: LocalText, params: dict[str, object] | None = None) -> str:
     """The text in the current language."""
-    if isinstance(text, tuple):
-        english, chinese = text
-        chosen = chinese if current_language() is Language.CHINESE else english
-        return chosen.format(**params) if params else chosen
     return t(text, **(params or {}))
 
 

@@ -12,11 +12,12 @@ from textual.filter import Monochrome, NoColor
 from textual.widgets import Input, OptionList, Static
 
 from branch_app.config import DeviceKind
+from branch_app.demo.staff import demo_staff
 from branch_app.domain.roles import Role
 from branch_app.i18n import Language
-from branch_app.ui.app import BranchApp, demo_staff
+from branch_app.ui.app import BranchApp
 from branch_app.ui.commands import ShellCommandPalette
-from branch_app.ui.screens.help import HelpScreen
+from branch_app.ui.dialogs.help import HelpScreen
 from branch_app.ui.screens.home import HomeScreen
 from branch_app.ui.screens.identity_check import IdentityCheckScreen
 from branch_app.ui.services import AppServices
@@ -108,18 +109,18 @@ async def test_status_bar_waits_for_parts_that_exist() -> None:
 async def test_status_messages_update_the_bar_and_follow_the_language() -> None:
     app = make_app("en")
     async with app.run_test(size=SIZE) as pilot:
-        app.post_message(ReaderStatusChanged(SlotState.OK, ("card present", "已插卡")))
+        app.post_message(ReaderStatusChanged(SlotState.OK, "reader.status.ready"))
         app.post_message(ConnectionStatusChanged(SlotState.ERROR, "common.error"))
         app.post_message(QueueDepthChanged(3, timedelta(minutes=12)))
         await wait_until(pilot, lambda: "3 waiting" in text_of(app, "#status-queue"))
-        assert text_of(app, "#status-reader") == "Reader: card present"
+        assert text_of(app, "#status-reader") == "Reader: ready, no card"
         assert app.screen.query_one("#status-reader").has_class("-ok")
         assert text_of(app, "#status-connection") == "Central: Error"
         assert app.screen.query_one("#status-connection").has_class("-error")
         assert text_of(app, "#status-queue") == "Queue: 3 waiting, oldest 12 min ago"
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.language is Language.CHINESE)
-        assert text_of(app, "#status-reader") == "读卡器：已插卡"
+        assert text_of(app, "#status-reader") == "读卡器：就绪，无卡"
         assert text_of(app, "#status-queue") == "待同步：3 笔待发送，最早 12 分钟前"
         app.post_message(QueueDepthChanged(0))
         await wait_until(pilot, lambda: text_of(app, "#status-queue") == "待同步：无")
