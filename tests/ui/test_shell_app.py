@@ -143,13 +143,13 @@ async def test_status_bar_api_updates_every_screen() -> None:
     app = make_app("en")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.status_bar.show_reader(SlotState.WARNING, ("no card", "无卡"))
+        app.status_bar.show_reader(SlotState.WARNING, "reader.status.no_reader")
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         app.status_bar.show_queue(2)  # a dialog without a bar is in front: still works
         await pilot.press("escape", "f2")
         await wait_until(pilot, lambda: isinstance(app.screen, IdentityCheckScreen))
-        assert text_of(app, "#status-reader") == "Reader: no card"
+        assert text_of(app, "#status-reader") == "Reader: no reader"
         assert text_of(app, "#status-queue") == "Queue: 2 waiting"
 
 
