@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from branch_app.domain.fees import one_year_after
 from branch_app.domain.identity import (
     IdentityError,
     IdentityKind,
@@ -191,8 +192,15 @@ def test_masking_keeps_six_and_four() -> None:
     [
         (dt.date(2000, 2, 29), dt.date(2016, 2, 28), 15),
         (dt.date(2000, 2, 29), dt.date(2016, 2, 29), 16),
-        (dt.date(2000, 2, 29), dt.date(2017, 2, 28), 16),
+        # Civil Code art. 201: in a common year the period ends on 28 February (issue 11, 8)
+        (dt.date(2000, 2, 29), dt.date(2017, 2, 27), 16),
+        (dt.date(2000, 2, 29), dt.date(2017, 2, 28), 17),
+        (dt.date(2000, 2, 29), dt.date(2017, 3, 1), 17),
         (dt.date(2000, 2, 29), dt.date(2018, 3, 1), 18),
+        (dt.date(2000, 2, 29), dt.date(2020, 2, 28), 19),
+        (dt.date(2000, 2, 29), dt.date(2020, 2, 29), 20),
+        (dt.date(2000, 2, 28), dt.date(2017, 2, 28), 17),
+        (dt.date(2000, 3, 1), dt.date(2017, 2, 28), 16),
         (dt.date(2008, 11, 28), dt.date(2024, 11, 27), 15),
         (dt.date(2008, 11, 28), dt.date(2024, 11, 28), 16),
     ],
@@ -228,6 +236,14 @@ def test_age_grows_by_one_on_each_birthday(birth: dt.date, on: dt.date) -> None:
     if on >= birth:
         assert age >= 0
         assert on.year - birth.year - 1 <= age <= on.year - birth.year
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9000, 12, 31)))
+def test_a_year_of_age_is_the_fee_year(birth: dt.date) -> None:
+    """`age_on` and `fees.one_year_after` read a year the same way, 29 February included."""
+    year_later = one_year_after(birth)
+    assert age_on(birth, year_later) == 1
+    assert age_on(birth, year_later - dt.timedelta(days=1)) == 0
 
 
 def test_errors_survive_pickling_and_take_params_either_way() -> None:

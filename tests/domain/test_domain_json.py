@@ -12,19 +12,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from branch_app.domain.identity import IdentityKind
 from branch_app.domain.lifecycle import (
+    Applicant,
     ApplicationKind,
     ApplicationStatus,
     Apply,
+    Cancel,
+    CancellationReason,
     CardRecord,
     CardState,
     Command,
     CommandFormatError,
+    ConfirmCollection,
     ConfirmIssuance,
+    Contact,
     ExchangeReason,
     IssuanceSpeed,
     PendingApplication,
+    Presenter,
     RefusalReason,
+    Representative,
     Unlock,
     command_from_dict,
     command_to_dict,
@@ -33,12 +41,27 @@ from branch_app.domain.lifecycle import (
     record_from_dict,
     record_to_dict,
 )
-from tests.domain.domain_strategies import ALICE_ID, commands
+from tests.domain.domain_strategies import ALICE_ID, OLD_CARD, any_records, commands
 
+#: The holder in person, as the applicant of a command queued before the applicant travelled.
+HOLDER_IN_PERSON_JSON = {
+    "presenter": "holder",
+    "holder_birth_date": None,
+    "holder_has_legal_capacity": True,
+    "guardianship_proof": False,
+    "representative": None,
+}
 #: Fields added to a command after items were queued without them, with the value they read as.
 LATER_FIELDS: dict[tuple[str, str], Any] = {
     ("apply", "photo_receipt"): None,
     ("apply", "police_photo"): False,
+    ("apply", "applicant"): HOLDER_IN_PERSON_JSON,
+    ("apply", "evidence"): None,
+    ("unlock", "card_number"): None,
+    ("unlock", "card_read"): False,
+    ("confirm_collection", "applicant"): HOLDER_IN_PERSON_JSON,
+    ("cancel", "evidence"): None,
+    ("cancel", "approved_by"): None,
 }
 
 json_values = st.recursive(
@@ -85,8 +108,98 @@ def test_command_shape_is_flat_and_named() -> None:
         "bank": None,
         "photo_receipt": "GZ2026030200B1",
         "police_photo": False,
+        "applicant": HOLDER_IN_PERSON_JSON,
+        "evidence": None,
     }
-    assert command_to_dict(Unlock(True)) == {"kind": "unlock", "at_card_bank": True}
+    assert command_to_dict(Unlock(True, OLD_CARD, card_read=True)) == {
+        "kind": "unlock",
+        "at_card_bank": True,
+        "card_number": OLD_CARD,
+        "card_read": True,
+    }
+
+
+def test_the_applicant_and_the_representative_document_travel_as_nested_objects() -> None:
+    command = ConfirmCollection(
+        dt.date(2026, 3, 2),
+        applicant=Applicant(
+            presenter=Presenter.GUARDIAN,
+            holder_birth_date=dt.date(2015, 5, 5),
+            guardianship_proof=True,
+            representative=Representative(
+                IdentityKind.PASSPORT, "G12345678", "Chen Mei", dt.date(1970, 1, 1)
+            ),
+        ),
+    )
+    data = command_to_dict(command)
+    assert data["applicant"] == {
+        "presenter": "guardian",
+        "holder_birth_date": "2015-05-05",
+        "holder_has_legal_capacity": True,
+        "guardianship_proof": True,
+        "representative": {
+            "kind": "passport",
+            "number": "G12345678",
+            "name": "Chen Mei",
+            "birth_date": "1970-01-01",
+        },
+    }
+    assert command_from_dict(json.loads(json.dumps(data))) == command
+    assert "G12345678" not in repr(command) and "Chen Mei" not in repr(command)
+    for spoiled, message in [
+        ({**data["applicant"], "presenter": "neighbour"}, "presenter must be one of holder"),
+        ({**data["applicant"], "extra": 1}, "applicant: unknown field(s) 'extra'"),
+        ("guardian", "applicant: expected an object, got str"),
+        (
+            {**data["applicant"], "representative": {"kind": "passport"}},
+            "representative: missing field(s)",
+        ),
+    ]:
+        with pytest.raises(CommandFormatError) as caught:
+            command_from_dict(data | {"applicant": spoiled})
+        assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("old_body", "expected"),
+    [
+        (
+            {"kind": "unlock", "at_card_bank": False},
+            Unlock(at_card_bank=False, card_number=None, card_read=False),
+        ),
+        (
+            {"kind": "confirm_collection", "collected_on": "2025-03-14"},
+            ConfirmCollection(dt.date(2025, 3, 14)),
+        ),
+        ({"kind": "cancel", "reason": "emigration"}, Cancel(CancellationReason.EMIGRATION)),
+        (
+            {
+                "kind": "apply",
+                "application": "exchange",
+                "speed": "normal",
+                "accepted_on": "2025-03-14",
+                "exchange_reason": "damage",
+                "bank": None,
+                "photo_receipt": "GZ2025031400B1",
+                "police_photo": False,
+            },
+            Apply(
+                ApplicationKind.EXCHANGE,
+                IssuanceSpeed.NORMAL,
+                dt.date(2025, 3, 14),
+                ExchangeReason.DAMAGE,
+                photo_receipt="GZ2025031400B1",
+            ),
+        ),
+    ],
+)
+def test_commands_queued_before_the_later_fields_read_as_before(
+    old_body: dict[str, Any], expected: Command
+) -> None:
+    command = command_from_dict(old_body)
+    assert command == expected
+    if isinstance(command, Apply | ConfirmCollection):
+        assert command.applicant == Applicant()  # the holder in person
 
 
 def test_an_application_queued_before_the_photo_fields_reads_as_before() -> None:
@@ -134,8 +247,39 @@ def test_record_shape() -> None:
         "status": "in_production",
         "new_card_number": None,
         "bank": "ICBC",
+        "exchange_reason": None,
     }
     assert data["version"] == 4 and data["card_state"] == "no_card"
+    assert data["contact"] is None
+    with_contact = replace(record, contact=Contact("13800138000", "Room 1, 2 Huacheng Road"))
+    assert record_to_dict(with_contact)["contact"] == {
+        "mobile": "13800138000",
+        "address": "Room 1, 2 Huacheng Road",
+    }
+    assert record_from_dict(json.loads(json.dumps(record_to_dict(with_contact)))) == with_contact
+
+
+def test_a_record_stored_before_the_later_fields_reads_as_before() -> None:
+    exchange = PendingApplication(
+        ApplicationKind.EXCHANGE,
+        IssuanceSpeed.NORMAL,
+        dt.date(2026, 1, 5),
+        exchange_reason=ExchangeReason.DAMAGE,
+    )
+    record = CardRecord(ALICE_ID, version=3, application=exchange)
+    data = record_to_dict(record)
+    del data["contact"]
+    del data["application"]["exchange_reason"]
+    old = record_from_dict(json.loads(json.dumps(data)))
+    assert old == replace(record, application=replace(exchange, exchange_reason=None))
+    assert old.contact is None
+    with pytest.raises(CommandFormatError, match="contact: missing field"):
+        record_from_dict(record_to_dict(record) | {"contact": {"mobile": None}})
+
+
+@given(any_records)
+def test_any_record_round_trips(record: CardRecord) -> None:
+    assert record_from_dict(json.loads(json.dumps(record_to_dict(record)))) == record
 
 
 def _unlock(**changes: Any) -> dict[str, Any]:
@@ -233,7 +377,8 @@ def test_a_valid_body_with_one_field_spoiled_meets_only_command_format_error(
     try:
         spoiled = command_from_dict(body)
     except CommandFormatError as error:
-        assert str(error).startswith(f"{command.kind} command: ")
+        # "<kind> command: ...", or "<kind> command applicant: ..." for a nested object
+        assert str(error).startswith(f"{command.kind} command")
     else:
         if operation == "drop":
             # Only a field added after items were queued without it may be missing: the
