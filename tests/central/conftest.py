@@ -196,6 +196,54 @@ def active_record(n: int, **changes: Any) -> CardRecord:
     return CardRecord(**values)
 
 
+# Command payloads ----------------------------------------------------------------------------
+
+#: A photo receipt number as the studios print it: the card agency prints that photo.
+PHOTO_RECEIPT = "GZ2026030200A7"
+#: A police record number, the evidence a death cancellation rests on.
+DEATH_EVIDENCE = "GZPOL-2026-000123"
+
+LOSS_AT_BRANCH: dict[str, Any] = {"kind": "report_loss", "channel": "card_bank_branch"}
+
+
+def application(
+    kind: str = "first", *, speed: str = "normal", bank: str | None = None, **changes: Any
+) -> dict[str, Any]:
+    """An application taken at the counter with the holder in person and a photo receipt."""
+    payload: dict[str, Any] = {
+        "kind": "apply",
+        "application": kind,
+        "speed": speed,
+        "accepted_on": "2026-03-02",
+        "exchange_reason": None,
+        "bank": bank,
+        "photo_receipt": PHOTO_RECEIPT,
+        "police_photo": False,
+    }
+    payload.update(changes)
+    return payload
+
+
+def unlock(n: int, *, at_card_bank: bool = True) -> dict[str, Any]:
+    """The holder brings the found card of `active_record(n)`: its number read from the chip."""
+    return {
+        "kind": "unlock",
+        "at_card_bank": at_card_bank,
+        "card_number": card_number(n),
+        "card_read": True,
+    }
+
+
+def cancel(
+    reason: str = "death",
+    *,
+    approved_by: str | None = "S001",
+    evidence: str | None = DEATH_EVIDENCE,
+) -> dict[str, Any]:
+    """A teller's cancellation with its evidence and the branch supervisor's approval."""
+    return {"kind": "cancel", "reason": reason, "evidence": evidence, "approved_by": approved_by}
+
+
 # The API ------------------------------------------------------------------------------------
 
 

@@ -23,19 +23,18 @@ from central import models
 from central.auth import DeviceIdentity
 from central.dev.server import EnrolledDevice
 from sync.protocol import PushCommand, PushResult
-from tests.central.conftest import World, active_record, holder_id
+from tests.central.conftest import (
+    LOSS_AT_BRANCH,
+    World,
+    active_record,
+    application,
+    holder_id,
+    unlock,
+)
 
-LOSS = {"kind": "report_loss", "channel": "card_bank_branch"}
+LOSS = LOSS_AT_BRANCH
 ONLINE_LOSS = {"kind": "report_loss", "channel": "online"}
-UNLOCK = {"kind": "unlock", "at_card_bank": True}
-FIRST = {
-    "kind": "apply",
-    "application": "first",
-    "speed": "normal",
-    "accepted_on": "2026-03-02",
-    "exchange_reason": None,
-    "bank": "demo-bank",
-}
+FIRST = application(bank="demo-bank")
 THREADS = 6
 PER_THREAD = 8
 
@@ -61,7 +60,7 @@ def test_interleaved_pushes_about_one_card_are_serialisable(world: World) -> Non
     world.service.put_record(initial)
     holder = initial.holder_id
     devices = [(world.counter, "T001"), (world.instant, "T002")]
-    payloads = [LOSS, UNLOCK, ONLINE_LOSS, UNLOCK]
+    payloads = [LOSS, unlock(1), ONLINE_LOSS, unlock(1, at_card_bank=False)]
     batches: list[list[PushCommand]] = []
     for t in range(THREADS):
         device, actor = devices[t % 2]

@@ -9,16 +9,16 @@ import uuid
 from sqlalchemy import select
 
 from central import models
-from tests.central.conftest import World, active_record, card_number, holder_id
+from tests.central.conftest import (
+    World,
+    active_record,
+    application,
+    card_number,
+    holder_id,
+    unlock,
+)
 
-REPLACE = {
-    "kind": "apply",
-    "application": "replacement",
-    "speed": "normal",
-    "accepted_on": "2026-03-02",
-    "exchange_reason": None,
-    "bank": None,
-}
+REPLACE = application("replacement")
 
 
 def audit_rows(world: World) -> list[dict[str, object]]:
@@ -153,9 +153,7 @@ def test_a_supervisor_corrects_a_conflict_with_a_new_command(world: World) -> No
     loss = {"kind": "report_loss", "channel": "card_bank_branch"}
     fix = world.command(world.counter, holder, loss, actor="S001", base_version=1)
 
-    refused_fix = world.command(
-        world.counter, holder, {"kind": "unlock", "at_card_bank": True}, actor="S001"
-    )
+    refused_fix = world.command(world.counter, holder, unlock(5), actor="S001")
     refused = world.client.post(
         f"/v1/conflicts/{listed['id']}/resolve",
         json={"decision": "corrected", "note": "unlock", "command": refused_fix},

@@ -10,26 +10,19 @@ from sqlalchemy import func, select
 
 from branch_app.domain.lifecycle import CardState, FunctionStatus
 from central import models
-from tests.central.conftest import World, active_record, card_number, holder_id
+from tests.central.conftest import (
+    LOSS_AT_BRANCH,
+    World,
+    active_record,
+    application,
+    cancel,
+    card_number,
+    holder_id,
+    unlock,
+)
 
-LOSS_AT_BRANCH = {"kind": "report_loss", "channel": "card_bank_branch"}
-UNLOCK = {"kind": "unlock", "at_card_bank": True}
-REPLACE = {
-    "kind": "apply",
-    "application": "replacement",
-    "speed": "normal",
-    "accepted_on": "2026-03-02",
-    "exchange_reason": None,
-    "bank": None,
-}
-INSTANT_FIRST = {
-    "kind": "apply",
-    "application": "first",
-    "speed": "instant",
-    "accepted_on": "2026-03-02",
-    "exchange_reason": None,
-    "bank": "demo-bank",
-}
+REPLACE = application("replacement")
+INSTANT_FIRST = application(speed="instant", bank="demo-bank")
 
 
 def count(world: World, table: object) -> int:
@@ -60,10 +53,10 @@ def test_each_command_of_a_batch_gets_its_own_answer_in_order(world: World) -> N
     loss = world.command(world.counter, holder, LOSS_AT_BRANCH)
     again = world.command(world.counter, holder, LOSS_AT_BRANCH)
     replace = world.command(world.counter, holder, REPLACE, base_version=2)
-    unlock = world.command(world.counter, holder, UNLOCK, base_version=2)
+    found = world.command(world.counter, holder, unlock(2), base_version=2)
     bad_kind = world.command(world.counter, holder, {"kind": "teleport"})
 
-    results = world.push(world.counter, loss, again, replace, unlock, bad_kind)
+    results = world.push(world.counter, loss, again, replace, found, bad_kind)
 
     assert [r["outcome"] for r in results] == [
         "applied",
@@ -85,7 +78,8 @@ def test_a_duplicate_repeats_the_first_answer_and_changes_nothing(world: World) 
     command = world.command(world.counter, holder_id(3), LOSS_AT_BRANCH)
     [first] = world.push(world.counter, command)
     # Meanwhile the card moves on; the duplicate must still answer as the first time.
-    world.push(world.counter, world.command(world.counter, holder_id(3), UNLOCK))
+    [found] = world.push(world.counter, world.command(world.counter, holder_id(3), unlock(3)))
+    assert found["outcome"] == "applied"
 
     [second] = world.push(world.counter, command)
 
@@ -120,7 +114,7 @@ def test_the_same_id_with_another_body_is_rejected_and_not_stored(world: World) 
 def test_a_stale_base_version_is_still_decided_by_the_lifecycle(world: World) -> None:
     world.service.put_record(active_record(6))
     world.push(world.counter, world.command(world.counter, holder_id(6), LOSS_AT_BRANCH))
-    stale = world.command(world.counter, holder_id(6), UNLOCK, base_version=1)
+    stale = world.command(world.counter, holder_id(6), unlock(6), base_version=1)
 
     [result] = world.push(world.counter, stale)
 
@@ -139,13 +133,13 @@ def test_anything_after_cancellation_is_a_conflict_listed_for_the_supervisor(
     world: World,
 ) -> None:
     world.service.put_record(active_record(7))
-    cancel = world.command(world.counter, holder_id(7), {"kind": "cancel", "reason": "death"})
+    death = world.command(world.counter, holder_id(7), cancel("death"))
     loss = world.command(world.counter, holder_id(7), LOSS_AT_BRANCH)
 
-    results = world.push(world.counter, cancel, loss)
+    results = world.push(world.counter, death, loss)
 
     assert [r["outcome"] for r in results] == ["applied", "conflict"]
-    assert results[1]["reason"] == "card_cancelled"
+    assert results[1]["reason"] == "holder_deceased"
     session = world.login(world.counter, "S001")
     listed = world.client.get(
         "/v1/conflicts", headers=world.headers(world.counter, session)
@@ -161,9 +155,9 @@ def test_roles_and_places_are_checked(world: World) -> None:
     )
     holder = holder_id(9)
     home_instant = world.command(world.home, holder, INSTANT_FIRST, actor="H001")
-    home_unlock = world.command(world.home, holder_id(8), UNLOCK, actor="H001")
+    home_unlock = world.command(world.home, holder_id(8), unlock(8), actor="H001")
     counter_instant = world.command(world.counter, holder, INSTANT_FIRST)
-    home_staff_at_counter = world.command(world.counter, holder_id(8), UNLOCK, actor="H001")
+    home_staff_at_counter = world.command(world.counter, holder_id(8), unlock(8), actor="H001")
 
     results = [
         world.push(world.home, home_instant, home_unlock)[0],
@@ -248,7 +242,8 @@ def test_other_channels_reach_the_branches_that_follow_the_card(world: World) ->
     world.service.put_record(active_record(16))
     holder = holder_id(16)
     world.push(world.counter, world.command(world.counter, holder, LOSS_AT_BRANCH))
-    world.push(world.counter, world.command(world.counter, holder, UNLOCK))
+    [found] = world.push(world.counter, world.command(world.counter, holder, unlock(16)))
+    assert found["outcome"] == "applied"
     headers = world.headers(world.counter)
     cursor = world.client.get("/v1/changes", headers=headers).json()["next_cursor"]
 
@@ -262,7 +257,9 @@ def test_other_channels_reach_the_branches_that_follow_the_card(world: World) ->
     )
 
     assert online.status_code == 200 and online.json()["outcome"] == "applied"
-    assert online.json()["record"]["financial"] == "normal"  # online covers social security only
+    # Any loss report freezes both functions at once, whatever the channel (seed: 同步冻结).
+    assert online.json()["record"]["social_security"] == "frozen"
+    assert online.json()["record"]["financial"] == "frozen"
     assert death.json()["outcome"] == "applied"
     page = world.client.get("/v1/changes", params={"since": cursor}, headers=headers).json()
     states = [c["record"]["card_state"] for c in page["changes"]]
@@ -271,9 +268,10 @@ def test_other_channels_reach_the_branches_that_follow_the_card(world: World) ->
 
 def test_channel_issuance_and_a_replayed_channel_event(world: World) -> None:
     holder = holder_id(17)
-    world.push(
-        world.counter, world.command(world.counter, holder, INSTANT_FIRST | {"speed": "normal"})
+    [applied] = world.push(
+        world.counter, world.command(world.counter, holder, application(bank="demo-bank"))
     )
+    assert applied["outcome"] == "applied"
     event = {"id": uuid.uuid4().hex, "holder_id": holder, "card_number": card_number(17),
              "issued_on": "2026-03-10"}  # fmt: skip
     headers = world.headers(world.counter)
@@ -319,14 +317,14 @@ def test_a_command_that_breaks_the_decision_does_not_sink_its_batch(
 
     for n in (19, 20):
         world.service.put_record(active_record(n))
-    real_decide = central.service.decide
+    real_admit = central.service.admit
 
-    def failing_decide(record, command):  # a bug hit by one person's record only
+    def failing_admit(command, record, **context):  # a bug hit by one person's record only
         if record.holder_id == holder_id(19):
             raise RuntimeError("bug")
-        return real_decide(record, command)
+        return real_admit(command, record, **context)
 
-    monkeypatch.setattr(central.service, "decide", failing_decide)
+    monkeypatch.setattr(central.service, "admit", failing_admit)
     poisoned = world.command(world.counter, holder_id(19), LOSS_AT_BRANCH)
     healthy = world.command(world.counter, holder_id(20), LOSS_AT_BRANCH)
 
@@ -336,7 +334,7 @@ def test_a_command_that_breaks_the_decision_does_not_sink_its_batch(
         ("rejected", "internal_error"),
         ("applied", None),
     ]
-    monkeypatch.setattr(central.service, "decide", real_decide)
+    monkeypatch.setattr(central.service, "admit", real_admit)
     [later] = world.push(world.counter, poisoned)  # not recorded: it is decided when resent
     assert later["outcome"] == "applied"
 

@@ -21,16 +21,15 @@ import pytest
 from sqlalchemy import func, select
 
 from central import cli, models
-from central.dev.demo_data import DEMO_BRANCH, DEMO_STAFF
 from central.db import Database
+from central.dev.demo_data import DEMO_BRANCH, DEMO_STAFF
 from central.dev.server import EnrolledDevice, RunningCentral, start_central
-from tests.central.conftest import active_record, holder_id
+from tests.central.conftest import active_record, holder_id, unlock
 from tests.sync.helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
 LOSS = {"kind": "report_loss", "channel": "card_bank_branch"}
-UNLOCK = {"kind": "unlock", "at_card_bank": True}
 PASSWORD = "server test 1"
 
 
@@ -168,7 +167,7 @@ def test_concurrent_http_pushes_about_one_card(central: RunningCentral) -> None:
 
     def push(i: int) -> None:
         batch = [
-            command(devices[i], holder, LOSS if (i + j) % 2 == 0 else UNLOCK) for j in range(6)
+            command(devices[i], holder, LOSS if (i + j) % 2 == 0 else unlock(2)) for j in range(6)
         ]
         with central.client(devices[i]) as http:
             barrier.wait(timeout=30)
