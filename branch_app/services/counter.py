@@ -6,22 +6,24 @@ Every counter action follows the same path (docs/ARCHITECTURE.md, "Counter servi
 2. the holder's record is the cached one (`store.card_cache`), or `CardRecord.new` for a person the
    device has never seen, with this device's own unsent outbox items for that person folded in, so
    two actions in a row see each other (a loss report, then the replacement);
-3. `permission(role, place, command)`, the applicant rules where they apply (`check_applicant`) and
-   `decide(record, command)`; a refusal comes back as a `Refusal` and nothing is written;
-4. `Applied` or `Merged`: the command is enqueued in the outbox (durable when `enqueue` returns),
-   then an audit entry says who did what on whose record and why, and the answer is an `Accepted`
-   with the outbox id, the fee and, for an application, the due date (or "5-10 minutes" for an
-   instant issuance).
+3. the domain's one admission path, `admit` (`branch_app.domain.admission`): permission, the
+   applicant and representative rules, the documents (the photo, the evidence), the second person,
+   the lifecycle decision, in that order, with the consequences (fee, due date, old account
+   closing, cancellation date); a refusal comes back as a `Refusal` and nothing is written;
+4. admitted: the command is enqueued in the outbox (durable when `enqueue` returns), then an audit
+   entry says who did what on whose record and why, and the answer is an `Accepted` with the outbox
+   id, the fee and, for an application, the due date (or "5-10 minutes" for an instant issuance).
 
 Nothing here imports textual: the screens call it, and so can a script or a test. It takes the
-store, the clock and who/where as arguments; it never logs or raises with an ID number in it.
+store, the clock and who/where as arguments (the ports of `branch_app.services.ports`); it never
+logs or raises with an ID number in it.
 
-Cancellation needs a second person when a teller asks for it (`Permission.needs_second_person`).
-The choice made here: the request carries the approving supervisor's staff id (`approved_by`),
-which must differ from the teller's; without it the request is refused (`approval_required`) and
-nothing is queued. The approver is kept in the audit entry; the command on the wire is the plain
-`Cancel` (the wire's command shape has no room for it). `verify_approver` checks the supervisor's
-password and role with the staff login (online, or the offline verifier) before that.
+Cancellation by a teller needs a second person (`Permission.needs_second_person`): the command
+names the approving supervisor (`Cancel.approved_by`), who must not be the teller; without one the
+request is refused (`approval_required`) and nothing is queued. `verify_approver` checks the
+supervisor's password and role with the staff login (online, or the offline verifier) first; the
+audit entry says whether that check was made, and the central checks the approver again against
+its staff table when the request arrives.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from branch_app.domain.fees import DEFAULT_REPLACEMENT_FEE_YUAN, FeeDecision, FeeReason, fee_for
+from branch_app.domain.admission import Approver, Maker, Policy, admit
+from branch_app.domain.fees import DEFAULT_REPLACEMENT_FEE_YUAN, FeeDecision
 from branch_app.domain.identity import (
     IdentityError,
     IdentityKind,
@@ -40,47 +43,43 @@ from branch_app.domain.identity import (
     parse_identity,
 )
 from branch_app.domain.lifecycle import (
-    ApplicationKind,
+    HOLDER_IN_PERSON,
     Applied,
     Apply,
     Cancel,
-    CancellationReason,
     CardRecord,
     Command,
     CommandFormatError,
     ConfirmCollection,
     ConfirmIssuance,
-    ExchangeReason,
-    IssuanceSpeed,
-    LossChannel,
     Merged,
-    RefusalReason,
     Refused,
     ReportLoss,
     Unlock,
-    collection_changes_bank,
     command_from_dict,
     command_to_dict,
     decide,
-    photo_problem,
     record_from_dict,
     refused,
 )
-from branch_app.domain.roles import (
-    ApplicantAction,
+from branch_app.domain.lifecycle import Applicant as Applicant  # the screens build it from here
+from branch_app.domain.vocabulary import (
+    UNSENT,
+    ApplicationKind,
+    CancellationReason,
+    CounterRefusal,
+    ExchangeReason,
+    IssuanceSpeed,
+    LookupPurpose,
+    LossChannel,
     Place,
-    Presenter,
+    RefusalReason,
     Role,
-    check_applicant,
-    permission,
 )
-from branch_app.domain.vocabulary import UNSENT, CounterRefusal, LookupPurpose
-from branch_app.domain.workdays import (
-    CANCELLATION_WORKING_DAYS,
-    OLD_ACCOUNT_CLOSING_WORKING_DAYS,
-    DueDate,
-    due_date,
-)
+from branch_app.domain.workdays import DueDate
+
+if TYPE_CHECKING:
+    from branch_app.services.ports import CentralAccess, Clock, Store
 
 #: What the screen says about when an instant card is ready (seed: 5-10 minutes).
 INSTANT_READY_KEY = "counter.result.instant_ready"
@@ -101,22 +100,12 @@ class Desk:
 
 
 @dataclass(frozen=True)
-class Applicant:
-    """Who stands at the counter for the holder (for applications and collection)."""
-
-    presenter: Presenter = Presenter.HOLDER
-    holder_has_legal_capacity: bool = True
-    guardianship_proof: bool = False
-    presenter_birth_date: dt.date | None = None
-
-
-@dataclass(frozen=True)
 class Refusal:
     """Nothing was written. `message_key` is a catalog key to fill with `params`."""
 
     code: str
     message_key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, str | int] = field(default_factory=dict)
     #: Further refusals found at the same time (the applicant rules can find several).
     more: tuple[Refusal, ...] = ()
 
@@ -125,15 +114,16 @@ class Refusal:
         return False
 
     @classmethod
-    def from_domain(cls, refusal: Refused, *more: Refused) -> Refusal:
+    def from_domain(cls, refusal: Refused) -> Refusal:
+        """The domain's refusal, with the further reasons found at the same step."""
         return cls(
             refusal.reason.value,
             refusal.message_key,
-            more=tuple(cls(m.reason.value, m.message_key) for m in more),
+            more=tuple(cls(r.value, f"domain.refusal.{r.value}") for r in refusal.also),
         )
 
     @classmethod
-    def of_counter(cls, code: CounterRefusal, **params: Any) -> Refusal:
+    def of_counter(cls, code: CounterRefusal, **params: str | int) -> Refusal:
         return cls(code.value, f"counter.refusal.{code.value}", params)
 
     @classmethod
@@ -160,6 +150,9 @@ class Preview:
     old_account_closes: DueDate | None = None
     #: A cancellation: when the card agency will have cancelled the card.
     cancelled_by: DueDate | None = None
+    #: Decided on a record the central has not confirmed (a person this device does not know
+    #: yet): the central checks the card's state again when the request is sent.
+    awaits_central: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -211,11 +204,13 @@ class QueryAnswer:
 
 
 class CentralLookup(Protocol):
-    """Asks the central for a person's record (`POST /v1/lookups`); `None` when it has none."""
+    """Asks the central for a person's record (an audited lookup); `None` when it has none.
 
-    def __call__(self, holder_id: str, purpose: str, note: str | None) -> Mapping[str, Any] | None:
-        """The record in its `record_to_dict` form."""
-        ...
+    Fails only with the sync client's typed errors (`sync.client.CentralError`)."""
+
+    def __call__(
+        self, holder_id: str, purpose: LookupPurpose, note: str | None
+    ) -> CardRecord | None: ...
 
 
 class Counter:
@@ -223,10 +218,10 @@ class Counter:
 
     def __init__(
         self,
-        store: Any,
+        store: Store,
         desk: Desk,
         *,
-        clock: Callable[[], dt.datetime],
+        clock: Clock,
         replacement_fee_yuan: int = DEFAULT_REPLACEMENT_FEE_YUAN,
         calendar_overrides: Mapping[dt.date, bool] | None = None,
         central_lookup: CentralLookup | None = None,
@@ -234,8 +229,9 @@ class Counter:
         self.store = store
         self.desk = desk
         self.clock = clock
-        self.replacement_fee_yuan = replacement_fee_yuan
-        self.calendar_overrides = calendar_overrides
+        self.policy = Policy(
+            replacement_fee_yuan=replacement_fee_yuan, calendar_overrides=calendar_overrides
+        )
         self.central_lookup = central_lookup
 
     def today(self) -> dt.date:
@@ -256,6 +252,11 @@ class Counter:
         meanwhile) is skipped, as the central will decide it; one that cannot be read at all
         makes the counter refuse rather than guess.
         """
+        known = self._known(holder_id)
+        return known if isinstance(known, Refusal) else known[0]
+
+    def _known(self, holder_id: str) -> tuple[CardRecord, bool] | Refusal:
+        """The known record, and whether it rests on a record the central sent (cached)."""
         cached = self.store.card_cache.get(holder_id)
         record = CardRecord.new(holder_id) if cached is None else record_from_dict(cached.record)
         for item in self.store.outbox.for_holder(holder_id):
@@ -268,7 +269,7 @@ class Counter:
             decision = decide(record, queued)
             if isinstance(decision, Applied | Merged):
                 record = decision.record
-        return record
+        return record, cached is not None
 
     # -- the services -------------------------------------------------------------------------
 
@@ -283,10 +284,13 @@ class Counter:
         photo_receipt: str | None = None,
         police_photo: bool = False,
         applicant: Applicant | None = None,
+        evidence: str | None = None,
         dry_run: bool = False,
     ) -> Checked:
         """A first application, a replacement or an exchange, normal or instant, with the
-        photo to print: a studio's photo receipt number, or the police ID photo."""
+        photo to print: a studio's photo receipt number, or the police ID photo. `applicant`
+        says who came for the holder with which document (the holder in person by default);
+        `evidence` is the police record an exchange for changed card-face data rests on."""
         command = Apply(
             application=application,
             speed=speed,
@@ -295,20 +299,21 @@ class Counter:
             bank=bank or None,
             photo_receipt=(photo_receipt or "").strip().upper() or None,
             police_photo=police_photo and not photo_receipt,
+            applicant=applicant or HOLDER_IN_PERSON,
+            evidence=(evidence or "").strip() or None,
         )
         return self._take(
             holder,
             lambda _record: command,
             why=f"application:{application.value}:{speed.value}",
             dry_run=dry_run,
-            applicant=(ApplicantAction.APPLY, applicant or Applicant()),
         )
 
     def report_loss(
         self, holder: IdentityNumber, *, at_card_bank: bool | None = None, dry_run: bool = False
     ) -> Checked:
-        """A loss report in person. At a branch of the card's own bank (`at_card_bank`, by
-        default: the record's bank is this desk's bank) it freezes the bank account too."""
+        """A loss report in person; it freezes both functions wherever it is made. Where it was
+        made (`at_card_bank`, by default: the record's bank is this desk's bank) is recorded."""
         return self._take(
             holder,
             lambda record: ReportLoss(
@@ -321,12 +326,24 @@ class Counter:
         )
 
     def unlock(
-        self, holder: IdentityNumber, *, at_card_bank: bool | None = None, dry_run: bool = False
+        self,
+        holder: IdentityNumber,
+        *,
+        card_number: str | None = None,
+        card_read: bool = False,
+        at_card_bank: bool | None = None,
+        dry_run: bool = False,
     ) -> Checked:
-        """The holder found the card before applying for a replacement."""
+        """The holder found the card before applying for a replacement and brings it: its
+        number, read from the chip (`card_read`) or typed from the card's face."""
+        number = (card_number or "").strip().upper() or None
         return self._take(
             holder,
-            lambda record: Unlock(at_card_bank=self._at_card_bank(record, at_card_bank)),
+            lambda record: Unlock(
+                at_card_bank=self._at_card_bank(record, at_card_bank),
+                card_number=number,
+                card_read=card_read and number is not None,
+            ),
             why="unlock:card_found",
             dry_run=dry_run,
         )
@@ -336,27 +353,28 @@ class Counter:
         holder: IdentityNumber,
         reason: CancellationReason,
         *,
+        evidence: str | None = None,
         approved_by: str | None = None,
         approval_verified: bool = False,
         dry_run: bool = False,
     ) -> Checked:
-        """Cancel the card; a teller's request carries the approving supervisor's id.
+        """Cancel the card; a teller's request names the approving supervisor, a death the
+        police record or death certificate number (`evidence`).
 
         `approval_verified` says that the approver's password and role were checked on this
-        device (the screen does it through the staff login); it is kept in the audit entry."""
-        command = Cancel(reason=reason)
-        needs = permission(self.desk.role, self.desk.place, command)
-        approver = (approved_by or "").strip()
-        if needs.allowed and needs.needs_second_person:
-            if not approver:
-                return Refusal.of_counter(CounterRefusal.APPROVAL_REQUIRED)
-            if approver.casefold() == self.desk.staff_id.casefold():
-                return Refusal.of_counter(CounterRefusal.APPROVER_IS_REQUESTER)
+        device (the screen does it with `verify_approver`); it is kept in the audit entry. The
+        approver is taken as the supervisor the request names: the central checks that against
+        its staff table again."""
+        approver = (approved_by or "").strip() or None
+        command = Cancel(
+            reason=reason, evidence=(evidence or "").strip() or None, approved_by=approver
+        )
         return self._take(
             holder,
             lambda _record: command,
             why=f"cancellation:{reason.value}",
             dry_run=dry_run,
+            approver=Approver(approver, Role.SUPERVISOR) if approver else None,
             extra={"approved_by": approver, "approval_verified": approval_verified}
             if approver
             else None,
@@ -368,10 +386,11 @@ class Counter:
         """The holder (or guardian) collects the new card today."""
         return self._take(
             holder,
-            lambda _record: ConfirmCollection(collected_on=self.today()),
+            lambda _record: ConfirmCollection(
+                collected_on=self.today(), applicant=applicant or HOLDER_IN_PERSON
+            ),
             why="collection",
             dry_run=dry_run,
-            applicant=(ApplicantAction.COLLECT, applicant or Applicant()),
         )
 
     def confirm_instant_issuance(
@@ -404,10 +423,15 @@ class Counter:
         """A person's record: from the central when it answers, else from the cache.
 
         A query needs a purpose and is written to the audit journal before anything is shown.
+        Only the sync client's typed errors mean "the central cannot say now" (the cache
+        answers, and why is said); anything else is a fault and propagates.
         """
         if not purpose:
             return Refusal.of_counter(CounterRefusal.PURPOSE_REQUIRED)
-        purpose = LookupPurpose(purpose)
+        try:
+            purpose = LookupPurpose(purpose)
+        except ValueError:
+            return Refusal.of_counter(CounterRefusal.PURPOSE_UNKNOWN)
         holder_id = holder.number
         self.store.audit.record(
             "counter.query",
@@ -420,15 +444,16 @@ class Counter:
         )
         problem: str | None = "counter.query.central_not_configured"
         if self.central_lookup is not None:
+            from sync.client import CentralError  # loaded already: the lookup holds a client
+
             try:
-                found = self.central_lookup(holder_id, purpose.value, note or None)
-            except Exception as error:  # offline, refused: the cache answers instead
-                problem = str(getattr(error, "key", "counter.query.central_failed"))
+                found = self.central_lookup(holder_id, purpose, note or None)
+            except CentralError as error:  # offline, refused: the cache answers instead
+                problem = error.key
             else:
                 problem = None
                 if found is not None:
-                    record = record_from_dict(found)
-                    self.store.card_cache.put(record, source="lookup")
+                    self.store.card_cache.put(found, source="lookup")
         cached = self.store.card_cache.get(holder_id)
         known = self.known_record(holder_id)
         if isinstance(known, Refusal):
@@ -464,75 +489,42 @@ class Counter:
         make: Callable[[CardRecord], Command],
         *,
         why: str,
-        applicant: tuple[ApplicantAction, Applicant] | None = None,
-        extra: Mapping[str, Any] | None = None,
+        approver: Approver | None = None,
+        extra: Mapping[str, str | bool | None] | None = None,
         dry_run: bool = False,
     ) -> Checked:
-        """Decide `make(record)` on the known record; unless `dry_run`, queue and audit it."""
+        """Admit `make(record)` on the known record; unless `dry_run`, queue and audit it."""
         holder_id = holder.number
-        record = self.known_record(holder_id)
-        if isinstance(record, Refusal):
-            return record
+        known = self._known(holder_id)
+        if isinstance(known, Refusal):
+            return known
+        record, confirmed = known
         command = make(record)
-        allowed = permission(self.desk.role, self.desk.place, command)
-        if not allowed.allowed:
-            assert allowed.reason is not None
-            return Refusal(allowed.reason.value, f"domain.refusal.{allowed.reason.value}")
-        if applicant is not None and holder.birth_date is not None:
-            action, who = applicant
-            problems = check_applicant(
-                action,
-                holder_kind=holder.kind,
-                holder_birth_date=holder.birth_date,
-                on=self.today(),
-                presenter=who.presenter,
-                holder_has_legal_capacity=who.holder_has_legal_capacity,
-                guardianship_proof=who.guardianship_proof,
-                presenter_birth_date=who.presenter_birth_date,
-            )
-            if problems:
-                return Refusal.from_domain(*problems)
-        decision = decide(record, command)
-        if isinstance(decision, Refused):
-            return Refusal.from_domain(decision)
-        merged = isinstance(decision, Merged)
-        if isinstance(command, Apply) and not merged:
-            missing_photo = photo_problem(command)
-            if missing_photo is not None:
-                return Refusal.from_domain(refused(missing_photo))
-        fee = (
-            FeeDecision(0, FeeReason.NOT_CHARGED_SERVICE)
-            if merged
-            else fee_for(command, record, self.today(), self.replacement_fee_yuan)
+        admitted = admit(
+            command,
+            record,
+            holder=holder,
+            maker=Maker(self.desk.staff_id, self.desk.role),
+            place=self.desk.place,
+            today=self.today(),
+            approver=approver,
+            record_confirmed=confirmed,
+            policy=self.policy,
         )
-        instant = isinstance(command, Apply) and command.speed is IssuanceSpeed.INSTANT
-        due = None
-        if isinstance(command, Apply) and not instant and not merged:
-            due = due_date(command.accepted_on, overrides=self.calendar_overrides)
-        old_account_closes = None
-        if not merged and collection_changes_bank(record, command):
-            assert isinstance(command, ConfirmCollection)
-            old_account_closes = due_date(
-                command.collected_on,
-                OLD_ACCOUNT_CLOSING_WORKING_DAYS,
-                overrides=self.calendar_overrides,
-            )
-        cancelled_by = None
-        if isinstance(command, Cancel) and not merged:
-            cancelled_by = due_date(
-                self.today(), CANCELLATION_WORKING_DAYS, overrides=self.calendar_overrides
-            )
+        if isinstance(admitted, Refused):
+            return Refusal.from_domain(admitted)
         preview = Preview(
             command=command,
             holder_masked=mask_identity(holder_id),
             record_before=record,
-            record_after=decision.record,
-            fee=fee,
-            due=due,
-            instant=instant,
-            merged=merged,
-            old_account_closes=old_account_closes,
-            cancelled_by=cancelled_by,
+            record_after=admitted.record_after,
+            fee=admitted.fee,
+            due=admitted.due,
+            instant=admitted.instant,
+            merged=admitted.merged,
+            old_account_closes=admitted.old_account_closes,
+            cancelled_by=admitted.cancelled_by,
+            awaits_central=admitted.awaits_central,
         )
         if dry_run:
             return preview
@@ -551,8 +543,8 @@ class Counter:
             "outbox_id": item.id,
             "command": payload,
             "base_version": record.version,
-            "outcome": decision.outcome,
-            "fee_yuan": fee.amount_yuan,
+            "outcome": admitted.decision.outcome,
+            "fee_yuan": admitted.fee.amount_yuan,
         }
         if extra:
             detail.update(extra)
@@ -573,7 +565,7 @@ class Counter:
         )
 
 
-def verify_approver(sync: Any, staff_id: str, password: str) -> Refusal | None:
+def verify_approver(sync: CentralAccess, staff_id: str, password: str) -> Refusal | None:
     """Check the approving supervisor's password and role with the staff login (the central when
     it answers, else this device's offline verifier; failures count towards the lock-out).
     `None` when the approver is a supervisor who typed the right password."""
@@ -583,32 +575,24 @@ def verify_approver(sync: Any, staff_id: str, password: str) -> Refusal | None:
         session = sync.authenticator().login(staff_id, password)
     except LoginError:
         return Refusal.of_counter(CounterRefusal.APPROVER_NOT_VERIFIED)
-    if str(session.role) != Role.SUPERVISOR.value:
-        return Refusal.of_counter(CounterRefusal.APPROVER_NOT_SUPERVISOR)
+    if session.role != Role.SUPERVISOR:
+        return Refusal.from_domain(refused(RefusalReason.APPROVER_NOT_SUPERVISOR))
     return None
 
 
-def central_lookup_for(sync: Any) -> CentralLookup:
-    """A `CentralLookup` through the sync service's client (`POST /v1/lookups`, audited there).
+def central_lookup_for(sync: CentralAccess) -> CentralLookup:
+    """A `CentralLookup` through the sync service's client (an audited lookup at the central).
 
-    A 404 `not_found` is "no record"; every other failure is raised as the client's typed error.
-    """
+    The central's "no record" is `None`; every failure is raised as the client's typed error."""
 
-    def lookup(holder_id: str, purpose: str, note: str | None) -> Mapping[str, Any] | None:
-        from sync.client import CentralRejected
-        from sync.protocol import API_PREFIX
+    def lookup(holder_id: str, purpose: LookupPurpose, note: str | None) -> CardRecord | None:
+        from sync.protocol import LookupRequest
 
-        body: dict[str, Any] = {"holder_id": holder_id, "purpose": purpose}
-        if note:
-            body["note"] = note[:200]
+        request = LookupRequest(
+            holder_id=holder_id, purpose=purpose, note=note[:200] if note else None
+        )
         with sync.client() as client:
-            try:
-                answer = client.request("POST", f"{API_PREFIX}/lookups", body=body)
-            except CentralRejected as error:
-                if error.status == 404 and error.code == "not_found":
-                    return None
-                raise
-        record = answer.get("record") if isinstance(answer, dict) else None
-        return record if isinstance(record, dict) else None
+            answer = client.lookup(request)
+        return None if answer is None else record_from_dict(answer.record)
 
     return lookup

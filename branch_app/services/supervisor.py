@@ -2,20 +2,23 @@
 
 No textual import: the screens call these functions in thread workers and show what comes back.
 Every function that changes something writes the local audit journal (who, which device, why)
-after the change is durable, the way the counter does.
+after the change is durable, the way the counter does. The parts come in as the ports of
+`branch_app.services.ports` (`Store`, `CentralAccess`); the central is asked only through the sync
+client's typed methods, whose typed errors (`sync.client.CentralError`) are the only failures
+expected from it.
 
 - `read_queue(store, last_sync)` -> `QueueReport`: counts by status, the oldest unsent item, the
   quarantined (rejected) and conflicted items with masked holders.
 - `close_rejected(store, desk, ids, note)`: the outbox's `close_quarantined`, then one audit entry
   per item (`supervisor.close_rejected`).
 - `read_conflicts(sync, store)` -> `ConflictList`: the branch's open conflicts from the central
-  (`GET /v1/conflicts`, a supervisor's session), or, when the central cannot be asked, the
+  (`list_conflicts`, a supervisor's session), or, when the central cannot be asked, the
   conflicts this device's outbox knows.
 - `review_record(...)`: the central's current record for a conflict (an audited lookup with the
   purpose `conflict_review`, and an entry in the local journal).
 - `correction_choices(record, refused, ...)`: the counter's commands that the lifecycle would apply
   to the central's record now, for a `corrected` decision.
-- `resolve(...)`: `POST /v1/conflicts/{id}/resolve`; then the outbox item is closed with the
+- `resolve(...)`: the client's `decide_conflict`; then the outbox item is closed with the
   decision, the central's record cached, and the decision audited (`supervisor.resolve_conflict`).
 - `read_approvals(store)`: the second-person approvals this device recorded (cancellations).
 """
@@ -25,12 +28,30 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from branch_app.domain.vocabulary import (
+    ApplicationKind,
+    ConflictDecision,
+    ConflictStatus,
+    IssuanceSpeed,
+    LookupPurpose,
+    LossChannel,
+    OutboxStatus,
+    Place,
+    Role,
+)
+
+if TYPE_CHECKING:
+    from branch_app.domain.lifecycle import Command
+    from branch_app.services.ports import CentralAccess, Store
+    from branch_app.store.outbox import OutboxItem
+    from sync.protocol import ConflictView, PushCommand, PushResult
 
 #: Outbox statuses in the order the queue screen lists them.
-STATUS_ORDER = ("pending", "sending", "accepted", "merged", "conflict", "rejected")
+STATUS_ORDER = tuple(OutboxStatus)
 #: A supervisor's note: at least this many characters (a word or two, not a key press).
 MIN_NOTE = 4
 MAX_NOTE = 500
@@ -84,7 +105,7 @@ class QueueReport:
 
     @property
     def unsent(self) -> int:
-        return self.counts.get("pending", 0) + self.counts.get("sending", 0)
+        return self.counts.get(OutboxStatus.PENDING, 0) + self.counts.get(OutboxStatus.SENDING, 0)
 
 
 def parse_iso(text: str | None) -> dt.datetime | None:
@@ -97,7 +118,7 @@ def parse_iso(text: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def row_of(item: Any) -> QueueRow:
+def row_of(item: OutboxItem) -> QueueRow:
     result = item.result or {}
     return QueueRow(
         item_id=item.id,
@@ -113,7 +134,7 @@ def row_of(item: Any) -> QueueRow:
     )
 
 
-def read_queue(store: Any, last_sync: dt.datetime | None, now: dt.datetime) -> QueueReport:
+def read_queue(store: Store, last_sync: dt.datetime | None, now: dt.datetime) -> QueueReport:
     """The outbox as the supervisor reconciles it (reads only; call it off the UI thread)."""
     outbox = store.outbox
     counts = {status: int(n) for status, n in outbox.counts().items()}
@@ -121,7 +142,9 @@ def read_queue(store: Any, last_sync: dt.datetime | None, now: dt.datetime) -> Q
     oldest_at = oldest.made_at if oldest is not None else None
     made = parse_iso(oldest_at)
     age = max(now - made, dt.timedelta(0)) if made is not None else None
-    rows = tuple(row_of(item) for item in outbox.items(("rejected", "conflict")))
+    rows = tuple(
+        row_of(item) for item in outbox.items((OutboxStatus.REJECTED, OutboxStatus.CONFLICT))
+    )
     return QueueReport(counts, oldest_at, age, last_sync, rows)
 
 
@@ -134,7 +157,7 @@ class SupervisorDesk:
     branch: str
 
 
-def close_rejected(store: Any, desk: SupervisorDesk, ids: Iterable[str], note: str) -> int:
+def close_rejected(store: Store, desk: SupervisorDesk, ids: Iterable[str], note: str) -> int:
     """Close rejected items (they can never be sent) with the supervisor's note; audited.
 
     Conflicts are not closed here: they are resolved with the central (`resolve`), which
@@ -142,7 +165,7 @@ def close_rejected(store: Any, desk: SupervisorDesk, ids: Iterable[str], note: s
     if note_problem(note) is not None:
         raise ValueError("a supervisor's note is required")
     wanted = [store.outbox.get(i) for i in ids]
-    rejected = [item for item in wanted if item.status == "rejected"]
+    rejected = [item for item in wanted if item.status == OutboxStatus.REJECTED]
     if not rejected:
         return 0
     closed = store.outbox.close_quarantined(
@@ -197,27 +220,29 @@ class ConflictList:
     unresolved_local: int = 0
 
 
-def conflict_row(view: Mapping[str, Any]) -> ConflictRow:
-    command = view.get("command") or {}
+def conflict_row(view: ConflictView) -> ConflictRow:
+    """A conflict as the central lists it."""
+    payload = view.command.get("payload")
+    made_at = view.command.get("made_at")
     return ConflictRow(
-        conflict_id=int(view["id"]),
-        command_id=str(view["command_id"]),
-        holder_id=str(view["holder_id"]),
-        holder_masked=mask(str(view["holder_id"])),
-        kind=str(view["kind"]),
-        command=dict(command.get("payload") or {}),
-        reason=str(view["reason"]),
-        message=view.get("message"),
-        record=view.get("record"),
-        actor=str(view["actor"]),
-        device=str(view["device"]),
-        branch=str(view["branch"]),
-        opened_at=str(view.get("opened_at") or ""),
-        made_at=command.get("made_at"),
+        conflict_id=view.id,
+        command_id=view.command_id,
+        holder_id=view.holder_id,
+        holder_masked=mask(view.holder_id),
+        kind=view.kind,
+        command=dict(payload) if isinstance(payload, Mapping) else {},
+        reason=view.reason,
+        message=view.message,
+        record=view.record,
+        actor=view.actor,
+        device=view.device,
+        branch=view.branch,
+        opened_at=view.opened_at,
+        made_at=str(made_at) if made_at else None,
     )
 
 
-def local_conflict_row(item: Any) -> ConflictRow:
+def local_conflict_row(item: OutboxItem) -> ConflictRow:
     result = item.result or {}
     return ConflictRow(
         conflict_id=None,
@@ -237,43 +262,37 @@ def local_conflict_row(item: Any) -> ConflictRow:
     )
 
 
-def _views(answer: Any) -> list[Mapping[str, Any]]:
-    found = answer.get("conflicts") if isinstance(answer, Mapping) else None
-    if not isinstance(found, list):
-        from sync.client import CentralServerError
-
-        raise CentralServerError(502)
-    return [view for view in found if isinstance(view, Mapping)]
-
-
-def read_conflicts(sync: Any, store: Any, desk: SupervisorDesk | None = None) -> ConflictList:
+def read_conflicts(
+    sync: CentralAccess | None, store: Store | None, desk: SupervisorDesk | None = None
+) -> ConflictList:
     """The branch's open conflicts from the central; the outbox's when it cannot be asked.
 
     Local conflict items whose conflict the central lists as resolved (by another supervisor,
     on another device) are closed in the outbox with that decision, and audited."""
-    from sync.client import CentralError
-
-    local = store.outbox.items("conflict") if store is not None else []
+    local = store.outbox.items(OutboxStatus.CONFLICT) if store is not None else []
     local_rows = tuple(local_conflict_row(item) for item in local)
     if sync is None:
         return ConflictList("local", local_rows, problem="supervisor.conflicts.no_sync")
-    if not getattr(sync, "staff_session", None):
+    if not sync.staff_session:
         return ConflictList("local", local_rows, problem="supervisor.conflicts.no_session")
+    from sync.client import CentralError, CentralRejected
+    from sync.protocol import ErrorCode
+
     try:
         with sync.client() as client:
-            open_views = _views(client.conflicts("open"))
-            open_ids = {str(v["command_id"]) for v in open_views}
+            open_views = client.list_conflicts(ConflictStatus.OPEN)
+            open_ids = {view.command_id for view in open_views}
             unmatched = [item for item in local if item.id not in open_ids]
-            resolved: list[Mapping[str, Any]] = []
+            resolved: Sequence[ConflictView] = []
             if unmatched:
-                resolved = _views(client.conflicts("resolved"))
+                resolved = client.list_conflicts(ConflictStatus.RESOLVED)
     except CentralError as error:
-        expired = getattr(error, "code", None) == "session_required"
+        expired = isinstance(error, CentralRejected) and error.code == ErrorCode.SESSION_REQUIRED
         problem = "supervisor.conflicts.no_session" if expired else error.key
         return ConflictList("local", local_rows, problem=problem)
     reconciled = 0
     if store is not None and desk is not None and resolved:
-        by_command = {str(v["command_id"]): v for v in resolved}
+        by_command = {view.command_id: view for view in resolved}
         for item in unmatched:
             view = by_command.get(item.id)
             if view is not None:
@@ -285,72 +304,70 @@ def read_conflicts(sync: Any, store: Any, desk: SupervisorDesk | None = None) ->
 
 
 def close_resolved_item(
-    store: Any, desk: SupervisorDesk, command_id: str, view: Mapping[str, Any]
+    store: Store, desk: SupervisorDesk, command_id: str, view: ConflictView
 ) -> int:
     """Close this device's outbox item of a conflict the central has resolved; audited."""
     if command_id not in store.outbox:
         return 0
     item = store.outbox.get(command_id)
-    if item.status != "conflict":
+    if item.status != OutboxStatus.CONFLICT:
         return 0
-    note = RESOLVED_NOTE.format(
-        conflict_id=view.get("id"), decision=view.get("decision"), note=view.get("note") or ""
-    )
+    decision = view.decision.value if view.decision is not None else None
+    note = RESOLVED_NOTE.format(conflict_id=view.id, decision=decision, note=view.note or "")
     closed = store.outbox.close_quarantined([command_id], actor=desk.staff_id, note=note)
     if closed:
         store.audit.record(
             "supervisor.conflict_closed",
             actor=desk.staff_id,
             holder_id=item.holder_id,
-            reason=f"resolved_by:{view.get('resolved_by') or ''}",
+            reason=f"resolved_by:{view.resolved_by or ''}",
             device=desk.device,
             branch=desk.branch,
             detail={
                 "outbox_id": command_id,
-                "conflict_id": view.get("id"),
-                "decision": view.get("decision"),
-                "resolved_by": view.get("resolved_by"),
+                "conflict_id": view.id,
+                "decision": decision,
+                "resolved_by": view.resolved_by,
             },
         )
     return closed
 
 
 def review_record(
-    sync: Any, store: Any, desk: SupervisorDesk, row: ConflictRow
+    sync: CentralAccess, store: Store, desk: SupervisorDesk, row: ConflictRow
 ) -> Mapping[str, Any] | None:
     """The central's record of the conflict's holder now (an audited lookup, purpose
-    `conflict_review`, recorded in the local journal first); cached on this device."""
-    from branch_app.services.counter import central_lookup_for
+    `conflict_review`, recorded in the local journal first); cached on this device.
+
+    Raises the client's typed errors (`sync.client.CentralError`) when the central cannot say."""
+    from sync.protocol import LookupRequest
 
     store.audit.record(
         "supervisor.conflict_review",
         actor=desk.staff_id,
         holder_id=row.holder_id,
-        reason="conflict_review",
+        reason=LookupPurpose.CONFLICT_REVIEW.value,
         device=desk.device,
         branch=desk.branch,
         detail={"conflict_id": row.conflict_id, "command_id": row.command_id},
     )
-    found = central_lookup_for(sync)(row.holder_id, "conflict_review", None)
-    if found is not None:
-        store.card_cache.put(dict(found), source="lookup")
-    return found
-
-
-def photo_of(command: Any) -> dict[str, Any] | None:
-    """The photo a refused application named, to carry into a correcting application; None
-    when the refused command is not an application (a new application is then taken at the
-    counter, with the holder and a photo)."""
-    from branch_app.domain.lifecycle import Apply
-
-    if not isinstance(command, Apply):
+    request = LookupRequest(holder_id=row.holder_id, purpose=LookupPurpose.CONFLICT_REVIEW)
+    with sync.client() as client:
+        answer = client.lookup(request)
+    if answer is None:
         return None
-    return {"photo_receipt": command.photo_receipt, "police_photo": command.police_photo}
+    store.card_cache.put(answer.record, source="lookup")
+    return answer.record
 
 
 def correction_choices(
-    record: Mapping[str, Any], refused: Mapping[str, Any], *, place: str, bank: str, today: dt.date
-) -> list[Any]:
+    record: Mapping[str, Any],
+    refused: Mapping[str, Any],
+    *,
+    place: Place | str,
+    bank: str,
+    today: dt.date,
+) -> list[Command]:
     """The counter's commands a supervisor may send as the correction, each one the lifecycle
     would apply to `record` now (a command that changes nothing corrects nothing).
 
@@ -360,12 +377,9 @@ def correction_choices(
     exchange). An application also passes the counter's photo check (`photo_problem`).
     """
     from branch_app.domain.lifecycle import (
-        ApplicationKind,
         Applied,
         Apply,
         CommandFormatError,
-        IssuanceSpeed,
-        LossChannel,
         ReportLoss,
         Unlock,
         command_from_dict,
@@ -373,12 +387,12 @@ def correction_choices(
         photo_problem,
         record_from_dict,
     )
-    from branch_app.domain.roles import Place, Role, permission
+    from branch_app.domain.roles import permission
 
     current = record_from_dict(dict(record))
     at_card_bank = bool(current.bank) and current.bank == bank
-    candidates: list[Any] = []
-    original = None
+    candidates: list[Command] = []
+    original: Command | None = None
     with contextlib.suppress(CommandFormatError, KeyError, TypeError, ValueError):
         original = command_from_dict(dict(refused))
         candidates.append(original)
@@ -388,10 +402,17 @@ def correction_choices(
         ),
         Unlock(at_card_bank=at_card_bank),
     ]
-    photo = photo_of(original)
-    if photo is not None:
-        candidates.append(Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, today, **photo))
-    chosen: list[Any] = []
+    if isinstance(original, Apply):
+        candidates.append(
+            Apply(
+                ApplicationKind.REPLACEMENT,
+                IssuanceSpeed.NORMAL,
+                today,
+                photo_receipt=original.photo_receipt,
+                police_photo=original.police_photo,
+            )
+        )
+    chosen: list[Command] = []
     for command in candidates:
         if command in chosen:
             continue
@@ -408,49 +429,51 @@ def correction_choices(
 class Resolution:
     """What the supervisor decided; `command` is the correction (None for `upheld`)."""
 
-    decision: str
+    decision: ConflictDecision | str
     note: str
-    command: Any = None
+    command: Command | None = None
     base_version: int = 0
 
 
 @dataclass(frozen=True)
 class ResolveOutcome:
-    conflict: Mapping[str, Any]
-    result: Mapping[str, Any] | None
+    """The central's answer: the closed conflict and, for a correction, the correcting
+    command's result (its record is cached here)."""
+
+    conflict: ConflictView
+    result: PushResult | None
     outbox_closed: int
     audit_n: int
     correcting_command_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def correcting_push(
-    row: ConflictRow, resolution: Resolution, desk: SupervisorDesk, now: dt.datetime
-) -> dict[str, Any]:
+    row: ConflictRow, command: Command, base_version: int, desk: SupervisorDesk, now: dt.datetime
+) -> PushCommand:
     """The correcting command on the wire: made by the supervisor, about the same person, on
     the central's current version. Sent inside the resolve request, not through the outbox
     (the central applies it with the decision in one transaction, or neither)."""
     from branch_app.domain.lifecycle import command_to_dict
     from branch_app.store.outbox import utc_iso
+    from sync.protocol import PushCommand
 
-    command = resolution.command
-    return {
-        "id": uuid.uuid4().hex,
-        "kind": command.kind,
-        "holder_id": row.holder_id,
-        "base_version": int(resolution.base_version),
-        "payload": command_to_dict(command),
-        "actor": desk.staff_id,
-        "device": desk.device,
-        "branch": desk.branch,
-        "made_at": utc_iso(now),
-        "seq": 0,
-    }
+    return PushCommand(
+        id=uuid.uuid4().hex,
+        kind=command.kind,
+        holder_id=row.holder_id,
+        base_version=int(base_version),
+        payload=command_to_dict(command),
+        actor=desk.staff_id,
+        device=desk.device,
+        branch=desk.branch,
+        made_at=utc_iso(now),
+        seq=0,
+    )
 
 
 def resolve(
-    sync: Any,
-    store: Any,
+    sync: CentralAccess,
+    store: Store,
     desk: SupervisorDesk,
     row: ConflictRow,
     resolution: Resolution,
@@ -461,66 +484,73 @@ def resolve(
     Raises the client's typed errors (`CentralUnavailable`, `CentralRejected` with code
     `correction_refused`, `conflict_closed`, ...) before anything local is written, and
     `ResolvedNotRecorded` when the central took it but a local write failed."""
+    from branch_app.store.errors import StoreError
+    from sync.protocol import ResolveConflictRequest
+
     if row.conflict_id is None:
         raise ValueError("only a conflict the central listed can be resolved")
     if note_problem(resolution.note) is not None:
         raise ValueError("a supervisor's note is required")
+    decision = ConflictDecision(resolution.decision)
     note = resolution.note.strip()
     push = None
-    if resolution.decision == "corrected":
+    if decision is ConflictDecision.CORRECTED:
         if resolution.command is None:
             raise ValueError("a correction needs a command")
-        push = correcting_push(row, resolution, desk, now)
+        push = correcting_push(row, resolution.command, resolution.base_version, desk, now)
+    request = ResolveConflictRequest(decision=decision, note=note, command=push)
     with sync.client() as client:
-        answer = client.resolve_conflict(row.conflict_id, resolution.decision, note, push)
-    conflict = answer.get("conflict") or {}
-    result = answer.get("result") if isinstance(answer.get("result"), Mapping) else None
+        answer = client.decide_conflict(row.conflict_id, request)
+    result = answer.result
     try:
         # The decision is taken: first the journal, then the outbox item and the cache.
         entry = store.audit.record(
             "supervisor.resolve_conflict",
             actor=desk.staff_id,
             holder_id=row.holder_id,
-            reason=resolution.decision,
+            reason=decision.value,
             device=desk.device,
             branch=desk.branch,
             detail={
                 "conflict_id": row.conflict_id,
                 "command_id": row.command_id,
                 "conflict_reason": row.reason,
-                "decision": resolution.decision,
+                "decision": decision.value,
                 "note": note,
-                "correcting_command_id": push["id"] if push else None,
-                "correction": push["payload"] if push else None,
-                "outcome": result.get("outcome") if result else None,
+                "correcting_command_id": push.id if push else None,
+                "correction": push.payload if push else None,
+                "outcome": result.outcome.value if result else None,
             },
         )
         closed = 0
-        if row.command_id in store.outbox and store.outbox.get(row.command_id).status == "conflict":
+        if (
+            row.command_id in store.outbox
+            and store.outbox.get(row.command_id).status == OutboxStatus.CONFLICT
+        ):
             closed = store.outbox.close_quarantined(
                 [row.command_id],
                 actor=desk.staff_id,
                 note=RESOLVED_NOTE.format(
-                    conflict_id=row.conflict_id, decision=resolution.decision, note=note
+                    conflict_id=row.conflict_id, decision=decision.value, note=note
                 ),
             )
-        record = result.get("record") if result else None
-        if isinstance(record, Mapping):
-            store.card_cache.put(dict(record), source="lookup")
-    except Exception as error:
-        raise ResolvedNotRecorded(getattr(error, "english", None) or type(error).__name__) from None
+        if result is not None and result.record is not None:
+            store.card_cache.put(result.record, source="lookup")
+    except (StoreError, OSError) as error:
+        raise ResolvedNotRecorded(type(error).__name__) from None
     return ResolveOutcome(
-        conflict=conflict,
+        conflict=answer.conflict,
         result=result,
         outbox_closed=closed,
         audit_n=entry.n,
-        correcting_command_id=push["id"] if push else None,
+        correcting_command_id=push.id if push else None,
     )
 
 
 class ResolvedNotRecorded(Exception):
     """The central took the decision but this device could not write it down (a store write
-    failed). The next read of the list closes the outbox item from the central's answer."""
+    failed). The next read of the list closes the outbox item from the central's answer.
+    `detail` names the failure's kind (for the log), never personal data."""
 
     key = "supervisor.resolve.not_recorded"
 
@@ -550,7 +580,7 @@ class ApprovalRow:
 APPROVED_ACTIONS = frozenset({"counter.cancel"})
 
 
-def read_approvals(store: Any, limit: int = 500) -> list[ApprovalRow]:
+def read_approvals(store: Store, limit: int = 500) -> list[ApprovalRow]:
     """The newest approvals first, from the audit journal; the holder comes from the outbox
     item the approval was for (the journal keeps only a pseudonym)."""
     from branch_app.store.errors import UnknownItem

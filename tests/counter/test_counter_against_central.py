@@ -22,6 +22,7 @@ from branch_app.domain import (
     parse_identity,
     record_from_dict,
 )
+from branch_app.domain.vocabulary import LookupPurpose, Outcome
 from branch_app.services.counter import (
     Accepted,
     Counter,
@@ -33,6 +34,7 @@ from branch_app.services.counter import (
 from branch_app.store import LocalStore, MemoryKeyring
 from sync.client import CentralClient, Timeouts
 from sync.engine import RetryPolicy, SyncEngine
+from sync.protocol import ChannelCardIssued
 from sync.state import StorePullTarget, SyncState
 
 from .conftest import ADULT, NOW, PHOTO
@@ -85,12 +87,10 @@ def test_counter_requests_are_applied_by_the_central(central, tmp_path: Path) ->
         assert store.outbox.get(first.outbox_id).status == "accepted"
 
         # The card agency issues the card (another channel); the pull brings it back.
-        with central.client(enrolled) as http:
-            answer = http.post(
-                "/v1/channels/card-issued",
-                json={"holder_id": ADULT, "card_number": "X00000019", "issued_on": "2025-03-14"},
-            )
-            assert answer.status_code == 200, answer.text
+        issued = client.channel_card_issued(
+            ChannelCardIssued(holder_id=ADULT, card_number="X00000019", issued_on="2025-03-14")
+        )
+        assert issued.outcome is Outcome.APPLIED, issued
         assert engine.run().ok
         cached = record_from_dict(store.card_cache.get(ADULT).record)
         assert cached.application is not None
@@ -125,7 +125,7 @@ def test_counter_requests_are_applied_by_the_central(central, tmp_path: Path) ->
             clock=lambda: NOW,
             central_lookup=central_lookup_for(SimpleNamespace(client=staff_client)),
         )
-        answer = online.query(holder, "holder_enquiry")
+        answer = online.query(holder, LookupPurpose.HOLDER_ENQUIRY)
         assert isinstance(answer, QueryAnswer) and answer.source == "central", answer
         assert answer.central_problem is None and answer.pending == ()
         assert answer.record == taken[-1].record_after  # the device's prediction held

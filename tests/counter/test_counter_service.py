@@ -28,13 +28,14 @@ from branch_app.domain import (
     command_from_dict,
     record_to_dict,
 )
+from branch_app.domain.identity import IdentityKind, resident_check_character
+from branch_app.domain.lifecycle import Cancel, Representative, Unlock
+from branch_app.domain.vocabulary import LookupPurpose
 from branch_app.domain.workdays import DueDate
 from branch_app.services.counter import (
     Accepted,
     Applicant,
     Counter,
-    CounterRefusal,
-    LookupPurpose,
     Preview,
     QueryAnswer,
     Refusal,
@@ -42,8 +43,19 @@ from branch_app.services.counter import (
     verify_approver,
 )
 from branch_app.store import LocalStore
+from sync.client import CentralTimeout
+from sync.protocol import LookupRequest, LookupResponse
 
 from .conftest import ADULT, NOW, PHOTO, desk, make_counter
+
+#: A parent who comes for the holder, with their own resident ID card (born 1980-01-01).
+PARENT = Representative(
+    kind=IdentityKind.RESIDENT,
+    number="44010619800101123" + resident_check_character("44010619800101123"),
+    name="Parent",
+)
+#: A made-up police record number for a death.
+DEATH_RECORD = "GA-2025-0314"
 
 
 def active_record(holder_id: str = ADULT, *, bank: str = "icbc", version: int = 4) -> CardRecord:
@@ -82,6 +94,14 @@ def test_first_application_is_queued_once_with_its_payload_and_audited(
         "bank": None,
         "photo_receipt": PHOTO,
         "police_photo": False,
+        "applicant": {
+            "presenter": "holder",
+            "holder_birth_date": None,
+            "holder_has_legal_capacity": True,
+            "guardianship_proof": False,
+            "representative": None,
+        },
+        "evidence": None,
     }
     assert (item.base_version, item.actor, item.device, item.branch) == (
         0,
@@ -136,17 +156,18 @@ def test_replacement_without_a_loss_report_is_refused(
     store: LocalStore, counter: Counter, adult
 ) -> None:
     store.card_cache.put(active_record())
-    outcome = counter.apply(adult, ApplicationKind.REPLACEMENT)
+    outcome = counter.apply(adult, ApplicationKind.REPLACEMENT, photo_receipt=PHOTO)
     assert isinstance(outcome, Refusal) and outcome.code == "no_loss_report"
     assert len(store.outbox) == 0
 
 
-def test_loss_report_at_another_bank_leaves_the_account(store: LocalStore, adult) -> None:
+def test_a_loss_report_at_another_bank_freezes_both_functions(store: LocalStore, adult) -> None:
     store.card_cache.put(active_record(bank="boc"))
     outcome = make_counter(store).report_loss(adult)
     assert isinstance(outcome, Accepted)
-    assert outcome.command.channel.value == "other_bank_branch"
-    assert outcome.record_after.financial is FunctionStatus.NORMAL
+    assert outcome.command.channel.value == "other_bank_branch"  # where it was made, recorded
+    assert outcome.record_after.financial is FunctionStatus.FROZEN
+    assert outcome.record_after.social_security is FunctionStatus.FROZEN
     assert outcome.fee.amount_yuan == 0
 
 
@@ -168,8 +189,13 @@ def test_answered_items_are_not_folded_twice(store: LocalStore, counter: Counter
         ]
     )
     store.card_cache.put(loss.record_after)
-    unlock = counter.unlock(adult)
+    no_card = counter.unlock(adult)
+    assert isinstance(no_card, Refusal) and no_card.code == "card_required"
+    wrong_card = counter.unlock(adult, card_number="Y00000018")
+    assert isinstance(wrong_card, Refusal) and wrong_card.code == "card_not_current"
+    unlock = counter.unlock(adult, card_number=" x00000019 ", card_read=False)
     assert isinstance(unlock, Accepted)
+    assert unlock.command == Unlock(at_card_bank=True, card_number="X00000019", card_read=False)
     assert unlock.record_before.version == 5
     assert unlock.record_after.card_state is CardState.ACTIVE
 
@@ -192,7 +218,7 @@ def test_home_visit_staff_cannot_unlock_or_work_at_a_branch(store: LocalStore, a
     refused = visiting.unlock(adult)
     assert isinstance(refused, Refusal) and refused.code == "unlock_needs_branch"
     at_branch = make_counter(store, desk(role=Role.HOME_VISIT, place=Place.BRANCH))
-    refused = at_branch.apply(adult, ApplicationKind.REPLACEMENT)
+    refused = at_branch.apply(adult, ApplicationKind.REPLACEMENT, police_photo=True)
     assert isinstance(refused, Refusal) and refused.code == "role_not_at_place"
     assert len(store.outbox) == 1
 
@@ -202,17 +228,24 @@ def test_cancellation_by_a_teller_needs_another_persons_approval(
 ) -> None:
     store.card_cache.put(active_record())
     before = snapshot(store)
-    missing = counter.cancel(adult, CancellationReason.DEATH)
+    no_evidence = counter.cancel(adult, CancellationReason.DEATH, approved_by="S009")
+    assert isinstance(no_evidence, Refusal) and no_evidence.code == "death_evidence_required"
+    missing = counter.cancel(adult, CancellationReason.DEATH, evidence=DEATH_RECORD)
     assert isinstance(missing, Refusal)
-    assert missing.code == CounterRefusal.APPROVAL_REQUIRED.value
-    assert missing.message_key == "counter.refusal.approval_required"
-    itself = counter.cancel(adult, CancellationReason.DEATH, approved_by="t001")
+    assert missing.code == RefusalReason.APPROVAL_REQUIRED.value
+    assert missing.message_key == "domain.refusal.approval_required"
+    itself = counter.cancel(
+        adult, CancellationReason.DEATH, evidence=DEATH_RECORD, approved_by="t001"
+    )
     assert isinstance(itself, Refusal) and itself.code == "approver_is_requester"
     assert snapshot(store) == before
-    approved = counter.cancel(adult, CancellationReason.DEATH, approved_by="S009")
+    approved = counter.cancel(
+        adult, CancellationReason.DEATH, evidence=DEATH_RECORD, approved_by="S009"
+    )
     assert isinstance(approved, Accepted)
     item = store.outbox.get(approved.outbox_id)
-    assert command_from_dict(item.payload).reason is CancellationReason.DEATH
+    queued = command_from_dict(item.payload)
+    assert queued == Cancel(CancellationReason.DEATH, evidence=DEATH_RECORD, approved_by="S009")
     entry = store.audit.entries(holder_id=ADULT)[-1]
     assert entry.detail["approved_by"] == "S009" and entry.reason == "cancellation:death"
 
@@ -225,7 +258,7 @@ def test_a_supervisor_cancels_without_a_second_person(store: LocalStore, adult) 
     # Friday 2025-03-14: one working day later is Monday 2025-03-17.
     assert outcome.cancelled_by == DueDate(dt.date(2025, 3, 17), provisional=False)
     assert outcome.due is None and outcome.old_account_closes is None
-    again = supervisor.apply(adult, ApplicationKind.FIRST)
+    again = supervisor.apply(adult, ApplicationKind.EXCHANGE, police_photo=True)
     assert isinstance(again, Refusal) and again.code == "card_cancelled"
 
 
@@ -237,7 +270,9 @@ def test_a_child_needs_the_guardian_with_proof(store: LocalStore, counter: Count
     )
     assert isinstance(no_proof, Refusal) and no_proof.code == "guardianship_proof_missing"
     assert len(store.outbox) == 0
-    guardian = Applicant(presenter=Presenter.GUARDIAN, guardianship_proof=True)
+    guardian = Applicant(
+        presenter=Presenter.GUARDIAN, guardianship_proof=True, representative=PARENT
+    )
     assert isinstance(
         counter.apply(child, ApplicationKind.FIRST, applicant=guardian, photo_receipt=PHOTO),
         Accepted,
@@ -300,7 +335,7 @@ def test_collection_needs_an_issued_card(store: LocalStore, counter: Counter, ad
     store.card_cache.put(active_record())
     refused = counter.confirm_collection(adult)
     assert isinstance(refused, Refusal) and refused.code == "no_pending_application"
-    agent = Applicant(presenter=Presenter.AGENT, presenter_birth_date=dt.date(1980, 1, 1))
+    agent = Applicant(presenter=Presenter.AGENT, representative=PARENT)
     refused = counter.confirm_collection(adult, applicant=agent)
     assert isinstance(refused, Refusal) and refused.code == "holder_collects"
     assert len(store.outbox) == 0
@@ -343,6 +378,8 @@ def test_collecting_at_the_same_bank_closes_no_account(
 def test_query_needs_a_purpose_and_is_audited(store: LocalStore, counter: Counter, adult) -> None:
     refused = counter.query(adult, None)
     assert isinstance(refused, Refusal) and refused.code == "purpose_required"
+    unknown = counter.query(adult, "curiosity")
+    assert isinstance(unknown, Refusal) and unknown.code == "purpose_unknown"
     assert store.audit.head == 0
     store.card_cache.put(active_record())
     counter.report_loss(adult)
@@ -357,28 +394,39 @@ def test_query_needs_a_purpose_and_is_audited(store: LocalStore, counter: Counte
 
 
 def test_query_asks_the_central_when_it_can(store: LocalStore, adult) -> None:
-    asked: list[tuple[str, str]] = []
+    asked: list[tuple[str, LookupPurpose]] = []
     remote = active_record(version=9)
 
-    def lookup(holder_id: str, purpose: str, note: str | None):
+    def lookup(holder_id: str, purpose: LookupPurpose, note: str | None) -> CardRecord:
         asked.append((holder_id, purpose))
-        return record_to_dict(remote)
+        return remote
 
     counter = Counter(store, desk(), clock=lambda: NOW, central_lookup=lookup)
     answer = counter.query(adult, "counter_service")
     assert isinstance(answer, QueryAnswer)
-    assert asked == [(ADULT, "counter_service")]
+    assert asked == [(ADULT, LookupPurpose.COUNTER_SERVICE)]
     assert answer.source == "central" and answer.record.version == 9
     assert store.card_cache.get(ADULT).version == 9
 
-    def offline(holder_id: str, purpose: str, note: str | None):
-        raise ConnectionError("offline")
+    def offline(holder_id: str, purpose: LookupPurpose, note: str | None) -> None:
+        raise CentralTimeout("ReadTimeout")
 
     answer = Counter(store, desk(), clock=lambda: NOW, central_lookup=offline).query(
         adult, "counter_service"
     )
     assert isinstance(answer, QueryAnswer) and answer.source == "cache"
-    assert answer.central_problem == "counter.query.central_failed"
+    assert answer.central_problem == "sync.error.timeout"
+
+
+def test_a_broken_lookup_is_a_bug_not_an_unreachable_central(store: LocalStore, adult) -> None:
+    """Only the client's typed errors mean "the central cannot say"; anything else propagates."""
+
+    def broken(holder_id: str, purpose: LookupPurpose, note: str | None) -> None:
+        raise AttributeError("lookup")
+
+    counter = Counter(store, desk(), clock=lambda: NOW, central_lookup=broken)
+    with pytest.raises(AttributeError):
+        counter.query(adult, LookupPurpose.COUNTER_SERVICE)
 
 
 def test_identify_refuses_with_the_domain_reason(counter: Counter) -> None:
@@ -431,9 +479,9 @@ def test_a_dry_run_decides_without_writing(store: LocalStore, counter: Counter, 
 class FakeClient:
     """Stands in for `sync.client.CentralClient` (the central's answers are decided elsewhere)."""
 
-    def __init__(self, answer: object) -> None:
+    def __init__(self, answer: LookupResponse | Exception | None) -> None:
         self.answer = answer
-        self.requests: list[tuple[str, str, dict]] = []
+        self.requests: list[LookupRequest] = []
 
     def __enter__(self) -> FakeClient:
         return self
@@ -441,30 +489,26 @@ class FakeClient:
     def __exit__(self, *_exc: object) -> None:
         return None
 
-    def request(self, method: str, path: str, *, body: dict) -> object:
-        self.requests.append((method, path, body))
+    def lookup(self, request: LookupRequest) -> LookupResponse | None:
+        self.requests.append(request)
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
 
 
-def test_central_lookup_asks_v1_lookups_and_reads_not_found_as_no_record() -> None:
-    from sync.client import CentralRejected, CentralTimeout
-
-    record = record_to_dict(active_record())
-    client = FakeClient({"record": record})
+def test_central_lookup_asks_the_client_and_reads_no_record_as_none() -> None:
+    record = active_record()
+    client = FakeClient(LookupResponse(record=record_to_dict(record)))
     lookup = central_lookup_for(SimpleNamespace(client=lambda: client))
-    assert lookup(ADULT, "holder_enquiry", "asked") == record
+    assert lookup(ADULT, LookupPurpose.HOLDER_ENQUIRY, "asked") == record
     assert client.requests == [
-        ("POST", "/v1/lookups", {"holder_id": ADULT, "purpose": "holder_enquiry", "note": "asked"})
+        LookupRequest(holder_id=ADULT, purpose=LookupPurpose.HOLDER_ENQUIRY, note="asked")
     ]
-    missing = central_lookup_for(
-        SimpleNamespace(client=lambda: FakeClient(CentralRejected(404, "not_found", "no record")))
-    )
-    assert missing(ADULT, "counter_service", None) is None
+    missing = central_lookup_for(SimpleNamespace(client=lambda: FakeClient(None)))
+    assert missing(ADULT, LookupPurpose.COUNTER_SERVICE, None) is None
     offline = central_lookup_for(SimpleNamespace(client=lambda: FakeClient(CentralTimeout())))
     with pytest.raises(CentralTimeout):
-        offline(ADULT, "counter_service", None)
+        offline(ADULT, LookupPurpose.COUNTER_SERVICE, None)
 
 
 class FakeAuthenticator:
@@ -497,7 +541,11 @@ def test_the_audit_says_whether_the_approval_was_verified(
 ) -> None:
     store.card_cache.put(active_record())
     outcome = counter.cancel(
-        adult, CancellationReason.DEATH, approved_by="S009", approval_verified=True
+        adult,
+        CancellationReason.DEATH,
+        evidence=DEATH_RECORD,
+        approved_by="S009",
+        approval_verified=True,
     )
     assert isinstance(outcome, Accepted)
     detail = store.audit.entries(holder_id=ADULT)[-1].detail
@@ -533,3 +581,13 @@ def test_only_an_instant_application_at_an_instant_branch_is_issued_at_the_count
     not_instant = instant.confirm_instant_issuance(adult, "X00000019")
     assert isinstance(not_instant, Refusal) and not_instant.code == "not_an_instant_application"
     assert [item.kind for item in store.outbox.items()] == ["apply"]
+
+
+def test_a_decision_on_a_person_the_device_does_not_know_awaits_the_central(
+    store: LocalStore, counter: Counter, adult
+) -> None:
+    unknown = counter.apply(adult, ApplicationKind.FIRST, photo_receipt=PHOTO, dry_run=True)
+    assert isinstance(unknown, Preview) and unknown.awaits_central
+    store.card_cache.put(active_record())
+    known = counter.report_loss(adult, dry_run=True)
+    assert isinstance(known, Preview) and not known.awaits_central

@@ -249,23 +249,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "reports every other new card itself.",
         "柜面只对即时制卡申领发卡；其他新卡由社保卡经办机构制卡后自行登记。",
     ),
-    "counter.refusal.approval_required": (
-        "a teller's cancellation needs a supervisor's approval",
-        "柜员办理注销须经主管审批",
-    ),
-    "counter.refusal.approver_is_requester": (
-        "the approving supervisor must be another person",
-        "审批人不能是经办人本人",
-    ),
     "counter.refusal.approver_not_verified": (
         "the approving supervisor's staff id and password do not match",
         "审批主管的工号与密码不符",
     ),
-    "counter.refusal.approver_not_supervisor": (
-        "the approver is not a supervisor",
-        "审批人不是主管",
-    ),
     "counter.refusal.purpose_required": ("a query needs a purpose", "查询须说明目的"),
+    "counter.refusal.purpose_unknown": (
+        "the query's purpose is not one of the listed purposes",
+        "查询目的不在规定的目的之列",
+    ),
     "counter.refusal.pending_item_unreadable": (
         "an unsent request for this person cannot be read on this device",
         "本机该持卡人有一笔待发送业务无法读取",
@@ -308,10 +300,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Nothing to unlock: the card is in normal use.",
         "该卡未挂失，无需解除。",
     ),
-    "counter.next.financial_unlock_needs_card_bank": (
-        "Send the holder to a branch of the card's bank to unfreeze the account.",
-        "请持卡人到卡片所属银行网点解冻银行账户。",
-    ),
     "counter.next.card_cancelled": (
         "A cancelled card cannot be used again.",
         "已注销的卡片不能再使用。",
@@ -335,6 +323,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.next.guardian_required": (
         "The legal guardian must come with both IDs and proof of guardianship.",
         "须由法定监护人携双方证件及监护关系证明办理。",
+    ),
+    "counter.next.card_required": (
+        "Read the found card on the reader, or type the number printed on its face.",
+        "请在读卡器上读取找回的卡片，或录入卡面印制的卡号。",
+    ),
+    "counter.next.card_not_current": (
+        "This is not the holder's current card: check the card, or apply for a replacement.",
+        "该卡不是持卡人当前有效的卡片：请核对卡片，或申请补领。",
+    ),
+    "counter.next.death_evidence_required": (
+        "Type the number of the police record or the death certificate.",
+        "请录入公安户籍注销记录或死亡证明的编号。",
+    ),
+    "counter.next.representative_document_required": (
+        "Type the guardian's or agent's own ID document: its kind, number and name.",
+        "请录入监护人或代理人本人证件的类型、号码和姓名。",
     ),
     "counter.next.photo_required": (
         "Type the number on the photo studio's receipt, or tick the police ID photo.",
@@ -375,7 +379,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "no central is configured on this device",
         "本机未配置中心",
     ),
-    "counter.query.central_failed": ("the central could not be asked", "无法查询中心"),
     "counter.query.offline_note": ("Central not used: {problem}", "未查询中心：{problem}"),
     "counter.query.state": ("Card", "卡片状态"),
     "counter.query.card_number": ("Card number", "卡号"),
@@ -406,4 +409,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.kind_name.cancel": ("cancellation", "注销"),
     "counter.kind_name.confirm_collection": ("collection", "领卡"),
     "counter.kind_name.confirm_issuance": ("issuance", "制卡完成"),
+    "counter.kind_name.change_contact": ("change of contact details", "信息变更"),
 }
