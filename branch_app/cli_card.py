@@ -21,9 +21,9 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from branch_app.composition import backend_factory, psam_reader_name
 from branch_app.i18n import t
 from branch_app.ui.card_text import (
     generation_text,
@@ -34,14 +34,10 @@ from branch_app.ui.card_text import (
 )
 
 if TYPE_CHECKING:
-    from branch_app.config import AppConfig, ReaderConfig
+    from branch_app.config import AppConfig
     from readers.apdu import ReaderError
-    from readers.backend import CardBackend
-    from readers.service import ReaderEvent, ReaderService
+    from readers.service import ReaderEvent
     from readers.sscard import CardReading
-
-SIMULATED_READER = "Simulated Reader 0"
-SIMULATED_PSAM = "Simulated Reader 1 (PSAM)"
 
 EXIT_BY_ERROR = {
     "no_service": 3,
@@ -105,37 +101,6 @@ def _backend_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# -- glue shared with the TUI ---------------------------------------------------------------------
-
-
-def backend_factory(
-    reader_config: ReaderConfig, *, simulated: bool | None = None, simulated_card: str = "gen2_t0"
-) -> Callable[[], CardBackend]:
-    """A factory of backends for the configured readers (one backend per thread for PC/SC)."""
-    use_simulated = reader_config.simulated if simulated is None else simulated
-    if use_simulated:
-        from readers.simulated import card_models, demo_readers
-
-        if simulated_card not in card_models():
-            raise ValueError(
-                f"no test card {simulated_card!r}; choose from {sorted(card_models())}"
-            )
-        shared = demo_readers(simulated_card)
-        return lambda: shared
-    from readers.pcsc import PcscBackend
-
-    return PcscBackend
-
-
-def reader_service_for(config: AppConfig, **kwargs: Any) -> ReaderService:
-    """The reader service the TUI runs (`AppServices(reader=reader_service_for(config))`)."""
-    from readers.service import ReaderService
-
-    reader = config.reader
-    psam = reader.psam_name or (SIMULATED_PSAM if reader.simulated else "")
-    return ReaderService(backend_factory(reader), reader=reader.name, psam_reader=psam, **kwargs)
-
-
 # -- helpers ------------------------------------------------------------------------------------
 
 
@@ -176,7 +141,10 @@ def _chosen(args: argparse.Namespace, config: AppConfig) -> tuple[bool, str, str
     psam = getattr(args, "psam", None)
     reader = config.reader.name if reader is None else reader
     if psam is None:
-        psam = config.reader.psam_name or (SIMULATED_PSAM if simulated else "")
+        psam = psam_reader_name(config.reader, simulated=simulated)
+    if not simulated and config.source == "defaults":
+        # No file: the safe default (real readers) applies; say where a configuration goes.
+        _say(t("shell.config.no_file_readers", path=config.file_path()))
     return simulated, reader, psam
 
 

@@ -3,8 +3,10 @@
 The file lives at the platform's config path (`platformdirs`), e.g. `~/.config/branch-app/config.toml`
 on Linux and `%LOCALAPPDATA%\\branch-app\\branch-app\\config.toml` on Windows. Any value can be
 overridden by an environment variable `BRANCH_APP_<SECTION>_<KEY>` (for instance
-`BRANCH_APP_CENTRAL_URL`); `BRANCH_APP_CONFIG` names another file. Defaults are the demo's: they
-run the application against a local central service with a simulated card.
+`BRANCH_APP_CENTRAL_URL`); `BRANCH_APP_CONFIG` names another file. The defaults are safe for a
+pilot, never the demo's: real PC/SC readers and no central (the application says so, and staff
+cannot sign in, until `[central] url` is set). Only `branch-app demo` and tests choose simulated
+cards and a loopback central, explicitly.
 
 A `[keymap]` section maps key binding ids to keys (`help = "f1"`, `language = "f5,ctrl+l"`); the
 help screen (F1) lists the ids. `BRANCH_APP_KEYMAP_<ID>` overrides one binding.
@@ -58,13 +60,14 @@ class ReaderConfig:
     name: str = ""
     #: Reader holding the PSAM for 3rd-generation cards; empty: none.
     psam_name: str = ""
-    #: Use the in-process simulated card instead of PC/SC (demo and training).
-    simulated: bool = True
+    #: Use the in-process simulated card instead of PC/SC (demo, training and tests only).
+    simulated: bool = False
 
 
 @dataclass(frozen=True)
 class CentralConfig:
-    url: str = "http://127.0.0.1:8765"
+    #: The central card service, e.g. "https://central.example.cn"; empty: none configured.
+    url: str = ""
     verify_tls: bool = True
     timeout_seconds: float = 10.0
     #: Plain HTTP is refused except to loopback unless this is set.
@@ -72,6 +75,11 @@ class CentralConfig:
     #: Send waiting requests by themselves whenever the central answers (checked every 30 s and
     #: after each accepted request); off: only "Sync now" and `branch-app sync` send.
     auto_sync: bool = True
+
+    @property
+    def configured(self) -> bool:
+        """Whether a central is named at all (without one, nobody can sign in)."""
+        return bool(self.url.strip())
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,10 @@ class AppConfig:
 
     def keymap_dict(self) -> dict[str, str]:
         return dict(self.keymap)
+
+    def file_path(self) -> Path:
+        """The configuration file these values came from, or the one that would be read."""
+        return Path(self.source) if self.source != "defaults" else default_config_path()
 
     def data_dir(self) -> Path:
         if self.store.data_dir:
@@ -233,7 +245,7 @@ def _check_values(config: AppConfig) -> None:
         raise ConfigError(f"ui.language: {config.ui.language!r} is not one of zh, en (or empty)")
     if not config.branch.code.strip():
         raise ConfigError("branch.code: the branch code must not be empty")
-    if not config.central.url.startswith(("http://", "https://")):
+    if config.central.configured and not config.central.url.startswith(("http://", "https://")):
         raise ConfigError(f"central.url: {config.central.url!r} does not start with http(s)://")
     if config.central.timeout_seconds <= 0:
         raise ConfigError(

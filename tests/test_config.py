@@ -30,16 +30,27 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_defaults_are_the_demo() -> None:
+def test_without_a_file_the_defaults_are_a_pilots_never_the_demos(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A teller PC that lost its configuration reads real cards and talks to no central."""
+    missing = tmp_path / "config.toml"
+    monkeypatch.setattr(config_module, "default_config_path", lambda: missing)
     config = load_config(env={})
     assert config == AppConfig()
-    assert config.source == "defaults"
-    assert config.branch.code == "GZ-DEMO-001"
+    assert config.source == "defaults" and config.file_path() == missing
     assert config.branch.device_kind is DeviceKind.COUNTER
-    assert config.reader.simulated is True
-    assert config.central.url == "http://127.0.0.1:8765"
+    assert config.reader.simulated is False
+    assert config.central.url == "" and not config.central.configured
     assert config.fees.replacement_fee_yuan == 20
     assert config.keymap == () and config.env_overrides == ()
+
+
+def test_a_central_and_simulated_cards_are_chosen_explicitly(tmp_path: Path) -> None:
+    path = write(tmp_path, '[reader]\nsimulated = true\n[central]\nurl = "http://127.0.0.1:8765"\n')
+    config = load_config(path, env={})
+    assert config.reader.simulated is True
+    assert config.central.configured and config.file_path() == path
 
 
 def test_file_values_overlay_the_defaults(tmp_path: Path) -> None:

@@ -1,24 +1,26 @@
-"""`branch-app demo`: the whole product on one machine, with nothing to configure.
+"""The full demo's parts: a loopback central, this device enrolled with it, a store whose data key
+lives in an in-memory keyring, the sync service, and simulated cards in simulated readers.
 
-The demo runs every real part: a local central service (uvicorn on 127.0.0.1, SQLite in a
-temporary folder, demo staff and cardholders), this device enrolled with it, a local store whose
-data key lives in an in-memory keyring (said on screen: nothing outlives the demo), the sync
-engine, and a simulated card in a simulated reader. Staff sign in as at a branch; the demo
-log-ins are shown on the login screen.
+Every one of them is chosen here explicitly: the configuration's defaults are a pilot's (PC/SC
+readers, no central), never the demo's.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from branch_app.config import AppConfig, ReaderConfig
 from branch_app.i18n import t
+
+if TYPE_CHECKING:
+    from branch_app.domain.lifecycle import CardRecord
+    from branch_app.store import LocalStore
+    from central.dev.server import RunningCentral
+    from sync.service import SyncService
 
 #: The device's name as the central records it.
 DEMO_DEVICE_NAME = "demo counter"
@@ -29,14 +31,14 @@ class DemoParts:
     """What the demo started (`demo_parts` stops them when its block ends)."""
 
     config: AppConfig
-    store: Any
-    sync: Any
-    central: Any
+    store: LocalStore
+    sync: SyncService
+    central: RunningCentral
 
 
 def demo_config(base: AppConfig, central_url: str, data_dir: Path) -> AppConfig:
-    """The embedded defaults pointed at the local central, the demo folder and simulated card."""
-    from central.cli import DEMO_BRANCH
+    """`base` pointed at the loopback central, the demo folder and the simulated readers."""
+    from central.dev.demo_data import DEMO_BRANCH
 
     return replace(
         base,
@@ -52,10 +54,11 @@ def demo_parts(base: AppConfig, folder: Path) -> Iterator[DemoParts]:
     """Start the central, enrol this device and open the store, all inside `folder`."""
     import keyring
 
+    from branch_app.composition import sync_service
     from branch_app.store import LocalStore
     from branch_app.store.crypto import MemoryKeyring
-    from central.devserver import start_central
-    from sync.service import SyncService, enrol_with_config
+    from central.dev.server import start_central
+    from sync.service import enrol_with_config
 
     memory = MemoryKeyring()
     keyring.set_keyring(memory)  # the sync reads the device token through `keyring`
@@ -69,7 +72,8 @@ def demo_parts(base: AppConfig, folder: Path) -> Iterator[DemoParts]:
         enrol_with_config(config.central, code, DEMO_DEVICE_NAME)
         store = LocalStore.open(config.data_dir(), keyring=memory)
         seed_simulated_holders(central, store, config.branch.bank)
-        sync = SyncService(config, store)
+        sync = sync_service(config, store)
+        assert sync is not None  # the demo's configuration names its central
         parts = DemoParts(config=config, store=store, sync=sync, central=central)
         yield parts
     finally:
@@ -86,7 +90,7 @@ def demo_parts(base: AppConfig, folder: Path) -> Iterator[DemoParts]:
 DEMO_CARDS = ("gen1", "gen2_t0", "gen3_psam", "rare_name")
 
 
-def simulated_holder_records(bank: str) -> list[Any]:
+def simulated_holder_records(bank: str) -> list[CardRecord]:
     """An active card record for the holder of each demo test card, read off the card itself.
 
     Reading the cards (in process, with the simulated PSAM) keeps the demo's records true to what
@@ -94,11 +98,12 @@ def simulated_holder_records(bank: str) -> list[Any]:
     """
     import datetime as dt
 
-    from branch_app.domain.lifecycle import CardRecord, CardState, FunctionStatus
+    from branch_app.domain.lifecycle import CardRecord
+    from branch_app.domain.vocabulary import CardState, FunctionStatus
     from readers.backend import read_card
     from readers.simulated import demo_readers
 
-    records = []
+    records: list[CardRecord] = []
     for label in DEMO_CARDS:
         reading = read_card(demo_readers(label), psam_reader="Simulated Reader 1 (PSAM)")
         if not (reading.social_security_number and reading.card_number):
@@ -120,7 +125,7 @@ def simulated_holder_records(bank: str) -> list[Any]:
     return records
 
 
-def seed_simulated_holders(central: Any, store: Any, bank: str) -> None:
+def seed_simulated_holders(central: RunningCentral, store: LocalStore, bank: str) -> None:
     """The central knows the simulated cards' holders, and this device has their records as if
     fetched ahead, so a loss report on the card in the reader works from the first minute."""
     from central.service import CentralService
@@ -138,34 +143,12 @@ def demo_logins(config: AppConfig) -> list[str]:
 
     Home-visit staff work only on a home-visit device (`branch-app demo --home-visit`); tellers
     and supervisors on every device."""
-    from branch_app.domain.vocabulary import Place
-    from central.cli import DEMO_BRANCH, DEMO_STAFF
+    from branch_app.domain.vocabulary import Place, Role
+    from central.dev.demo_data import DEMO_BRANCH, DEMO_STAFF
 
     home_visit = config.branch.place is Place.HOME_VISIT
     return [
         f"{t(f'shell.role.{member.role}')}: {member.staff_id} / {member.password}"
         for member in DEMO_STAFF
-        if member.branch == DEMO_BRANCH and (member.role != "home_visit" or home_visit)
+        if member.branch == DEMO_BRANCH and (member.role is not Role.HOME_VISIT or home_visit)
     ]
-
-
-def run_demo(base: AppConfig) -> int:
-    """Start the parts, run the TUI on them, stop everything when the TUI ends."""
-    from branch_app.ui.launch import reader_factory, run_app
-    from branch_app.ui.services import AppServices
-
-    print(t("demo.starting"), file=sys.stderr, flush=True)
-    with (
-        tempfile.TemporaryDirectory(prefix="branch-app-demo-") as folder,
-        demo_parts(base, Path(folder)) as parts,
-    ):
-        logins = demo_logins(parts.config)
-        for line in logins:
-            print(f"  {line}", file=sys.stderr)
-        services = AppServices(
-            store=parts.store,
-            sync=parts.sync,
-            reader_factory=reader_factory(parts.config),
-            login_hint="\n".join(logins),
-        )
-        return run_app(parts.config, services)

@@ -12,7 +12,8 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import App
@@ -21,6 +22,7 @@ from textual.command import CommandPalette
 from textual.reactive import reactive
 
 from branch_app.config import AppConfig
+from branch_app.domain.vocabulary import Role
 from branch_app.i18n import Language, language_from_locale, set_language, t
 from branch_app.ui.commands import ShellCommandPalette, ShellCommands, palette_title
 from branch_app.ui.keys import key_display
@@ -28,7 +30,7 @@ from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.counter_modes import COUNTER_MODES, COUNTER_SERVICES
 from branch_app.ui.screens.home import HomeScreen
 from branch_app.ui.service_menu import SERVICES_BY_ID, service_access
-from branch_app.ui.services import AppServices, StaffOnDuty, role_value
+from branch_app.ui.services import AppServices, StaffOnDuty
 from branch_app.ui.status import (
     WAITING,
     ConnectionStatusChanged,
@@ -44,17 +46,20 @@ from branch_app.ui.themes import CUSTOM_THEMES, THEME_CHOICES, next_theme
 from branch_app.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
     from textual.screen import Screen
 
-    from branch_app.domain.roles import Role
+    from branch_app.store import LocalStore
+    from branch_app.ui.screens.login import SessionKeeper
+    from branch_app.ui.widgets.card_status import CardStatus
+    from readers.service import ReaderService
+    from sync.service import SyncService
 
 #: Set to 1 to exit as soon as the first screen is ready (the startup benchmark).
 EXIT_WHEN_READY_ENV = "BRANCH_APP_EXIT_WHEN_READY"
 
 #: Services that have a screen now, by service id -> mode name.
 BUILT_SERVICES: dict[str, str] = {"identity_check": "identity", **COUNTER_SERVICES}
-
-DEMO_ROLE_ORDER = ("teller", "home_visit", "supervisor")
 
 
 def identity_check_screen() -> Screen[None]:
@@ -73,8 +78,8 @@ class BranchApp(App[int]):
     """The counter application for social security cards."""
 
     CSS_PATH = "app.tcss"
-    COMMANDS: ClassVar[set] = {ShellCommands}  # type: ignore[assignment]
-    MODES: ClassVar[dict] = {  # type: ignore[assignment]
+    COMMANDS: ClassVar[set] = {ShellCommands}
+    MODES: ClassVar[dict] = {
         "home": HomeScreen,
         "identity": identity_check_screen,
         **COUNTER_MODES,
@@ -106,7 +111,7 @@ class BranchApp(App[int]):
         #: The home mode's screen, once mounted (it shows the card widget when the reader starts).
         self.home_screen: HomeScreen | None = None
         #: The sync's login and idle timeout (`SessionKeeper`), when a store and sync exist.
-        self.session_keeper: Any = None
+        self.session_keeper: SessionKeeper | None = None
         if config.ui.theme in self.available_themes:
             self.theme = config.ui.theme
         else:
@@ -148,13 +153,13 @@ class BranchApp(App[int]):
                 severity="warning",
             )
         if self.services.sync is not None and self.services.store is not None:
-            self._keep_sessions()
+            self._keep_sessions(self.services.sync)
 
-    def _keep_sessions(self) -> None:
+    def _keep_sessions(self, sync: SyncService) -> None:
         """Enrolment, login and the idle timeout, once a store and a sync exist."""
         from branch_app.ui.screens.login import SessionKeeper
 
-        self.session_keeper = SessionKeeper(self, self.services.sync)
+        self.session_keeper = SessionKeeper(self, sync)
         self.session_keeper.start()
 
     async def on_event(self, event: events.Event) -> None:
@@ -168,6 +173,12 @@ class BranchApp(App[int]):
         if os.environ.get(EXIT_WHEN_READY_ENV) == "1":
             self.exit(0)
             return
+        if not self.config.central.configured and self.services.sync is None:
+            self.notify(
+                t("shell.config.no_central", path=self.config.file_path()),
+                severity="warning",
+                timeout=30,
+            )
         if self.services.store is None and self.services.store_factory is not None:
             self._open_store()
         if self.services.reader is None and self.services.reader_factory is not None:
@@ -188,11 +199,13 @@ class BranchApp(App[int]):
             return
         self.call_from_thread(self.store_opened, store, sync)
 
-    def store_opened(self, store: object, sync: object) -> None:
-        """App thread: the store and sync exist; sessions start and titles say a demo keyring."""
+    def store_opened(self, store: LocalStore, sync: SyncService | None) -> None:
+        """App thread: the store (and the sync, with a central) exist; sessions start and
+        titles say a demo keyring."""
         self.services.store = store
         self.services.sync = sync
-        self._keep_sessions()
+        if sync is not None:
+            self._keep_sessions(sync)
         for screen in self.screen_stack:
             if isinstance(screen, ShellScreen):
                 screen.refresh_titles()
@@ -210,7 +223,7 @@ class BranchApp(App[int]):
             return
         self.call_from_thread(self.reader_started, service)
 
-    def reader_started(self, service: object) -> None:
+    def reader_started(self, service: ReaderService) -> None:
         """App thread: the reader service exists; the home screen shows the card widget."""
         self.services.reader = service
         if self.home_screen is not None:
@@ -222,9 +235,7 @@ class BranchApp(App[int]):
         staff = self.status.staff
         if staff is None:
             return None
-        from branch_app.domain.vocabulary import Role
-
-        return Role(staff.role)
+        return staff.role
 
     def sign_in(self, staff: StaffOnDuty) -> None:
         self.status = self.status.with_staff(staff)
@@ -283,7 +294,7 @@ class BranchApp(App[int]):
         else:
             self.sign_in(message.staff)
 
-    def on_card_status_card_read(self, message: Any) -> None:
+    def on_card_status_card_read(self, message: CardStatus.CardRead) -> None:
         """The card widget lives on the home screen, so its messages reach the app: a card read
         while a counter service is in front fills that service's holder."""
         use_card = getattr(self.screen, "use_card", None)
@@ -354,18 +365,17 @@ class BranchApp(App[int]):
 
     def action_demo_next_role(self) -> None:
         """Demo only: act as the next role, to show what each one may do."""
-        if not self.services.demo:
+        if self.services.act_as is None:
             return
+        roles = list(Role)
         staff = self.status.staff
-        current = role_value(staff.role) if staff is not None else DEMO_ROLE_ORDER[-1]
-        following = DEMO_ROLE_ORDER[(DEMO_ROLE_ORDER.index(current) + 1) % len(DEMO_ROLE_ORDER)]
-        from branch_app.domain.roles import Role
-
-        self.sign_in(demo_staff(Role(following)))
+        current = staff.role if staff is not None else roles[-1]
+        following = roles[(roles.index(current) + 1) % len(roles)]
+        self.sign_in(self.services.act_as(following))
         self.notify(t("shell.demo.acting_as", role=t(f"shell.role.{following}")))
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(
                 ShellCommandPalette(
                     placeholder=t("shell.palette.placeholder"), id="--command-palette"
@@ -382,7 +392,7 @@ class BranchApp(App[int]):
                 yield (
                     palette_title("shell.palette.prefix.service", t(service.title_key)),
                     t("shell.palette.help.service"),
-                    lambda s=service_id: self.run_action(f"open_service({s!r})"),
+                    partial(self.run_action, f"open_service({service_id!r})"),
                 )
         yield (
             palette_title("shell.palette.prefix.go", t("shell.home.title")),
@@ -393,13 +403,13 @@ class BranchApp(App[int]):
             yield (
                 palette_title("shell.palette.prefix.language", t(f"shell.language.{language}")),
                 t("shell.palette.help.language"),
-                lambda lang=language: self.set_language(lang),
+                partial(self.set_language, language),
             )
         for theme in THEME_CHOICES:
             yield (
                 palette_title("shell.palette.prefix.theme", t(f"shell.theme.{theme}")),
                 t("shell.palette.help.theme"),
-                lambda name=theme: setattr(self, "theme", name),
+                partial(setattr, self, "theme", theme),
             )
         if self.services.sync is not None:
             yield (
@@ -413,11 +423,11 @@ class BranchApp(App[int]):
             self.action_help,
         )
         if self.services.demo:
-            for role in DEMO_ROLE_ORDER:
+            for role in Role:
                 yield (
                     palette_title("shell.palette.prefix.demo", t(f"shell.role.{role}")),
                     t("shell.palette.help.demo"),
-                    lambda r=role: self._demo_act_as(r),
+                    partial(self._demo_act_as, role),
                 )
         yield (
             palette_title("shell.palette.prefix.app", t("shell.key.quit")),
@@ -425,10 +435,9 @@ class BranchApp(App[int]):
             self.exit,
         )
 
-    def _demo_act_as(self, role: str) -> None:
-        from branch_app.domain.roles import Role
-
-        self.sign_in(demo_staff(Role(role)))
+    def _demo_act_as(self, role: Role) -> None:
+        if self.services.act_as is not None:
+            self.sign_in(self.services.act_as(role))
 
     def key_reference(self) -> list[tuple[str, str, str]]:
         """(binding id, keys, description key) of every shell key, with the keymap applied."""
@@ -442,7 +451,7 @@ class BranchApp(App[int]):
 
         keymap = self.config.keymap_dict()
         rows: list[tuple[str, str, str]] = []
-        owners: tuple[type, ...] = (
+        owners: tuple[type[DOMNode], ...] = (
             BranchApp,
             IdentityCheckScreen,
             CounterScreen,
@@ -450,7 +459,7 @@ class BranchApp(App[int]):
             ConfirmDialog,
             HelpScreen,
         )
-        if self.role == "supervisor":  # a teller's help does not list the supervisor's tools
+        if self.role is Role.SUPERVISOR:  # a teller's help does not list the supervisor's tools
             owners += (SupervisorScreen, SyncQueueScreen, ConflictsScreen, ResolveDialog)
         for owner in owners:
             for binding in owner.BINDINGS:
@@ -462,17 +471,3 @@ class BranchApp(App[int]):
                     continue
                 rows.append((binding.id, keymap.get(binding.id, binding.key), binding.description))
         return rows
-
-
-#: The pretend staff of the demo, one per role (a name is not translated).
-DEMO_NAMES = {
-    "teller": "李明 Li Ming",
-    "home_visit": "王芳 Wang Fang",
-    "supervisor": "张伟 Zhang Wei",
-}
-
-
-def demo_staff(role: Role) -> StaffOnDuty:
-    """The pretend member of staff of the demo (a demo has no login)."""
-    value = role_value(role)
-    return StaffOnDuty(staff_id=f"DEMO-{value.upper()}", name=DEMO_NAMES[value], role=role)

@@ -1,8 +1,9 @@
-"""What the launch code (and tests) hand to the app: the parts that exist, and who is on duty.
+"""What the composition root (and tests) hand to the app: the parts that exist, and who is on duty.
 
 Every part is optional so that Pilot tests run without a card reader, a store or the network, and
 so that the app starts before a part is built; a missing part shows "not available" in the status
-bar instead of failing.
+bar instead of failing. The parts' types are imported for the type checker only: importing them
+for real would put the store, the sync and pyscard on the start-up path.
 """
 
 from __future__ import annotations
@@ -10,20 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from branch_app.domain.roles import Role
+    from branch_app.domain.vocabulary import Role
+    from branch_app.store import LocalStore
+    from readers.service import ReaderService
+    from sync.service import SyncService
 
 
 def local_now() -> datetime:
     """The wall clock in the machine's time zone (the branch's)."""
     return datetime.now().astimezone()
-
-
-def role_value(role: object) -> str:
-    """`teller`, `home_visit` or `supervisor` for a `Role` member (or its plain string)."""
-    return str(getattr(role, "value", role))
 
 
 @dataclass(frozen=True)
@@ -36,28 +35,40 @@ class StaffOnDuty:
     branch: str = ""
 
 
+#: Builds a pretend member of staff for a role (the demo's "act as another role").
+StaffFactory = Callable[["Role"], StaffOnDuty]
+
+#: Opens the local store and builds the sync service (None: no central is configured).
+StoreFactory = Callable[[], "tuple[LocalStore, SyncService | None]"]
+
+
 @dataclass
 class AppServices:
     """The parts injected into `BranchApp`; `None` means the part is not available here."""
 
-    #: The card-reader service (`readers.service.ReaderService`; the card widget drives it).
-    reader: Any | None = None
+    #: The card-reader service (the card widget drives it).
+    reader: ReaderService | None = None
     #: Builds the reader service once the first screen is drawn, in a thread, so that its
     #: imports (pyscard) stay off the start-up path. Used when `reader` is `None`.
-    reader_factory: Callable[[], Any] | None = None
-    #: The opened `LocalStore` (outbox, card cache, audit journal).
-    store: Any | None = None
+    reader_factory: Callable[[], ReaderService] | None = None
+    #: The opened local store (outbox, card cache, audit journal).
+    store: LocalStore | None = None
     #: Opens the store and builds the sync service once the first screen is drawn, in a thread,
     #: so that their imports stay off the start-up path. Used when `store` is `None`; raising a
     #: `StoreError` ends the app with its sentence (a corrupt file, a second instance, no keyring).
-    store_factory: Callable[[], tuple[Any, Any]] | None = None
-    #: The sync engine draining the outbox.
-    sync: Any | None = None
+    store_factory: StoreFactory | None = None
+    #: The sync service draining the outbox; None without a central.
+    sync: SyncService | None = None
     #: Now, in local time: injected so that tests and snapshots see a fixed date.
     clock: Callable[[], datetime] = local_now
     #: Who is on duty before a login screen exists (the demo), or `None`: nobody signed in.
     staff: StaffOnDuty | None = None
-    #: Training/demo run: enables the demo-only "act as another role" command.
-    demo: bool = False
+    #: Training/demo run only: builds the pretend staff of the "act as another role" command.
+    act_as: StaffFactory | None = None
     #: A line shown on the login screen (the demo's log-ins); empty elsewhere.
     login_hint: str = ""
+
+    @property
+    def demo(self) -> bool:
+        """A training/demo run: the demo-only "act as another role" command is offered."""
+        return self.act_as is not None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from branch_app.config import AppConfig, BranchProfile, DeviceKind, UiConfig
+from branch_app.config import AppConfig, BranchProfile, CentralConfig, DeviceKind, UiConfig
+from branch_app.demo.staff import demo_staff
 from branch_app.domain.roles import Role
 from branch_app.store import LocalStore
-from branch_app.ui.app import BranchApp, demo_staff
+from branch_app.ui.app import BranchApp
 from branch_app.ui.services import AppServices
 
 from .conftest import NOW
@@ -28,6 +29,7 @@ def counter_app(
             code="GZ-001", bank="icbc", instant_issuance=instant, device_kind=device
         ),
         ui=UiConfig(language=language),
+        central=CentralConfig(url="http://127.0.0.1:8765"),
     )
     services = AppServices(
         store=store,

@@ -9,7 +9,7 @@ import keyring
 import pytest
 
 from branch_app.config import AppConfig, DeviceKind
-from branch_app.demo import demo_logins, demo_parts
+from branch_app.demo.parts import demo_logins, demo_parts
 
 pytestmark = pytest.mark.slow
 

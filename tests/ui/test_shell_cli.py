@@ -8,9 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from branch_app.cli import main
+from branch_app.cli import main, render_config
 from branch_app.config import AppConfig, load_config
-from branch_app.ui.commands_cli import render_config
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -15,11 +15,11 @@ HEAVY = ("tinydb", "httpx", "smartcard", "chinese_calendar", "holidays", "keyrin
 
 PROBE = """
 import sys
-from branch_app.cli import _tui_only
-from branch_app.ui.launch import config_from_args
+from branch_app.cli import _tui_only, config_from_args
+from branch_app.composition import app_services
 from branch_app.ui.app import BranchApp
-from branch_app.ui.services import AppServices
-app = BranchApp(config_from_args(_tui_only([])), AppServices())
+config = config_from_args(_tui_only([]))
+app = BranchApp(config, app_services(config))
 heavy = {heavy!r}
 print(",".join(sorted(m for m in sys.modules if m.split(".")[0] in heavy
                       or m.startswith(("branch_app.store", "branch_app.domain.", "sync", "readers"))

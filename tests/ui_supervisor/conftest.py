@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from branch_app.config import AppConfig, BranchProfile, UiConfig
+from branch_app.config import AppConfig, BranchProfile, CentralConfig, UiConfig
+from branch_app.demo.staff import demo_staff
 from branch_app.domain.identity import resident_check_character
 from branch_app.domain.roles import Role
 from branch_app.i18n import current_language, set_language
 from branch_app.store import LocalStore, MemoryKeyring
-from branch_app.ui.app import BranchApp, demo_staff
+from branch_app.ui.app import BranchApp
 from branch_app.ui.services import AppServices
 
 #: The counter's local time in every test: Friday 14 March 2025, Beijing time.
@@ -72,7 +73,9 @@ def supervisor_app(
 ) -> BranchApp:
     """The app with a store (and perhaps a sync), somebody on duty and a fixed clock."""
     config = config or AppConfig(
-        branch=BranchProfile(code="GZ-001", bank="icbc"), ui=UiConfig(language=language)
+        branch=BranchProfile(code="GZ-001", bank="icbc"),
+        ui=UiConfig(language=language),
+        central=CentralConfig(url="http://127.0.0.1:8765"),
     )
     services = AppServices(
         store=store,

@@ -202,4 +202,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(no file there yet: built-in defaults apply)",
         "（该文件尚不存在：使用内置默认值）",
     ),
+    # Safe defaults: what a device without a configuration does, and how to configure it
+    "shell.config.no_central": (
+        "No central service is configured, so nobody can sign in and nothing is sent: "
+        "set url in the [central] section of {path} (or BRANCH_APP_CENTRAL_URL).",
+        "未配置中心服务，因此无法登录，也不会发送任何数据：请在 {path} 的 [central] 部分"
+        "设置 url（或设置环境变量 BRANCH_APP_CENTRAL_URL）。",
+    ),
+    "shell.config.no_file_readers": (
+        "No configuration file at {path}: reading from the PC/SC card readers "
+        "(branch-app config show prints a configuration to start from).",
+        "{path} 处没有配置文件：使用 PC/SC 读卡器读卡（branch-app config show 可输出一份配置作为起点）。",
+    ),
 }

@@ -44,7 +44,6 @@ from branch_app.domain.lifecycle import (
 from branch_app.i18n import catalog, t
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.identity_check import IdentityNumberValidator, describe_identity_error
-from branch_app.ui.services import role_value
 from branch_app.ui.status import OutboxChanged
 from branch_app.ui.widgets.card_status import CardStatus
 
@@ -184,7 +183,7 @@ def desk_for(app: Any) -> Desk | None:
             device, branch = enrolled.device_id, enrolled.branch
     return Desk(
         staff_id=staff.staff_id,
-        role=Role(role_value(staff.role)),
+        role=Role(staff.role),
         place=config.branch.place,
         branch=branch,
         device=device,
@@ -390,7 +389,7 @@ class CounterScreen(ShellScreen):
             return None
         from branch_app.domain.roles import Role, permission
 
-        role = Role(role_value(staff.role))
+        role = Role(staff.role)
         allowed = permission(role, self.branch_app.config.branch.place, command)
         if allowed.allowed or allowed.message_key is None:
             return None

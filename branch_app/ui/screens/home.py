@@ -13,7 +13,7 @@ from branch_app.config import AppConfig
 from branch_app.i18n import t
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.service_menu import MenuEntry, menu_for
-from branch_app.ui.services import StaffOnDuty, role_value
+from branch_app.ui.services import StaffOnDuty
 from branch_app.ui.status import StatusSnapshot
 
 
@@ -37,7 +37,7 @@ def duty_lines(staff: StaffOnDuty | None) -> list[tuple[str, str]]:
     return [
         (t("shell.duty.name"), staff.name),
         (t("shell.duty.staff_id"), staff.staff_id),
-        (t("shell.duty.role"), t(f"shell.role.{role_value(staff.role)}")),
+        (t("shell.duty.role"), t(f"shell.role.{staff.role.value}")),
     ]
 
 
@@ -117,7 +117,7 @@ class HomeScreen(ShellScreen):
         services.border_title = t("shell.services.title")
         highlighted = services.highlighted_option
         keep = highlighted.id if highlighted is not None else None
-        role = role_value(staff.role) if staff is not None else None
+        role = staff.role.value if staff is not None else None
         services.set_options(menu_options(menu_for(role, config.branch.place)))
         if keep is not None:
             try:

@@ -14,8 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from branch_app.i18n import t
+from branch_app.domain.vocabulary import Role
 from branch_app.ui.screens.base import ShellScreen
-from branch_app.ui.services import role_value
 
 if TYPE_CHECKING:
     from branch_app.services.supervisor import SupervisorDesk
@@ -130,7 +130,7 @@ class SupervisorScreen(ShellScreen):
     def gate_problem(self) -> str | None:
         """Why the tool cannot be used now (catalog key), or None."""
         staff = self.branch_app.status.staff
-        if staff is None or role_value(staff.role) != "supervisor":
+        if staff is None or staff.role is not Role.SUPERVISOR:
             return "supervisor.gate.not_supervisor"
         if self.branch_app.services.store is None:
             return "supervisor.gate.no_store"

@@ -16,7 +16,6 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from branch_app.i18n import t
-from branch_app.ui.services import role_value
 from branch_app.ui.status import LocalText, Slot, SlotState, StatusSnapshot
 
 if TYPE_CHECKING:
@@ -90,7 +89,7 @@ def staff_slot(staff: StaffOnDuty | None) -> Slot:
     return Slot(
         SlotState.OK,
         "shell.status.staff_on_duty",
-        {"name": staff.name, "role": _RoleName(role_value(staff.role))},
+        {"name": staff.name, "role": _RoleName(staff.role.value)},
     )
 
 
