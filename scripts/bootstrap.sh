@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything `make demo` and `make test` need, idempotently:
 #   1. Debian packages (when root on Debian and they are missing),
-#   2. a Python >= 3.11 virtual environment in .venv with the project and its test extras.
+#   2. a Python >= 3.11 virtual environment in .venv with the project, the central's extra (the demo
+#      and the tests run the central) and the test tools. A teller PC installs the project alone.
 # Where it cannot install something itself it stops with one sentence naming what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,7 +65,7 @@ if [ ! -f .bootstrap-stamp ] || [ "$(cat .bootstrap-stamp)" != "$stamp_value" ];
         echo "bootstrap: pip could not install the project; the full log is .venv/pip-install.log." >&2
         exit 1
     fi
-    .venv/bin/python -c 'import branch_app, textual, tinydb, smartcard, httpx, keyring' || {
+    .venv/bin/python -c 'import branch_app, textual, tinydb, smartcard, httpx, keyring, fastapi, uvicorn, sqlalchemy' || {
         echo "bootstrap: the Python packages did not install; see .venv/pip-install.log." >&2
         exit 1
     }
