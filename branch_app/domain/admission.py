@@ -149,7 +149,12 @@ def admit(
     if isinstance(decision, Refused):
         return decision
     if not consequences or isinstance(decision, Merged):
-        return _admitted(command, decision, FeeDecision(0, FeeReason.NOT_CHARGED_SERVICE))
+        return _admitted(
+            command,
+            decision,
+            FeeDecision(0, FeeReason.NOT_CHARGED_SERVICE),
+            awaits_central=not record_confirmed,
+        )
     return _admitted(
         command,
         decision,
