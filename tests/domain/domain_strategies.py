@@ -106,7 +106,8 @@ representatives = st.builds(
     name=st.sampled_from(["Chen Mei", "Li Wei", "", " "]) | short_texts,
     birth_date=st.none() | birth_dates,
 )
-applicants = st.builds(
+#: Often the holder in person (most applications), else anyone with anything.
+applicants = st.just(Applicant()) | st.builds(
     Applicant,
     presenter=st.sampled_from(Presenter),
     holder_birth_date=st.none() | birth_dates,
@@ -114,7 +115,9 @@ applicants = st.builds(
     guardianship_proof=st.booleans(),
     representative=st.none() | representatives,
 )
-photo_receipts = st.none() | st.sampled_from(["GZ2026030200B1", "12345", ""]) | short_texts
+photo_receipts = (
+    st.just("GZ2026030200B1") | st.none() | st.sampled_from(["12345", ""]) | short_texts
+)
 evidence = st.none() | st.sampled_from(["GA-2026-0001234", "x", " "]) | short_texts
 unlock_card_numbers = (
     st.none() | st.sampled_from([OLD_CARD, NEW_CARD, OLD_CARD.lower()]) | card_numbers
