@@ -361,6 +361,7 @@ class LocalStore:
             with contextlib.suppress(OSError, StoreError):
                 self.outbox.flush()
                 self.backup()
+            self.audit.close()
             self._closed = True
             self._folder_lock.release()
 

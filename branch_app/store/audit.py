@@ -7,8 +7,15 @@ canonical entry)`, so the chain runs through every entry of every month. Because
 keyed, someone who can edit the files but not read the keyring cannot forge a consistent chain
 after changing, removing or reordering an entry; `verify()` names the first entry that breaks
 it. The link is computed over the decrypted reason, so a key rotation can re-encrypt reasons
-without touching the chain. Each file's header keeps the chain head (last number and mac), so
-cutting entries off the end shows too, unless the header is edited to match.
+without touching the chain.
+
+A month is `audit-YYYY-MM.jsonl`: a header line (format, schema, where the chain starts) and
+one line per entry. Recording an entry is one write of its line and one fsync (through the
+store's `FileSystem` seam), whatever the month already holds. A power cut during an append can
+leave the last line cut short: opening the journal refuses it (StoreCorrupt naming the file),
+`branch-app store check` names it, and `store recover` drops only that unacknowledged line. Month
+files of the earlier format (`audit-YYYY-MM.json`, one JSON document rewritten per entry) are
+migrated once when the journal opens: the new file is written atomically, then the old one goes.
 """
 
 from __future__ import annotations
@@ -22,19 +29,26 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb import TinyDB
-from tinydb.table import Document
 
 from branch_app.store import schema
 from branch_app.store.crypto import KeySet
-from branch_app.store.errors import DecryptionFailed, StoreCorrupt
+from branch_app.store.errors import DecryptionFailed, StoreCorrupt, StoreTooNew
 from branch_app.store.outbox import utc_iso
-from branch_app.store.storage import AtomicJSONStorage, remove_temp_files
+from branch_app.store.storage import (
+    FS,
+    AppendOnlyFile,
+    AtomicJSONStorage,
+    remove_temp_files,
+    write_atomically,
+)
 
 AUDIT_DIR = "audit"
 TABLE = "entries"
 GENESIS = "0" * 64
-_NAME = re.compile(r"^audit-(\d{4})-(\d{2})\.json$")
+_NAME = re.compile(r"^audit-(\d{4})-(\d{2})\.jsonl$")
+_OLD_NAME = re.compile(r"^audit-(\d{4})-(\d{2})\.json$")
+#: The schema of a `.jsonl` month's header line (1 was the whole-document `.json` month file).
+LOG_SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,7 @@ class AuditVerification:
     ok: bool
     checked: int
     first_bad: int | None = None
-    problem: str | None = None  # changed | removed | reordered | truncated | unreadable
+    problem: str | None = None  # changed | removed | reordered | truncated | torn | unreadable
     file: Path | None = None
 
 
@@ -80,6 +94,111 @@ def canonical(doc: Mapping[str, Any], reason: str, detail: Mapping[str, Any]) ->
     )
 
 
+@dataclass
+class MonthFile:
+    """One month's journal as read from disk."""
+
+    header: dict[str, Any]
+    docs: list[dict[str, Any]]
+    #: The bytes after the last newline: an entry a power cut interrupted (b"" when whole).
+    torn: bytes = b""
+    #: Where the torn line starts in the file.
+    torn_at: int = 0
+
+
+def header_line(starts_after: Mapping[str, Any], head: Mapping[str, Any] | None = None) -> bytes:
+    header: dict[str, Any] = {
+        "format": schema.FORMAT,
+        "kind": schema.AUDIT,
+        "schema": LOG_SCHEMA,
+        "starts_after": dict(starts_after),
+    }
+    if head is not None:  # kept from a migrated file of the earlier format
+        header["head"] = dict(head)
+    return orjson.dumps(header) + b"\n"
+
+
+def entry_line(doc: Mapping[str, Any]) -> bytes:
+    return orjson.dumps(doc) + b"\n"
+
+
+def torn_detail(month: MonthFile) -> str:
+    return (
+        f"its last line is cut short at byte {month.torn_at} (a write interrupted by a power cut)"
+    )
+
+
+def read_month(path: Path, *, strict: bool = True) -> MonthFile:
+    """Parse a month file. Raises StoreCorrupt for anything damaged; a torn last line too when
+    `strict`, else it is returned in `torn` (for `verify`, which names it)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StoreCorrupt(path, f"cannot be read: {exc.strerror or exc}") from None
+    if not raw:
+        raise StoreCorrupt(path, "the file is empty")
+    lines = raw.split(b"\n")
+    torn = lines.pop()
+    month = MonthFile({}, [], torn, len(raw) - len(torn))
+    if torn and strict:
+        raise StoreCorrupt(path, torn_detail(month))
+    if not lines:
+        raise StoreCorrupt(path, torn_detail(month))
+    try:
+        header = orjson.loads(lines[0])
+    except orjson.JSONDecodeError:
+        raise StoreCorrupt(path, "its header line is not valid JSON") from None
+    if (
+        not isinstance(header, dict)
+        or header.get("format") != schema.FORMAT
+        or header.get("kind") != schema.AUDIT
+        or not isinstance(header.get("schema"), int)
+        or not isinstance(header.get("starts_after"), dict)
+    ):
+        raise StoreCorrupt(path, "its header line is not an audit journal's")
+    if header["schema"] > LOG_SCHEMA:
+        raise StoreTooNew(path, header["schema"], LOG_SCHEMA)
+    month.header = header
+    for number, line in enumerate(lines[1:], start=2):
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            raise StoreCorrupt(path, f"line {number} is not valid JSON") from None
+        if not isinstance(doc, dict):
+            raise StoreCorrupt(path, f"line {number} is not an entry")
+        month.docs.append(doc)
+    return month
+
+
+def write_month(path: Path, header: bytes, docs: list[dict[str, Any]]) -> None:
+    """Write a whole month file atomically (migration, key rotation, recovery)."""
+    write_atomically(path, header + b"".join(entry_line(doc) for doc in docs))
+
+
+def _last_line(path: Path) -> tuple[bytes, bytes]:
+    """(first line, last complete line) without reading the whole file; StoreCorrupt when the
+    file ends in a torn line."""
+    try:
+        with path.open("rb") as file:
+            first = file.readline()
+            size = file.seek(0, 2)
+            block = 4096
+            while True:
+                start = max(0, size - block)
+                file.seek(start)
+                tail = file.read(size - start)
+                cut = tail.rfind(b"\n", 0, len(tail) - 1)
+                if cut != -1 or start == 0:
+                    break
+                block *= 4
+    except OSError as exc:
+        raise StoreCorrupt(path, f"cannot be read: {exc.strerror or exc}") from None
+    if not tail.endswith(b"\n"):
+        torn = tail[tail.rfind(b"\n") + 1 :]
+        raise StoreCorrupt(path, torn_detail(MonthFile({}, [], torn, size - len(torn))))
+    return first, tail[cut + 1 :]
+
+
 class AuditJournal:
     """Appends entries to the current month's file and verifies the whole chain. Thread-safe."""
 
@@ -97,24 +216,46 @@ class AuditJournal:
         self._lock = lock
         self.folder.mkdir(parents=True, exist_ok=True)
         remove_temp_files(self.folder)
-        self._current: AtomicJSONStorage | None = None
+        self._migrate_old_months()
+        self._file: AppendOnlyFile | None = None
         self._head_n = 0
         self._head_mac = GENESIS
         months = self.months()
         if months:
-            self._current = self._open(months[-1], create=False)
-            self._head_n, self._head_mac = self._head_of(self._current)
+            self._head_n, self._head_mac = self._head_of(self.path_for(months[-1]))
 
     @staticmethod
-    def _head_of(storage: AtomicJSONStorage) -> tuple[int, str]:
-        """Where the chain ends in this file: its head, or where it started if still empty."""
-        meta = storage.meta
-        head = meta.get("head") if storage.read().get(TABLE) else meta.get("starts_after")
-        head = head or {}
-        n, mac = head.get("n"), head.get("mac")
+    def _head_of(path: Path) -> tuple[int, str]:
+        """Where the chain ends in this file: its last entry, or where it started if empty.
+        Reads only the first and the last line; a torn last line raises StoreCorrupt."""
+        first, last = _last_line(path)
+        try:
+            head = orjson.loads(last if last != first else first)
+        except orjson.JSONDecodeError:
+            raise StoreCorrupt(path, "its last line is not valid JSON") from None
+        if isinstance(head, dict) and "starts_after" in head:
+            head = head["starts_after"]
+        n, mac = (head.get("n"), head.get("mac")) if isinstance(head, dict) else (None, None)
         if not isinstance(n, int) or not isinstance(mac, str):
-            raise StoreCorrupt(storage.path, "the audit chain head is missing")
+            raise StoreCorrupt(path, "the audit chain head is missing")
         return n, mac
+
+    def _migrate_old_months(self) -> None:
+        """Rewrite each month file of the earlier format as a `.jsonl` file, once: the new file
+        is written atomically before the old one is removed, so a crash between the two leaves
+        a whole new file (which wins) and an old one removed at the next opening."""
+        for old in sorted(self.folder.iterdir()):
+            if not _OLD_NAME.match(old.name):
+                continue
+            new = old.with_suffix(".jsonl")
+            if not new.exists():
+                storage = AtomicJSONStorage.open(old, schema.AUDIT, create=False)
+                entries = storage.read().get(TABLE, {})
+                docs = [entries[key] for key in sorted(entries, key=int)]
+                starts_after = storage.meta.get("starts_after") or {"n": 0, "mac": GENESIS}
+                write_month(new, header_line(starts_after, storage.meta.get("head")), docs)
+            FS.unlink(old)
+            FS.fsync_folder(self.folder)
 
     # -- files ------------------------------------------------------------------------------
 
@@ -129,13 +270,16 @@ class AuditJournal:
         return sorted(found)
 
     def path_for(self, month: str) -> Path:
-        return self.folder / f"audit-{month}.json"
+        return self.folder / f"audit-{month}.jsonl"
 
     def files(self) -> list[Path]:
         return [self.path_for(m) for m in self.months()]
 
-    def _open(self, month: str, *, create: bool) -> AtomicJSONStorage:
-        return AtomicJSONStorage.open(self.path_for(month), schema.AUDIT, create=create)
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -150,27 +294,27 @@ class AuditJournal:
         branch: str = "",
         detail: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
-        """Append one entry; durable when it returns."""
+        """Append one entry (one write, one fsync); durable when it returns."""
         if not action or not actor:
             raise ValueError("an audit entry needs an action and an actor")
         detail = dict(detail or {})
         with self._lock:
             moment = self._clock()
             at = utc_iso(moment)
-            month = at[:7]
-            storage = self._current
-            if storage is None or storage.path != self.path_for(month):
-                if storage is not None and storage.path.name > self.path_for(month).name:
-                    month = storage.path.name[6:13]  # the clock went back: stay in the newest file
-                elif self.path_for(month).exists():
-                    storage = self._open(month, create=False)
-                else:
-                    # a new month's file is first written together with its first entry
-                    storage = AtomicJSONStorage.in_memory(
-                        self.path_for(month), schema.AUDIT, schema.new_envelope(schema.AUDIT)
-                    )
-                    storage.meta["starts_after"] = {"n": self._head_n, "mac": self._head_mac}
-            assert storage is not None
+            path = self.path_for(at[:7])
+            months = self.months() if self._file is None else None
+            if self._file is not None and self._file.path.name > path.name:
+                path = self._file.path  # the clock went back: stay in the newest file
+            elif months and self.path_for(months[-1]).name > path.name:
+                path = self.path_for(months[-1])
+            if self._file is None or self._file.path != path:
+                if self._file is not None:
+                    self._file.close()
+                    self._file = None
+                if not path.exists():
+                    # a new month's file starts whole, with its header (once a month)
+                    write_month(path, header_line({"n": self._head_n, "mac": self._head_mac}), [])
+                self._file = AppendOnlyFile(path)
             n = self._head_n + 1
             doc: dict[str, Any] = {
                 "n": n,
@@ -186,11 +330,7 @@ class AuditJournal:
                 {"reason": reason, "detail": detail}, f"audit:{n}:body"
             )
             doc["mac"] = self._keys.chain_mac(self._head_mac, canonical(doc, reason, detail))
-            table = TinyDB(storage=lambda: storage).table(TABLE, cache_size=0)
-            with storage.transaction():
-                table.insert(Document(doc, doc_id=n))
-                storage.meta["head"] = {"n": n, "mac": doc["mac"]}
-            self._current = storage
+            self._file.append(entry_line(doc))
             self._head_n, self._head_mac = n, doc["mac"]
             return AuditEntry(
                 n=n,
@@ -206,13 +346,9 @@ class AuditJournal:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def _docs(self, month: str) -> tuple[AtomicJSONStorage, list[tuple[str, dict[str, Any]]]]:
-        storage = self._open(month, create=False)
-        return storage, list(storage.read().get(TABLE, {}).items())
-
     def _open_body(self, doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
         try:
-            body = self._keys.decrypt(doc["body"], f"audit:{doc['n']}:body")
+            body: dict[str, Any] = self._keys.decrypt(doc["body"], f"audit:{doc['n']}:body")
         except (LookupError, ValueError, KeyError, TypeError):
             raise DecryptionFailed(path, f"audit entry {doc.get('n')}") from None
         return body
@@ -225,12 +361,11 @@ class AuditJournal:
         subject = self._keys.pseudonym(holder_id) if holder_id else None
         with self._lock:
             found: list[AuditEntry] = []
-            for month in self.months():
-                storage, docs = self._docs(month)
-                for _doc_id, doc in docs:
+            for path in self.files():
+                for doc in read_month(path).docs:
                     if subject is not None and doc.get("subject") != subject:
                         continue
-                    body = self._open_body(doc, storage.path)
+                    body = self._open_body(doc, path)
                     found.append(
                         AuditEntry(
                             n=doc["n"],
@@ -252,34 +387,45 @@ class AuditJournal:
         return self._head_n
 
     def verify(self) -> AuditVerification:
-        """Walk the chain through every file; stop at the first entry that breaks it."""
+        """Walk the chain through every file; stop at the first entry that breaks it (a line cut
+        short by a power cut is `torn`)."""
         with self._lock:
-            walk: list[tuple[Path, str, dict[str, Any]]] = []
-            heads: dict[Path, tuple[Any, Any, int]] = {}
-            for month in self.months():
-                path = self.path_for(month)
+            #: every entry in order; None stands for a torn last line
+            walk: list[tuple[Path, dict[str, Any] | None]] = []
+            heads: dict[Path, tuple[Any, Any]] = {}
+            ends: dict[Path, int] = {}
+            for path in self.files():
                 try:
-                    storage, docs = self._docs(month)
+                    month = read_month(path, strict=False)
                 except StoreCorrupt:
-                    first = walk[-1][2].get("n", 0) + 1 if walk else 1
-                    return AuditVerification(False, len(walk), first, "unreadable", path)
-                head = storage.meta.get("head") or {}
-                walk.extend((path, doc_id, doc) for doc_id, doc in docs)
-                heads[path] = (head.get("n"), head.get("mac"), len(walk))
-            present = {doc.get("n") for _p, _i, doc in walk}
+                    known = [doc for _p, doc in walk if doc is not None]
+                    first = known[-1].get("n", 0) + 1 if known else 1
+                    return AuditVerification(False, len(known), first, "unreadable", path)
+                walk.extend((path, doc) for doc in month.docs)
+                ends[path] = len(walk)
+                if month.torn:
+                    walk.append((path, None))
+                head = month.header.get("head")
+                if isinstance(head, dict):  # a migrated file keeps its earlier header's head
+                    heads[path] = (head.get("n"), head.get("mac"))
+            present = {doc.get("n") for _p, doc in walk if doc is not None}
             expected_n, prev_mac, checked = 1, GENESIS, 0
-            for index, (path, doc_id, doc) in enumerate(walk):
-                verdict = self._check_entry(doc_id, doc, expected_n, prev_mac, present)
+            for index, (path, entry) in enumerate(walk):
+                if entry is None:
+                    return AuditVerification(False, checked, expected_n, "torn", path)
+                verdict = self._check_entry(entry, expected_n, prev_mac, present)
                 if verdict is not None:
                     return AuditVerification(False, checked, verdict[0], verdict[1], path)
                 checked += 1
-                expected_n, prev_mac = doc["n"] + 1, doc["mac"]
-                head_n, head_mac, file_end = heads[path]
-                if index + 1 == file_end and (head_n != doc["n"] or head_mac != doc["mac"]):
-                    # the file's header says its chain ended elsewhere
-                    if isinstance(head_n, int) and head_n > doc["n"]:
+                expected_n, prev_mac = entry["n"] + 1, entry["mac"]
+                if path in heads:
+                    # the earlier format's header says where this file's chain ended
+                    head_n, head_mac = heads[path]
+                    if entry["n"] == head_n and entry["mac"] != head_mac:
+                        return AuditVerification(False, checked - 1, entry["n"], "changed", path)
+                    last_of_file = index + 1 == ends[path]
+                    if last_of_file and isinstance(head_n, int) and head_n > entry["n"]:
                         return AuditVerification(False, checked, expected_n, "truncated", path)
-                    return AuditVerification(False, checked - 1, doc["n"], "changed", path)
             if checked < self._head_n:
                 last = walk[-1][0] if walk else None
                 return AuditVerification(False, checked, checked + 1, "truncated", last)
@@ -287,7 +433,6 @@ class AuditJournal:
 
     def _check_entry(
         self,
-        doc_id: str,
         doc: Mapping[str, Any],
         expected_n: int,
         prev_mac: str,
@@ -309,7 +454,7 @@ class AuditJournal:
             )
         except (LookupError, ValueError, KeyError, TypeError, AttributeError):
             return n, "changed"
-        if own != doc["mac"] or str(doc_id) != str(n):
+        if own != doc["mac"]:
             return n, "changed"
         if doc["prev"] != prev_mac:
             # the entry is intact but does not follow the one before it: moved or cut out
@@ -319,22 +464,23 @@ class AuditJournal:
     # -- key rotation -----------------------------------------------------------------------
 
     def reencrypt(self) -> int:
-        """Re-encrypt reasons under the current data key; the chain is unaffected."""
+        """Re-encrypt reasons under the current data key (each month rewritten atomically);
+        the chain is unaffected."""
         with self._lock:
+            self.close()  # the current month's file is replaced: append to the new one
             changed = 0
-            for month in self.months():
-                storage = self._open(month, create=False)
-                with storage.transaction():
-                    for doc in storage.read().get(TABLE, {}).values():
-                        if self._keys.blob_key_id(doc["body"]) == self._keys.data_current:
-                            continue
-                        context = f"audit:{doc['n']}:body"
-                        doc["body"] = self._keys.encrypt(
-                            self._keys.decrypt(doc["body"], context), context
-                        )
-                        changed += 1
-                    if changed:
-                        storage.mark_dirty()
-                if self._current is not None and storage.path == self._current.path:
-                    self._current = storage
+            for path in self.files():
+                month = read_month(path)
+                before = changed
+                for doc in month.docs:
+                    if self._keys.blob_key_id(doc["body"]) == self._keys.data_current:
+                        continue
+                    context = f"audit:{doc['n']}:body"
+                    doc["body"] = self._keys.encrypt(
+                        self._keys.decrypt(doc["body"], context), context
+                    )
+                    changed += 1
+                if changed != before:
+                    header = header_line(month.header["starts_after"], month.header.get("head"))
+                    write_month(path, header, month.docs)
             return changed

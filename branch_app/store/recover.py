@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from branch_app.store import schema
-from branch_app.store.audit import AUDIT_DIR
+from branch_app.store.audit import AUDIT_DIR, GENESIS, header_line, read_month, write_month
 from branch_app.store.crypto import KeySet
 from branch_app.store.errors import StoreCorrupt, StoreError, StoreTooNew
 from branch_app.store.lock import FolderLock
@@ -92,7 +92,7 @@ def kind_of(data_dir: Path, path: Path) -> FileKind:
     if (
         len(parts) == 2
         and parts[0] == AUDIT_DIR
-        and re.fullmatch(r"audit-\d{4}-\d{2}\.json", parts[1])
+        and re.fullmatch(r"audit-\d{4}-\d{2}\.jsonl?", parts[1])
     ):
         return AUDIT_KIND
     raise ValueError(f"{path} is not a store file")
@@ -102,7 +102,11 @@ def store_files(data_dir: Path) -> list[Path]:
     data_dir = Path(data_dir)
     files = [data_dir / n for n in ("store.json", "outbox.json", "card_cache.json")]
     files = [p for p in files if p.exists()]
-    for folder, pattern in (("archive", "outbox-*.json"), (AUDIT_DIR, "audit-*.json")):
+    for folder, pattern in (
+        ("archive", "outbox-*.json"),
+        (AUDIT_DIR, "audit-*.json"),
+        (AUDIT_DIR, "audit-*.jsonl"),
+    ):
         files += sorted((data_dir / folder).glob(pattern))
     return files
 
@@ -126,6 +130,8 @@ def file_problem(data_dir: Path, path: Path, keys: KeySet | None = None) -> str 
     """What is wrong with one file, or None when it reads, has its shape and (given the keys)
     every encrypted field opens."""
     kind = kind_of(data_dir, path)
+    if kind is AUDIT_KIND and path.suffix == ".jsonl":
+        return _month_problem(path)
     try:
         envelope, _ = schema.migrate(read_envelope(path, kind.kind), kind.kind)
     except StoreTooNew as exc:
@@ -142,6 +148,21 @@ def file_problem(data_dir: Path, path: Path, keys: KeySet | None = None) -> str 
             return f"record {doc_id}: {problem}"
         if not decrypts(kind, doc, keys):
             return f"record {doc_id} does not decrypt"
+    return None
+
+
+def _month_problem(path: Path) -> str | None:
+    """What is wrong with an audit month file (a torn last line included), or None."""
+    try:
+        month = read_month(path)
+    except StoreTooNew as exc:
+        return str(exc)
+    except StoreCorrupt as exc:
+        return exc.detail
+    for number, doc in enumerate(month.docs, start=2):
+        problem = _audit_problem(doc)
+        if problem is not None:
+            return f"line {number}: {problem}"
     return None
 
 
@@ -218,6 +239,8 @@ def recover_file(
             _recover_manifest(data_dir, path, report)
         elif kind is OUTBOX_KIND:
             _recover_outbox(data_dir, path, raw, report, keys)
+        elif kind is AUDIT_KIND and path.suffix == ".jsonl":
+            _recover_audit_month(path, raw, report)
         elif kind is AUDIT_KIND:
             _recover_audit(path, raw, report)
         else:
@@ -358,6 +381,32 @@ def _recover_audit(path: Path, raw: bytes, report: RecoveryReport) -> None:
         report.notes.append(("store.recover.audit_empty", {}))
         meta["starts_after"] = {"n": 0, "mac": "0" * 64}
     _write_new(path, AUDIT_KIND, _by(kept, "n"), meta)
+    report.notes.append(("store.recover.audit_verify", {}))
+
+
+def _recover_audit_month(path: Path, raw: bytes, report: RecoveryReport) -> None:
+    """Rebuild a `.jsonl` month from its readable lines; a torn last line (an append a power
+    cut interrupted, never acknowledged) is left out and the report says so."""
+    docs = {d["n"]: d for d in salvage_records(raw, AUDIT_KIND)}
+    kept = [docs[n] for n in sorted(docs)]
+    report.from_damaged = len(kept)
+    if kept:
+        expected = range(kept[0]["n"], kept[-1]["n"] + 1)
+        report.lost_entries = [n for n in expected if n not in docs]
+    starts_after: dict[str, Any] = {"n": 0, "mac": GENESIS}
+    first_line = raw.split(b"\n", 1)[0]
+    try:
+        header = json.loads(first_line)
+        if isinstance(header, dict) and isinstance(header.get("starts_after"), dict):
+            starts_after = header["starts_after"]
+    except ValueError:
+        if kept:
+            starts_after = {"n": kept[0]["n"] - 1, "mac": kept[0]["prev"]}
+    if not raw.endswith(b"\n"):
+        report.notes.append(("store.recover.audit_torn", {}))
+    if not kept:
+        report.notes.append(("store.recover.audit_empty", {}))
+    write_month(path, header_line(starts_after), kept)
     report.notes.append(("store.recover.audit_verify", {}))
 
 

@@ -14,6 +14,10 @@ rereads it on every operation. This storage:
 - never overwrites a file it could not read: opening raises StoreCorrupt and leaves it alone.
 
 Serialisation uses orjson (measured in bench/bench_outbox.py against the standard library).
+
+Every change the store makes to the disk goes through `FS` (a `FileSystem`): open, write, fsync,
+replace, unlink, fsync of a folder. Tests swap it for one that counts or records the operations
+(the crash-state explorer's seam); `write_atomically` and `append_durably` are built on it.
 """
 
 from __future__ import annotations
@@ -40,30 +44,62 @@ _WINDOWS = sys.platform == "win32"
 _REPLACE_RETRY_SECONDS = 2.0
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename durable. Only POSIX can open a folder; on Windows the rename is journaled."""
-    if os.name != "posix" or not hasattr(os, "O_DIRECTORY"):
-        return
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
+class FileSystem:
+    """The store's writing operations on the disk, in one place (see the module docstring)."""
+
+    def open(self, path: Path, flags: int, mode: int = 0o600) -> int:
+        return os.open(path, flags, mode)
+
+    def write(self, fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+
+    def fsync(self, fd: int) -> None:
         os.fsync(fd)
-    finally:
+
+    def close(self, fd: int) -> None:
         os.close(fd)
 
+    def replace(self, source: Path, target: Path) -> None:
+        """os.replace, retried briefly on Windows where an open handle makes it fail."""
+        deadline = time.monotonic() + _REPLACE_RETRY_SECONDS
+        delay = 0.01
+        while True:
+            try:
+                os.replace(source, target)
+                return
+            except PermissionError:
+                if not _WINDOWS or time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
 
-def _replace(source: Path, target: Path) -> None:
-    """os.replace, retried briefly on Windows where an open handle makes it fail."""
-    deadline = time.monotonic() + _REPLACE_RETRY_SECONDS
-    delay = 0.01
-    while True:
-        try:
-            os.replace(source, target)
+    def unlink(self, path: Path) -> None:
+        os.unlink(path)
+
+    def truncate(self, fd: int, size: int) -> None:
+        os.ftruncate(fd, size)
+
+    def fsync_folder(self, folder: Path) -> None:
+        """Make a rename or a new file durable. Only POSIX can open a folder; on Windows the
+        rename is journaled."""
+        if os.name != "posix" or not hasattr(os, "O_DIRECTORY"):
             return
-        except PermissionError:
-            if not _WINDOWS or time.monotonic() >= deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+#: The one seam every store write goes through.
+FS = FileSystem()
+
+
+def _fsync_folder(folder: Path) -> None:
+    FS.fsync_folder(folder)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -71,22 +107,57 @@ def write_atomically(path: Path, data: bytes) -> None:
     folder = path.parent
     temp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(temp, flags, 0o600)
+    fd = FS.open(temp, flags, 0o600)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
+            FS.write(fd, data)
+            FS.fsync(fd)
         finally:
-            os.close(fd)
-        _replace(temp, path)
+            FS.close(fd)
+        FS.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            FS.unlink(temp)
         raise
-    _fsync_folder(folder)
+    FS.fsync_folder(folder)
+
+
+class AppendOnlyFile:
+    """A file that only grows: each `append` is one write and one fsync, whatever it holds.
+
+    Kept open between appends (the store holds the folder lock, so nobody else writes it). A new
+    file's folder is fsynced once, so the file itself survives a power cut.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        created = not self.path.exists()
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        self._fd: int | None = FS.open(self.path, flags, 0o600)
+        #: Bytes in the file (appends land there; a failed one is cut back to it).
+        self.size = os.fstat(self._fd).st_size
+        if created:
+            FS.fsync_folder(self.path.parent)
+
+    def append(self, data: bytes) -> None:
+        """Durable when it returns; on failure raises StoreWriteFailed."""
+        if self._fd is None:
+            raise StoreWriteFailed(self.path, "the file is closed")
+        try:
+            FS.write(self._fd, data)
+            FS.fsync(self._fd)
+        except OSError as exc:
+            # a part written before the failure must not stay in front of the next append
+            with contextlib.suppress(OSError):
+                FS.truncate(self._fd, self.size)
+            raise StoreWriteFailed(self.path, exc.strerror or str(exc)) from exc
+        self.size += len(data)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            with contextlib.suppress(OSError):
+                FS.close(fd)
 
 
 def remove_temp_files(folder: Path) -> list[Path]:

@@ -125,10 +125,8 @@ def test_verify_audit_and_rotate_key_and_archive(
     out = capsys.readouterr().out
     assert "archive files older than 0 months deleted" in out
 
-    path = data_dir / "audit" / "audit-2026-11.json"
-    envelope = orjson.loads(path.read_bytes())
-    envelope["tables"]["entries"]["1"]["actor"] = "T2"
-    path.write_bytes(orjson.dumps(envelope))
+    path = data_dir / "audit" / "audit-2026-11.jsonl"
+    path.write_bytes(path.read_bytes().replace(b'"actor":"T1"', b'"actor":"T2"', 1))
     assert main(["--language", "zh", *store_cmd(data_dir, "verify-audit")[2:]]) == 1
     assert "第 1 条被修改" in capsys.readouterr().out
 
@@ -215,7 +213,7 @@ def test_recover_an_audit_file_and_see_the_break(
     with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
         for n in range(5):
             store.audit.record("card.lookup", actor="T1", holder_id=A, reason=f"r{n}")
-    path = data_dir / "audit" / "audit-2026-11.json"
+    path = data_dir / "audit" / "audit-2026-11.jsonl"
     raw = path.read_bytes()
     start = raw.index(b'{"n":3,')
     path.write_bytes(raw[:start] + b"\x00" * 40 + raw[start + 40 :])  # entry 3 scrambled

@@ -67,6 +67,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "及其后的条目被从日志末尾删除",
     ),
     "store.audit.problem.unreadable": ("in an unreadable file", "所在文件无法读取"),
+    "store.audit.problem.torn": (
+        "cut short by an interrupted write (a power cut)",
+        "因写入中断（断电）而不完整",
+    ),
     "store.rotate.done": (
         "A new data key is in use: re-encrypted {items} outbox items, {archived} archived items, "
         "{cached} cached records and {entries} audit reasons; the old key was removed from the keyring.",
@@ -128,6 +132,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "store.recover.audit_empty": (
         "No audit entry could be read from the damaged file.",
         "损坏文件中没有可读取的审计条目。",
+    ),
+    "store.recover.audit_torn": (
+        "The journal's last line had been cut short by an interrupted write (a power cut during "
+        "an append); that entry was never confirmed and is left out.",
+        "审计日志最后一行因写入中断（追加时断电）而不完整；该条目从未确认写入，已略去。",
     ),
     "store.recover.audit_verify": (
         "Run branch-app store verify-audit: it will show where the chain was broken.",
