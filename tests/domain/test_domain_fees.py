@@ -8,14 +8,16 @@ import pytest
 
 from branch_app.domain.fees import FeeReason, fee_for, one_year_after
 from branch_app.domain.lifecycle import (
-    ApplicationKind,
     Apply,
     CardRecord,
+    ReportLoss,
+)
+from branch_app.domain.vocabulary import (
+    ApplicationKind,
     CardState,
     ExchangeReason,
     IssuanceSpeed,
     LossChannel,
-    ReportLoss,
 )
 from tests.domain.domain_strategies import ALICE_ID
 

@@ -205,7 +205,8 @@ def test_1_the_holders_birth_date_is_required_from_the_document(holder: Identity
         found = check_applicant(action, holder=holder, applicant=Applicant(), on=DAY)
         assert [r.reason for r in found] == [RefusalReason.HOLDER_BIRTH_DATE_REQUIRED]
     apply = first_application(holder_birth_date=ADULT_BORN)
-    assert admitted(apply, record, holder).command.applicant.holder_birth_date == ADULT_BORN
+    taken = admitted(apply, record, holder).command
+    assert isinstance(taken, Apply) and taken.applicant.holder_birth_date == ADULT_BORN
     # recorded with the command, so the central checks the same birth date
     assert command_from_dict(command_to_dict(apply)) == apply
 

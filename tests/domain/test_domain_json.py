@@ -15,23 +15,15 @@ from hypothesis import strategies as st
 from branch_app.domain.identity import IdentityKind
 from branch_app.domain.lifecycle import (
     Applicant,
-    ApplicationKind,
-    ApplicationStatus,
     Apply,
     Cancel,
-    CancellationReason,
     CardRecord,
-    CardState,
     Command,
     CommandFormatError,
     ConfirmCollection,
     ConfirmIssuance,
     Contact,
-    ExchangeReason,
-    IssuanceSpeed,
     PendingApplication,
-    Presenter,
-    RefusalReason,
     Representative,
     Unlock,
     command_from_dict,
@@ -40,6 +32,16 @@ from branch_app.domain.lifecycle import (
     photo_problem,
     record_from_dict,
     record_to_dict,
+)
+from branch_app.domain.vocabulary import (
+    ApplicationKind,
+    ApplicationStatus,
+    CancellationReason,
+    CardState,
+    ExchangeReason,
+    IssuanceSpeed,
+    Presenter,
+    RefusalReason,
 )
 from tests.domain.domain_strategies import ALICE_ID, OLD_CARD, any_records, commands
 
@@ -320,13 +322,14 @@ def test_malformed_commands_say_what_is_wrong(data: object, message: str) -> Non
 def test_malformed_records_say_what_is_wrong() -> None:
     good = record_to_dict(CardRecord.new(ALICE_ID))
     assert record_from_dict(good) == CardRecord.new(ALICE_ID)
-    for change, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"version": -1}, "version must be a whole number >= 0"),
         ({"version": True}, "version must be a whole number >= 0"),
         ({"card_state": "lost"}, "card_state must be one of no_card"),
         ({"application": {"kind": "first"}}, "record application: missing field(s)"),
         ({"collected_on": 20260101}, "collected_on must be a date as YYYY-MM-DD"),
-    ]:
+    ]
+    for change, message in cases:
         with pytest.raises(CommandFormatError) as caught:
             record_from_dict(good | change)
         assert message in str(caught.value)

@@ -10,30 +10,32 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from branch_app.domain.lifecycle import (
-    ApplicationKind,
-    ApplicationStatus,
     Applied,
     Apply,
     Cancel,
-    CancellationReason,
     CardRecord,
-    CardState,
     ChangeContact,
     Command,
     ConfirmCollection,
     ConfirmIssuance,
     Contact,
     Decision,
-    ExchangeReason,
-    FunctionStatus,
-    IssuanceSpeed,
-    LossChannel,
     Merged,
-    RefusalReason,
     Refused,
     ReportLoss,
     Unlock,
     decide,
+)
+from branch_app.domain.vocabulary import (
+    ApplicationKind,
+    ApplicationStatus,
+    CancellationReason,
+    CardState,
+    ExchangeReason,
+    FunctionStatus,
+    IssuanceSpeed,
+    LossChannel,
+    RefusalReason,
 )
 from tests.domain.domain_strategies import (
     ALICE_ID,
