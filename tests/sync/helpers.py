@@ -60,13 +60,14 @@ def card_number(n: int) -> str:
 
 
 def lifecycle_commands(n: int) -> list[Command]:
-    """A realistic life of one card: apply, issue, collect, lose, find, lose again."""
+    """A realistic life of one card: apply, issue, collect, lose, find (the card read in the
+    reader), lose again."""
     return [
         Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, TODAY, photo_receipt=f"GZ{n:012d}"),
         ConfirmIssuance(card_number(n), TODAY + dt.timedelta(days=14)),
         ConfirmCollection(TODAY + dt.timedelta(days=16)),
         ReportLoss(LossChannel.CARD_BANK_BRANCH),
-        Unlock(at_card_bank=True),
+        Unlock(at_card_bank=True, card_number=card_number(n), card_read=True),
         ReportLoss(LossChannel.OTHER_BANK_BRANCH),
     ]
 

@@ -61,7 +61,8 @@ def test_full_round_trip(central, device: Device) -> None:
     from branch_app.domain.lifecycle import ApplicationKind, Apply, IssuanceSpeed
     from tests.sync.helpers import TODAY
 
-    ids.append(device.enqueue(followed, Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, TODAY)))
+    first = Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, TODAY, police_photo=True)
+    ids.append(device.enqueue(followed, first))
     engine = device.engine(central.url, batch_size=7)
     progress: list[tuple[int, int]] = []
     summary = engine.run(progress=lambda d, t: progress.append((d, t)))

@@ -10,6 +10,7 @@ Runs against one real central under uvicorn for the whole module (fresh holders 
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from branch_app.store.crypto import MemoryKeyring
 from tests.sync.helpers import (
     TODAY,
     Device,
+    card_number,
     holder_id,
     lifecycle_commands,
     next_serial,
@@ -50,16 +52,25 @@ from tests.sync.helpers import (
 pytestmark = pytest.mark.slow
 
 ACTOR_A, ACTOR_B = "T201", "T202"
+SUPERVISOR = "S201"  # approves the tellers' cancellations
 
 DEVICE_COMMANDS: list[Command] = [
     ReportLoss(LossChannel.CARD_BANK_BRANCH),
     ReportLoss(LossChannel.OTHER_BANK_BRANCH),
-    Unlock(at_card_bank=True),
-    Unlock(at_card_bank=False),
-    Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, TODAY),
-    Cancel(CancellationReason.MOVED_OUT_OF_PROVINCE),
+    Unlock(at_card_bank=True, card_read=True),  # `shown`: with the holder's own card
+    Unlock(at_card_bank=False, card_read=True),
+    Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, TODAY, photo_receipt="GZ2026PHOTO1"),
+    Cancel(CancellationReason.MOVED_OUT_OF_PROVINCE, approved_by=SUPERVISOR),
 ]
 CHANNELS = ["online", "government_hotline", "bank_hotline"]
+
+
+def shown(command: Command, card: str) -> Command:
+    """An unlock shows the holder's own card, found and read; other commands as they are."""
+    return (
+        dataclasses.replace(command, card_number=card) if isinstance(command, Unlock) else command
+    )
+
 
 step = st.one_of(
     st.tuples(
@@ -81,6 +92,7 @@ def central() -> Iterator[object]:
     with start_central(enable_channels=True) as running:
         running.add_staff(ACTOR_A, "teller-password-a", role="teller")
         running.add_staff(ACTOR_B, "teller-password-b", role="teller")
+        running.add_staff(SUPERVISOR, "supervisor-password", role="supervisor")
         yield running
 
 
@@ -163,7 +175,8 @@ def run_example(central, devices: dict[str, Device], steps: list[tuple]) -> None
     for action in steps:
         match action:
             case ("queue", name, which, index):
-                holder, command = numbers[which], DEVICE_COMMANDS[index]
+                holder = numbers[which]
+                command = shown(DEVICE_COMMANDS[index], card_number(serials[which]))
                 item_id = devices[name].enqueue(
                     holder, command, base_version=records[holder].version
                 )
