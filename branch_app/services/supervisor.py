@@ -367,41 +367,45 @@ def correction_choices(
     place: Place | str,
     bank: str,
     today: dt.date,
+    staff_id: str = "",
 ) -> list[Command]:
-    """The counter's commands a supervisor may send as the correction, each one the lifecycle
-    would apply to `record` now (a command that changes nothing corrects nothing).
+    """The counter's commands a supervisor may send as the correction: each one the domain's
+    admission path (`admit`: permission, applicant rules, documents, lifecycle) would take on
+    `record` now, and that changes it (a command that changes nothing corrects nothing).
 
-    Candidates: the refused command made again (its grounds may have changed), a loss report,
-    an unlock, and a normal replacement application with the refused application's photo (the
+    Candidates: the refused command made again (its grounds may have changed), a loss report, and
+    a normal replacement application with the refused application's photo and applicant (the
     usual way out when the card was reported lost elsewhere while the counter took an
-    exchange). An application also passes the counter's photo check (`photo_problem`).
+    exchange). An unlock is offered only as the refused command made again: it needs the found
+    card, which only the counter sees.
     """
+    from branch_app.domain.admission import Admission, Maker, admit
+    from branch_app.domain.identity import IdentityError, parse_identity
     from branch_app.domain.lifecycle import (
         Applied,
         Apply,
         CommandFormatError,
         ReportLoss,
-        Unlock,
         command_from_dict,
-        decide,
-        photo_problem,
         record_from_dict,
     )
-    from branch_app.domain.roles import permission
 
     current = record_from_dict(dict(record))
+    try:
+        holder = parse_identity(current.holder_id, today=today)
+    except IdentityError:
+        return []
     at_card_bank = bool(current.bank) and current.bank == bank
     candidates: list[Command] = []
     original: Command | None = None
     with contextlib.suppress(CommandFormatError, KeyError, TypeError, ValueError):
         original = command_from_dict(dict(refused))
         candidates.append(original)
-    candidates += [
+    candidates.append(
         ReportLoss(
             channel=LossChannel.CARD_BANK_BRANCH if at_card_bank else LossChannel.OTHER_BANK_BRANCH
-        ),
-        Unlock(at_card_bank=at_card_bank),
-    ]
+        )
+    )
     if isinstance(original, Apply):
         candidates.append(
             Apply(
@@ -410,17 +414,24 @@ def correction_choices(
                 today,
                 photo_receipt=original.photo_receipt,
                 police_photo=original.police_photo,
+                applicant=original.applicant,
             )
         )
+    maker = Maker(staff_id, Role.SUPERVISOR)
     chosen: list[Command] = []
     for command in candidates:
         if command in chosen:
             continue
-        if not permission(Role.SUPERVISOR, Place(place), command).allowed:
-            continue
-        if isinstance(command, Apply) and photo_problem(command) is not None:
-            continue
-        if isinstance(decide(current, command), Applied):
+        admitted = admit(
+            command,
+            current,
+            holder=holder,
+            maker=maker,
+            place=Place(place),
+            today=today,
+            consequences=False,
+        )
+        if isinstance(admitted, Admission) and isinstance(admitted.decision, Applied):
             chosen.append(command)
     return chosen
 

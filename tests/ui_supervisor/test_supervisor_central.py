@@ -25,16 +25,20 @@ from branch_app.domain.card_number import card_number_check_character
 from branch_app.domain.identity import parse_identity
 from branch_app.domain.lifecycle import ApplicationKind, ExchangeReason, record_from_dict
 from branch_app.domain.roles import Place, Role
+from branch_app.domain.vocabulary import ConflictDecision, ConflictStatus, LookupPurpose
 from branch_app.services.counter import Accepted, Counter, Desk
 from branch_app.store import LocalStore, MemoryKeyring
 from branch_app.ui.app import BranchApp
-from branch_app.ui.screens.login import LoginScreen
-from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen, ResolveDialog
+from branch_app.ui.dialogs.login import LoginScreen
+from branch_app.ui.dialogs.resolve_conflict import ResolveDialog
+from branch_app.ui.dialogs.sync_progress import SyncScreen
+from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen
 from branch_app.ui.screens.supervisor_queue import SyncQueueScreen
 from branch_app.ui.services import AppServices
 from branch_app.ui.status import SlotState
-from branch_app.ui.widgets.sync_status import SyncScreen, SyncStatus
+from branch_app.ui.widgets.sync_status import SyncStatus
 from sync.engine import RetryPolicy
+from sync.protocol import ConflictView, ResolveConflictRequest
 from sync.service import SyncService
 
 from .conftest import NOW, SIZE, holder, photo, until
@@ -103,43 +107,39 @@ def branch(central, tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[B
 
 
 def queue_two_conflicts(central: Any, branch: Branch, first: int) -> tuple[str, str]:
-    """Two teller requests that the central will refuse: (cancelled holder, lost-card holder).
+    """Two teller requests that the central will refuse: (deceased holder, lost-card holder).
 
-    The police record a death (the card is cancelled) while the counter takes a first
-    application; and, for a card in use, a loss report online arrives while the counter takes
-    an exchange for damage on its cached record. Both are queued, not yet sent."""
+    Both have a card in use (applied at this counter, issued by the agency, collected here).
+    Then, elsewhere, the police record one holder's death (the card is cancelled) while the
+    counter takes a loss report for them; and the other holder reports the card lost online while
+    the counter takes an exchange for damage, each on its cached record. Both are queued, not
+    yet sent."""
     counter = branch.counter()
     dead, lost = holder(first), holder(first + 1)
-    # A card in use for `lost`: applied at this counter, issued by the agency, collected here.
-    assert isinstance(
-        counter.apply(parse_identity(lost, today=NOW.date()), ApplicationKind.FIRST, **photo()),
-        Accepted,
-    )
+    people = [parse_identity(number, today=NOW.date()) for number in (dead, lost)]
+    for person in people:
+        assert isinstance(counter.apply(person, ApplicationKind.FIRST, **photo()), Accepted)
     assert branch.sync.run().ok
-    first8 = f"G{first:07d}"
-    card = first8 + card_number_check_character(first8)
-    branch.post(
-        central,
-        "/v1/channels/card-issued",
-        {"holder_id": lost, "card_number": card, "issued_on": "2025-03-14"},
-    )
-    assert branch.sync.run().ok  # the pull brings the issued card
-    assert isinstance(counter.confirm_collection(parse_identity(lost, today=NOW.date())), Accepted)
+    for n, number in enumerate((dead, lost)):
+        first8 = f"G{first + n:07d}"
+        card = first8 + card_number_check_character(first8)
+        branch.post(
+            central,
+            "/v1/channels/card-issued",
+            {"holder_id": number, "card_number": card, "issued_on": "2025-03-14"},
+        )
+    assert branch.sync.run().ok  # the pull brings the issued cards
+    for person in people:
+        assert isinstance(counter.confirm_collection(person), Accepted)
     assert branch.sync.run().ok
     # Meanwhile, elsewhere: the holder reports the card lost online; a death is recorded.
     branch.post(central, "/v1/channels/loss-report", {"holder_id": lost, "channel": "online"})
     branch.post(central, "/v1/channels/death-record", {"holder_id": dead})
     exchange = counter.apply(
-        parse_identity(lost, today=NOW.date()),
-        ApplicationKind.EXCHANGE,
-        exchange_reason=ExchangeReason.DAMAGE,
-        **photo(),
+        people[1], ApplicationKind.EXCHANGE, exchange_reason=ExchangeReason.DAMAGE, **photo()
     )
     assert isinstance(exchange, Accepted), exchange
-    assert isinstance(
-        counter.apply(parse_identity(dead, today=NOW.date()), ApplicationKind.FIRST, **photo()),
-        Accepted,
-    )
+    assert isinstance(counter.report_loss(people[0]), Accepted)
     return dead, lost
 
 
@@ -164,9 +164,9 @@ async def sign_in(pilot: Any, app: BranchApp, staff_id: str) -> None:
     await until(pilot, lambda: app.status.staff is not None)
 
 
-def central_conflicts(branch: Branch, status: str) -> list[dict[str, Any]]:
+def central_conflicts(branch: Branch, status: ConflictStatus) -> list[ConflictView]:
     with branch.sync.client() as client:
-        return client.conflicts(status)["conflicts"]
+        return client.list_conflicts(status)
 
 
 async def test_sync_then_resolve_upheld_and_corrected_round_trip(central, branch: Branch) -> None:
@@ -251,18 +251,19 @@ async def test_sync_then_resolve_upheld_and_corrected_round_trip(central, branch
         correcting_id = screen.last_outcome.correcting_command_id
 
     # At the central: both resolved, by the supervisor, with the notes; the correction applied.
-    resolved = {c["holder_id"]: c for c in central_conflicts(branch, "resolved")}
-    assert central_conflicts(branch, "open") == []
+    resolved = {c.holder_id: c for c in central_conflicts(branch, ConflictStatus.RESOLVED)}
+    assert central_conflicts(branch, ConflictStatus.OPEN) == []
     assert (
-        resolved[dead]["decision"] == "upheld"
-        and resolved[dead]["resolved_by"] == branch.supervisor
+        resolved[dead].decision is ConflictDecision.UPHELD
+        and resolved[dead].resolved_by == branch.supervisor
     )
-    assert resolved[dead]["note"] == "Told the family the card was cancelled"
-    assert resolved[lost]["decision"] == "corrected"
-    assert resolved[lost]["correcting_command_id"] == correcting_id
+    assert resolved[dead].note == "Told the family the card was cancelled"
+    assert resolved[lost].decision is ConflictDecision.CORRECTED
+    assert resolved[lost].correcting_command_id == correcting_id
     from branch_app.services.counter import central_lookup_for
 
-    now = record_from_dict(central_lookup_for(branch.sync)(lost, "conflict_review", None))
+    now = central_lookup_for(branch.sync)(lost, LookupPurpose.CONFLICT_REVIEW, None)
+    assert now is not None
     assert now.application is not None and now.application.kind is ApplicationKind.REPLACEMENT
     # On the device: the outbox items are closed (gone to the archive), the cache has the
     # central's record, and the journal has who decided what.
@@ -272,9 +273,9 @@ async def test_sync_then_resolve_upheld_and_corrected_round_trip(central, branch
         (lost, "corrected", "Holder confirmed the loss; replacement"),
     ):
         conflict = resolved[row_holder]
-        _at, closed_by, kept = branch.store.outbox.closing(conflict["command_id"])
+        _at, closed_by, kept = branch.store.outbox.closing(conflict.command_id)
         assert closed_by == branch.supervisor
-        assert kept == f"conflict {conflict['id']} {decision}: {note}"
+        assert kept == f"conflict {conflict.id} {decision}: {note}"
     assert record_from_dict(branch.store.card_cache.get(lost).record).application is not None
     decisions = [
         e for e in branch.store.audit.entries() if e.action == "supervisor.resolve_conflict"
@@ -314,9 +315,16 @@ async def test_offline_lists_the_conflicts_known_here(central, branch: Branch) -
             central.start()
         # Back online, one conflict was resolved meanwhile outside this screen (as another
         # supervisor's device would): the list has the other, and the device closes its item.
-        dead_conflict = next(c for c in central_conflicts(branch, "open") if c["holder_id"] == dead)
+        dead_conflict = next(
+            c for c in central_conflicts(branch, ConflictStatus.OPEN) if c.holder_id == dead
+        )
         with branch.sync.client() as client:
-            client.resolve_conflict(dead_conflict["id"], "upheld", "Decided at counter 2")
+            client.decide_conflict(
+                dead_conflict.id,
+                ResolveConflictRequest(
+                    decision=ConflictDecision.UPHELD, note="Decided at counter 2"
+                ),
+            )
         await app.run_action("app.go_home")
         await until(pilot, lambda: app.current_mode == "home")
         await app.run_action("open_service('conflicts')")

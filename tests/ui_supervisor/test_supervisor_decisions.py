@@ -24,7 +24,7 @@ from branch_app.domain.lifecycle import (
 )
 from branch_app.i18n import Language, set_language
 from branch_app.services.supervisor import correction_choices, mask, note_problem
-from branch_app.ui.screens.supervisor_base import kind_short, reason_text
+from branch_app.ui.supervisor_text import kind_short, reason_text
 
 from .conftest import NOW, holder, photo
 
@@ -49,28 +49,27 @@ def lost_online(bank: str = "icbc") -> dict:
     )
 
 
-def test_a_lost_card_may_be_corrected_by_replacement_unlock_or_freezing_the_account() -> None:
+def test_a_lost_card_may_be_corrected_by_replacement_or_freezing_the_account() -> None:
     choices = correction_choices(lost_online(), EXCHANGE, place="branch", bank="icbc", today=TODAY)
     assert choices == [
         ReportLoss(channel=LossChannel.CARD_BANK_BRANCH),  # freezes the bank account too
-        Unlock(at_card_bank=True),
         Apply(ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL, TODAY, **photo()),
     ]  # the exchange itself is still refused, so it is not offered; the photo is carried over
+    # An unlock needs the found card, which only the counter sees: never made up here.
+    assert not any(isinstance(c, Unlock) for c in choices)
 
 
-def test_at_another_bank_the_loss_report_there_changes_nothing_and_is_not_offered() -> None:
+def test_at_another_bank_the_loss_report_freezes_both_functions_too() -> None:
     choices = correction_choices(
         lost_online(bank="boc"), EXCHANGE, place="branch", bank="icbc", today=TODAY
     )
-    assert ReportLoss(channel=LossChannel.OTHER_BANK_BRANCH) not in choices
-    assert Unlock(at_card_bank=False) in choices
+    assert ReportLoss(channel=LossChannel.OTHER_BANK_BRANCH) in choices
 
 
 def test_a_home_visit_offers_no_unlock() -> None:
-    choices = correction_choices(
-        lost_online(), EXCHANGE, place="home_visit", bank="icbc", today=TODAY
-    )
-    assert not any(isinstance(c, Unlock) for c in choices)
+    found = command_to_dict(Unlock(at_card_bank=True, card_number="X00000019", card_read=True))
+    choices = correction_choices(lost_online(), found, place="home_visit", bank="icbc", today=TODAY)
+    assert choices and not any(isinstance(c, Unlock) for c in choices)
 
 
 def test_a_cancelled_card_allows_no_correction() -> None:
@@ -81,10 +80,11 @@ def test_a_cancelled_card_allows_no_correction() -> None:
 
 
 def test_the_refused_command_is_offered_again_when_it_would_now_apply() -> None:
-    unlock = command_to_dict(Unlock(at_card_bank=True))
+    found = Unlock(at_card_bank=True, card_number="X00000019", card_read=True)
+    unlock = command_to_dict(found)
     choices = correction_choices(lost_online(), unlock, place="branch", bank="icbc", today=TODAY)
-    assert choices[0] == Unlock(at_card_bank=True)
-    assert choices.count(Unlock(at_card_bank=True)) == 1
+    assert choices[0] == found
+    assert choices.count(found) == 1
     # A refused unlock names no photo: a replacement is taken at the counter, not offered here.
     assert not any(isinstance(c, Apply) for c in choices)
 
@@ -138,22 +138,26 @@ def test_without_an_online_session_the_local_conflicts_are_listed_and_why(store)
 
 def test_a_conflict_row_never_shows_the_full_number_in_its_repr() -> None:
     from branch_app.services.supervisor import conflict_row
+    from sync.protocol import ConflictView
 
     number = holder(5)
     row = conflict_row(
-        {
-            "id": 7,
-            "command_id": "c" * 32,
-            "holder_id": number,
-            "kind": "apply",
-            "reason": "card_cancelled",
-            "record": {"holder_id": number},
-            "command": {"payload": {}, "made_at": "2025-03-14T02:30:00.000Z"},
-            "actor": "T001",
-            "device": "PC-07",
-            "branch": "GZ-001",
-            "opened_at": "2025-03-14T02:31:00.000Z",
-        }
+        ConflictView.model_validate(
+            {
+                "id": 7,
+                "command_id": "c" * 32,
+                "holder_id": number,
+                "kind": "apply",
+                "reason": "card_cancelled",
+                "record": {"holder_id": number},
+                "command": {"payload": {}, "made_at": "2025-03-14T02:30:00.000Z"},
+                "actor": "T001",
+                "device": "PC-07",
+                "branch": "GZ-001",
+                "opened_at": "2025-03-14T02:31:00.000Z",
+                "status": "open",
+            }
+        )
     )
     assert row.holder_id == number and row.holder_masked == mask(number)
     assert number not in repr(row)
@@ -167,6 +171,7 @@ def test_a_decision_the_central_took_but_the_device_could_not_write_is_said_so(
     from contextlib import nullcontext
     from types import SimpleNamespace
 
+    from branch_app.domain.vocabulary import ConflictDecision, ConflictStatus
     from branch_app.services.supervisor import (
         Resolution,
         ResolvedNotRecorded,
@@ -175,13 +180,28 @@ def test_a_decision_the_central_took_but_the_device_could_not_write_is_said_so(
         resolve,
     )
     from branch_app.ui.screens.supervisor_conflicts import error_text
+    from sync.protocol import ConflictView, ResolveConflictResponse
 
     from .test_supervisor_local import queue_with_answers
 
     item = queue_with_answers(store)["conflict"]
     row = replace(local_conflict_row(item), conflict_id=9)  # as the central lists it
-    answer = {"conflict": {"id": 9, "decision": "upheld"}, "result": None}
-    client = SimpleNamespace(resolve_conflict=lambda *args: answer)
+    view = ConflictView(
+        id=9,
+        command_id=row.command_id,
+        holder_id=row.holder_id,
+        kind=row.kind,
+        reason=row.reason,
+        command={"payload": dict(row.command)},
+        actor=row.actor,
+        device=row.device,
+        branch=row.branch,
+        opened_at="2025-03-14T02:31:00.000Z",
+        status=ConflictStatus.RESOLVED,
+        decision=ConflictDecision.UPHELD,
+    )
+    answer = ResolveConflictResponse(conflict=view, result=None)
+    client = SimpleNamespace(decide_conflict=lambda *args: answer)
     sync = SimpleNamespace(client=lambda: nullcontext(client))
 
     def disk_full(*_args: object, **_kwargs: object) -> None:

@@ -20,6 +20,7 @@ from branch_app.domain.lifecycle import (
     record_to_dict,
 )
 from branch_app.domain.roles import Role
+from branch_app.domain.vocabulary import FunctionStatus
 from branch_app.store import LocalStore
 from branch_app.ui.screens.supervisor_approvals import ApprovalsScreen
 from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen
@@ -66,6 +67,19 @@ def queue_with_answers(store: LocalStore) -> dict[str, Any]:
         ]
     )
     return {"pending": made[0], "rejected": made[2], "conflict": made[3]}
+
+
+def card_in_use(number: str) -> CardRecord:
+    """A card the holder collected last year, as this device has it cached."""
+    return replace(
+        CardRecord.new(number),
+        version=3,
+        card_number="X00000019",
+        card_state=CardState.ACTIVE,
+        social_security=FunctionStatus.NORMAL,
+        financial=FunctionStatus.NORMAL,
+        bank="icbc",
+    )
 
 
 def text(app: Any, selector: str) -> str:
@@ -167,8 +181,11 @@ async def test_approvals_lists_second_person_approvals_from_the_journal(store: L
     desk = Desk(TELLER, Role.TELLER, Place.BRANCH, "GZ-001", "PC-07", "icbc")
     counter = Counter(store, desk, clock=lambda: NOW)
     person = parse_identity(holder(7), today=NOW.date())
-    taken = counter.cancel(person, CancellationReason.DEATH, approved_by="S900")
-    assert isinstance(taken, Accepted)
+    store.card_cache.put(card_in_use(holder(7)))
+    taken = counter.cancel(
+        person, CancellationReason.DEATH, evidence="GA-2025-0314", approved_by="S900"
+    )
+    assert isinstance(taken, Accepted), taken
     counter.report_loss(parse_identity(holder(8), today=NOW.date()))  # no approval: not listed
     app = supervisor_app(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -214,8 +231,8 @@ async def test_help_lists_the_supervisor_keys_for_supervisors_only(store: LocalS
     from textual.binding import Binding
 
     from branch_app.i18n import catalog
+    from branch_app.ui.dialogs.resolve_conflict import ResolveDialog
     from branch_app.ui.screens.supervisor_base import SupervisorScreen
-    from branch_app.ui.screens.supervisor_conflicts import ResolveDialog
 
     ours = {"supervisor_reload", "supervisor_sync", "supervisor_close", "supervisor_resolve"}
     for owner in (SupervisorScreen, SyncQueueScreen, ConflictsScreen, ResolveDialog):
