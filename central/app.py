@@ -414,7 +414,8 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         response_model=p.PushResult,
     )
     async def channel_loss(request: Request) -> Response:
-        from branch_app.domain.lifecycle import LossChannel, ReportLoss
+        from branch_app.domain.lifecycle import ReportLoss
+        from branch_app.domain.vocabulary import LossChannel
 
         return await apply_channel(
             request,
@@ -433,7 +434,8 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         response_model=p.PushResult,
     )
     async def channel_death(request: Request) -> Response:
-        from branch_app.domain.lifecycle import Cancel, CancellationReason
+        from branch_app.domain.lifecycle import Cancel
+        from branch_app.domain.vocabulary import CancellationReason
 
         return await apply_channel(
             request,
