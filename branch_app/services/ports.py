@@ -186,3 +186,17 @@ class CentralAccess(Protocol):
     def client(self) -> CentralApi: ...
 
     def authenticator(self) -> StaffLogin: ...
+
+
+if TYPE_CHECKING:
+    from branch_app.store import LocalStore
+    from sync.client import CentralClient
+    from sync.service import SyncService
+
+    def _the_concrete_parts_fit(
+        store: LocalStore, sync: SyncService, client: CentralClient
+    ) -> None:
+        """Never called: mypy checks here that the concrete classes satisfy the ports."""
+        _store: Store = store
+        _central: CentralAccess = sync
+        _client: CentralApi = client
