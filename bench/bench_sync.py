@@ -257,6 +257,7 @@ def _central_breakdown(batches: int = 6) -> list[str]:
 
     import orjson
 
+    import branch_app.domain.admission as admission_module
     import central.service as service_module
     from branch_app.domain.lifecycle import command_to_dict
     from central.service import CentralService
@@ -291,8 +292,8 @@ def _central_breakdown(batches: int = 6) -> list[str]:
     watch = _Stopwatch(
         [
             (service_module, "command_from_dict", "domain: command_from_dict"),
-            (service_module, "permission", "domain: roles.permission"),
-            (service_module, "decide", "domain: lifecycle.decide"),
+            (service_module, "admit", "domain: admission.admit (every rule, the lifecycle)"),
+            (admission_module, "decide", "of which lifecycle.decide"),
             (service_module, "record_to_dict", "domain: record_to_dict"),
             (cls, "_decide", "_decide (checks, domain, the answer)"),
             (cls, "_lock_cards", "_lock_cards (read and lock the cards, new cards)"),
