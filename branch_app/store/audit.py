@@ -301,7 +301,10 @@ class AuditJournal:
         with self._lock:
             moment = self._clock()
             at = utc_iso(moment)
-            path = self.path_for(at[:7])
+            if self._file is not None and self._file.path.name[6:13] == at[:7]:
+                path = self._file.path  # the usual case: still the open month
+            else:
+                path = self.path_for(at[:7])
             months = self.months() if self._file is None else None
             if self._file is not None and self._file.path.name > path.name:
                 path = self._file.path  # the clock went back: stay in the newest file
