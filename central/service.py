@@ -3,8 +3,12 @@
 Each pushed command runs in its own write transaction: the person's card row is locked first
 (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite writers are already one at a time), then the
 command id is checked (a duplicate gets its first answer again; the same id with another body is
-refused), then who sent it and whether their role may do it at that place, then
-`lifecycle.decide` on the current record. The answer is stored with the command, so every later
+refused), then who sent it (the device, its branch, an active member of its staff), then the
+domain's one admission path, `admission.admit`, on the current record: the same rules the counter
+applied (permission, applicant and representative, documents, the second person looked up in the
+staff table, the lifecycle). A lifecycle refusal is a conflict for a supervisor; any other refusal
+rejects the command. The channels of the card agency's own (online platform, hotlines, police)
+are decided by `lifecycle.decide` alone. The answer is stored with the command, so every later
 delivery of the same command is answered identically. A command based on an older version is
 still decided by the lifecycle (which decides conflicts, not version numbers); its base version is
 kept with it. New record versions go to the change feed with a cursor handed out at commit time.
