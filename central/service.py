@@ -60,6 +60,7 @@ from branch_app.domain.vocabulary import (
     RejectReason,
     Role,
 )
+from branch_app.domain.workdays import china_date
 from central import models
 from central.auth import DeviceIdentity, StaffIdentity
 from central.db import Database, as_utc, utcnow
@@ -411,7 +412,7 @@ class CentralService:
         """Decide every command in memory against locked records, then write all at once."""
         now = utcnow()
         stamp = self._hot.timestamp(now)
-        today = now.date()
+        today = china_date(now)  # ages and dates are Guangzhou's, not UTC's
         valid = {h: self._is_valid_holder(h, today) for h in {c.holder_id for c in commands}}
         holders = sorted(h for h, ok in valid.items() if ok)
         records = self._lock_cards(conn, holders, stamp)

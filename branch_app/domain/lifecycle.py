@@ -185,9 +185,9 @@ def evidence_problem(evidence: str | None, missing: RefusalReason) -> RefusalRea
 def photo_problem(command: Apply) -> RefusalReason | None:
     """Why the application cannot be accepted for want of a photo, or None.
 
-    Checked where an application is taken (the counter, a home visit), not by `decide`: the
-    lifecycle is about the card's states, and an application queued before this rule existed
-    must still be decided the same way everywhere."""
+    A document check (`admit`, at the counter and again at the central), not a lifecycle one:
+    `decide` is about the card's states. An application queued before the photo fields existed
+    names no photo, so the central refuses it like any other: the supervisor redoes it with one."""
     if command.photo_receipt is None:
         return None if command.police_photo else RefusalReason.PHOTO_REQUIRED
     if not _PHOTO_RECEIPT.fullmatch(command.photo_receipt):

@@ -22,6 +22,9 @@ DEFAULT_WORKING_DAYS = 12  # first application, replacement and exchange (seed)
 OLD_ACCOUNT_CLOSING_WORKING_DAYS = 3
 #: The card agency cancels a card within 1 working day (DOMAIN: cancellation, from the guides).
 CANCELLATION_WORKING_DAYS = 1
+#: The card agency's clock: Beijing time, UTC+8 all year (China keeps no summer time). Ages,
+#: fees and due dates are counted in its days wherever the deciding machine is.
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 _MAX_DAYS_SCANNED = 3660  # a safety bound: no calendar has ten years without working days
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -154,3 +157,8 @@ def _override_date(value: object, year_key: str, key: str) -> dt.date:
         except ValueError:
             pass
     raise CalendarOverrideError(f"[{year_key}] {key}: {value!r} is not a date as YYYY-MM-DD")
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    """The calendar day in Guangzhou at `moment` (an aware datetime)."""
+    return moment.astimezone(CHINA_TIME).date()
