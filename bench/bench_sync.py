@@ -361,7 +361,7 @@ def run(profile: bool = False) -> str:
             # The batches the engine will send, in the same order, for the baseline.
             items = device.store.outbox.sendable(queued)
             batches = [
-                [wire_command(item) for item in items[i : i + BATCH]]
+                [wire_command(item).model_dump(mode="json") for item in items[i : i + BATCH]]
                 for i in range(0, len(items), BATCH)
             ]
             raw_seconds = _raw_baseline(central, device, batches)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,7 +37,14 @@ from sync.client import (
     normalise_url,
     store_device_token,
 )
-from sync.protocol import OfflineVerifier, offline_verifier_matches
+from sync.protocol import (
+    EnrolRequest,
+    ErrorCode,
+    OfflineVerifier,
+    SessionRequest,
+    SessionResponse,
+    offline_verifier_matches,
+)
 
 log = logging.getLogger(__name__)
 
@@ -243,20 +250,22 @@ class Authenticator:
             last_activity=now,
         )
 
-    def _ask_central(self, staff_id: str, password: str) -> Mapping[str, Any] | None:
+    def _ask_central(self, staff_id: str, password: str) -> SessionResponse | None:
         """The central's session answer, None when it cannot be reached; wrong password raises."""
         if self.connect is None:
             return None
+        # Not validated here: the central's refusal of a malformed id counts as a wrong password.
+        request = SessionRequest.model_construct(staff_id=staff_id, password=password)
         try:
             client = self.connect()
         except CentralError:
             return None
         try:
-            return client.login(staff_id, password)
+            return client.login(request)
         except CentralRejected as exc:
-            if exc.code == "locked_out":
+            if exc.code == ErrorCode.LOCKED_OUT:
                 raise LockedOut(minutes=int(self.lockout.total_seconds() // 60)) from None
-            if exc.code in ("invalid_credentials", "invalid_body"):
+            if exc.code in (ErrorCode.INVALID_CREDENTIALS, ErrorCode.INVALID_BODY):
                 self._failed(staff_id, self.directory.get(staff_id), self.clock())
             raise DeviceRefused(exc.key) from None  # e.g. the device token was revoked
         except (CentralUnavailable, NotEnrolled):
@@ -269,31 +278,30 @@ class Authenticator:
         staff_id: str,
         password: str,
         entry: StaffEntry,
-        answer: Mapping[str, Any],
+        answer: SessionResponse,
         now: dt.datetime,
     ) -> StaffSession:
-        staff = answer.get("staff") or {}
-        verifier = answer.get("offline_verifier")
+        staff = answer.staff
         updated = replace(
             entry,
-            verifier=dict(verifier) if isinstance(verifier, Mapping) else entry.verifier,
-            name=str(staff.get("name", entry.name)),
-            role=str(staff.get("role", entry.role)),
-            branch=str(staff.get("branch", entry.branch)),
+            verifier=answer.offline_verifier.model_dump(mode="json"),
+            name=staff.name,
+            role=staff.role.value,
+            branch=staff.branch,
             failures=0,
             locked_until=None,
         )
         self.directory.put(staff_id, updated)
         return StaffSession(
-            staff_id=str(staff.get("staff_id", staff_id)),
+            staff_id=staff.staff_id,
             name=updated.name,
             role=updated.role,
             branch=updated.branch,
             offline=False,
             started_at=now,
             last_activity=now,
-            session_token=answer.get("session_token"),
-            expires_at=answer.get("expires_at"),
+            session_token=answer.session_token,
+            expires_at=answer.expires_at,
         )
 
     def _failed(self, staff_id: str, entry: StaffEntry, now: dt.datetime) -> None:
@@ -327,18 +335,18 @@ def device_info_key(central_url: str) -> str:
 
 def enrol_device(client: CentralClient, code: str, device_name: str) -> DeviceIdentity:
     """Exchange a one-time code for a device token; token and identity go into the keyring."""
+    # Not validated here: the central refuses a code that cannot be one (`sync.enrol.bad_code`).
+    request = EnrolRequest.model_construct(code=code.strip(), device_name=device_name.strip())
     try:
-        answer = client.enrol(code.strip(), device_name.strip())
+        answer = client.enrol(request)
     except CentralRejected as exc:
         raise EnrolmentError("sync.enrol.bad_code" if exc.status < 500 else exc.key) from None
     except CentralError as exc:
         raise EnrolmentError(exc.key) from None
     identity = DeviceIdentity(
-        device_id=str(answer["device_id"]),
-        branch=str(answer.get("branch", "")),
-        place=str(answer.get("place", "branch")),
+        device_id=answer.device_id, branch=answer.branch, place=answer.place.value
     )
-    store_device_token(client.base_url, str(answer["device_token"]))
+    store_device_token(client.base_url, answer.device_token)
     checked_keyring().set_password(
         KEYRING_SERVICE, device_info_key(client.base_url), json.dumps(identity.__dict__)
     )

@@ -18,13 +18,43 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 import orjson
+from pydantic import BaseModel, ValidationError
 
-from sync.protocol import API_PREFIX, STAFF_SESSION_HEADER
+from branch_app.domain.vocabulary import ConflictStatus
+from sync.protocol import (
+    API_PREFIX,
+    STAFF_SESSION_HEADER,
+    ChangesResponse,
+    ChannelCardIssued,
+    ChannelDeathRecord,
+    ChannelLossReport,
+    ConflictsResponse,
+    ConflictView,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorCode,
+    LookupRequest,
+    LookupResponse,
+    NoopResponse,
+    PingResponse,
+    PushCommand,
+    PushRequest,
+    PushResponse,
+    PushResult,
+    ResolveConflictRequest,
+    ResolveConflictResponse,
+    SessionRequest,
+    SessionResponse,
+)
+
+if TYPE_CHECKING:
+    from branch_app.config import CentralConfig
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +73,25 @@ def normalise_url(url: str) -> str:
 
 # ---------------------------------------------------------------- errors
 
+#: Values a catalog sentence may be filled with.
+Param = str | int | float | None
+
 
 class CentralError(Exception):
-    """Something went wrong talking to the central. `key` names the i18n message (sync catalog)."""
+    """Something went wrong talking to the central.
 
-    key = "sync.error.unknown"
-    retryable = False
+    `key` names the sentence for the screen (the sync catalog, `branch_app/i18n/catalogs/sync.py`)
+    and `params` fill it. `detail` is a short diagnostic for logs (an exception's type name, an
+    HTTP status): never shown to staff, never personal data.
+    """
 
-    def __init__(self, detail: str = "", **params: object) -> None:
+    key: ClassVar[str] = "sync.error.unknown"
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, detail: str = "", **params: Param) -> None:
         super().__init__(detail or self.key)
         self.detail = detail
-        self.params = params
+        self.params: dict[str, Param] = params
 
 
 class CentralUnavailable(CentralError):
@@ -88,7 +126,7 @@ class CentralTimeout(CentralUnavailable):
 
 
 class CentralServerError(CentralUnavailable):
-    """The central failed (5xx)."""
+    """The central failed (5xx), or answered something that is not protocol v1."""
 
     key = "sync.error.server"
 
@@ -108,15 +146,46 @@ class CentralBusy(CentralUnavailable):
 
 
 class CentralRejected(CentralError):
-    """The central understood the request and refused it (4xx): retrying cannot help."""
+    """The central understood the request and refused it (4xx): retrying cannot help.
+
+    `code` is the central's error code (an `ErrorCode` value, or a word naming an answer that
+    was not ours: `refused`, `redirect`, `unreadable`, ...). `error_code` is the `ErrorCode` when
+    it is one, and `reason_key` its catalog sentence (`sync.central.<code>`), filled by `params`
+    (the central's parameters). `central_message` is the central's English text for API users and
+    logs; screens use `key` or `reason_key`.
+    """
 
     key = "sync.error.rejected"
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"HTTP {status} {code}: {message}", status=status, code=code)
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        central_message: str = "",
+        params: Mapping[str, Param] | None = None,
+    ) -> None:
+        super().__init__(f"HTTP {status} {code}", status=status, code=code, **(params or {}))
         self.status = status
         self.code = code
-        self.message = message
+        self.central_message = central_message
+
+    @property
+    def error_code(self) -> ErrorCode | None:
+        try:
+            return ErrorCode(self.code)
+        except ValueError:
+            return None
+
+    @property
+    def reason_key(self) -> str:
+        """The catalog key saying why: the central's error code's, else this class's."""
+        code = self.error_code
+        return f"sync.central.{code.value}" if code is not None else self.key
+
+    @property
+    def message(self) -> str:
+        """Deprecated name of `central_message` (kept while callers move)."""
+        return self.central_message
 
 
 class CentralAuthRejected(CentralRejected):
@@ -167,7 +236,7 @@ def check_url(url: str, *, allow_insecure_http: bool = False) -> str:
     return normalise_url(url)
 
 
-def checked_keyring() -> Any:
+def checked_keyring() -> ModuleType:
     """The `keyring` module after refusing a missing, null or plaintext backend.
 
     One policy for every secret of the app: the store's (`refusal_reason`), which also judges
@@ -175,7 +244,7 @@ def checked_keyring() -> Any:
     """
     import keyring
 
-    from branch_app.store.crypto import refusal_reason
+    from branch_app.store import refusal_reason
 
     backend = keyring.get_keyring()
     if refusal_reason(backend) is not None:
@@ -213,26 +282,36 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - now)
 
 
-def _refusal(body: bytes) -> tuple[str, str]:
-    """(code, message) from an error body in either FastAPI's or our own shape; never logged."""
+def _refusal(body: bytes) -> tuple[str, str, dict[str, Param]]:
+    """(code, message, params) from an error body in our own shape or FastAPI's; never logged."""
     try:
         data = orjson.loads(body) if body else {}
     except orjson.JSONDecodeError:
-        return "unreadable", ""
+        return "unreadable", "", {}
     if not isinstance(data, dict):
-        return "unknown", ""
+        return "unknown", "", {}
     for holder in (data.get("error"), data.get("detail"), data):
         if isinstance(holder, dict) and ("code" in holder or "reason" in holder):
             code = holder.get("code") or holder.get("reason") or "unknown"
-            return str(code), str(holder.get("message", ""))
+            raw = holder.get("params")
+            params: dict[str, Param] = {}
+            if isinstance(raw, dict):
+                params = {
+                    str(k): v
+                    for k, v in raw.items()
+                    if v is None or isinstance(v, str | int | float)
+                }
+            return str(code), str(holder.get("message", "")), params
     detail = data.get("detail")
     if isinstance(detail, str):
-        return "refused", detail
+        return "refused", detail, {}
     if isinstance(detail, list):  # FastAPI validation errors
-        return "invalid_request", "; ".join(
-            str(d.get("msg", "")) for d in detail[:3] if isinstance(d, dict)
+        return (
+            "invalid_request",
+            "; ".join(str(d.get("msg", "")) for d in detail[:3] if isinstance(d, dict)),
+            {},
         )
-    return "unknown", ""
+    return "unknown", "", {}
 
 
 def _caused_by_refusal(exc: BaseException) -> bool:
@@ -268,8 +347,16 @@ class Timeouts:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 class CentralClient:
-    """Talks protocol v1 to one central. Thread-safe as httpx.Client is; close() when done."""
+    """Talks protocol v1 to one central. Thread-safe as httpx.Client is; close() when done.
+
+    Every endpoint the app uses has a method that takes and returns the protocol's models
+    (`sync/protocol.py`); nothing outside this class builds a URL. Failures are the typed
+    `CentralError`s above; an answer that is not protocol v1 is a `CentralServerError`.
+    """
 
     def __init__(
         self,
@@ -298,7 +385,7 @@ class CentralClient:
     @classmethod
     def from_config(
         cls,
-        central: Any,
+        central: CentralConfig,
         *,
         staff_session: str | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -340,21 +427,19 @@ class CentralClient:
             headers[STAFF_SESSION_HEADER] = self.staff_session
         return headers
 
-    def request(
+    def _exchange(
         self,
         method: str,
         path: str,
         *,
-        body: Mapping[str, Any] | None = None,
-        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        params: Mapping[str, str | int] | None = None,
         auth: bool = True,
         staff: bool = True,
-    ) -> Any:
-        """One request; the decoded JSON answer, or a typed `CentralError`."""
+    ) -> bytes:
+        """One request; the body of a 2xx answer, or a typed `CentralError`."""
         headers = self._headers(auth=auth, staff=staff)
-        content = None
-        if body is not None:
-            content = orjson.dumps(body)
+        if content is not None:
             headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         try:
@@ -377,75 +462,159 @@ class CentralClient:
         log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, elapsed)
         status = response.status_code
         if status == 429:
-            code, message = _refusal(response.content)
-            if code == "locked_out":  # a login lockout is a refusal, not "slow down"
-                raise CentralRejected(status, code, message)
+            code, message, params_ = _refusal(response.content)
+            if code == ErrorCode.LOCKED_OUT:  # a login lockout is a refusal, not "slow down"
+                raise CentralRejected(status, code, message, params_)
             raise CentralBusy(parse_retry_after(response.headers.get("Retry-After")))
         if status >= 500:
             raise CentralServerError(status)
         if status >= 400:
-            code, message = _refusal(response.content)
+            code, message, params_ = _refusal(response.content)
             error = CentralAuthRejected if status in (401, 403) else CentralRejected
-            raise error(status, code, message)
+            raise error(status, code, message, params_)
         if status >= 300:
             raise CentralRejected(status, "redirect", "redirects are not followed")
-        if not response.content:
+        return response.content
+
+    def _call(
+        self,
+        answer: type[M],
+        method: str,
+        path: str,
+        body: BaseModel | None = None,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        auth: bool = True,
+        staff: bool = True,
+    ) -> M:
+        """One request with a model as body; the answer parsed as `answer`."""
+        content = body.model_dump_json(warnings=False).encode() if body is not None else None
+        data = self._exchange(method, path, content=content, params=params, auth=auth, staff=staff)
+        try:
+            return answer.model_validate_json(data)
+        except (ValidationError, RecursionError):
+            log.warning("%s %s: the answer is not protocol v1", method, path)
+            raise CentralServerError(502) from None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str | int] | None = None,
+        auth: bool = True,
+        staff: bool = True,
+    ) -> Any:
+        """Deprecated: the generic request of before the typed methods, kept only while its last
+        callers move to `lookup`, `list_conflicts` and `decide_conflict`. Do not use."""
+        content = orjson.dumps(body) if body is not None else None
+        data = self._exchange(method, path, content=content, params=params, auth=auth, staff=staff)
+        if not data:
             return None
         try:
-            return orjson.loads(response.content)
+            return orjson.loads(data)
         except orjson.JSONDecodeError:
-            raise CentralServerError(status) from None
+            raise CentralServerError(502) from None
 
     # -- protocol v1
 
     def ping(self) -> bool:
         """True when the central answers; never raises (for the status bar)."""
         try:
-            self.request("GET", f"{API_PREFIX}/ping", auth=False, staff=False)
+            self.ping_answer()
         except CentralError:
             return False
         return True
 
-    def enrol(self, code: str, device_name: str) -> dict[str, Any]:
-        return self.request(
-            "POST",
-            f"{API_PREFIX}/devices/enrol",
-            body={"code": code, "device_name": device_name},
-            auth=False,
-            staff=False,
+    def ping_answer(self) -> PingResponse:
+        """`GET /v1/ping`: who answers, and which protocol version it speaks."""
+        return self._call(PingResponse, "GET", f"{API_PREFIX}/ping", auth=False, staff=False)
+
+    def enrol(self, request: EnrolRequest) -> EnrolResponse:
+        """`POST /v1/devices/enrol`: a one-time code for this device's token and identity."""
+        return self._call(
+            EnrolResponse, "POST", f"{API_PREFIX}/devices/enrol", request, auth=False, staff=False
         )
 
-    def login(self, staff_id: str, password: str) -> dict[str, Any]:
-        return self.request(
-            "POST",
-            f"{API_PREFIX}/sessions",
-            body={"staff_id": staff_id, "password": password},
-            staff=False,
-        )
+    def login(self, request: SessionRequest) -> SessionResponse:
+        """`POST /v1/sessions`: a staff session and the offline verifier."""
+        return self._call(SessionResponse, "POST", f"{API_PREFIX}/sessions", request, staff=False)
 
-    def push(self, commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Send one batch; one result per command, in order (checked)."""
-        answer = self.request(
-            "POST", f"{API_PREFIX}/commands/push", body={"commands": list(commands)}
-        )
-        results = answer.get("results") if isinstance(answer, dict) else None
-        if not isinstance(results, list) or len(results) != len(commands):
+    def push(self, commands: Sequence[PushCommand]) -> list[PushResult]:
+        """`POST /v1/commands/push`: one batch; one result per command, in order (checked)."""
+        body = PushRequest.model_construct(commands=list(commands))  # the central validates
+        answer = self._call(PushResponse, "POST", f"{API_PREFIX}/commands/push", body)
+        if len(answer.results) != len(commands):
             raise CentralServerError(502)
-        return results
+        return answer.results
 
-    def changes(self, since: str | int | None, limit: int = 500) -> dict[str, Any]:
-        params: dict[str, Any] = {"limit": limit}
+    def changes(self, since: int | None, limit: int = 500) -> ChangesResponse:
+        """`GET /v1/changes`: records changed after cursor `since` (None: from the start)."""
+        params: dict[str, str | int] = {"limit": limit}
         if since is not None:
             params["since"] = since
-        return self.request("GET", f"{API_PREFIX}/changes", params=params)
+        return self._call(ChangesResponse, "GET", f"{API_PREFIX}/changes", params=params)
 
-    def noop(self, body: Mapping[str, Any] | None = None) -> Any:
-        """The benchmark's baseline: same auth and body size, no work."""
-        return self.request("POST", f"{API_PREFIX}/noop", body=body or {})
+    def noop(self, body: PushRequest | None = None) -> NoopResponse:
+        """`POST /v1/noop`, the benchmark's baseline: same auth and body size, no work."""
+        request = body if body is not None else PushRequest(commands=[])
+        return self._call(NoopResponse, "POST", f"{API_PREFIX}/noop", request)
+
+    def lookup(self, request: LookupRequest) -> LookupResponse | None:
+        """`POST /v1/lookups`: the central's record of one person (audited there with the
+        purpose), or None when it has none (404 `not_found`). Needs a staff session."""
+        try:
+            return self._call(LookupResponse, "POST", f"{API_PREFIX}/lookups", request)
+        except CentralRejected as error:
+            if error.status == 404 and error.code == ErrorCode.NOT_FOUND:
+                return None
+            raise
+
+    def list_conflicts(
+        self, status: ConflictStatus | None = ConflictStatus.OPEN
+    ) -> list[ConflictView]:
+        """`GET /v1/conflicts`: the branch's conflicts with this status (None: all of them).
+        Needs a supervisor's staff session."""
+        answer = self._call(
+            ConflictsResponse,
+            "GET",
+            f"{API_PREFIX}/conflicts",
+            params={"status": status.value if status is not None else "all"},
+        )
+        return answer.conflicts
+
+    def decide_conflict(
+        self, conflict_id: int, request: ResolveConflictRequest
+    ) -> ResolveConflictResponse:
+        """`POST /v1/conflicts/{id}/resolve`: close a conflict, `upheld` with a note or `corrected`
+        with the correcting command (a push command made by the supervisor about the same person).
+        Needs a supervisor's staff session."""
+        return self._call(
+            ResolveConflictResponse,
+            "POST",
+            f"{API_PREFIX}/conflicts/{int(conflict_id)}/resolve",
+            request,
+        )
+
+    # -- the simulated channels (tests and the demo; the central must enable them)
+
+    def channel_loss_report(self, report: ChannelLossReport) -> PushResult:
+        """`POST /v1/channels/loss-report`: the online platform or a hotline reports a loss."""
+        return self._call(PushResult, "POST", f"{API_PREFIX}/channels/loss-report", report)
+
+    def channel_death_record(self, record: ChannelDeathRecord) -> PushResult:
+        """`POST /v1/channels/death-record`: the police record a death."""
+        return self._call(PushResult, "POST", f"{API_PREFIX}/channels/death-record", record)
+
+    def channel_card_issued(self, issued: ChannelCardIssued) -> PushResult:
+        """`POST /v1/channels/card-issued`: the card agency has produced the card."""
+        return self._call(PushResult, "POST", f"{API_PREFIX}/channels/card-issued", issued)
+
+    # -- deprecated, dict-shaped: kept only while the supervisor's service moves to the typed ones
 
     def conflicts(self, status: str | None = None) -> Any:
-        """The branch's conflicts (`status`: open, resolved or all; the central's default is
-        open). Needs a supervisor's staff session."""
+        """Deprecated: use `list_conflicts`."""
         params = {"status": status} if status else None
         return self.request("GET", f"{API_PREFIX}/conflicts", params=params)
 
@@ -455,9 +624,8 @@ class CentralClient:
         decision: str,
         note: str,
         command: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Close a conflict: `upheld` with a note, or `corrected` with the correcting command
-        (a push command made by the supervisor about the same person). Supervisor session."""
+    ) -> Any:
+        """Deprecated: use `decide_conflict`."""
         body: dict[str, Any] = {"decision": decision, "note": note}
         if command is not None:
             body["command"] = dict(command)

@@ -25,11 +25,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar
 
 import stamina
 
+from branch_app.domain.lifecycle import CommandFormatError, command_from_dict
+from branch_app.domain.vocabulary import UNSENT, OutboxStatus, Outcome
 from sync.client import (
     CentralAuthRejected,
     CentralBusy,
@@ -37,20 +40,22 @@ from sync.client import (
     CentralRejected,
     CentralUnavailable,
 )
+from sync.protocol import ChangesResponse, ErrorCode, PushCommand, PushResult
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 #: Wire outcomes, and the outbox status each one is recorded as.
-OUTCOME_TO_STATUS: dict[str, str] = {
-    "applied": "accepted",
-    "duplicate": "accepted",
-    "merged": "merged",
-    "conflict": "conflict",
-    "rejected": "rejected",
+OUTCOME_TO_STATUS: dict[Outcome, OutboxStatus] = {
+    Outcome.APPLIED: OutboxStatus.ACCEPTED,
+    Outcome.DUPLICATE: OutboxStatus.ACCEPTED,
+    Outcome.MERGED: OutboxStatus.MERGED,
+    Outcome.CONFLICT: OutboxStatus.CONFLICT,
+    Outcome.REJECTED: OutboxStatus.REJECTED,
 }
-OUTCOMES = ("applied", "duplicate", "merged", "conflict", "rejected")
+#: Every outcome, in the order the summary lists them.
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 #: HTTP statuses that mean "this body is wrong": bisect the batch to find the command.
 BODY_REFUSALS = frozenset({400, 413, 422})
 
@@ -58,42 +63,70 @@ BODY_REFUSALS = frozenset({400, 413, 422})
 # ---------------------------------------------------------------- what the engine needs
 
 
+#: A card record as JSON (`branch_app.domain.lifecycle.record_to_dict`).
+RecordJSON = Mapping[str, Any]
+
+
 class OutboxItemLike(Protocol):
+    """One queued command as the engine reads it (`branch_app.store.OutboxItem`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def holder_id(self) -> str: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+    @property
+    def base_version(self) -> int | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def device(self) -> str: ...
+    @property
+    def branch(self) -> str: ...
+    @property
+    def made_at(self) -> str: ...
+
+
+class RecordedAnswer(TypedDict):
+    """What the outbox keeps of one answer (`Outbox.record_results` takes these)."""
+
     id: str
-    seq: int
-    kind: str
-    holder_id: str
-    payload: Mapping[str, Any]
-    base_version: int | None
-    actor: str
-    device: str
-    branch: str
-    made_at: str
-    status: str
-    attempts: int
+    status: OutboxStatus
+    outcome: Outcome
+    version: int | None
+    reason: str | None
+    message: str | None
+    record: RecordJSON | None
 
 
 class OutboxLike(Protocol):
-    """The part of `branch_app.store` Outbox the engine uses (see the Outbox contract)."""
+    """The part of `branch_app.store.Outbox` the engine uses (see the Outbox contract)."""
 
     def sendable(self, limit: int) -> Sequence[OutboxItemLike]: ...
     def mark_sending(self, ids: Sequence[str]) -> None: ...
-    def record_results(self, results: Sequence[Mapping[str, Any]]) -> None: ...
+    def record_results(self, results: Sequence[RecordedAnswer]) -> None: ...
     def record_failure(self, ids: Sequence[str], error: str) -> None: ...
     def counts(self) -> Mapping[str, int]: ...
 
 
 class CentralLike(Protocol):
-    def push(self, commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]: ...
-    def changes(self, since: Any, limit: int = ...) -> dict[str, Any]: ...
+    """The part of `sync.client.CentralClient` the engine uses."""
+
+    def push(self, commands: Sequence[PushCommand]) -> list[PushResult]: ...
+    def changes(self, since: int | None, limit: int = ...) -> ChangesResponse: ...
 
 
 class PullTarget(Protocol):
     """Where pulled records go and where the change cursor is kept (the store's card cache)."""
 
-    def apply_changes(self, changes: Sequence[tuple[str, Mapping[str, Any]]]) -> None: ...
-    def load_cursor(self) -> Any: ...
-    def save_cursor(self, cursor: Any) -> None: ...
+    def apply_changes(self, changes: Sequence[tuple[str, RecordJSON]]) -> None: ...
+    def load_cursor(self) -> int | None: ...
+    def save_cursor(self, cursor: int) -> None: ...
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -116,16 +149,16 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int, rng: random.Random | None = None) -> float:
         """Exponential backoff with jitter for the n-th retry (1-based)."""
-        rng = rng or random
+        jitter = (rng.uniform if rng is not None else random.uniform)(0, self.wait_jitter)
         base = self.wait_initial * (2 ** (retry_number - 1))
-        return min(self.wait_max, base + rng.uniform(0, self.wait_jitter))
+        return min(self.wait_max, base + jitter)
 
 
 @dataclass
 class SyncSummary:
     """What one run did; the CLI prints it and the status bar shows parts of it."""
 
-    outcomes: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
     sent: int = 0
     pulled: int = 0
     retries: int = 0
@@ -147,47 +180,49 @@ class SyncSummary:
         return sum(self.outcomes.values())
 
 
-def wire_command(item: OutboxItemLike) -> dict[str, Any]:
-    """The push body entry for one outbox item (protocol v1)."""
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "holder_id": item.holder_id,
-        "base_version": item.base_version,
-        "payload": dict(item.payload),
-        "actor": item.actor,
-        "device": item.device,
-        "branch": item.branch,
-        "made_at": item.made_at,
-        "seq": item.seq,
-    }
+def wire_command(item: OutboxItemLike) -> PushCommand:
+    """The push body entry for one outbox item (protocol v1).
+
+    Not validated here: the central validates every command, and the engine bisects a batch it
+    refuses down to the one command at fault (the outbox is ours; a check here would be paid
+    twice for every command that is fine)."""
+    return PushCommand.model_construct(
+        id=item.id,
+        kind=item.kind,
+        holder_id=item.holder_id,
+        base_version=item.base_version,
+        payload=dict(item.payload),
+        actor=item.actor,
+        device=item.device,
+        branch=item.branch,
+        made_at=item.made_at,
+        seq=item.seq,
+    )
 
 
-def outbox_result(answer: Mapping[str, Any]) -> dict[str, Any]:
+def outbox_result(answer: PushResult) -> RecordedAnswer:
     """The outbox's record of one central answer.
 
     A duplicate repeats the first answer: when the central says what that was (`first_outcome`),
     it is recorded as such; otherwise a duplicate means the command was accepted earlier.
     """
-    outcome = str(answer.get("outcome", ""))
-    effective = outcome
-    if outcome == "duplicate":
-        effective = str(answer.get("first_outcome") or answer.get("original_outcome") or "applied")
-    status = OUTCOME_TO_STATUS.get(effective, "rejected")
-    return {
-        "id": answer["id"],
-        "status": status,
-        "outcome": outcome,
-        "version": answer.get("version"),
-        "reason": answer.get("reason"),
-        "message": answer.get("message"),
-        "record": answer.get("record"),
-    }
+    effective = answer.outcome
+    if effective is Outcome.DUPLICATE:
+        effective = answer.first_outcome or Outcome.APPLIED
+    return RecordedAnswer(
+        id=answer.id,
+        status=OUTCOME_TO_STATUS[effective],
+        outcome=answer.outcome,
+        version=answer.version,
+        reason=answer.reason,
+        message=answer.message,
+        record=answer.record,
+    )
 
 
-def _central_failed(answer: Mapping[str, Any]) -> bool:
+def _central_failed(answer: PushResult) -> bool:
     """A per-command `rejected/internal_error`: the central failed on it; safe to retry later."""
-    return answer.get("outcome") == "rejected" and answer.get("reason") == "internal_error"
+    return answer.outcome is Outcome.REJECTED and answer.reason == ErrorCode.INTERNAL_ERROR
 
 
 def local_refusal(item: OutboxItemLike) -> str | None:
@@ -197,14 +232,8 @@ def local_refusal(item: OutboxItemLike) -> str | None:
     if not isinstance(item.payload, Mapping):
         return "malformed_payload"
     try:
-        from branch_app.domain.lifecycle import CommandFormatError, command_from_dict
-    except ImportError:  # pragma: no cover - domain not built yet
-        return None
-    try:
         command_from_dict(dict(item.payload))
-    except CommandFormatError:
-        return "malformed_command"
-    except (KeyError, TypeError, ValueError):
+    except (CommandFormatError, KeyError, TypeError, ValueError):
         return "malformed_command"
     return None
 
@@ -217,10 +246,8 @@ class _Recorder:
     """
 
     def __init__(self) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-record")
-        self._future: Any = None
+        self._future: Future[None] | None = None
         self.ids: frozenset[str] = frozenset()
 
     @property
@@ -290,8 +317,8 @@ class SyncEngine:
         self._recorder: _Recorder | None = None
         self._deferred: tuple[Callable[[], None], list[str]] | None = None
         self._held_back: set[str] = set()
-        self._prefetcher: Any = None
-        self._prefetched: Any = None  # Future[_Prepared]
+        self._prefetcher: ThreadPoolExecutor | None = None
+        self._prefetched: Future[_Prepared] | None = None
         self._prefetch_spoiled = False
         #: Waits `seconds` unless cancelled (then True). Injected by unit tests to see the delays.
         self._wait = wait or (lambda cancel, seconds: cancel.wait(seconds))
@@ -345,7 +372,7 @@ class SyncEngine:
 
     def _unsent(self) -> int:
         counts = self.outbox.counts()
-        return int(counts.get("pending", 0)) + int(counts.get("sending", 0))
+        return sum(int(counts.get(status, 0)) for status in UNSENT)
 
     # -- push
 
@@ -361,8 +388,6 @@ class SyncEngine:
         self._deferred = None
         self._held_back = set()  # cards with an item not answered for good this run
         if self.pipeline:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-next")
         try:
             while True:
@@ -404,7 +429,7 @@ class SyncEngine:
 
         def prepare() -> _Prepared:
             items = self._next_batch(excluded)
-            refusals = {}
+            refusals: dict[str, str] = {}
             for item in items:
                 reason = local_refusal(item)
                 if reason is not None:
@@ -448,7 +473,7 @@ class SyncEngine:
         """The next items to send: oldest first, none awaiting its record, no held-back card."""
         in_recording = self._unrecorded() | in_flight
         limit = self.batch_size + len(in_recording) + len(self._held_back) * 4
-        batch = []
+        batch: list[OutboxItemLike] = []
         for item in self.outbox.sendable(limit):
             if item.id in in_recording:
                 continue
@@ -468,8 +493,8 @@ class SyncEngine:
     ) -> int:
         """Send one batch (quarantining what can never go); the number of items answered.
         `refusals`: the local checks, when already made while the previous batch travelled."""
-        quarantined = []
-        sendable = []
+        quarantined: list[RecordedAnswer] = []
+        sendable: list[OutboxItemLike] = []
         for item in batch:
             reason = refusals.get(item.id) if refusals is not None else local_refusal(item)
             if reason is None:
@@ -478,7 +503,7 @@ class SyncEngine:
                 quarantined.append(self._quarantine_result(item.id, reason, "checked locally"))
         if quarantined:
             self.outbox.record_results(quarantined)
-            summary.outcomes["rejected"] += len(quarantined)
+            summary.outcomes[Outcome.REJECTED] += len(quarantined)
             log.warning("quarantined %d unreadable outbox items", len(quarantined))
         if sendable:
             self._send(sendable, summary, cancel)
@@ -509,9 +534,9 @@ class SyncEngine:
             if len(items) == 1:
                 # This one command can never be accepted as it is: quarantine it, go on.
                 self.outbox.record_results(
-                    [self._quarantine_result(ids[0], exc.code or "rejected", exc.message)]
+                    [self._quarantine_result(ids[0], exc.code or "rejected", exc.central_message)]
                 )
-                summary.outcomes["rejected"] += 1
+                summary.outcomes[Outcome.REJECTED] += 1
                 log.warning("central refused one command as malformed (%s); quarantined", exc.code)
                 return
             middle = len(items) // 2
@@ -529,9 +554,9 @@ class SyncEngine:
         except CentralError as exc:  # not enrolled, no keyring: nothing was sent
             self.outbox.record_failure(ids, exc.key)
             raise
-        by_id = {answer.get("id"): answer for answer in answers}
-        results = []
-        missing = []
+        by_id = {answer.id: answer for answer in answers}
+        results: list[RecordedAnswer] = []
+        missing: list[str] = []
         for item in items:
             answer = by_id.get(item.id)
             if answer is None or _central_failed(answer):
@@ -540,14 +565,14 @@ class SyncEngine:
                 self._prefetch_spoiled = True  # it may hold a later item of this card
                 continue
             results.append(outbox_result(answer))
-            summary.outcomes[str(answer.get("outcome", "rejected"))] += 1
+            summary.outcomes[answer.outcome] += 1
         summary.sent += len(items)
         summary.batches += 1
         # The central's record after each answer is the freshest view of the card.
         fresh = [
-            (item.holder_id, record)
+            (item.holder_id, answer.record)
             for item in items
-            if isinstance(record := by_id.get(item.id, {}).get("record"), Mapping)
+            if (answer := by_id.get(item.id)) is not None and answer.record is not None
         ]
 
         def record() -> None:
@@ -563,16 +588,16 @@ class SyncEngine:
             record()
 
     @staticmethod
-    def _quarantine_result(item_id: str, reason: str, message: str) -> dict[str, Any]:
-        return {
-            "id": item_id,
-            "status": "rejected",
-            "outcome": "rejected",
-            "version": None,
-            "reason": reason,
-            "message": message,
-            "record": None,
-        }
+    def _quarantine_result(item_id: str, reason: str, message: str) -> RecordedAnswer:
+        return RecordedAnswer(
+            id=item_id,
+            status=OutboxStatus.REJECTED,
+            outcome=Outcome.REJECTED,
+            version=None,
+            reason=reason,
+            message=message,
+            record=None,
+        )
 
     # -- retries
 
@@ -618,6 +643,9 @@ class SyncEngine:
 
     # -- pull
 
+    def _pull_page(self, since: int | None) -> Callable[[], ChangesResponse]:
+        return lambda: self.central.changes(since, self.pull_page_size)
+
     def _pull_all(self, summary: SyncSummary, cancel: threading.Event) -> None:
         assert self.pull_target is not None
         cursor = self.pull_target.load_cursor()
@@ -625,20 +653,12 @@ class SyncEngine:
             if cancel.is_set():
                 raise SyncCancelled
             since = cursor
-            page = self._with_retries(
-                lambda since=since: self.central.changes(since, self.pull_page_size),
-                summary,
-                cancel,
-            )
-            changes = page.get("changes") or []
-            records = [
-                (str(change["holder_id"]), change["record"])
-                for change in changes
-                if isinstance(change.get("record"), Mapping)
-            ]
+            page = self._with_retries(self._pull_page(since), summary, cancel)
+            changes = page.changes
+            records = [(change.holder_id, change.record) for change in changes]
             if records:
                 self.pull_target.apply_changes(records)
-            next_cursor = page.get("next_cursor", cursor)
+            next_cursor = page.next_cursor
             summary.pulled += len(changes)
             if next_cursor != cursor:
                 self.pull_target.save_cursor(next_cursor)

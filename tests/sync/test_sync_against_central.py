@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from branch_app.domain.lifecycle import CardState, FunctionStatus, record_from_dict
+from branch_app.domain.vocabulary import Outcome
 from sync.client import CentralClient
 from sync.engine import RetryPolicy, SyncEngine, wire_command
 from tests.sync.faulty_proxy import FaultyProxy
@@ -142,10 +143,10 @@ def test_same_batch_delivered_twice(central, device: Device) -> None:
     with CentralClient(central.url, device_token=device.token) as client:
         first = client.push(commands)
         second = client.push(commands)
-    assert [a["outcome"] for a in first] == ["applied"] * len(ids)
-    assert [a["outcome"] for a in second] == ["duplicate"] * len(ids)
-    assert [a["version"] for a in second] == [a["version"] for a in first]
-    assert all(a["first_outcome"] == "applied" for a in second)
+    assert [a.outcome for a in first] == [Outcome.APPLIED] * len(ids)
+    assert [a.outcome for a in second] == [Outcome.DUPLICATE] * len(ids)
+    assert [a.version for a in second] == [a.version for a in first]
+    assert all(a.first_outcome is Outcome.APPLIED for a in second)
     # The device never heard the answers (say it crashed): it resends and records each once.
     device.store.outbox.mark_sending(ids)
     summary = device.engine(central.url).run()

@@ -22,6 +22,9 @@ from sync.client import (
     read_device_token,
     store_device_token,
 )
+from sync.protocol import PushCommand, SessionRequest
+
+COMMAND = PushCommand.model_construct(id="a")
 
 
 @pytest.mark.parametrize(
@@ -89,17 +92,17 @@ def test_headers_and_status_mapping() -> None:
 
     client = _client(handler)
     with pytest.raises(CentralBusy) as busy:
-        client.push([{"id": "a"}])
+        client.push([COMMAND])
     assert busy.value.retry_after == 7.0
     with pytest.raises(CentralServerError):
-        client.push([{"id": "a"}])
+        client.push([COMMAND])
     with pytest.raises(CentralAuthRejected):
-        client.push([{"id": "a"}])
+        client.push([COMMAND])
     with pytest.raises(CentralRejected) as rejected:
-        client.push([{"id": "a"}])
+        client.push([COMMAND])
     assert (rejected.value.status, rejected.value.code) == (422, "invalid_body")
     with pytest.raises(CentralRejected) as locked:
-        client.login("T1", "pw")
+        client.login(SessionRequest(staff_id="T1", password="pw"))
     assert locked.value.code == "locked_out" and not locked.value.retryable
     assert seen[0].headers["Authorization"] == "Bearer tok"
     assert seen[0].headers["X-Staff-Session"] == "sess"
@@ -108,7 +111,7 @@ def test_headers_and_status_mapping() -> None:
 def test_a_short_answer_list_is_not_trusted() -> None:
     client = _client(lambda r: httpx.Response(200, json={"results": []}))
     with pytest.raises(CentralServerError):
-        client.push([{"id": "a"}])
+        client.push([COMMAND])
 
 
 def test_timeout_and_refused_are_typed() -> None:
@@ -116,7 +119,7 @@ def test_timeout_and_refused_are_typed() -> None:
         raise httpx.ReadTimeout("slow", request=request)
 
     with pytest.raises(CentralTimeout):
-        _client(slow).push([{"id": "a"}])
+        _client(slow).push([COMMAND])
     refused = CentralClient("http://127.0.0.1:1", device_token="t", timeouts=Timeouts.uniform(2))
     with pytest.raises(CentralConnectionRefused):
         refused.noop()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 
+from branch_app.domain.vocabulary import OutboxStatus, Outcome
 from sync.client import (
     CentralAuthRejected,
     CentralBusy,
@@ -17,6 +18,7 @@ from sync.client import (
     CentralTimeout,
 )
 from sync.engine import RetryPolicy, SyncEngine, outbox_result
+from sync.protocol import ChangesResponse, PushCommand, PushResult
 from tests.sync.fakes import FakeOutbox, FakePullTarget
 
 FAST = RetryPolicy(attempts=5, timeout=30, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01)
@@ -29,42 +31,42 @@ class ScriptedCentral:
         self.failures: list[Exception] = []
         self.batches: list[list[str]] = []
         self.seen: dict[str, dict[str, Any]] = {}
-        self.refuse_if: Callable[[Mapping[str, Any]], bool] | None = None
+        self.refuse_if: Callable[[PushCommand], bool] | None = None
         self.pages: list[dict[str, Any]] = []
         self.change_calls: list[Any] = []
         self.failing_ids: set[str] = set()
 
-    def push(self, commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def push(self, commands: Sequence[PushCommand]) -> list[PushResult]:
         if self.failures:
             raise self.failures.pop(0)
         if self.refuse_if and any(self.refuse_if(c) for c in commands):
             raise CentralRejected(422, "invalid_command", "bad field")
-        self.batches.append([c["id"] for c in commands])
+        self.batches.append([c.id for c in commands])
         out = []
         for c in commands:
-            if c["id"] in self.failing_ids:
-                out.append({"id": c["id"], "outcome": "rejected", "reason": "internal_error"})
+            if c.id in self.failing_ids:
+                out.append({"id": c.id, "outcome": "rejected", "reason": "internal_error"})
                 continue
-            if c["id"] in self.seen:
-                out.append({**self.seen[c["id"]], "outcome": "duplicate"})
+            if c.id in self.seen:
+                out.append({**self.seen[c.id], "outcome": "duplicate"})
                 continue
             answer = {
-                "id": c["id"],
+                "id": c.id,
                 "outcome": "applied",
                 "version": 1,
                 "reason": None,
                 "message": None,
-                "record": {"holder_id": c["holder_id"], "version": 1},
+                "record": {"holder_id": c.holder_id, "version": 1},
             }
-            self.seen[c["id"]] = answer
+            self.seen[c.id] = answer
             out.append(answer)
-        return out
+        return [PushResult.model_validate(a) for a in out]
 
-    def changes(self, since: Any, limit: int = 500) -> dict[str, Any]:
+    def changes(self, since: int | None, limit: int = 500) -> ChangesResponse:
         self.change_calls.append(since)
         if self.pages:
-            return self.pages.pop(0)
-        return {"changes": [], "next_cursor": since}
+            return ChangesResponse.model_validate(self.pages.pop(0))
+        return ChangesResponse(changes=[], next_cursor=since or 0)
 
 
 def make(outbox: FakeOutbox, central: ScriptedCentral, **kw: Any) -> tuple[SyncEngine, list[float]]:
@@ -163,7 +165,7 @@ def test_a_poisoned_command_is_quarantined_and_the_rest_goes_through() -> None:
     outbox, central = FakeOutbox(), ScriptedCentral()
     fill(outbox, 10, cards=10)
     poison = list(outbox.items)[6]
-    central.refuse_if = lambda c: c["id"] == poison
+    central.refuse_if = lambda c: c.id == poison
     engine, waits = make(outbox, central, batch_size=10)
     summary = engine.run()
     assert summary.ok and waits == []
@@ -190,7 +192,7 @@ def test_items_left_sending_by_a_crash_are_resent_and_answered_once() -> None:
     first = [i.id for i in outbox.sendable(3)]
     outbox.mark_sending(first)
     central.push(
-        [{"id": i, "holder_id": outbox.items[i].holder_id} for i in first]
+        [PushCommand.model_construct(id=i, holder_id=outbox.items[i].holder_id) for i in first]
     )  # landed, answer lost
     engine, _ = make(outbox, central)
     summary = engine.run()
@@ -252,8 +254,9 @@ def test_duplicate_of_a_conflict_is_recorded_as_the_conflict() -> None:
         "first_outcome": "conflict",
         "reason": "card_cancelled",
     }
-    assert outbox_result(answer)["status"] == "conflict"
-    assert outbox_result({"id": "y", "outcome": "merged"})["status"] == "merged"
+    assert outbox_result(PushResult.model_validate(answer))["status"] == "conflict"
+    merged = PushResult(id="y", outcome=Outcome.MERGED)
+    assert outbox_result(merged)["status"] == OutboxStatus.MERGED
 
 
 def test_second_run_while_one_is_running_is_refused() -> None:
@@ -357,7 +360,7 @@ class _QuietApp:
 
 def test_closing_the_app_ends_a_background_sync_and_starts_no_other() -> None:
     """The app's worker threads are waited for at exit: a hanging sync must not hold it up."""
-    from branch_app.ui.widgets.sync_status import SyncMonitor
+    from branch_app.ui.controllers.sync_monitor import SyncMonitor
 
     service = _SlowSync()
     monitor = SyncMonitor(_QuietApp(), service)  # type: ignore[arg-type]
