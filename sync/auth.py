@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -45,6 +45,9 @@ from sync.protocol import (
     SessionResponse,
     offline_verifier_matches,
 )
+
+if TYPE_CHECKING:
+    from branch_app.store import LocalStore
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +172,7 @@ class StaffDirectory:
             self._entries = dict(data.get("staff", {}))
 
     @classmethod
-    def for_store(cls, store: Any) -> StaffDirectory:
+    def for_store(cls, store: LocalStore) -> StaffDirectory:
         """The directory beside a `LocalStore`, sealed with its keys."""
         keys = store.keys  # the store re-seals staff.json on a key rotation (SEALED_MAPS)
         return cls(Path(store.data_dir) / STAFF_FILE, keys, id_key=keys.audit_key)
@@ -188,7 +191,7 @@ class StaffDirectory:
         return StaffEntry(**data)
 
     def put(self, staff_id: str, entry: StaffEntry) -> None:
-        from branch_app.store.storage import write_atomically
+        from branch_app.store import write_atomically
 
         slot = self._slot(staff_id)
         with self._lock:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from branch_app.domain.vocabulary import UNSENT, OutboxStatus
 from sync.auth import (
     Authenticator,
     DeviceIdentity,
@@ -25,8 +25,12 @@ from sync.client import CentralClient, CentralError, Timeouts
 from sync.engine import ProgressCallback, RetryPolicy, SyncEngine, SyncSummary, age_of
 from sync.state import StorePullTarget, SyncState
 
+if TYPE_CHECKING:
+    from branch_app.config import AppConfig, CentralConfig
+    from branch_app.store import LocalStore
 
-def anonymous_client(central: Any, *, timeout: float | None = None) -> CentralClient:
+
+def anonymous_client(central: CentralConfig, *, timeout: float | None = None) -> CentralClient:
     """A client without a device token (ping, enrolment), by the transport rules of the config."""
     seconds = float(central.timeout_seconds) if timeout is None else timeout
     return CentralClient(
@@ -37,7 +41,7 @@ def anonymous_client(central: Any, *, timeout: float | None = None) -> CentralCl
     )
 
 
-def enrol_with_config(central: Any, code: str, device_name: str) -> DeviceIdentity:
+def enrol_with_config(central: CentralConfig, code: str, device_name: str) -> DeviceIdentity:
     """Enrol this device with the configured central (token and identity into the keyring)."""
     with anonymous_client(central) as client:
         return enrol_device(client, code, device_name)
@@ -56,10 +60,12 @@ class QueueStatus:
 
 
 class SyncService:
+    """Sync for one opened data folder and one configured central (see the module docstring)."""
+
     def __init__(
         self,
-        config: Any,
-        store: Any,
+        config: AppConfig,
+        store: LocalStore,
         *,
         retry: RetryPolicy | None = None,
         batch_size: int = 200,
@@ -67,16 +73,12 @@ class SyncService:
         self.config = config
         self.store = store
         self.central_url = str(config.central.url)
-        self.state = SyncState.in_folder(self._data_dir())
+        self.state = SyncState.in_folder(store.data_dir)
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
         self.staff_session: str | None = None
         self._engine: SyncEngine | None = None
         self._engine_lock = threading.Lock()
-
-    def _data_dir(self) -> Path:
-        folder = getattr(self.store, "data_dir", None)
-        return Path(folder) if folder else self.config.data_dir()
 
     # -- the central
 
@@ -154,10 +156,10 @@ class SyncService:
         counts = outbox.counts()
         oldest = outbox.oldest_unsent()
         return QueueStatus(
-            depth=int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
+            depth=sum(counts.get(status, 0) for status in UNSENT),
             oldest_age=age_of(oldest.made_at, now) if oldest is not None else None,
-            conflicts=int(counts.get("conflict", 0)),
-            rejected=int(counts.get("rejected", 0)),
+            conflicts=counts.get(OutboxStatus.CONFLICT, 0),
+            rejected=counts.get(OutboxStatus.REJECTED, 0),
             awaiting_supervisor=outbox.awaiting_supervisor(),
         )
 
@@ -166,7 +168,5 @@ class SyncService:
 
     def close(self) -> None:
         engine = self._engine
-        if engine is not None:
-            close = getattr(engine.central, "close", None)
-            if close is not None:
-                close()
+        if engine is not None and isinstance(engine.central, CentralClient):
+            engine.central.close()

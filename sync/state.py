@@ -14,9 +14,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from branch_app.store import CardCache
 
 STATE_FILE = "sync-state.json"
 
@@ -50,7 +53,7 @@ class SyncState:
         return self._memory
 
     def _save(self, memory: SyncMemory) -> None:
-        from branch_app.store.storage import write_atomically
+        from branch_app.store import write_atomically
 
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +63,7 @@ class SyncState:
     def load_cursor(self) -> int | None:
         return self._memory.cursor
 
-    def save_cursor(self, cursor: Any) -> None:
+    def save_cursor(self, cursor: int) -> None:
         self._save(replace(self._memory, cursor=int(cursor)))
 
     def finished(self, *, ok: bool, error: str | None, at: dt.datetime | None = None) -> None:
@@ -82,7 +85,7 @@ class SyncState:
 class StorePullTarget:
     """The engine's `PullTarget` over a `LocalStore`'s card cache and a `SyncState`."""
 
-    def __init__(self, card_cache: Any, state: SyncState) -> None:
+    def __init__(self, card_cache: CardCache, state: SyncState) -> None:
         self.card_cache = card_cache
         self.state = state
 
@@ -98,5 +101,5 @@ class StorePullTarget:
     def load_cursor(self) -> int | None:
         return self.state.load_cursor()
 
-    def save_cursor(self, cursor: Any) -> None:
+    def save_cursor(self, cursor: int) -> None:
         self.state.save_cursor(cursor)

@@ -74,6 +74,7 @@ __all__ = [
     "StoreWriteFailed",
     "UnknownItem",
     "refusal_reason",
+    "write_atomically",
 ]
 
 MANIFEST_FILE = "store.json"
