@@ -108,52 +108,33 @@ ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL_ERROR: 500,
 }
 
-#: English and Chinese sentences for each error code (this module cannot use branch_app.i18n).
-ERROR_TEXT: dict[ErrorCode, tuple[str, str]] = {
-    ErrorCode.INVALID_JSON: ("The request body is not valid JSON.", "请求内容不是有效的 JSON。"),
-    ErrorCode.INVALID_BODY: (
-        "The request body does not match the protocol.",
-        "请求内容不符合通信协议。",
-    ),
-    ErrorCode.BODY_TOO_LARGE: ("The request body is too large.", "请求内容过大。"),
-    ErrorCode.BATCH_TOO_LARGE: (
-        f"A batch may hold at most {MAX_BATCH_COMMANDS} commands.",
-        f"每批最多 {MAX_BATCH_COMMANDS} 条业务。",
-    ),
-    ErrorCode.INVALID_QUERY: ("The query parameters are not valid.", "查询参数无效。"),
-    ErrorCode.UNAUTHORIZED: (
-        "This device is not enrolled or its token is wrong.",
-        "本设备未登记或设备令牌错误。",
-    ),
-    ErrorCode.SESSION_REQUIRED: (
-        "Please log in again: the staff session is missing or has expired.",
-        "请重新登录：工作人员会话缺失或已过期。",
-    ),
-    ErrorCode.FORBIDDEN: ("Your role may not do this.", "您的岗位无权执行此操作。"),
-    ErrorCode.INVALID_CREDENTIALS: ("Staff ID or password is wrong.", "工号或密码错误。"),
-    ErrorCode.LOCKED_OUT: (
-        "Too many failed log-ins; try again later.",
-        "登录失败次数过多，请稍后再试。",
-    ),
-    ErrorCode.INVALID_CODE: (
-        "The enrolment code is wrong, used or expired.",
-        "登记码错误、已使用或已过期。",
-    ),
-    ErrorCode.NOT_FOUND: ("Not found.", "未找到。"),
-    ErrorCode.CHANNELS_DISABLED: (
-        "The simulated channels are not enabled on this server.",
-        "本服务器未启用模拟渠道。",
-    ),
-    ErrorCode.CONFLICT_CLOSED: ("This conflict is already resolved.", "该冲突已处理。"),
-    ErrorCode.CORRECTION_REFUSED: (
-        "The correcting command was not applied.",
-        "更正业务未能执行。",
-    ),
-    ErrorCode.METHOD_NOT_ALLOWED: ("Method not allowed.", "不支持该请求方法。"),
-    ErrorCode.INTERNAL_ERROR: (
-        "The central service failed; try again later.",
-        "中心服务出错，请稍后再试。",
-    ),
+#: The wire's `message` for each error code: English, for people reading the API (logs, curl,
+#: the OpenAPI page). The branch application never shows it: it says `sync.central.<code>` from
+#: its catalog (`branch_app/i18n/catalogs/sync.py`), in the teller's language, filled with the
+#: error's `params`. Placeholders here are the same params.
+ERROR_MESSAGE: dict[ErrorCode, str] = {
+    ErrorCode.INVALID_JSON: "The request body is not valid JSON.",
+    ErrorCode.INVALID_BODY: "The request body does not match the protocol.",
+    ErrorCode.BODY_TOO_LARGE: "The request body is too large.",
+    ErrorCode.BATCH_TOO_LARGE: "A batch may hold at most {max} commands.",
+    ErrorCode.INVALID_QUERY: "The query parameters are not valid.",
+    ErrorCode.UNAUTHORIZED: "This device is not enrolled or its token is wrong.",
+    ErrorCode.SESSION_REQUIRED: "The staff session is missing or has expired.",
+    ErrorCode.FORBIDDEN: "This role or device may not do this.",
+    ErrorCode.INVALID_CREDENTIALS: "Staff ID or password is wrong.",
+    ErrorCode.LOCKED_OUT: "Too many failed log-ins; try again later.",
+    ErrorCode.INVALID_CODE: "The enrolment code is wrong, used or expired.",
+    ErrorCode.NOT_FOUND: "Not found.",
+    ErrorCode.CHANNELS_DISABLED: "The simulated channels are not enabled on this server.",
+    ErrorCode.CONFLICT_CLOSED: "This conflict is already resolved.",
+    ErrorCode.CORRECTION_REFUSED: "The correcting command was not applied.",
+    ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed.",
+    ErrorCode.INTERNAL_ERROR: "The central service failed; try again later.",
+}
+
+#: The parameters each error code always carries (`ErrorBody.params`).
+ERROR_PARAMS: dict[ErrorCode, dict[str, str | int]] = {
+    ErrorCode.BATCH_TOO_LARGE: {"max": MAX_BATCH_COMMANDS},
 }
 
 
@@ -463,9 +444,12 @@ class ErrorItem(_Response):
 
 
 class ErrorBody(_Response):
+    """A whole-request error: a code and its parameters (what a client shows, from its own
+    catalog), the English `message` for API users, and the fields at fault (`details`)."""
+
     code: ErrorCode
     message: str
-    message_zh: str
+    params: dict[str, str | int] = Field(default_factory=dict)
     details: list[ErrorItem] = Field(default_factory=list)
 
 
@@ -477,26 +461,29 @@ class ErrorResponse(_Response):
 
 
 class ProtocolError(ValueError):
-    """A body that does not follow the protocol; carries both languages for the screen."""
+    """A request the central refuses as a whole: a code, its parameters and its HTTP status.
+
+    `message` replaces the code's English sentence for API users when the central knows better
+    (which query parameter, which record); it is never what the branch application shows."""
 
     def __init__(
-        self, code: ErrorCode, details: list[ErrorItem] | None = None, message: str | None = None
+        self,
+        code: ErrorCode,
+        details: list[ErrorItem] | None = None,
+        message: str | None = None,
+        params: dict[str, str | int] | None = None,
     ) -> None:
-        english, chinese = ERROR_TEXT[code]
         self.code = code
         self.status = ERROR_STATUS[code]
-        self.message_en = message or english
-        self.message_zh = chinese
+        self.params: dict[str, str | int] = {**ERROR_PARAMS.get(code, {}), **(params or {})}
+        self.message = message or ERROR_MESSAGE[code].format(**self.params)
         self.details = details or []
-        super().__init__(self.message_en)
+        super().__init__(self.message)
 
     def to_response(self) -> ErrorResponse:
         return ErrorResponse(
             error=ErrorBody(
-                code=self.code,
-                message=self.message_en,
-                message_zh=self.message_zh,
-                details=self.details,
+                code=self.code, message=self.message, params=self.params, details=self.details
             )
         )
 

@@ -147,6 +147,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The code is wrong, used or expired. Ask your administrator for a new one.",
         "登记码错误、已使用或已过期。请向管理员索取新的登记码。",
     ),
+    # the central's whole-request errors, one per sync.protocol.ErrorCode (`sync.central.<code>`,
+    # filled with the error's params); the wire's English `message` is for API users only
+    "sync.central.invalid_json": ("The request was not valid JSON.", "请求内容不是有效的 JSON。"),
+    "sync.central.invalid_body": (
+        "The request does not match the protocol.",
+        "请求内容不符合通信协议。",
+    ),
+    "sync.central.body_too_large": ("The request is too large.", "请求内容过大。"),
+    "sync.central.batch_too_large": (
+        "A batch may hold at most {max} requests.",
+        "每批最多 {max} 笔业务。",
+    ),
+    "sync.central.invalid_query": ("The query parameters are not valid.", "查询参数无效。"),
+    "sync.central.unauthorized": (
+        "This device is not enrolled or its token is wrong.",
+        "本设备未登记或设备令牌错误。",
+    ),
+    "sync.central.session_required": (
+        "Please log in again: the staff session is missing or has expired.",
+        "请重新登录：工作人员会话缺失或已过期。",
+    ),
+    "sync.central.forbidden": ("Your role may not do this.", "您的岗位无权执行此操作。"),
+    "sync.central.invalid_credentials": ("Staff ID or password is wrong.", "工号或密码错误。"),
+    "sync.central.locked_out": (
+        "Too many failed log-ins; try again later.",
+        "登录失败次数过多，请稍后再试。",
+    ),
+    "sync.central.invalid_code": (
+        "The enrolment code is wrong, used or expired.",
+        "登记码错误、已使用或已过期。",
+    ),
+    "sync.central.not_found": ("Not found.", "未找到。"),
+    "sync.central.channels_disabled": (
+        "The simulated channels are not enabled on this server.",
+        "本服务器未启用模拟渠道。",
+    ),
+    "sync.central.conflict_closed": ("This conflict is already resolved.", "该冲突已处理。"),
+    "sync.central.correction_refused": (
+        "The correcting request was not applied.",
+        "更正业务未能执行。",
+    ),
+    "sync.central.method_not_allowed": ("Method not allowed.", "不支持该请求方法。"),
+    "sync.central.internal_error": (
+        "The central service failed; try again later.",
+        "中心服务出错，请稍后再试。",
+    ),
     # command line
     "sync.cli.help": ("send queued requests and fetch changes", "发送待办业务并获取变更"),
     "sync.cli.enrol_help": ("enrol this device with a one-time code", "使用一次性登记码登记本设备"),
