@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from branch_app.store import LocalStore
-    from branch_app.ui.screens.login import SessionKeeper
+    from branch_app.ui.controllers.session_keeper import SessionKeeper
     from branch_app.ui.widgets.card_status import CardStatus
     from readers.service import ReaderService
     from sync.service import SyncService
@@ -157,7 +157,7 @@ class BranchApp(App[int]):
 
     def _keep_sessions(self, sync: SyncService) -> None:
         """Enrolment, login and the idle timeout, once a store and a sync exist."""
-        from branch_app.ui.screens.login import SessionKeeper
+        from branch_app.ui.controllers.session_keeper import SessionKeeper
 
         self.session_keeper = SessionKeeper(self, sync)
         self.session_keeper.start()
@@ -316,7 +316,7 @@ class BranchApp(App[int]):
 
     # -- actions -------------------------------------------------------------------------------
     def action_help(self) -> None:
-        from branch_app.ui.screens.help import HelpScreen
+        from branch_app.ui.dialogs.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -337,7 +337,7 @@ class BranchApp(App[int]):
 
     def action_sync_now(self) -> None:
         """Send the queue and fetch changes now, with a progress bar (the sync's modal)."""
-        from branch_app.ui.widgets.sync_status import SyncScreen
+        from branch_app.ui.dialogs.sync_progress import SyncScreen
 
         if self.services.sync is not None and not isinstance(self.screen, SyncScreen):
             self.push_screen(SyncScreen(self.services.sync))
@@ -441,12 +441,14 @@ class BranchApp(App[int]):
 
     def key_reference(self) -> list[tuple[str, str, str]]:
         """(binding id, keys, description key) of every shell key, with the keymap applied."""
+        from branch_app.ui.dialogs.confirm import ConfirmDialog
+        from branch_app.ui.dialogs.help import HelpScreen
+        from branch_app.ui.dialogs.resolve_conflict import ResolveDialog
         from branch_app.ui.screens.card_query import CardQueryScreen
-        from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
-        from branch_app.ui.screens.help import HelpScreen
+        from branch_app.ui.screens.counter_base import CounterScreen
         from branch_app.ui.screens.identity_check import IdentityCheckScreen
         from branch_app.ui.screens.supervisor_base import SupervisorScreen
-        from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen, ResolveDialog
+        from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen
         from branch_app.ui.screens.supervisor_queue import SyncQueueScreen
 
         keymap = self.config.keymap_dict()

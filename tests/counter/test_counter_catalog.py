@@ -18,8 +18,9 @@ from branch_app.domain import (
 from branch_app.domain.lifecycle import COMMAND_TYPES
 from branch_app.domain.vocabulary import CounterRefusal, LookupPurpose
 from branch_app.i18n import catalog
+from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.card_query import PURPOSES, CardQueryScreen
-from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
+from branch_app.ui.screens.counter_base import CounterScreen
 from branch_app.ui.widgets.where_choice import WHERE
 
 

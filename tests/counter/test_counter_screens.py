@@ -19,10 +19,11 @@ from branch_app.domain import (
     Role,
 )
 from branch_app.store import LocalStore
+from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.application import ApplicationScreen
 from branch_app.ui.screens.cancellation import CancellationScreen
 from branch_app.ui.screens.card_query import CardQueryScreen
-from branch_app.ui.screens.counter_base import ConfirmDialog, CounterScreen
+from branch_app.ui.screens.counter_base import CounterScreen
 from branch_app.ui.screens.loss_report import LossReportScreen
 from branch_app.ui.screens.unlock import UnlockScreen
 from branch_app.ui.widgets.card_status import CardStatus

@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from branch_app.store import LocalStore
-from branch_app.ui.screens.counter_base import ConfirmDialog
+from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.loss_report import LossReportScreen
 from branch_app.ui.screens.unlock import UnlockScreen
 from tests.ui.conftest import wait_until

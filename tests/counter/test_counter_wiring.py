@@ -10,9 +10,9 @@ from branch_app.config import DeviceKind
 from branch_app.domain import Role
 from branch_app.domain.vocabulary import Place
 from branch_app.store import LocalStore
+from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.application import ApplicationScreen
 from branch_app.ui.screens.card_query import CardQueryScreen
-from branch_app.ui.screens.counter_base import ConfirmDialog
 from branch_app.ui.screens.home import HomeScreen
 from branch_app.ui.screens.loss_report import LossReportScreen
 from branch_app.ui.service_menu import menu_for

@@ -16,8 +16,12 @@ from sync.engine import OUTCOMES
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [
     *sorted((ROOT / "sync").glob("*.py")),
-    ROOT / "branch_app/ui/screens/login.py",
-    ROOT / "branch_app/ui/screens/enrol.py",
+    ROOT / "branch_app/services/session.py",
+    ROOT / "branch_app/ui/dialogs/login.py",
+    ROOT / "branch_app/ui/dialogs/enrol.py",
+    ROOT / "branch_app/ui/dialogs/sync_progress.py",
+    ROOT / "branch_app/ui/controllers/session_keeper.py",
+    ROOT / "branch_app/ui/controllers/sync_monitor.py",
     ROOT / "branch_app/ui/widgets/sync_status.py",
 ]
 

@@ -20,10 +20,12 @@ from textual.pilot import Pilot
 from textual.widgets import Input, ProgressBar
 
 from branch_app.config import AppConfig, CentralConfig, StoreConfig
+from branch_app.services.session import StaffSessions
 from branch_app.store import LocalStore
-from branch_app.ui.screens.login import LoginScreen
+from branch_app.ui.dialogs.login import LoginScreen
+from branch_app.ui.dialogs.sync_progress import SyncScreen
 from branch_app.ui.status import ConnectionStatusChanged, QueueDepthChanged
-from branch_app.ui.widgets.sync_status import SyncScreen, SyncStatus
+from branch_app.ui.widgets.sync_status import SyncStatus
 from sync.service import SyncService
 from tests.sync.helpers import Device, fill_with_lives
 
@@ -96,7 +98,7 @@ async def log_in(pilot: Pilot, staff_id: str, password: str) -> None:
 
 
 async def test_login_online_then_offline(service: SyncService, central) -> None:
-    app = Harness(LoginScreen(service))
+    app = Harness(LoginScreen(StaffSessions(service)))
     async with app.run_test(size=(100, 30)) as pilot:
         await log_in(pilot, ACTOR, "wrong-password")
         await until(
@@ -115,7 +117,7 @@ async def test_login_online_then_offline(service: SyncService, central) -> None:
 
     central.stop()  # the central goes away: the next login is checked offline
     try:
-        app = Harness(LoginScreen(service))
+        app = Harness(LoginScreen(StaffSessions(service)))
         async with app.run_test(size=(100, 30)) as pilot:
             await log_in(pilot, ACTOR, PASSWORD)
             await until(pilot, lambda: app.result is not None)
@@ -217,8 +219,8 @@ async def test_with_nothing_to_send_the_app_still_brings_other_channels_changes(
     """A death record arrives at the central for a card this branch follows: the next background
     sync pulls it into the card cache, with nothing queued and nobody pressing a key."""
     from branch_app.domain.lifecycle import CardState, record_from_dict
-    from branch_app.ui import widgets
     from branch_app.ui.app import BranchApp
+    from branch_app.ui.controllers import sync_monitor
     from branch_app.ui.services import AppServices
 
     device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
@@ -229,7 +231,7 @@ async def test_with_nothing_to_send_the_app_still_brings_other_channels_changes(
         answer = http.post("/v1/channels/death-record", json={"holder_id": holder})
         assert answer.status_code == 200, answer.text
     # The last sync was just now; make "a while" no time at all instead of waiting five minutes.
-    monkeypatch.setattr(widgets.sync_status, "PULL_EVERY", dt.timedelta(0))
+    monkeypatch.setattr(sync_monitor, "PULL_EVERY", dt.timedelta(0))
 
     def cached_state() -> CardState | None:
         entry = service.store.card_cache.get(holder)
@@ -286,7 +288,7 @@ async def test_first_start_enrols_the_device_then_asks_for_login(
     central, tmp_path: Path, memory_keyring
 ) -> None:
     from branch_app.ui.app import BranchApp
-    from branch_app.ui.screens.enrol import EnrolScreen
+    from branch_app.ui.dialogs.enrol import EnrolScreen
     from branch_app.ui.services import AppServices
 
     config = replace(

@@ -9,7 +9,7 @@ from branch_app.domain.identity import IDENTITY_ERROR_TEXT, IdentityKind, Sex
 from branch_app.domain.roles import Role
 from branch_app.i18n import Language, catalog
 from branch_app.ui.app import BranchApp
-from branch_app.ui.screens.help import HelpScreen
+from branch_app.ui.dialogs.help import HelpScreen
 from branch_app.ui.screens.identity_check import IdentityCheckScreen
 from branch_app.ui.service_menu import SERVICES
 from branch_app.ui.themes import THEME_CHOICES

@@ -22,7 +22,7 @@ from .conftest import SIZE, make_app, wait_until
 def _fixed_config_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """The help screen shows the config path; pin it so the snapshot is the same everywhere."""
     monkeypatch.setattr(
-        "branch_app.ui.screens.help.default_config_path",
+        "branch_app.ui.dialogs.help.default_config_path",
         lambda: Path("/home/teller/.config/branch-app/config.toml"),
     )
 

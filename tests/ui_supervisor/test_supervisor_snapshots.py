@@ -66,7 +66,7 @@ def test_resolve_dialog_english(snap_compare, store: LocalStore) -> None:
     from dataclasses import replace
 
     from branch_app.services.supervisor import correction_choices, local_conflict_row
-    from branch_app.ui.screens.supervisor_conflicts import ResolveDialog
+    from branch_app.ui.dialogs.resolve_conflict import ResolveDialog
 
     from .test_supervisor_decisions import EXCHANGE, TODAY, lost_online
 

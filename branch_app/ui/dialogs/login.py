@@ -1,20 +1,17 @@
-"""The login screen, and what happens around it: enrolment first, the idle timeout after.
+"""The login: staff id and password, checked by the staff session service in a thread worker
+(argon2 and the network must not freeze the counter); dismisses with the `StaffSession`.
 
-`LoginScreen` asks for the staff id and password and runs `Authenticator.login` in a thread worker
-(argon2 and the network must not freeze the counter); it dismisses with the `StaffSession`.
-`SessionKeeper` is what the app starts when a store and a sync are configured: enrol the device if
-it has no token, then log in, then sign the member of staff in on the status bar, and log them
-out again after `ui.session_timeout_minutes` without a key press or click.
+The session keeper (`branch_app.ui.controllers.session_keeper`) opens it after enrolment and again
+after the idle timeout, and signs the member of staff in once it is dismissed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -23,9 +20,8 @@ from textual.widgets import Button, Input, Label
 from branch_app.i18n import t
 
 if TYPE_CHECKING:
-    from branch_app.ui.widgets.sync_status import SyncMonitor
-    from sync.auth import DeviceIdentity, StaffSession
-    from sync.service import SyncService
+    from branch_app.services.session import StaffSessions
+    from sync.auth import StaffSession
 
 
 class LoginScreen(ModalScreen["StaffSession"]):
@@ -47,16 +43,16 @@ class LoginScreen(ModalScreen["StaffSession"]):
             self.session = session
 
     class LoginFailed(Message):
-        def __init__(self, key: str, params: dict[str, object]) -> None:
+        def __init__(self, key: str, params: Mapping[str, object]) -> None:
             super().__init__()
             self.key = key
             self.params = params
 
     def __init__(
-        self, service: SyncService, *, note_key: str | None = None, hint: str = ""
+        self, sessions: StaffSessions, *, note_key: str | None = None, hint: str = ""
     ) -> None:
         super().__init__()
-        self.service = service
+        self.sessions = sessions
         self.note_key = note_key
         #: Shown under the title as it is (the demo's log-ins); already in the right language.
         self.hint = hint
@@ -94,21 +90,17 @@ class LoginScreen(ModalScreen["StaffSession"]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
     def check_password(self, staff_id: str, password: str) -> None:
         """Online first, offline against the stored verifier; only messages come back."""
-        from sync.auth import LoginError
+        from branch_app.services.session import LoginRefused
 
-        try:
-            session = self.service.authenticator().login(staff_id, password)
-        except LoginError as exc:
-            self.post_message(self.LoginFailed(exc.key, dict(exc.params)))
-            return
-        except Exception:  # a broken store or keyring: say so, never a traceback
-            self.post_message(self.LoginFailed("sync.error.unknown", {}))
-            return
-        self.post_message(self.LoginSucceeded(session))
+        answer = self.sessions.check(staff_id, password)
+        if isinstance(answer, LoginRefused):
+            self.post_message(self.LoginFailed(answer.key, answer.params))
+        else:
+            self.post_message(self.LoginSucceeded(answer))
 
     @on(LoginFailed)
     def _failed(self, message: LoginFailed) -> None:
-        self.query_one("#login-message", Label).update(t(message.key, **message.params))
+        self.query_one("#login-message", Label).update(t(message.key, None, **message.params))
         password = self.query_one("#login-password", Input)
         password.value = ""
         password.focus()
@@ -117,77 +109,3 @@ class LoginScreen(ModalScreen["StaffSession"]):
     @on(LoginSucceeded)
     def _succeeded(self, message: LoginSucceeded) -> None:
         self.dismiss(message.session)
-
-
-class SessionKeeper:
-    """Enrolment, login and the idle timeout for one app. `start()` once the app is mounted."""
-
-    CHECK_SECONDS = 15.0
-
-    def __init__(self, app: App[Any], service: SyncService) -> None:
-        self.app = app
-        self.service = service
-        self.session: StaffSession | None = None
-        self.monitor: SyncMonitor | None = None
-        self.last_input = time.monotonic()
-        self.timeout = dt.timedelta(minutes=int(service.config.ui.session_timeout_minutes))
-
-    def start(self) -> None:
-        from branch_app.ui.widgets.sync_status import install_sync_monitor
-
-        self.monitor = install_sync_monitor(
-            self.app, self.service, auto_sync=bool(self.service.config.central.auto_sync)
-        )
-        self.app.set_interval(self.CHECK_SECONDS, self.check_idle)
-        if self.service.device() is None:
-            from branch_app.ui.screens.enrol import EnrolScreen
-
-            self.app.push_screen(EnrolScreen(self.service), self._enrolled)
-        else:
-            self.ask_login()
-
-    def _enrolled(self, identity: DeviceIdentity | None) -> None:
-        if identity is not None:
-            self.app.notify(t("sync.enrol.done", device_id=identity.device_id))
-        self.ask_login()
-
-    def ask_login(self, note_key: str | None = None) -> None:
-        hint = str(getattr(getattr(self.app, "services", None), "login_hint", "") or "")
-        self.app.push_screen(
-            LoginScreen(self.service, note_key=note_key, hint=hint), self._logged_in
-        )
-
-    def _logged_in(self, session: StaffSession | None) -> None:
-        if session is None:
-            return
-        from branch_app.domain.roles import Role
-        from branch_app.ui.services import StaffOnDuty
-
-        self.session = session
-        self.last_input = time.monotonic()
-        self.service.signed_in(session)
-        staff = StaffOnDuty(session.staff_id, session.name, Role(session.role), session.branch)
-        sign_in = getattr(self.app, "sign_in", None)
-        if sign_in is not None:
-            sign_in(staff)
-        role = t(f"shell.role.{session.role}")
-        self.app.notify(t("sync.login.welcome", name=session.name, role=role))
-        if session.offline:
-            self.app.notify(t("sync.login.offline_note"), severity="warning")
-
-    def touch(self) -> None:
-        """A key press or click: the counter is in use."""
-        self.last_input = time.monotonic()
-
-    def check_idle(self) -> None:
-        if self.session is None:
-            return
-        idle = dt.timedelta(seconds=time.monotonic() - self.last_input)
-        if idle < self.timeout:
-            return
-        self.session = None
-        self.service.signed_out()
-        sign_out = getattr(self.app, "sign_out", None)
-        if sign_out is not None:
-            sign_out()
-        self.ask_login(note_key="sync.login.expired")

@@ -18,7 +18,8 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from branch_app.domain.vocabulary import Place, Presenter
 from branch_app.i18n import t
-from branch_app.ui.screens.counter_base import CounterScreen, Request, table
+from branch_app.ui.counter_text import table
+from branch_app.ui.screens.counter_base import CounterScreen, Request
 
 if TYPE_CHECKING:
     from branch_app.services.counter import QueryAnswer, Refusal

@@ -17,7 +17,6 @@ The store and the central are used in a thread worker so the counter never freez
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,236 +24,26 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from branch_app.domain.identity import IdentityError, IdentityNumber, parse_identity
-from branch_app.domain.lifecycle import (
-    Apply,
-    Cancel,
-    Command,
-    ConfirmCollection,
-    ConfirmIssuance,
-    LossChannel,
-    ReportLoss,
-    Unlock,
-)
-from branch_app.i18n import catalog, t
+from branch_app.domain.lifecycle import Command
+from branch_app.i18n import t
+from branch_app.ui.counter_text import outcome_lines, refusal_text, table
+from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.identity_check import IdentityNumberValidator, describe_identity_error
 from branch_app.ui.status import OutboxChanged
 from branch_app.ui.widgets.card_status import CardStatus
+from branch_app.ui.wiring import counter_for
 
 if TYPE_CHECKING:
-    from branch_app.domain.workdays import DueDate
-    from branch_app.services.counter import Checked, Counter, Desk, Preview, Refusal
+    from branch_app.services.counter import Checked, Counter, Refusal
 
 #: What a screen's choices turn into: run the request for this holder (for real, or not).
 Request = Callable[["Counter", IdentityNumber, bool], "Checked"]
-
-
-# -- words -----------------------------------------------------------------------------------
-
-
-def describe_command(command: Command) -> str:
-    """The service as the teller and the holder call it, in the current language."""
-    match command:
-        case Apply():
-            text = t(
-                "counter.action.apply",
-                application=t(f"counter.kind.{command.application.value}"),
-                speed=t(f"counter.speed.{command.speed.value}"),
-            )
-            if command.exchange_reason is not None:
-                text += f" ({t(f'counter.exchange_reason.{command.exchange_reason.value}')})"
-            return text
-        case ReportLoss():
-            if command.channel is LossChannel.CARD_BANK_BRANCH:
-                return t("counter.action.report_loss_card_bank")
-            return t("counter.action.report_loss_other_bank")
-        case Unlock():
-            if command.at_card_bank:
-                return t("counter.action.unlock_card_bank")
-            return t("counter.action.unlock_other_bank")
-        case Cancel():
-            return t(
-                "counter.action.cancel", reason=t(f"counter.cancel_reason.{command.reason.value}")
-            )
-        case ConfirmCollection():
-            return t("counter.action.confirm_collection")
-        case ConfirmIssuance():
-            return t("counter.action.confirm_issuance", card_number=command.card_number)
-    return command.kind
-
-
-def fee_text(preview: Preview) -> str:
-    fee = preview.fee
-    return t("counter.fee.amount", amount=fee.amount_yuan, reason=t(fee.message_key))
-
-
-def due_text(preview: Preview) -> str | None:
-    """When the new card is ready, or `None` for a service that makes no card."""
-    from branch_app.services.counter import INSTANT_READY_KEY
-
-    if preview.instant:
-        return t(INSTANT_READY_KEY)
-    if preview.due is None:
-        return None
-    date = preview.due.date.isoformat()
-    key = "counter.due.provisional" if preview.due.provisional else "counter.due.date"
-    return t(key, date=date)
-
-
-def dated_text(key: str, due: DueDate | None) -> str | None:
-    """`key`'s sentence with the due date (its `.provisional` variant on an unpublished
-    calendar), or `None` when there is no date."""
-    if due is None:
-        return None
-    return t(f"{key}.provisional" if due.provisional else f"{key}.date", date=due.date.isoformat())
-
-
-def outcome_lines(preview: Preview) -> list[tuple[str, str]]:
-    """What the confirm step and the accepted answer both show: who, what, fee, dates."""
-    lines = [
-        (t("counter.confirm.holder"), preview.holder_masked),
-        (t("counter.confirm.action"), describe_command(preview.command)),
-        (t("counter.confirm.fee"), fee_text(preview)),
-    ]
-    due = due_text(preview)
-    if due is not None:
-        lines.append((t("counter.confirm.due"), due))
-    for label, key, due in (
-        ("counter.confirm.old_account", "counter.old_account", preview.old_account_closes),
-        ("counter.confirm.cancelled_by", "counter.cancelled_by", preview.cancelled_by),
-    ):
-        text = dated_text(key, due)
-        if text is not None:
-            lines.append((t(label), text))
-    return lines
-
-
-def refusal_text(refusal: Refusal) -> str:
-    """The refusal in plain words, every reason found, then what to do next."""
-    reasons = [t(refusal.message_key, **refusal.params)]
-    reasons += [t(more.message_key, **more.params) for more in refusal.more]
-    lines = [t("counter.result.refused", reason=" ".join(reasons))]
-    next_key = f"counter.next.{refusal.code}"
-    if next_key not in catalog():
-        next_key = "counter.next.default"
-    lines.append(t("counter.result.next", next=t(next_key)))
-    lines.append(t("counter.result.nothing_written"))
-    return "\n".join(lines)
-
-
-def table(lines: list[tuple[str, str]]) -> Text:
-    text = Text()
-    for index, (label, value) in enumerate(lines):
-        if index:
-            text.append("\n")
-        text.append(f"{label}  ", style="bold")
-        text.append(value)
-    return text
-
-
-# -- the desk --------------------------------------------------------------------------------
-
-
-def desk_for(app: Any) -> Desk | None:
-    """Who works where, from the app: `None` when nobody is signed in.
-
-    The device and branch are the enrolled device's (what the central checks) when the sync
-    knows them, else this machine's name and the configured branch code. Reads the keyring:
-    call it from a worker thread.
-    """
-    from branch_app.domain.roles import Role
-    from branch_app.services.counter import Desk
-
-    staff = app.status.staff
-    if staff is None:
-        return None
-    config = app.config
-    device, branch = f"local-{platform.node() or 'device'}", staff.branch or config.branch.code
-    sync = app.services.sync
-    if sync is not None:
-        enrolled = sync.device()
-        if enrolled is not None:
-            device, branch = enrolled.device_id, enrolled.branch
-    return Desk(
-        staff_id=staff.staff_id,
-        role=Role(staff.role),
-        place=config.branch.place,
-        branch=branch,
-        device=device,
-        bank=config.branch.bank,
-    )
-
-
-def counter_for(app: Any) -> Counter | None:
-    """The application service for the staff on duty, or `None` (nobody signed in, no store)."""
-    from branch_app.services.counter import Counter, central_lookup_for
-
-    store = app.services.store
-    desk = desk_for(app)
-    if store is None or desk is None:
-        return None
-    sync = app.services.sync
-    return Counter(
-        store,
-        desk,
-        clock=app.now,
-        replacement_fee_yuan=app.config.fees.replacement_fee_yuan,
-        central_lookup=central_lookup_for(sync) if sync is not None else None,
-    )
-
-
-# -- the confirm step ------------------------------------------------------------------------
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """Masked ID, service, fee, due date: Enter (or Y) takes the request, Esc (or N) goes back."""
-
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical { width: 76; height: auto; padding: 1 2; border: thick $primary;
-                               background: $surface; }
-    ConfirmDialog #confirm-title { text-style: bold; margin-bottom: 1; }
-    ConfirmDialog #confirm-lines { height: auto; margin-bottom: 1; }
-    ConfirmDialog #confirm-buttons { height: auto; margin-top: 1; }
-    ConfirmDialog Button { margin-right: 2; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "counter.key.confirm", id="counter_confirm"),
-        Binding("escape,n", "back", "counter.key.back", id="counter_back"),
-    ]
-
-    def __init__(self, lines: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.lines = lines
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(t("counter.confirm.title"), id="confirm-title")
-            yield Static(table(self.lines), id="confirm-lines")
-            yield Label(t("counter.confirm.question"), id="confirm-question")
-            with Horizontal(id="confirm-buttons"):
-                yield Button(t("counter.key.confirm"), id="confirm-yes", variant="primary")
-                yield Button(t("counter.key.back"), id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-yes", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-yes")
-
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    def action_back(self) -> None:
-        self.dismiss(False)
 
 
 # -- the screen ------------------------------------------------------------------------------
@@ -499,7 +288,7 @@ class CounterScreen(ShellScreen):
     def _decide(self, holder: IdentityNumber, request: Request) -> None:
         """Thread: decide without writing, then confirm (or show the refusal) on the app thread."""
         try:
-            counter = counter_for(self.app)
+            counter = counter_for(self.branch_app)
             if counter is None:
                 self.app.call_from_thread(self._finish, None)
                 return
@@ -532,7 +321,7 @@ class CounterScreen(ShellScreen):
     def _take(self, holder: IdentityNumber, request: Request) -> None:
         """Thread: queue (durable) and audit; the answer goes back to the app thread."""
         try:
-            counter = counter_for(self.app)
+            counter = counter_for(self.branch_app)
             outcome = None if counter is None else request(counter, holder, False)
         except Exception as error:
             self.app.call_from_thread(self._failed, error)

@@ -13,7 +13,6 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from branch_app.i18n import t
 from branch_app.domain.vocabulary import Role
 from branch_app.ui.screens.base import ShellScreen
 
@@ -31,46 +30,6 @@ def local_time(iso: str | None, now: dt.datetime) -> str:
     return moment.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
-def kind_text(kind: str, payload: Any) -> str:
-    """The command as the counter words it (`report loss at the card's bank`), else its kind."""
-    from branch_app.domain.lifecycle import CommandFormatError, command_from_dict
-    from branch_app.ui.screens.counter_base import describe_command
-
-    try:
-        return describe_command(command_from_dict(dict(payload)))
-    except (CommandFormatError, KeyError, TypeError, ValueError):
-        key = f"counter.kind_name.{kind}"
-        text = t(key)
-        return kind if text == key else text
-
-
-def kind_short(kind: str, payload: Any) -> str:
-    """The request in a table cell: the application's kind, or the command's name."""
-    application = payload.get("application") if isinstance(payload, dict) else None
-    if kind == "apply" and isinstance(application, str):
-        key = f"counter.kind.{application}"
-        text = t(key)
-        if text != key:
-            return text
-    key = f"counter.kind_name.{kind}"
-    text = t(key)
-    return kind if text == key else text
-
-
-def reason_text(reason: str | None, message: str | None = None) -> str:
-    """Why the central (or the local check) refused an item, in catalog words.
-
-    Lifecycle reasons are the domain's; rejection codes and local checks are this catalog's;
-    an unknown code is shown as it is, with the central's English message."""
-    if not reason:
-        return t("supervisor.reason.none")
-    for key in (f"domain.refusal.{reason}", f"supervisor.reason.{reason}"):
-        text = t(key)
-        if text != key:
-            return text
-    return t("supervisor.reason.other", code=reason, message=message or "").strip()
-
-
 def row_under_cursor(table: DataTable) -> str | None:
     """The key of the row under the table's cursor, or None when there is none."""
     if table.row_count == 0:
@@ -86,7 +45,7 @@ def desk_of(app: Any) -> SupervisorDesk | None:
     """The supervisor on duty with the enrolled device and branch (reads the keyring: call it
     from a worker thread); `None` when nobody is signed in."""
     from branch_app.services.supervisor import SupervisorDesk
-    from branch_app.ui.screens.counter_base import desk_for
+    from branch_app.ui.wiring import desk_for
 
     desk = desk_for(app)
     if desk is None:

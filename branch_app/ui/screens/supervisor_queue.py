@@ -16,17 +16,15 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from branch_app.i18n import t
-from branch_app.ui.screens.counter_base import table
+from branch_app.ui.counter_text import table
 from branch_app.ui.screens.supervisor_base import (
     SupervisorScreen,
     desk_of,
-    kind_short,
-    kind_text,
     local_time,
-    reason_text,
     row_under_cursor,
 )
 from branch_app.ui.status import OutboxChanged, format_age
+from branch_app.ui.supervisor_text import kind_short, kind_text, reason_text
 
 if TYPE_CHECKING:
     from branch_app.services.supervisor import QueueReport, QueueRow

@@ -1,175 +1,31 @@
-"""The sync in the shell: a progress panel for "Sync now", and the status bar's sync slots.
+"""The progress panel of one sync ("Sync now"): a ProgressBar, a line of text and Cancel.
 
-- `SyncStatus` runs one sync in a thread worker and shows a ProgressBar. The worker never touches
-  widgets: it posts `SyncStatus.SyncProgressed` and `SyncStatus.SyncFinished`, handled on the app
-  thread. Cancel sets the engine's cancel event (checked between batches and during waits).
-- `SyncScreen` is the modal the command palette's "Sync now" opens around a `SyncStatus`.
-- `SyncMonitor` (`install_sync_monitor(app, service)`) checks every `interval` seconds, and at
-  once when asked (`check_now`, after a request is accepted), in a thread, whether the central
-  answers, how deep the queue is, how old its oldest item is and when the last sync ended, and
-  posts the status bar's messages (`ConnectionStatusChanged`, `QueueDepthChanged`). When the
-  central answers and requests are waiting, it sends them (`auto_sync`, on by default): nobody
-  has to remember "Sync now" when the network comes back. With nothing to send it still syncs
-  every `PULL_EVERY`, for the changes other channels made.
+`SyncStatus` runs one sync in a thread worker. The worker never touches widgets: it posts
+`SyncStatus.SyncProgressed` and `SyncStatus.SyncFinished`, handled on the app thread. Cancel sets
+the engine's cancel event (checked between batches and during waits). The modal around it is
+`branch_app.ui.dialogs.sync_progress.SyncScreen`; the background checks and syncs are the sync
+monitor's (`branch_app.ui.controllers.sync_monitor`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, ProgressBar
 
+from branch_app.domain.vocabulary import Outcome
 from branch_app.i18n import t
-from branch_app.ui.status import (
-    ConnectionStatusChanged,
-    QueueDepthChanged,
-    RequestsRefused,
-    SlotState,
-)
+from branch_app.ui.controllers.sync_monitor import UNREACHABLE_ERRORS, post_status
 
 if TYPE_CHECKING:
     from sync.engine import SyncSummary
     from sync.service import SyncService
-
-
-log = logging.getLogger(__name__)
-
-#: Errors that mean the central could not be reached (the connection slot shows "offline").
-UNREACHABLE_ERRORS = frozenset(
-    {
-        "sync.error.offline",
-        "sync.error.refused",
-        "sync.error.connection_lost",
-        "sync.error.timeout",
-        "sync.error.server",
-        "sync.error.busy",
-    }
-)
-
-
-class _When:
-    """The last sync time, worded when the text is rendered (so a language switch re-words it)."""
-
-    def __init__(self, when: dt.datetime | None) -> None:
-        self.when = when
-
-    def __format__(self, spec: str) -> str:
-        if self.when is None:
-            return t("sync.status.never")
-        local = self.when.astimezone()
-        if local.date() == dt.datetime.now().astimezone().date():
-            return f"{local:%H:%M}"
-        return f"{local:%Y-%m-%d %H:%M}"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _When) and other.when == self.when
-
-    def __hash__(self) -> int:
-        return hash(self.when)
-
-
-def post_status(app: App[Any], service: SyncService, *, online: bool | None) -> None:
-    """Post the status bar's connection and queue messages (safe from any thread)."""
-    last = service.last_sync()
-    if online is None:
-        app.post_message(
-            ConnectionStatusChanged(SlotState.BUSY, "sync.status.syncing_last", when=_When(last))
-        )
-    elif online:
-        app.post_message(
-            ConnectionStatusChanged(SlotState.OK, "sync.status.online_last", when=_When(last))
-        )
-    else:
-        app.post_message(
-            ConnectionStatusChanged(SlotState.ERROR, "sync.status.offline_last", when=_When(last))
-        )
-    queue = service.queue_status()
-    app.post_message(QueueDepthChanged(queue.depth, queue.oldest_age, queue.awaiting_supervisor))
-
-
-#: With nothing to send, a background sync still runs this often: its pull brings what other
-#: channels changed (an online loss report, a death record) into the card cache for offline work.
-PULL_EVERY = dt.timedelta(minutes=5)
-
-
-class SyncMonitor:
-    """The connection check and the background sync, one at a time, never on the app thread."""
-
-    def __init__(self, app: App[Any], service: SyncService, *, auto_sync: bool = True) -> None:
-        self.app = app
-        self.service = service
-        self.auto_sync = auto_sync
-        self._busy = threading.Lock()
-        self._again = threading.Event()  # asked for while a check ran: check once more after it
-        self._stopping = threading.Event()
-
-    def stop(self) -> None:
-        """The app is closing: a background sync stops at its next step, and none starts (the
-        app's threads are waited for at exit, so a long sync would hold up quitting)."""
-        self._stopping.set()
-
-    def check_now(self) -> None:
-        """Check (and sync, when there is something to send) in a thread worker now."""
-        self.app.run_worker(self.check, thread=True, group="sync-check", exit_on_error=False)
-
-    def check(self) -> None:
-        """One check, and a sync when it is due, here and now (a thread worker's body; blocks).
-        A check asked for while another runs makes that one check once more when it ends."""
-        if not self._busy.acquire(blocking=False):
-            self._again.set()
-            return
-        try:
-            while True:
-                self._again.clear()
-                self._check_once()
-                if not self._again.is_set():
-                    return
-        finally:
-            self._busy.release()
-
-    def _sync_due(self) -> bool:
-        """Requests wait, or the card cache has not heard from the central for a while."""
-        if self.service.queue_status().depth:
-            return True
-        last = self.service.last_sync()
-        return last is None or dt.datetime.now(dt.UTC) - last >= PULL_EVERY
-
-    def _check_once(self) -> None:
-        online = self.service.ping()
-        post_status(self.app, self.service, online=online)
-        if self._stopping.is_set() or not (online and self.auto_sync and self._sync_due()):
-            return
-        post_status(self.app, self.service, online=None)
-        try:
-            summary = self.service.run(cancel=self._stopping)
-        except Exception as exc:  # a store or keyring failure: the next check tries again
-            log.warning("background sync failed (%s)", type(exc).__name__)
-            post_status(self.app, self.service, online=False)
-            return
-        reached = summary.error is None or summary.error not in UNREACHABLE_ERRORS
-        post_status(self.app, self.service, online=reached)
-        refused = summary.outcomes.get("conflict", 0) + summary.outcomes.get("rejected", 0)
-        if refused:
-            self.app.post_message(RequestsRefused(refused))
-
-
-def install_sync_monitor(
-    app: App[Any], service: SyncService, *, interval: float = 30.0, auto_sync: bool = True
-) -> SyncMonitor:
-    """Check the connection and the queue now and every `interval` seconds."""
-    monitor = SyncMonitor(app, service, auto_sync=auto_sync)
-    monitor.check_now()
-    app.set_interval(interval, monitor.check_now)
-    return monitor
 
 
 class SyncStatus(Vertical):
@@ -270,36 +126,7 @@ def finished_text(summary: SyncSummary) -> str:
     if summary.error is not None:
         return t(summary.error)
     text = t("sync.finished.ok", sent=summary.sent, pulled=summary.pulled)
-    conflicts = summary.outcomes.get("conflict", 0)
+    conflicts = summary.outcomes.get(Outcome.CONFLICT, 0)
     if conflicts:
         text += "\n" + t("sync.finished.conflicts", count=conflicts)
     return text
-
-
-class SyncScreen(ModalScreen["SyncSummary | None"]):
-    """The modal around one sync; Escape cancels a running sync, then closes."""
-
-    DEFAULT_CSS = """
-    SyncScreen { align: center middle; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "common.cancel", id="sync_close")
-    ]
-
-    def __init__(self, service: SyncService) -> None:
-        super().__init__()
-        self.service = service
-
-    def compose(self) -> ComposeResult:
-        yield SyncStatus(self.service, id="sync-status")
-
-    def action_close(self) -> None:
-        status = self.query_one(SyncStatus)
-        if status.summary is None:
-            status.cancel_event.set()
-            return
-        self.dismiss(status.summary)
-
-    @on(SyncStatus.Closed)
-    def _closed(self) -> None:
-        self.dismiss(self.query_one(SyncStatus).summary)

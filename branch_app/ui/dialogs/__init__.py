@@ -1,0 +1,1 @@
+"""Modal dialogs, one per file: each asks one thing and dismisses with the answer."""
