@@ -22,10 +22,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import orjson
+from pydantic import ValidationError
 
+from branch_app.domain.vocabulary import Place, Role
 from sync.client import (
     KEYRING_SERVICE,
     CentralClient,
@@ -113,7 +115,7 @@ class StaffSession:
 
     staff_id: str
     name: str
-    role: str
+    role: Role
     branch: str
     offline: bool
     started_at: dt.datetime
@@ -239,14 +241,18 @@ class Authenticator:
         # The central cannot be asked: the offline verifier decides.
         if entry.verifier is None:
             raise FirstLoginNeedsCentral()
-        verifier = OfflineVerifier.model_validate(entry.verifier)
+        try:
+            verifier = OfflineVerifier.model_validate(entry.verifier)
+            role = Role(entry.role)
+        except (ValidationError, ValueError):  # a file from an older version: ask the central
+            raise FirstLoginNeedsCentral() from None
         if not offline_verifier_matches(verifier, password):
             self._failed(staff_id, entry, now)
         self.directory.put(staff_id, replace(entry, failures=0, locked_until=None))
         return StaffSession(
             staff_id=staff_id,
             name=entry.name,
-            role=entry.role,
+            role=role,
             branch=entry.branch,
             offline=True,
             started_at=now,
@@ -298,7 +304,7 @@ class Authenticator:
         return StaffSession(
             staff_id=staff.staff_id,
             name=updated.name,
-            role=updated.role,
+            role=staff.role,
             branch=updated.branch,
             offline=False,
             started_at=now,
@@ -307,7 +313,7 @@ class Authenticator:
             expires_at=answer.expires_at,
         )
 
-    def _failed(self, staff_id: str, entry: StaffEntry, now: dt.datetime) -> None:
+    def _failed(self, staff_id: str, entry: StaffEntry, now: dt.datetime) -> NoReturn:
         failures = entry.failures + 1
         locked_until = None
         if failures >= self.max_failures:
@@ -329,7 +335,7 @@ class DeviceIdentity:
 
     device_id: str
     branch: str
-    place: str
+    place: Place
 
 
 def device_info_key(central_url: str) -> str:
@@ -346,9 +352,7 @@ def enrol_device(client: CentralClient, code: str, device_name: str) -> DeviceId
         raise EnrolmentError("sync.enrol.bad_code" if exc.status < 500 else exc.key) from None
     except CentralError as exc:
         raise EnrolmentError(exc.key) from None
-    identity = DeviceIdentity(
-        device_id=answer.device_id, branch=answer.branch, place=answer.place.value
-    )
+    identity = DeviceIdentity(device_id=answer.device_id, branch=answer.branch, place=answer.place)
     store_device_token(client.base_url, answer.device_token)
     checked_keyring().set_password(
         KEYRING_SERVICE, device_info_key(client.base_url), json.dumps(identity.__dict__)
@@ -364,4 +368,7 @@ def enrolled_device(central_url: str) -> DeviceIdentity | None:
     raw = keyring.get_password(KEYRING_SERVICE, device_info_key(central_url))
     if not raw:
         return None
-    return DeviceIdentity(**json.loads(raw))
+    known = json.loads(raw)
+    return DeviceIdentity(
+        device_id=str(known["device_id"]), branch=str(known["branch"]), place=Place(known["place"])
+    )

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -181,11 +181,6 @@ class CentralRejected(CentralError):
         """The catalog key saying why: the central's error code's, else this class's."""
         code = self.error_code
         return f"sync.central.{code.value}" if code is not None else self.key
-
-    @property
-    def message(self) -> str:
-        """Deprecated name of `central_message` (kept while callers move)."""
-        return self.central_message
 
 
 class CentralAuthRejected(CentralRejected):
@@ -496,27 +491,6 @@ class CentralClient:
             log.warning("%s %s: the answer is not protocol v1", method, path)
             raise CentralServerError(502) from None
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        params: Mapping[str, str | int] | None = None,
-        auth: bool = True,
-        staff: bool = True,
-    ) -> Any:
-        """Deprecated: the generic request of before the typed methods, kept only while its last
-        callers move to `lookup`, `list_conflicts` and `decide_conflict`. Do not use."""
-        content = orjson.dumps(body) if body is not None else None
-        data = self._exchange(method, path, content=content, params=params, auth=auth, staff=staff)
-        if not data:
-            return None
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            raise CentralServerError(502) from None
-
     # -- protocol v1
 
     def ping(self) -> bool:
@@ -610,23 +584,3 @@ class CentralClient:
     def channel_card_issued(self, issued: ChannelCardIssued) -> PushResult:
         """`POST /v1/channels/card-issued`: the card agency has produced the card."""
         return self._call(PushResult, "POST", f"{API_PREFIX}/channels/card-issued", issued)
-
-    # -- deprecated, dict-shaped: kept only while the supervisor's service moves to the typed ones
-
-    def conflicts(self, status: str | None = None) -> Any:
-        """Deprecated: use `list_conflicts`."""
-        params = {"status": status} if status else None
-        return self.request("GET", f"{API_PREFIX}/conflicts", params=params)
-
-    def resolve_conflict(
-        self,
-        conflict_id: int,
-        decision: str,
-        note: str,
-        command: Mapping[str, Any] | None = None,
-    ) -> Any:
-        """Deprecated: use `decide_conflict`."""
-        body: dict[str, Any] = {"decision": decision, "note": note}
-        if command is not None:
-            body["command"] = dict(command)
-        return self.request("POST", f"{API_PREFIX}/conflicts/{int(conflict_id)}/resolve", body=body)
