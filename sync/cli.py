@@ -11,10 +11,14 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from branch_app.config import AppConfig
+    from sync.engine import SyncSummary
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from branch_app.i18n import t
 
     sync = subparsers.add_parser("sync", help=t("sync.cli.help", language="en"))
@@ -33,7 +37,7 @@ def register(subparsers: Any) -> None:
     enrol.set_defaults(func=run_enrol)
 
 
-def _setup(args: argparse.Namespace) -> Any:
+def _setup(args: argparse.Namespace) -> AppConfig:
     from pathlib import Path
 
     from branch_app.config import load_config
@@ -45,8 +49,9 @@ def _setup(args: argparse.Namespace) -> Any:
     return config
 
 
-def summary_lines(summary: Any) -> list[str]:
+def summary_lines(summary: SyncSummary) -> list[str]:
     """The summary as printed: one line per outcome, then pulled, remaining, retries."""
+    from branch_app.domain.vocabulary import Outcome
     from branch_app.i18n import t
     from sync.engine import OUTCOMES
 
@@ -62,7 +67,7 @@ def summary_lines(summary: Any) -> list[str]:
         lines.append(t("sync.cancelled"))
     elif summary.error:
         lines.append(t(summary.error))
-    conflicts = summary.outcomes.get("conflict", 0)
+    conflicts = summary.outcomes.get(Outcome.CONFLICT, 0)
     if conflicts:
         lines.append(t("sync.finished.conflicts", count=conflicts))
     return lines
