@@ -44,12 +44,8 @@ def seed_demo(db: Database) -> list[str]:
 
     from branch_app.domain.card_number import card_number_check_character
     from branch_app.domain.identity import resident_check_character
-    from branch_app.domain.lifecycle import (
-        CancellationReason,
-        CardRecord,
-        CardState,
-        FunctionStatus,
-    )
+    from branch_app.domain.lifecycle import CardRecord
+    from branch_app.domain.vocabulary import CancellationReason, CardState, FunctionStatus
     from central import models
     from central.auth import add_staff, password_hasher
     from central.service import CentralService
