@@ -402,12 +402,28 @@ def _recover_audit_month(path: Path, raw: bytes, report: RecoveryReport) -> None
     except ValueError:
         if kept:
             starts_after = {"n": kept[0]["n"] - 1, "mac": kept[0]["prev"]}
-    if not raw.endswith(b"\n"):
+    if _last_append_unreadable(raw, kept):
         report.notes.append(("store.recover.audit_torn", {}))
     if not kept:
         report.notes.append(("store.recover.audit_empty", {}))
     write_month(path, header_line(starts_after), kept)
     report.notes.append(("store.recover.audit_verify", {}))
+
+
+def _last_append_unreadable(raw: bytes, kept: list[dict[str, Any]]) -> bool:
+    """Whether the month's last line is an append a power cut interrupted, left out of the
+    rebuilt file: cut short (no newline), or whole in length but not in its bytes (zeros where
+    blocks never reached the disk). A last line that reads as a whole entry is kept, so it is not
+    one. A line lost in the middle of the file is a lost entry instead (`lost_entries`)."""
+    lines = raw.split(b"\n")
+    last = lines[-1] if lines[-1] else (lines[-2] if len(lines) > 2 else b"")
+    if not last or len(lines) < 2 or last == lines[0]:
+        return False  # nothing after the header
+    try:
+        doc = json.loads(last)
+    except ValueError:
+        return True
+    return not (isinstance(doc, dict) and doc in kept)
 
 
 def folder_keys(data_dir: Path) -> KeySet | None:

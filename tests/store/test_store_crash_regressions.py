@@ -1,0 +1,78 @@
+"""Crash states the explorer (tests/store/test_store_crash_states.py) found, kept as they were.
+
+Each test builds the state by hand, so it stays a regression test whatever the explorer's model
+becomes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from branch_app.store import LocalStore, MemoryKeyring, StoreCorrupt
+from branch_app.store.recover import recover_file, structural_check
+from tests.store.conftest import StepClock
+
+
+def _journal_with_entries(data_dir: Path, keyring: MemoryKeyring, count: int) -> Path:
+    with LocalStore.open(data_dir, keyring=keyring, clock=StepClock()) as store:
+        for n in range(count):
+            store.audit.record("enqueue", actor="T001", reason=f"entry {n} " * 20)
+        (month,) = store.audit.files()
+    return month
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        # found: audit appends, cut after the first append of the run, "zero head": the append's
+        # length reached the disk, its first 134 bytes (the blocks before a 512-byte boundary) not
+        "zeros before a block boundary",
+        "zeros after a block boundary",
+        "cut short",
+    ],
+)
+def test_recovery_says_it_left_out_the_append_a_power_cut_interrupted(
+    damage: str, tmp_path: Path
+) -> None:
+    data_dir, keyring = tmp_path / "data", MemoryKeyring()
+    month = _journal_with_entries(data_dir, keyring, 3)
+    raw = month.read_bytes()
+    start = raw.rstrip(b"\n").rfind(b"\n") + 1  # the last entry's line: the interrupted append
+    line = raw[start:]
+    if damage == "zeros before a block boundary":
+        line = bytes(134) + line[134:]
+    elif damage == "zeros after a block boundary":
+        line = line[:134] + bytes(len(line) - 134)
+    else:
+        line = line[:134]
+    month.write_bytes(raw[:start] + line)
+
+    with pytest.raises(StoreCorrupt) as refused:
+        LocalStore.open(data_dir, keyring=keyring, clock=StepClock())
+    assert refused.value.path == month
+    assert dict(structural_check(data_dir))[month] is not None  # store check names it
+
+    report = recover_file(data_dir, month)
+    assert report.from_damaged == 2
+    assert ("store.recover.audit_torn", {}) in [(key, dict(p)) for key, p in report.notes]
+    with LocalStore.open(data_dir, keyring=keyring, clock=StepClock()) as store:
+        assert [entry.n for entry in store.audit.entries()] == [1, 2]
+        assert store.audit.verify().ok
+
+
+def test_a_last_line_whole_but_without_its_newline_is_kept_and_not_called_left_out(
+    tmp_path: Path,
+) -> None:
+    """An append cut exactly before its newline: the entry reads whole, so recovery keeps it
+    (and does not say it left it out)."""
+    data_dir, keyring = tmp_path / "data", MemoryKeyring()
+    month = _journal_with_entries(data_dir, keyring, 3)
+    month.write_bytes(month.read_bytes()[:-1])
+
+    report = recover_file(data_dir, month)
+    assert report.from_damaged == 3
+    assert "store.recover.audit_torn" not in [key for key, _ in report.notes]
+    with LocalStore.open(data_dir, keyring=keyring, clock=StepClock()) as store:
+        assert store.audit.verify().ok and store.audit.head == 3
