@@ -83,6 +83,9 @@ def run_sync(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    if not config.central.configured:  # safe default: no central until one is configured
+        print(t("shell.config.no_central", path=config.file_path()), file=sys.stderr)
+        return 2
     from branch_app.store import LocalStore
     from sync.service import SyncService
 
@@ -128,6 +131,9 @@ def run_enrol(args: argparse.Namespace) -> int:
         config = _setup(args)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    if not config.central.configured:  # safe default: no central until one is configured
+        print(t("shell.config.no_central", path=config.file_path()), file=sys.stderr)
         return 2
     try:
         identity = enrol_with_config(config.central, args.code, args.name)

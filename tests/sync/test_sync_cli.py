@@ -74,3 +74,20 @@ def test_enrol_then_sync_prints_counts(
         assert "not answering" in captured or "cannot be reached" in captured
     finally:
         central.start()
+
+
+def test_sync_and_enrol_without_a_central_say_so_and_touch_nothing(
+    tmp_path: Path, monkeypatch, memory_keyring, capsys
+) -> None:
+    """Safe default: with no central configured nothing is sent and no store is opened."""
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    monkeypatch.setenv("BRANCH_APP_CONFIG", str(config))
+    monkeypatch.delenv("BRANCH_APP_CENTRAL_URL", raising=False)
+    monkeypatch.setenv("BRANCH_APP_STORE_DATA_DIR", str(tmp_path / "store"))
+
+    assert main(["--language", "en", "sync"]) == 2
+    assert "central" in capsys.readouterr().err.lower()
+    assert main(["--language", "en", "enrol", "--code", "ANY-CODE-1"]) == 2
+    assert "central" in capsys.readouterr().err.lower()
+    assert not (tmp_path / "store").exists()
