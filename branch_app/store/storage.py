@@ -26,7 +26,6 @@ import contextlib
 import os
 import re
 import secrets
-import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -233,8 +232,10 @@ class AtomicJSONStorage(Storage):
             raise StoreCorrupt(path, f"cannot be migrated: {exc}") from None
         storage = cls(path, kind, envelope)
         if start != schema.CURRENT[kind]:
+            # the original, durable before the migrated file replaces it (a copy left in the
+            # page cache could be lost to a power cut that keeps the migrated file)
             backup = path.with_name(f"{path.name}.schema{start}.bak")
-            shutil.copy2(path, backup)
+            write_atomically(backup, path.read_bytes())
             storage.flush()
         return storage
 

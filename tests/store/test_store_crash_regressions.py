@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
-from branch_app.store import LocalStore, MemoryKeyring, StoreCorrupt
+from branch_app.store import LocalStore, MemoryKeyring, StoreCorrupt, storage
 from branch_app.store.recover import recover_file, structural_check
 from tests.store.conftest import StepClock
 
@@ -76,3 +77,65 @@ def test_a_last_line_whole_but_without_its_newline_is_kept_and_not_called_left_o
     assert "store.recover.audit_torn" not in [key for key, _ in report.notes]
     with LocalStore.open(data_dir, keyring=keyring, clock=StepClock()) as store:
         assert store.audit.verify().ok and store.audit.head == 3
+
+
+class _NamingFS(storage.FileSystem):
+    """Logs (operation, file name) for every write-side operation."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str]] = []
+        self.names: dict[int, str] = {}
+
+    def open(self, path: Path, flags: int, mode: int = 0o600) -> int:
+        fd = super().open(path, flags, mode)
+        self.names[fd] = Path(path).name
+        return fd
+
+    def fsync(self, fd: int) -> None:
+        super().fsync(fd)
+        self.log.append(("fsync", self.names[fd]))
+
+    def replace(self, source: Path, target: Path) -> None:
+        super().replace(source, target)
+        self.log.append(("replace", Path(target).name))
+
+    def fsync_folder(self, folder: Path) -> None:
+        super().fsync_folder(folder)
+        self.log.append(("fsync_folder", Path(folder).name))
+
+
+def test_a_migrated_files_original_is_durable_before_the_migrated_file_replaces_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found: migration at open, cut after the migrated outbox.json's rename and folder fsync:
+    the original's copy (`outbox.json.schema1.bak`, made with shutil.copy2, never fsynced) could
+    be empty or missing while the migrated file is there, so the migration could not be undone.
+    The copy now goes through the seam, whole and durable first."""
+    data_dir, keyring = tmp_path / "data", MemoryKeyring()
+    with LocalStore.open(data_dir, keyring=keyring, clock=StepClock()) as store:
+        store.outbox.enqueue(
+            "report_loss",
+            "440106198001011234",
+            {},
+            base_version=1,
+            actor="T",
+            device="D",
+            branch="B",
+        )
+    outbox = data_dir / "outbox.json"
+    envelope = orjson.loads(outbox.read_bytes())
+    envelope["schema"], envelope["meta"] = 1, {}
+    for doc in envelope["tables"]["items"].values():
+        del doc["attempts"], doc["last_error"]
+    outbox.write_bytes(orjson.dumps(envelope))
+
+    naming = _NamingFS()
+    monkeypatch.setattr(storage, "FS", naming)
+    LocalStore.open(data_dir, keyring=keyring, clock=StepClock()).close()
+
+    backup_ready = naming.log.index(("replace", "outbox.json.schema1.bak"))
+    migrated = naming.log.index(("replace", "outbox.json"))
+    assert backup_ready < migrated
+    assert ("fsync_folder", "data") in naming.log[backup_ready:migrated]
+    assert any(op == "fsync" and ".schema1.bak." in name for op, name in naming.log[:backup_ready])
+    assert (data_dir / "outbox.json.schema1.bak").read_bytes() == orjson.dumps(envelope)
