@@ -106,8 +106,8 @@ def outcome_lines(preview: Preview) -> list[tuple[str, str]]:
 
 def refusal_text(refusal: Refusal) -> str:
     """The refusal in plain words, every reason found, then what to do next."""
-    reasons = [t(refusal.message_key, **refusal.params)]
-    reasons += [t(more.message_key, **more.params) for more in refusal.more]
+    reasons = [t(refusal.message_key, None, **refusal.params)]
+    reasons += [t(more.message_key, None, **more.params) for more in refusal.more]
     lines = [t("counter.result.refused", reason=" ".join(reasons))]
     next_key = f"counter.next.{refusal.code}"
     if next_key not in catalog():

@@ -42,5 +42,5 @@ class SyncScreen(ModalScreen["SyncSummary | None"]):
         self.dismiss(status.summary)
 
     @on(SyncStatus.Closed)
-    def _closed(self) -> None:
+    def _panel_closed(self) -> None:
         self.dismiss(self.query_one(SyncStatus).summary)

@@ -13,14 +13,8 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select
 
 from branch_app.domain.identity import IdentityError, parse_identity
-from branch_app.domain.lifecycle import (
-    ApplicationKind,
-    Apply,
-    Command,
-    ExchangeReason,
-    IssuanceSpeed,
-)
-from branch_app.domain.roles import Presenter
+from branch_app.domain.lifecycle import Apply, Command
+from branch_app.domain.vocabulary import ApplicationKind, ExchangeReason, IssuanceSpeed, Presenter
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select
 
-from branch_app.domain.lifecycle import Cancel, CancellationReason, Command
+from branch_app.domain.lifecycle import Cancel, Command
+from branch_app.domain.vocabulary import CancellationReason
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
 

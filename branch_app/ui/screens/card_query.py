@@ -9,7 +9,7 @@ agent)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,7 +22,9 @@ from branch_app.ui.counter_text import table
 from branch_app.ui.screens.counter_base import CounterScreen, Request
 
 if TYPE_CHECKING:
+    from branch_app.domain.identity import IdentityNumber
     from branch_app.services.counter import QueryAnswer, Refusal
+    from branch_app.ui.screens.counter_base import Answer
 
 PURPOSES = (
     "counter_service",
@@ -206,9 +208,9 @@ class CardQueryScreen(CounterScreen):
                 holder, applicant=applicant, dry_run=dry_run
             )
         purpose, note = self.purpose(), self.query_one("#query-note", Input).value.strip()
-        return lambda counter, holder, _dry_run: counter.query(holder, purpose, note)  # type: ignore[return-value]
+        return lambda counter, holder, _dry_run: counter.query(holder, purpose, note)
 
-    def _confirm(self, holder: Any, request: Request, preview: Any) -> None:
+    def _confirm(self, holder: IdentityNumber, request: Request, preview: Answer) -> None:
         """A query is no request: its answer (already audited) is shown without a confirm step;
         a collection is one, and is confirmed like any other."""
         from branch_app.services.counter import Preview
@@ -218,7 +220,7 @@ class CardQueryScreen(CounterScreen):
         else:
             self._finish(preview)
 
-    def show_outcome(self, outcome: Any) -> None:
+    def show_outcome(self, outcome: Answer) -> None:
         self.query_one("#query-record", Static).update("")
         super().show_outcome(outcome)
 
@@ -245,7 +247,7 @@ class CardQueryScreen(CounterScreen):
             return super().check_action("submit", parameters)
         return super().check_action(action, parameters)
 
-    def show_other(self, outcome: Any) -> None:
+    def show_other(self, outcome: Answer) -> None:
         from branch_app.services.counter import QueryAnswer
 
         if not isinstance(outcome, QueryAnswer):

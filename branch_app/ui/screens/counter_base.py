@@ -18,7 +18,7 @@ The store and the central are used in a thread worker so the counter never freez
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
 from rich.text import Text
 from textual import on, work
@@ -40,10 +40,16 @@ from branch_app.ui.widgets.card_status import CardStatus
 from branch_app.ui.wiring import counter_for
 
 if TYPE_CHECKING:
-    from branch_app.services.counter import Checked, Counter, Refusal
+    import datetime as dt
+
+    from branch_app.services.counter import Checked, Counter, QueryAnswer, Refusal
+    from readers.sscard import CardReading
+
+#: What a request answers: a preview (dry run) or an acceptance, a refusal, or the query's record.
+Answer: TypeAlias = "Checked | QueryAnswer"
 
 #: What a screen's choices turn into: run the request for this holder (for real, or not).
-Request = Callable[["Counter", IdentityNumber, bool], "Checked"]
+Request = Callable[["Counter", IdentityNumber, bool], Answer]
 
 
 # -- the screen ------------------------------------------------------------------------------
@@ -86,7 +92,7 @@ class CounterScreen(ShellScreen):
         #: input's value.
         self._card_number: str | None = None
         #: The last answer, kept for tests and for re-wording after a language switch.
-        self.outcome: Any = None
+        self.outcome: Answer | None = None
         self.busy = False
 
     # -- layout ---------------------------------------------------------------------------------
@@ -131,7 +137,7 @@ class CounterScreen(ShellScreen):
         # The store may have arrived (it opens after the first screen) or the staff changed.
         self.refresh_gate()
 
-    def _today(self) -> Any:
+    def _today(self) -> dt.date:
         return self.branch_app.today()
 
     # -- hooks for the services --------------------------------------------------------------
@@ -176,7 +182,8 @@ class CounterScreen(ShellScreen):
         command = self.sample_command()
         if command is None:
             return None
-        from branch_app.domain.roles import Role, permission
+        from branch_app.domain.roles import permission
+        from branch_app.domain.vocabulary import Role
 
         role = Role(staff.role)
         allowed = permission(role, self.branch_app.config.branch.place, command)
@@ -217,7 +224,7 @@ class CounterScreen(ShellScreen):
         except IdentityError as error:
             return error
 
-    def use_card(self, reading: Any) -> None:
+    def use_card(self, reading: CardReading) -> None:
         """Fill the holder from a card reading; the number is shown masked only."""
         number = getattr(reading, "social_security_number", None)
         if getattr(reading, "holder_needs_psam", False) or not number:
@@ -298,7 +305,7 @@ class CounterScreen(ShellScreen):
             return
         self.app.call_from_thread(self._confirm, holder, request, preview)
 
-    def _confirm(self, holder: IdentityNumber, request: Request, preview: Checked) -> None:
+    def _confirm(self, holder: IdentityNumber, request: Request, preview: Answer) -> None:
         from branch_app.services.counter import Preview
 
         if not isinstance(preview, Preview):
@@ -334,7 +341,7 @@ class CounterScreen(ShellScreen):
         self.outcome = None
         self.show_message(t("counter.result.failed", detail=detail), ok=False)
 
-    def _finish(self, outcome: Any) -> None:
+    def _finish(self, outcome: Answer | None) -> None:
         from branch_app.services.counter import Accepted
 
         self._set_busy(False)
@@ -352,7 +359,7 @@ class CounterScreen(ShellScreen):
         result.set_class(ok is True, "-ok")
         result.set_class(ok is False, "-error")
 
-    def show_outcome(self, outcome: Any) -> None:
+    def show_outcome(self, outcome: Answer) -> None:
         """An accepted request with its reference, or the refusal and what to do next."""
         from branch_app.services.counter import Accepted, Refusal
 
@@ -374,7 +381,7 @@ class CounterScreen(ShellScreen):
             return
         self.show_other(outcome)
 
-    def show_other(self, outcome: Any) -> None:
+    def show_other(self, outcome: Answer) -> None:
         """A service's own kind of answer (the query's record)."""
 
     def action_new_request(self) -> None:

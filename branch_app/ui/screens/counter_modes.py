@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def _application(kind: str, speed: str = "normal") -> Callable[[], Screen[None]]:
     def make() -> Screen[None]:
-        from branch_app.domain.lifecycle import ApplicationKind, IssuanceSpeed
+        from branch_app.domain.vocabulary import ApplicationKind, IssuanceSpeed
         from branch_app.ui.screens.application import ApplicationScreen
 
         return ApplicationScreen(ApplicationKind(kind), IssuanceSpeed(speed))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +17,9 @@ from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.service_menu import MenuEntry, menu_for
 from branch_app.ui.services import StaffOnDuty
 from branch_app.ui.status import StatusSnapshot
+
+if TYPE_CHECKING:
+    from readers.service import ReaderService
 
 
 def profile_lines(config: AppConfig) -> list[tuple[str, str]]:
@@ -87,13 +92,13 @@ class HomeScreen(ShellScreen):
         if self.branch_app.services.reader is not None:
             self.show_card_widget(self.branch_app.services.reader)
 
-    def show_card_widget(self, service: object) -> None:
+    def show_card_widget(self, service: ReaderService) -> None:
         """Mount the card widget (once) under the branch profile; it runs the reader's loop."""
         from branch_app.ui.widgets.card_status import CardStatus
 
         if self.query(CardStatus):
             return
-        card = CardStatus(service, id="card-status", classes="panel")  # type: ignore[arg-type]
+        card = CardStatus(service, id="card-status", classes="panel")
         card.border_title = t("shell.card.title")
         self.query_one("#home-left").mount(card)
 
@@ -117,7 +122,7 @@ class HomeScreen(ShellScreen):
         services.border_title = t("shell.services.title")
         highlighted = services.highlighted_option
         keep = highlighted.id if highlighted is not None else None
-        role = staff.role.value if staff is not None else None
+        role = staff.role if staff is not None else None
         services.set_options(menu_options(menu_for(role, config.branch.place)))
         if keep is not None:
             try:

@@ -35,7 +35,7 @@ def describe_identity_error(error: IdentityError) -> str:
     """The exact reason in the current language (the domain's English text as a last resort)."""
     key = f"domain.identity.{error.code}"
     if key in catalog():
-        return t(key, **error.params)
+        return t(key, None, **error.params)
     return str(error)
 
 

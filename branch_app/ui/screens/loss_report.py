@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Label
 
-from branch_app.domain.lifecycle import Command, LossChannel, ReportLoss
+from branch_app.domain.lifecycle import Command, ReportLoss
+from branch_app.domain.vocabulary import LossChannel
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
 from branch_app.ui.widgets.where_choice import WhereChoice

@@ -78,7 +78,7 @@ class ApprovalsScreen(SupervisorScreen):
         from branch_app.services.supervisor import read_approvals
 
         try:
-            rows = read_approvals(self.branch_app.services.store)
+            rows = read_approvals(self.store())
         except Exception as error:  # the journal could not be read
             detail = getattr(error, "english", None) or type(error).__name__
             self.post_message(

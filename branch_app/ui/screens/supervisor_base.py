@@ -7,7 +7,7 @@ and the handler, on the app thread, updates the widgets.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -18,6 +18,9 @@ from branch_app.ui.screens.base import ShellScreen
 
 if TYPE_CHECKING:
     from branch_app.services.supervisor import SupervisorDesk
+    from branch_app.store import LocalStore
+    from branch_app.ui.app import BranchApp
+    from sync.service import SyncService
 
 
 def local_time(iso: str | None, now: dt.datetime) -> str:
@@ -41,7 +44,7 @@ def row_under_cursor(table: DataTable) -> str | None:
     return str(key.value) if key.value is not None else None
 
 
-def desk_of(app: Any) -> SupervisorDesk | None:
+def desk_of(app: BranchApp) -> SupervisorDesk | None:
     """The supervisor on duty with the enrolled device and branch (reads the keyring: call it
     from a worker thread); `None` when nobody is signed in."""
     from branch_app.services.supervisor import SupervisorDesk
@@ -94,6 +97,20 @@ class SupervisorScreen(ShellScreen):
         if self.branch_app.services.store is None:
             return "supervisor.gate.no_store"
         return None
+
+    def store(self) -> LocalStore:
+        """The open local store (the gate refuses the tool without one)."""
+        store = self.branch_app.services.store
+        if store is None:
+            raise LookupError("no local store")
+        return store
+
+    def central(self) -> SyncService:
+        """The sync service, for what only the central can answer (there is none offline)."""
+        sync = self.branch_app.services.sync
+        if sync is None:
+            raise LookupError("no central configured")
+        return sync
 
     def show_message(self, widget_id: str, text: str, *, ok: bool | None) -> None:
         message = self.query_one(f"#{widget_id}", Static)

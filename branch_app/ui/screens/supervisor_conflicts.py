@@ -22,6 +22,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from branch_app.domain.vocabulary import ConflictDecision
 from branch_app.i18n import t
 from branch_app.ui.counter_text import table
 from branch_app.ui.dialogs.resolve_conflict import ResolveDialog
@@ -149,7 +150,7 @@ class ConflictsScreen(SupervisorScreen):
 
         services = self.branch_app.services
         try:
-            found = read_conflicts(services.sync, services.store, desk_of(self.app))
+            found = read_conflicts(services.sync, services.store, desk_of(self.branch_app))
         except Exception as error:  # the store could not be read
             self.post_message(self.ConflictsLoaded(None, error_text(error), generation))
             return
@@ -302,7 +303,7 @@ class ConflictsScreen(SupervisorScreen):
                 self.post_message(self.ResolveFailed(t("supervisor.gate.not_supervisor")))
                 return
             try:
-                record = review_record(app.services.sync, app.services.store, desk, row)
+                record = review_record(self.central(), self.store(), desk, row)
             except Exception as error:  # the lookup failed: decide on the record of the conflict
                 problem = t("supervisor.resolve.record_old", problem=error_text(error))
             if record:
@@ -347,9 +348,7 @@ class ConflictsScreen(SupervisorScreen):
             if desk is None:
                 self.post_message(self.ResolveFailed(t("supervisor.gate.not_supervisor")))
                 return
-            outcome = resolve(
-                app.services.sync, app.services.store, desk, row, resolution, app.now()
-            )
+            outcome = resolve(self.central(), self.store(), desk, row, resolution, app.now())
         except Exception as error:  # refused or unreachable: nothing was written locally
             self.post_message(self.ResolveFailed(error_text(error)))
             return
@@ -365,13 +364,13 @@ class ConflictsScreen(SupervisorScreen):
         self._set_busy(False)
         self.last_outcome = message.outcome
         self.post_message(OutboxChanged())  # one fewer for a supervisor, maybe a correction to send
-        decision = str(message.outcome.conflict.get("decision") or "")
+        decision = message.outcome.conflict.decision or ConflictDecision.UPHELD
         self.show_message(
             "conflicts-message",
             t(
                 "supervisor.resolve.done",
                 holder=message.row.holder_masked,
-                decision=t(f"supervisor.decision.{decision or 'upheld'}"),
+                decision=t(f"supervisor.decision.{decision}"),
             ),
             ok=True,
         )

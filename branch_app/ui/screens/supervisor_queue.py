@@ -118,7 +118,7 @@ class SyncQueueScreen(SupervisorScreen):
         services = self.branch_app.services
         try:
             last = services.sync.last_sync() if services.sync is not None else None
-            report = read_queue(services.store, last, self.branch_app.now())
+            report = read_queue(self.store(), last, self.branch_app.now())
         except Exception as error:  # a store that cannot be read: say so, never a traceback
             self.post_message(self.QueueLoaded(None, type(error).__name__, generation))
             return
@@ -282,11 +282,11 @@ class SyncQueueScreen(SupervisorScreen):
         from branch_app.services.supervisor import close_rejected
 
         try:
-            desk = desk_of(self.app)
+            desk = desk_of(self.branch_app)
             if desk is None:
                 self.post_message(self.ItemsClosed(0, "supervisor.gate.not_supervisor"))
                 return
-            closed = close_rejected(self.branch_app.services.store, desk, ids, note)
+            closed = close_rejected(self.store(), desk, ids, note)
         except Exception as error:  # the store refused the write: nothing was closed
             detail = getattr(error, "english", None) or type(error).__name__
             self.post_message(self.ItemsClosed(0, t("supervisor.failed", detail=detail)))
@@ -294,7 +294,7 @@ class SyncQueueScreen(SupervisorScreen):
         self.post_message(self.ItemsClosed(closed, None))
 
     @on(ItemsClosed)
-    def _closed(self, message: ItemsClosed) -> None:
+    def _items_closed(self, message: ItemsClosed) -> None:
         self.busy = False
         if message.problem is not None:
             self.show_message("queue-message", t(message.problem), ok=False)

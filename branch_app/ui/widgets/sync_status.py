@@ -74,9 +74,12 @@ class SyncStatus(Vertical):
         """The engine's run, off the app thread; only messages come back."""
         from sync.engine import SyncSummary
 
+        def progressed(done: int, total: int) -> None:
+            self.post_message(self.SyncProgressed(done, total))
+
         try:
             summary = self.service.run(
-                progress=lambda done, total: self.post_message(self.SyncProgressed(done, total)),
+                progress=progressed,
                 cancel=self.cancel_event,
                 wait_if_busy=True,  # a background sync may be on: this one follows it
             )
