@@ -18,7 +18,6 @@ might have carried is ever reused.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,14 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from branch_app.store import schema
+from branch_app.store import schema, storage
 from branch_app.store.audit import AUDIT_DIR, GENESIS, header_line, read_month, write_month
 from branch_app.store.crypto import KeySet
 from branch_app.store.errors import StoreCorrupt, StoreError, StoreTooNew
 from branch_app.store.lock import FolderLock
 from branch_app.store.outbox import TABLE as OUTBOX_TABLE
 from branch_app.store.outbox import decode_item, doc_problem
-from branch_app.store.storage import AtomicJSONStorage, _fsync_folder, read_envelope
+from branch_app.store.storage import AtomicJSONStorage, read_envelope
 
 SEQUENCE_GAP = 1000
 _ID_IN_BYTES = re.compile(rb'"id":"([0-9a-f]{32})"')
@@ -233,8 +232,8 @@ def recover_file(
             report.moved_to = path.with_name(
                 f"{path.name}.damaged-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
             )
-            os.replace(path, report.moved_to)
-            _fsync_folder(path.parent)
+            storage.FS.replace(path, report.moved_to)  # the seam, like every store write
+            storage.FS.fsync_folder(path.parent)
         if kind is MANIFEST_KIND:
             _recover_manifest(data_dir, path, report)
         elif kind is OUTBOX_KIND:
