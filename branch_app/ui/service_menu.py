@@ -1,7 +1,9 @@
-"""The services menu as data: which services a role sees, which it may open here, and why not.
+"""The services as data: the one place a service is registered, what the menu offers and why not.
 
-Nothing here restates a rule: each counter service names a sample of the command it takes, and
-the domain's `permission(role, place, command)` says where it may be taken. A role sees a service
+Each entry names its screen ("module:Class" under `branch_app.ui.screens`, imported on first use
+only: the screens pull in the domain, which start-up must not load) and, for a counter service, a
+sample of the command it takes. Nothing here restates a rule: the domain's
+`permission(role, place, command)` says where the command may be taken. A role sees a service
 when it may take its command at some place the role works at (home-visit staff work only on home
 visits, so they never see unlock or cancellation); a service it sees but may not take at this
 place says why. The supervisor's tools are not commands: they are for supervisors only.
@@ -10,8 +12,9 @@ place says why. The supervisor's tools are not commands: they are for supervisor
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from branch_app.domain.vocabulary import (
@@ -25,6 +28,8 @@ from branch_app.domain.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from branch_app.domain.lifecycle import Command
 
 _DAY = dt.date(2000, 1, 1)  # any date: the samples are never decided, only permitted
@@ -32,31 +37,56 @@ _DAY = dt.date(2000, 1, 1)  # any date: the samples are never decided, only perm
 
 @dataclass(frozen=True)
 class Service:
+    """One entry of the menu, and the screen that does it (`args` go to its constructor)."""
+
     id: str
     group: str  # catalog key of the menu group
-    #: The kind of command this service takes (`_samples`); `None` for a tool that takes none.
-    command: str | None = None
+    screen: str | None = None
+    args: tuple[object, ...] = ()
+    #: Builds a command of the kind this service takes; `None` for a tool that takes none.
+    sample: Callable[[], Command] | None = None
     #: Who sees a tool that takes no command; a service's roles follow from `permission`.
     tool_roles: frozenset[Role] = frozenset(Role)
     #: Usable before anyone signs in (touches no record: a pure check).
     open_to_all: bool = False
+    #: The menu's text; by default `shell.service.<id>`.
+    title: str | None = None
 
     @property
     def title_key(self) -> str:
-        return f"shell.service.{self.id}"
+        return self.title or f"shell.service.{self.id}"
 
     def refusal(self, role: Role, place: Place) -> RefusalReason | None:
         """Why `role` may not open this service at `place`, or None."""
-        if self.command is None:
+        if self.sample is None:
             return None if role in self.tool_roles else RefusalReason.ROLE_NOT_AT_PLACE
         from branch_app.domain.roles import permission  # the rules load after the first paint
 
-        return permission(role, place, _samples()[self.command]).reason
+        return permission(role, place, self.sample()).reason
 
     def seen_by(self, role: Role) -> bool:
         """The role may use it somewhere (home-visit staff only on home visits)."""
         places = (Place.HOME_VISIT,) if role is Role.HOME_VISIT else tuple(Place)
         return any(self.refusal(role, place) is None for place in places)
+
+    def make_screen(self) -> Screen[None]:
+        """A new screen for the service (each mode keeps its own)."""
+        assert self.screen is not None
+        module, _, name = self.screen.partition(":")
+        screens = importlib.import_module(f"branch_app.ui.screens.{module}")
+        screen: Screen[None] = getattr(screens, name)(*self.args)
+        return screen
+
+
+def _command(kind: str, **fields: object) -> Command:
+    """A sample command, built with the lifecycle imported only now."""
+    lifecycle = importlib.import_module("branch_app.domain.lifecycle")
+    command: Command = lifecycle.COMMANDS_BY_KIND[kind](**fields)
+    return command
+
+
+def _apply(kind: ApplicationKind, speed: IssuanceSpeed = IssuanceSpeed.NORMAL) -> Command:
+    return _command("apply", application=kind, speed=speed, accepted_on=_DAY)
 
 
 _APPLY = "shell.group.application"
@@ -64,40 +94,76 @@ _CARD = "shell.group.card"
 _TOOLS = "shell.group.tools"
 _SUPERVISOR = "shell.group.supervisor"
 _SUPERVISORS = frozenset({Role.SUPERVISOR})
+_APPLICATION = "application:ApplicationScreen"
 
-
-@cache
-def _samples() -> dict[str, Command]:
-    """A command of each kind a service takes: `permission` says where it may be taken."""
-    from branch_app.domain.lifecycle import Apply, Cancel, ReportLoss, Unlock
-
-    def apply(kind: ApplicationKind, speed: IssuanceSpeed = IssuanceSpeed.NORMAL) -> Apply:
-        return Apply(application=kind, speed=speed, accepted_on=_DAY)
-
-    return {
-        "apply_first": apply(ApplicationKind.FIRST),
-        "apply_replacement": apply(ApplicationKind.REPLACEMENT),
-        "apply_exchange": apply(ApplicationKind.EXCHANGE),
-        "apply_instant": apply(ApplicationKind.FIRST, IssuanceSpeed.INSTANT),
-        "report_loss": ReportLoss(channel=LossChannel.OTHER_BANK_BRANCH),
-        "unlock": Unlock(at_card_bank=False),
-        "cancellation": Cancel(reason=CancellationReason.LOSS_OF_ENTITLEMENT),
-    }
-
-
+#: Every service, in menu order: the one place a new service is registered.
 SERVICES: tuple[Service, ...] = (
-    Service("apply_first", _APPLY, "apply_first"),
-    Service("apply_replacement", _APPLY, "apply_replacement"),
-    Service("apply_exchange", _APPLY, "apply_exchange"),
-    Service("apply_instant", _APPLY, "apply_instant"),
-    Service("report_loss", _CARD, "report_loss"),
-    Service("unlock", _CARD, "unlock"),
-    Service("query", _CARD),
-    Service("cancellation", _CARD, "cancellation"),
-    Service("identity_check", _TOOLS, open_to_all=True),
-    Service("approvals", _SUPERVISOR, tool_roles=_SUPERVISORS),
-    Service("sync_queue", _SUPERVISOR, tool_roles=_SUPERVISORS),
-    Service("conflicts", _SUPERVISOR, tool_roles=_SUPERVISORS),
+    Service(
+        "apply_first",
+        _APPLY,
+        _APPLICATION,
+        (ApplicationKind.FIRST, IssuanceSpeed.NORMAL),
+        lambda: _apply(ApplicationKind.FIRST),
+    ),
+    Service(
+        "apply_replacement",
+        _APPLY,
+        _APPLICATION,
+        (ApplicationKind.REPLACEMENT, IssuanceSpeed.NORMAL),
+        lambda: _apply(ApplicationKind.REPLACEMENT),
+    ),
+    Service(
+        "apply_exchange",
+        _APPLY,
+        _APPLICATION,
+        (ApplicationKind.EXCHANGE, IssuanceSpeed.NORMAL),
+        lambda: _apply(ApplicationKind.EXCHANGE),
+    ),
+    Service(
+        "apply_instant",
+        _APPLY,
+        _APPLICATION,
+        (ApplicationKind.FIRST, IssuanceSpeed.INSTANT),
+        lambda: _apply(ApplicationKind.FIRST, IssuanceSpeed.INSTANT),
+    ),
+    Service(
+        "report_loss",
+        _CARD,
+        "loss_report:LossReportScreen",
+        sample=lambda: _command("report_loss", channel=LossChannel.OTHER_BANK_BRANCH),
+    ),
+    Service(
+        "unlock",
+        _CARD,
+        "unlock:UnlockScreen",
+        sample=lambda: _command("unlock", at_card_bank=False),
+    ),
+    Service("query", _CARD, "card_query:CardQueryScreen"),
+    Service(
+        "cancellation",
+        _CARD,
+        "cancellation:CancellationScreen",
+        sample=lambda: _command("cancel", reason=CancellationReason.LOSS_OF_ENTITLEMENT),
+    ),
+    Service("identity_check", _TOOLS, "identity_check:IdentityCheckScreen", open_to_all=True),
+    Service(
+        "approvals",
+        _SUPERVISOR,
+        "supervisor_approvals:ApprovalsScreen",
+        tool_roles=_SUPERVISORS,
+    ),
+    Service(
+        "sync_queue",
+        _SUPERVISOR,
+        "supervisor_queue:SyncQueueScreen",
+        tool_roles=_SUPERVISORS,
+    ),
+    Service(
+        "conflicts",
+        _SUPERVISOR,
+        "supervisor_conflicts:ConflictsScreen",
+        tool_roles=_SUPERVISORS,
+    ),
 )
 SERVICES_BY_ID = {service.id: service for service in SERVICES}
 
