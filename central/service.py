@@ -35,6 +35,7 @@ from branch_app.domain import lifecycle
 from branch_app.domain.admission import Admission, Approver, Maker, admit, approval_of
 from branch_app.domain.identity import (
     IdentityError,
+    IdentityKind,
     IdentityNumber,
     mask_identity,
     parse_identity,
@@ -71,6 +72,7 @@ from sync.protocol import (
     ChangesResponse,
     ConflictView,
     ErrorCode,
+    ErrorItem,
     LookupRequest,
     ProtocolError,
     PushCommand,
@@ -355,8 +357,11 @@ class CentralService:
         self._insert_ignore_statements: dict[str, Any] = {}
         self._hot = _HotStatements(db)
         self._parsed = _ParsedRecords()
-        #: holder id -> (the day it was checked, canonical): the check depends only on the day.
-        self._checked_holders: dict[str, tuple[dt.date, IdentityNumber | None]] = {}
+        #: (holder id, document kind) -> (the day it was checked, canonical): the check depends
+        #: only on the day.
+        self._checked_holders: dict[
+            tuple[str, IdentityKind | None], tuple[dt.date, IdentityNumber | None]
+        ] = {}
 
     # Push --------------------------------------------------------------------------------------
 
@@ -413,8 +418,11 @@ class CentralService:
         now = utcnow()
         stamp = self._hot.timestamp(now)
         today = china_date(now)  # ages and dates are Guangzhou's, not UTC's
-        valid = {h: self._is_valid_holder(h, today) for h in {c.holder_id for c in commands}}
-        holders = sorted(h for h, ok in valid.items() if ok)
+        valid = {
+            key: self._holder(*key, today) is not None
+            for key in {(c.holder_id, c.holder_kind) for c in commands}
+        }
+        holders = sorted({holder_id for (holder_id, _), ok in valid.items() if ok})
         records = self._lock_cards(conn, holders, stamp)
         seen: dict[str, tuple[str, str | _Answer]] = {
             row.id: (row.body_hash, row.result)
@@ -497,7 +505,7 @@ class CentralService:
             if new_record is not None:
                 records[command.holder_id] = new_record
                 changed.append((new_record, command.id, result.record))
-            follows = valid[command.holder_id] and not origin.is_channel
+            follows = valid[command.holder_id, command.holder_kind] and not origin.is_channel
             if follows and command.holder_id not in followed:
                 followed.add(command.holder_id)
                 follow_rows.append((origin.branch, command.holder_id, stamp))
@@ -510,19 +518,20 @@ class CentralService:
         self._store_records(conn, changed, now)
         return results
 
-    def _is_valid_holder(self, holder_id: str, today: dt.date) -> bool:
-        return self._holder(holder_id, today) is not None
-
-    def _holder(self, holder_id: str, today: dt.date) -> IdentityNumber | None:
-        """The checked identity number when it is valid and canonical, remembered for the day (a
-        batch names the same people as the batch before); bounded, cleared when full."""
-        checked = self._checked_holders.get(holder_id)
+    def _holder(
+        self, holder_id: str, kind: IdentityKind | None, today: dt.date
+    ) -> IdentityNumber | None:
+        """The checked identity number when it is valid and canonical for its document kind
+        (None: read by its form, as a device of the previous version sends it), remembered for
+        the day (a batch names the same people as the batch before); bounded, cleared when full."""
+        key = (holder_id, kind)
+        checked = self._checked_holders.get(key)
         if checked is not None and checked[0] == today:
             return checked[1]
-        holder = _canonical_identity(holder_id, today)
+        holder = _canonical_identity(holder_id, kind, today)
         if len(self._checked_holders) >= 100_000:
             self._checked_holders = {}
-        self._checked_holders[holder_id] = (today, holder)
+        self._checked_holders[key] = (today, holder)
         return holder
 
     def _decide(
@@ -547,7 +556,7 @@ class CentralService:
                 None,
             )
 
-        holder = self._holder(command.holder_id, today)
+        holder = self._holder(command.holder_id, command.holder_kind, today)
         if current is None or holder is None:
             return rejected(RejectReason.INVALID_HOLDER, "holder_id is not a valid identity number")
         if not origin.is_channel:
@@ -773,6 +782,11 @@ class CentralService:
         now = utcnow()
         cards = models.cards
         if request.holder_id is not None:
+            if self._holder(request.holder_id, request.holder_kind, china_date(now)) is None:
+                raise ProtocolError(
+                    ErrorCode.INVALID_BODY,
+                    [ErrorItem(loc=["holder_id"], msg="not a valid identity number of its kind")],
+                )
             subject_kind, subject = "holder_id", request.holder_id
             where = cards.c.holder_id == subject
             masked = mask_identity(subject)
@@ -881,8 +895,12 @@ class CentralService:
 def _body_hash(command: PushCommand) -> str:
     """`PushCommand.body_hash()` without the model dump: a parsed command's fields are already
     plain JSON values (strict model, no extra fields), so hashing them directly gives the same
-    canonical bytes and the same hash."""
-    return hashlib.sha256(orjson.dumps(command.__dict__, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    canonical bytes and the same hash. An absent `holder_kind` is left out, as the dump leaves
+    it out: a command of the previous version hashes as it did then."""
+    fields = command.__dict__
+    if fields.get("holder_kind") is None:
+        fields = {name: value for name, value in fields.items() if name != "holder_kind"}
+    return hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _approver(staff: dict[str, Any], named: str | None, branch: str) -> Approver | None:
@@ -893,9 +911,11 @@ def _approver(staff: dict[str, Any], named: str | None, branch: str) -> Approver
     return Approver(member.staff_id, Role(member.role))
 
 
-def _canonical_identity(holder_id: str, today: dt.date) -> IdentityNumber | None:
+def _canonical_identity(
+    holder_id: str, kind: IdentityKind | None, today: dt.date
+) -> IdentityNumber | None:
     try:
-        holder = parse_identity(holder_id, today=today)
+        holder = parse_identity(holder_id, kind=kind, today=today)
     except IdentityError:
         return None
     return holder if holder.number == holder_id else None

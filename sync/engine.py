@@ -31,6 +31,7 @@ from typing import Any, Protocol, TypedDict, TypeVar
 
 import stamina
 
+from branch_app.domain.identity import IdentityKind
 from branch_app.domain.lifecycle import CommandFormatError, command_from_dict
 from branch_app.domain.vocabulary import UNSENT, OutboxStatus, Outcome
 from sync.client import (
@@ -78,6 +79,11 @@ class OutboxItemLike(Protocol):
     def kind(self) -> str: ...
     @property
     def holder_id(self) -> str: ...
+    @property
+    def holder_kind(self) -> IdentityKind | None:
+        """The holder's document kind; None for an item queued before it was kept."""
+        ...
+
     @property
     def payload(self) -> Mapping[str, Any]: ...
     @property
@@ -190,6 +196,7 @@ def wire_command(item: OutboxItemLike) -> PushCommand:
         id=item.id,
         kind=item.kind,
         holder_id=item.holder_id,
+        holder_kind=item.holder_kind,  # None: left out of the body, read by the number's form
         base_version=item.base_version,
         payload=dict(item.payload),
         actor=item.actor,

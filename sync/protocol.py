@@ -1,9 +1,9 @@
 """Wire protocol v1 between the branch application and the central card service.
 
 Pure: request and response schemas (frozen pydantic models), limits, outcome and reason codes,
-and the encode/decode helpers both ends use. No IO; of ours only the domain's vocabulary is imported, so the app's
-sync engine and the central service agree on one definition and a test can import this module
-without textual, tinydb or httpx.
+and the encode/decode helpers both ends use. No IO; of ours only the domain's vocabulary and its
+identity kinds are imported, so the app's sync engine and the central service agree on one
+definition and a test can import this module without textual, tinydb or httpx.
 
 Requests are validated strictly (unknown fields refused, no type coercion) because the central
 must never act on a body it did not fully understand. Responses are decoded leniently about
@@ -27,6 +27,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from branch_app.domain.identity import IdentityKind
 from branch_app.domain.vocabulary import (
     ConflictDecision,
     ConflictStatus,
@@ -56,8 +57,16 @@ STAFF_SESSION_HEADER = "X-Staff-Session"
 
 #: Idempotency key made by the client (a UUID4 hex is expected; any URL-safe token of 8..64).
 CommandId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
-#: The holder's identity number (resident ID, HK/Macau/Taiwan permit, foreigner's ID).
-HolderId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{15,18}$")]
+#: The holder's identity number as `parse_identity` normalises it for some kind: a resident ID, a
+#: HK/Macau/Taiwan permit or a 2023 permanent residence ID (18), a 2017 permanent residence ID
+#: (15), a passport (5 to 20). Letters and digits only; the central checks it for its kind.
+HolderId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{5,20}$")]
+#: Which document the holder's number comes from. Optional on the wire: a number without it is
+#: read by its form (a passport number never is), as a device of the previous version sends it.
+#: Left out of the body when absent, so such a body, and its hash, stay what they were.
+HolderKind = Annotated[
+    IdentityKind | None, Field(default=None, strict=False, exclude_if=lambda v: v is None)
+]
 #: A domain command kind (`ReportLoss.kind` etc.).
 CommandKind = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
 #: Staff ids, device ids, branch codes.
@@ -214,6 +223,7 @@ class PushCommand(_Request):
     id: CommandId
     kind: CommandKind
     holder_id: HolderId
+    holder_kind: HolderKind = None
     base_version: int = Field(ge=0, le=2**31 - 1)
     payload: dict[str, Any]
     actor: Code
@@ -345,6 +355,7 @@ class SessionResponse(_Response):
 
 class LookupRequest(_Request):
     holder_id: HolderId | None = None
+    holder_kind: HolderKind = None
     card_number: CardNumber | None = None
     purpose: LookupPurpose = Field(strict=False)  # the value string is fine in Python too
     note: str | None = Field(default=None, max_length=200)

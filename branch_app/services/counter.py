@@ -48,6 +48,7 @@ from branch_app.domain.lifecycle import (
     Apply,
     Cancel,
     CardRecord,
+    ChangeContact,
     Command,
     CommandFormatError,
     ConfirmCollection,
@@ -209,7 +210,11 @@ class CentralLookup(Protocol):
     Fails only with the sync client's typed errors (`sync.client.CentralError`)."""
 
     def __call__(
-        self, holder_id: str, purpose: LookupPurpose, note: str | None
+        self,
+        holder_id: str,
+        purpose: LookupPurpose,
+        note: str | None,
+        holder_kind: IdentityKind | None = None,
     ) -> CardRecord | None: ...
 
 
@@ -393,6 +398,23 @@ class Counter:
             dry_run=dry_run,
         )
 
+    def change_contact(
+        self,
+        holder: IdentityNumber,
+        *,
+        mobile: str | None = None,
+        address: str | None = None,
+        dry_run: bool = False,
+    ) -> Checked:
+        """A change of contact details (信息变更) with the holder or guardian present; no new
+        card. A blank detail stays as it is."""
+        command = ChangeContact(
+            mobile=(mobile or "").strip() or None, address=(address or "").strip() or None
+        )
+        return self._take(
+            holder, lambda _record: command, why="data_change:contact", dry_run=dry_run
+        )
+
     def confirm_instant_issuance(
         self, holder: IdentityNumber, card_number: str, *, dry_run: bool = False
     ) -> Checked:
@@ -447,7 +469,9 @@ class Counter:
             from sync.client import CentralError  # loaded already: the lookup holds a client
 
             try:
-                found = self.central_lookup(holder_id, purpose, note or None)
+                found = self.central_lookup(
+                    holder_id, purpose, note or None, holder_kind=holder.kind
+                )
             except CentralError as error:  # offline, refused: the cache answers instead
                 problem = error.key
             else:
@@ -537,6 +561,7 @@ class Counter:
             actor=self.desk.staff_id,
             device=self.desk.device,
             branch=self.desk.branch,
+            holder_kind=holder.kind,  # the central reads the number with it (a passport)
         )
         # From here the request is accepted: the audit entry follows the durable enqueue.
         detail: dict[str, Any] = {
@@ -585,11 +610,19 @@ def central_lookup_for(sync: CentralAccess) -> CentralLookup:
 
     The central's "no record" is `None`; every failure is raised as the client's typed error."""
 
-    def lookup(holder_id: str, purpose: LookupPurpose, note: str | None) -> CardRecord | None:
+    def lookup(
+        holder_id: str,
+        purpose: LookupPurpose,
+        note: str | None,
+        holder_kind: IdentityKind | None = None,
+    ) -> CardRecord | None:
         from sync.protocol import LookupRequest
 
         request = LookupRequest(
-            holder_id=holder_id, purpose=purpose, note=note[:200] if note else None
+            holder_id=holder_id,
+            holder_kind=holder_kind,
+            purpose=purpose,
+            note=note[:200] if note else None,
         )
         with sync.client() as client:
             answer = client.lookup(request)

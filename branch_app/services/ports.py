@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from branch_app.domain.identity import IdentityKind
     from branch_app.domain.lifecycle import CardRecord
     from branch_app.domain.vocabulary import ConflictStatus
     from branch_app.store.audit import AuditEntry
@@ -49,8 +50,9 @@ class Outbox(Protocol):
         actor: str,
         device: str,
         branch: str,
+        holder_kind: IdentityKind | None = None,
     ) -> OutboxItem:
-        """Queue a command; durable when it returns."""
+        """Queue a command; durable when it returns. `holder_kind`: the holder's document."""
         ...
 
     def for_holder(self, holder_id: str) -> Sequence[OutboxItem]:

@@ -12,8 +12,8 @@ Conflicts and rejections stay in the live file (quarantined, with the central's 
 supervisor. Accepted and merged items move to monthly archive files once there are enough of
 them, so the live file stays small; nothing leaves the live file before the central answered.
 
-In the file, the holder's ID number, the payload, the last error and the central's answer are
-AES-GCM encrypted; the card is known only by its keyed hash (`card`), which is what keeps
+In the file, the holder's ID number and its document kind, the payload, the last error and the
+central's answer are AES-GCM encrypted; the card is known only by its keyed hash (`card`), which is what keeps
 commands of one card in order without decrypting anything.
 """
 
@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from branch_app.domain.identity import IdentityKind
 from branch_app.domain.vocabulary import ANSWERED, REFUSED, UNSENT, OutboxStatus
 from branch_app.store.crypto import KeySet
 from branch_app.store.errors import DecryptionFailed, StoreCorrupt, StoreWriteFailed, UnknownItem
@@ -89,6 +90,9 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     result: dict[str, Any] | None
+    #: The document the holder's number comes from (a passport number is read only with it);
+    #: None for an item queued before the kind was kept: the number is read by its form.
+    holder_kind: IdentityKind | None = None
 
     @property
     def finished(self) -> bool:
@@ -113,6 +117,8 @@ def doc_problem(doc: Mapping[str, Any]) -> str | None:
     base = doc.get("base_version")
     if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
         return "field 'base_version' of the wrong type"
+    if not isinstance(doc.get("holder_kind"), str | None):  # absent: queued before it was kept
+        return "field 'holder_kind' of the wrong type"
     return None
 
 
@@ -123,6 +129,9 @@ def _check_command(command: Mapping[str, Any]) -> None:
         raise ValueError("a command needs a kind")
     if not holder_id or not isinstance(holder_id, str):
         raise ValueError("a command needs the holder's ID number")
+    holder_kind = command.get("holder_kind")
+    if holder_kind is not None and not isinstance(holder_kind, IdentityKind):
+        raise TypeError("holder_kind must be an IdentityKind or None")
     if not isinstance(command.get("payload"), Mapping):
         raise TypeError("the payload must be a mapping (command_to_dict form)")
     base = command.get("base_version")
@@ -234,13 +243,16 @@ class Outbox:
         actor: str,
         device: str,
         branch: str,
+        holder_kind: IdentityKind | None = None,
     ) -> OutboxItem:
-        """Queue a command; it is on disk (fsynced) when this returns."""
+        """Queue a command; it is on disk (fsynced) when this returns. `holder_kind` is the
+        document the holder's number comes from (the central reads the number with it)."""
         return self.enqueue_many(
             [
                 {
                     "kind": kind,
                     "holder_id": holder_id,
+                    "holder_kind": holder_kind,
                     "payload": payload,
                     "base_version": base_version,
                     "actor": actor,
@@ -287,6 +299,7 @@ class Outbox:
         """The stored (encrypted) form of a new command and the item handed back."""
         item_id = uuid.uuid4().hex
         holder_id: str = command["holder_id"]
+        holder_kind: IdentityKind | None = command.get("holder_kind")
         payload = dict(command["payload"])
         item = OutboxItem(
             id=item_id,
@@ -303,6 +316,7 @@ class Outbox:
             attempts=0,
             last_error=None,
             result=None,
+            holder_kind=holder_kind,
         )
         doc = {
             "id": item_id,
@@ -310,6 +324,11 @@ class Outbox:
             "kind": item.kind,
             "card": self._keys.card_key(holder_id),
             "holder": self._keys.encrypt(holder_id, f"outbox:{item_id}:holder"),
+            "holder_kind": (
+                None
+                if holder_kind is None
+                else self._keys.encrypt(holder_kind.value, f"outbox:{item_id}:holder_kind")
+            ),
             "payload": self._keys.encrypt(payload, f"outbox:{item_id}:payload"),
             "base_version": item.base_version,
             "actor": item.actor,
@@ -710,11 +729,15 @@ def decode_item(doc: Mapping[str, Any], keys: KeySet, path: Any) -> OutboxItem:
         except ValueError:
             raise DecryptionFailed(path, f"item {item_id}, {name}") from None
 
+    holder_kind = open_field("holder_kind", doc.get("holder_kind"))
+    if holder_kind is not None and holder_kind not in IdentityKind.__members__.values():
+        raise StoreCorrupt(path, f"item {item_id}: unknown holder document kind")
     return OutboxItem(
         id=item_id,
         seq=doc["seq"],
         kind=doc["kind"],
         holder_id=open_field("holder", doc["holder"]),
+        holder_kind=None if holder_kind is None else IdentityKind(holder_kind),
         payload=open_field("payload", doc["payload"]),
         base_version=doc.get("base_version"),
         actor=doc["actor"],
@@ -731,6 +754,7 @@ def decode_item(doc: Mapping[str, Any], keys: KeySet, path: Any) -> OutboxItem:
 _SEALED_FIELDS = (
     ("closing_note", "note"),
     ("holder", "holder"),
+    ("holder_kind", "holder_kind"),
     ("payload", "payload"),
     ("last_error", "error"),
     ("result", "result"),

@@ -397,7 +397,9 @@ def test_query_asks_the_central_when_it_can(store: LocalStore, adult) -> None:
     asked: list[tuple[str, LookupPurpose]] = []
     remote = active_record(version=9)
 
-    def lookup(holder_id: str, purpose: LookupPurpose, note: str | None) -> CardRecord:
+    def lookup(
+        holder_id: str, purpose: LookupPurpose, note: str | None, holder_kind=None
+    ) -> CardRecord:
         asked.append((holder_id, purpose))
         return remote
 
@@ -408,7 +410,7 @@ def test_query_asks_the_central_when_it_can(store: LocalStore, adult) -> None:
     assert answer.source == "central" and answer.record.version == 9
     assert store.card_cache.get(ADULT).version == 9
 
-    def offline(holder_id: str, purpose: LookupPurpose, note: str | None) -> None:
+    def offline(holder_id: str, purpose: LookupPurpose, note: str | None, holder_kind=None) -> None:
         raise CentralTimeout("ReadTimeout")
 
     answer = Counter(store, desk(), clock=lambda: NOW, central_lookup=offline).query(
@@ -421,7 +423,7 @@ def test_query_asks_the_central_when_it_can(store: LocalStore, adult) -> None:
 def test_a_broken_lookup_is_a_bug_not_an_unreachable_central(store: LocalStore, adult) -> None:
     """Only the client's typed errors mean "the central cannot say"; anything else propagates."""
 
-    def broken(holder_id: str, purpose: LookupPurpose, note: str | None) -> None:
+    def broken(holder_id: str, purpose: LookupPurpose, note: str | None, holder_kind=None) -> None:
         raise AttributeError("lookup")
 
     counter = Counter(store, desk(), clock=lambda: NOW, central_lookup=broken)

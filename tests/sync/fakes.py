@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from branch_app.domain.identity import IdentityKind
+
 
 @dataclasses.dataclass(frozen=True)
 class FakeItem:
@@ -27,6 +29,7 @@ class FakeItem:
     attempts: int = 0
     last_error: str | None = None
     result: Mapping[str, Any] | None = None
+    holder_kind: IdentityKind | None = None
 
 
 def _locked(method):
