@@ -18,6 +18,7 @@ from branch_app.domain import (
     PendingApplication,
     Role,
 )
+from branch_app.domain.identity import resident_check_character
 from branch_app.store import LocalStore
 from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.application import ApplicationScreen
@@ -140,6 +141,19 @@ async def give_photo(pilot, receipt: str = PHOTO) -> None:
     await type_into(pilot, "#apply-photo", receipt)
 
 
+#: A parent's own resident ID card (born 1980-01-01), shown when they act for the holder.
+PARENT = "44010619800101123" + resident_check_character("44010619800101123")
+
+
+async def give_representative(
+    pilot, prefix: str, number: str = PARENT, name: str = "Li Wei"
+) -> None:
+    """The guardian's or agent's own document (a resident ID card, the default kind)."""
+    await wait_until(pilot, lambda: pilot.app.screen.query_one(f"#{prefix}-rep-number").display)
+    await type_into(pilot, f"#{prefix}-rep-number", number)
+    await type_into(pilot, f"#{prefix}-rep-name", name)
+
+
 async def test_an_application_without_a_photo_says_what_to_do(store: LocalStore) -> None:
     app = counter_app(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -204,9 +218,17 @@ async def test_a_child_alone_is_refused_and_the_guardian_is_asked_for(store: Loc
         await wait_until(pilot, lambda: screen.query_one("#apply-proof", Checkbox).display)
         screen.query_one("#apply-proof", Checkbox).value = True
         await give_photo(pilot)
+        screen.outcome = None
+        await pilot.press("f10")  # the guardian's own document is asked for
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        assert "their own identity document" in shown(app, "#counter-result")
+        assert len(store.outbox) == 0
+        await give_representative(pilot, "apply")
         lines = await confirm_and_wait(pilot, screen)
-        assert "The legal guardian" in lines
-        assert len(store.outbox) == 1
+        assert "The legal guardian" in lines and "440106********" + PARENT[-4:] in lines
+        assert PARENT not in lines
+        [item] = store.outbox.items()
+        assert item.payload["applicant"]["representative"]["number"] == PARENT
 
 
 async def test_instant_issuance_outside_an_instant_branch_says_why(store: LocalStore) -> None:
@@ -340,7 +362,11 @@ async def test_collection_of_a_ready_card_from_the_query_screen(store: LocalStor
         await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
         assert screen.outcome.record_after.card_state is CardState.ACTIVE
         item = store.outbox.items()[0]
-        assert item.payload == {"kind": "confirm_collection", "collected_on": "2025-03-14"}
+        assert item.payload["kind"] == "confirm_collection"
+        assert item.payload["collected_on"] == "2025-03-14"
+        # the holder in person: the applicant travels with the command, with no representative
+        assert item.payload["applicant"]["presenter"] == "holder"
+        assert item.payload["applicant"]["representative"] is None
 
 
 async def test_collection_after_a_change_of_bank_names_the_old_accounts_closing_day(
@@ -424,6 +450,7 @@ async def test_a_guardian_collects_a_childs_card_with_proof(store: LocalStore) -
         assert len(store.outbox) == 0
 
         proof.value = True
+        await give_representative(pilot, "query")
         await pilot.press("f7")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         lines = str(app.screen.query_one("#confirm-lines").content)
@@ -445,6 +472,7 @@ async def test_a_guardian_applies_for_an_adult_without_legal_capacity(store: Loc
         await wait_until(pilot, lambda: incapacity.display)
         screen.query_one("#apply-proof", Checkbox).value = True
         screen.query_one("#apply-police-photo", Checkbox).value = True
+        await give_representative(pilot, "apply")
         await pilot.press("f10")
         # An adult with legal capacity attends in person: the guardian is turned away ...
         await wait_until(pilot, lambda: "in person" in shown(app, "#counter-result"))

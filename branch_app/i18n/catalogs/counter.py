@@ -89,6 +89,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "counter.choice.collector": ("Who collects the new card (F7)", "领卡人（按 F7 确认领卡）"),
     "counter.choice.agent_id": ("Agent's ID number", "代理人证件号码"),
+    # Who is at the counter: the applicant form (ui/widgets/representative.py)
+    "counter.applicant.holder_birth_date": (
+        "Holder's birth date, from the document shown (the ID number gives none)",
+        "持卡人出生日期（按所持证件填写，该证件号码不含出生日期）",
+    ),
+    "counter.applicant.representative": (
+        "The guardian's or agent's own identity document: kind, number, name",
+        "监护人或代理人本人证件：类型、号码、姓名",
+    ),
+    "counter.applicant.number_placeholder": ("document number", "证件号码"),
+    "counter.applicant.name_placeholder": ("name as on the document", "证件上的姓名"),
+    "counter.applicant.representative_birth_date": (
+        "Their birth date, from the document (its number gives none)",
+        "其出生日期（按证件填写，该证件号码不含出生日期）",
+    ),
+    "counter.applicant.date_placeholder": ("YYYY-MM-DD", "年-月-日，如 1980-06-01"),
+    "counter.applicant.date_invalid": (
+        "not a date: type it as YYYY-MM-DD",
+        "不是有效日期：请按“年-月-日”格式输入",
+    ),
+    "counter.applicant.date_in_future": (
+        "a birth date cannot be after today",
+        "出生日期不能晚于今天",
+    ),
+    "counter.refusal.date_unreadable": ("{field}: {reason}", "{field}：{reason}"),
+    "counter.confirm.holder_birth_date": ("Holder's birth date", "持卡人出生日期"),
+    "counter.confirm.representative": ("Their document", "其本人证件"),
+    "counter.confirm.representative_value": ("{kind} {masked}", "{kind} {masked}"),
     "counter.choice.photo_receipt": (
         "Photo receipt number (from the photo studio)",
         "相片回执号（照相馆回执上）",

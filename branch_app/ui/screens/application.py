@@ -1,7 +1,9 @@
 """Card applications: first, replacement (after a loss report) or exchange; normal or instant.
 
-Who stands at the counter matters (the applicant rules): the holder aged 16+, the legal guardian
-with proof of guardianship, or an agent aged 18+ for HK/Macau/Taiwan residents and foreigners.
+Who stands at the counter, with which document, is captured by the applicant form
+(`ApplicantForm`: the guardian's or agent's own document, the proof of guardianship, the holder's
+legal capacity and, when the holder's ID number carries none, the birth date from the document);
+the counter's one admission path decides whether they may apply, and says every reason it finds.
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Select
 
-from branch_app.domain.identity import IdentityError, parse_identity
-from branch_app.domain.lifecycle import Apply, Command
+from branch_app.domain.lifecycle import Applicant, Apply, Command
 from branch_app.domain.vocabulary import ApplicationKind, ExchangeReason, IssuanceSpeed, Presenter
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
+from branch_app.ui.widgets.representative import ApplicantForm
 
 if TYPE_CHECKING:
     from branch_app.services.counter import Refusal
-from branch_app.ui.screens.identity_check import describe_identity_error
 
 KINDS = tuple(ApplicationKind)
 SPEEDS = tuple(IssuanceSpeed)
@@ -28,10 +29,6 @@ SPEEDS = tuple(IssuanceSpeed)
 
 def reason_options() -> list[tuple[str, str]]:
     return [(t(f"counter.exchange_reason.{r.value}"), r.value) for r in ExchangeReason]
-
-
-def presenter_options() -> list[tuple[str, str]]:
-    return [(t(f"counter.presenter.{p.value}"), p.value) for p in Presenter]
 
 
 class ApplicationScreen(CounterScreen):
@@ -74,17 +71,7 @@ class ApplicationScreen(CounterScreen):
         yield Label(id="apply-photo-label", classes="counter-label")
         yield Input(id="apply-photo", max_length=32)
         yield Checkbox(id="apply-police-photo")
-        yield Label(id="apply-presenter-label", classes="counter-label")
-        yield Select[str](
-            presenter_options(),
-            id="apply-presenter",
-            allow_blank=False,
-            value=Presenter.HOLDER.value,
-        )
-        yield Checkbox(id="apply-proof", classes="-guardian")
-        yield Checkbox(id="apply-incapacity", classes="-guardian")
-        yield Label(id="apply-agent-label", classes="counter-label -agent")
-        yield Input(id="apply-agent-id", max_length=20, classes="-agent")
+        yield ApplicantForm("apply", today=self._today, id="apply-applicant")
 
     def on_mount(self) -> None:
         self._show_relevant()
@@ -103,8 +90,11 @@ class ApplicationScreen(CounterScreen):
     def exchange_reason(self) -> ExchangeReason:
         return ExchangeReason(self._select_value("#apply-reason", ExchangeReason.DAMAGE.value))
 
+    def applicant_form(self) -> ApplicantForm:
+        return self.query_one("#apply-applicant", ApplicantForm)
+
     def presenter(self) -> Presenter:
-        return Presenter(self._select_value("#apply-presenter", Presenter.HOLDER.value))
+        return self.applicant_form().presenter()
 
     def relabel_choices(self) -> None:
         self.query_one("#apply-kind-label", Label).update(t("counter.choice.application_kind"))
@@ -124,17 +114,7 @@ class ApplicationScreen(CounterScreen):
         self.query_one("#apply-bank-label", Label).update(t("counter.choice.bank"))
         self.query_one("#apply-photo-label", Label).update(t("counter.choice.photo_receipt"))
         self.query_one("#apply-police-photo", Checkbox).label = t("counter.choice.police_photo")
-        self.query_one("#apply-presenter-label", Label).update(t("counter.choice.presenter"))
-        self._reword_select(
-            "#apply-presenter",
-            presenter_options(),
-            Presenter.HOLDER.value,
-        )
-        self.query_one("#apply-proof", Checkbox).label = t("counter.choice.guardianship_proof")
-        self.query_one("#apply-incapacity", Checkbox).label = t(
-            "counter.choice.holder_lacks_capacity"
-        )
-        self.query_one("#apply-agent-label", Label).update(t("counter.choice.agent_id"))
+        self.applicant_form().relabel()
 
     def _reword_select(self, selector: str, options: list[tuple[str, str]], default: str) -> None:
         select = self.query_one(selector, Select)
@@ -168,11 +148,11 @@ class ApplicationScreen(CounterScreen):
         self.query_one("#apply-photo", Input).display = not self.query_one(
             "#apply-police-photo", Checkbox
         ).value
-        presenter = self.presenter()
-        for widget in self.query(".-guardian"):
-            widget.display = presenter is Presenter.GUARDIAN
-        for widget in self.query(".-agent"):
-            widget.display = presenter is Presenter.AGENT
+
+    @on(Input.Changed, "#counter-holder")
+    def _holder_typed(self) -> None:
+        """The holder's birth date is asked when their ID number carries none."""
+        self.applicant_form().set_holder(self.holder())
 
     def sample_command(self) -> Command:
         return Apply(
@@ -180,32 +160,13 @@ class ApplicationScreen(CounterScreen):
         )
 
     def request(self) -> Request | Refusal:
-        from branch_app.services.counter import Applicant, Refusal
-
-        kind, speed, presenter = self.kind(), self.speed(), self.presenter()
+        kind, speed = self.kind(), self.speed()
         reason = self.exchange_reason() if kind is ApplicationKind.EXCHANGE else None
         bank = self.query_one("#apply-bank", Input).value.strip()
         bank = bank if reason is ExchangeReason.CHANGE_OF_BANK else ""
-        agent_birth = None
-        if presenter is Presenter.AGENT:
-            text = self.query_one("#apply-agent-id", Input).value
-            try:
-                agent_birth = parse_identity(text, today=self._today()).birth_date
-            except IdentityError as error:
-                return Refusal(
-                    "agent_id_invalid",
-                    "counter.refusal.agent_id_invalid",
-                    {"reason": describe_identity_error(error)},
-                )
-        guardian = presenter is Presenter.GUARDIAN
-        applicant = Applicant(
-            presenter=presenter,
-            holder_has_legal_capacity=not (
-                guardian and self.query_one("#apply-incapacity", Checkbox).value
-            ),
-            guardianship_proof=self.query_one("#apply-proof", Checkbox).value,
-            presenter_birth_date=agent_birth,
-        )
+        applicant = self.applicant_form().applicant()
+        if not isinstance(applicant, Applicant):
+            return applicant  # a date typed that is not a date
         receipt, police_photo = self.photo()
         return lambda counter, holder, dry_run: counter.apply(
             holder,
@@ -226,19 +187,12 @@ class ApplicationScreen(CounterScreen):
             if police_photo
             else t("counter.photo.receipt", receipt=receipt.upper())
         )
-        lines = [(t("counter.confirm.photo"), photo)]
-        presenter = self.presenter()
-        if presenter is not Presenter.HOLDER:
-            lines.append((t("counter.choice.presenter"), t(f"counter.presenter.{presenter.value}")))
-        return lines
+        return [(t("counter.confirm.photo"), photo), *self.applicant_form().confirm_lines()]
 
     def reset_choices(self) -> None:
         self.query_one(f"#apply-kind-{self.initial_kind.value}", RadioButton).value = True
         self.query_one(f"#apply-speed-{self.initial_speed.value}", RadioButton).value = True
-        self.query_one("#apply-presenter", Select).value = Presenter.HOLDER.value
-        self.query_one("#apply-proof", Checkbox).value = False
-        self.query_one("#apply-incapacity", Checkbox).value = False
-        self.query_one("#apply-agent-id", Input).value = ""
+        self.applicant_form().reset()
         self.query_one("#apply-bank", Input).value = ""
         self.query_one("#apply-photo", Input).value = ""
         self.query_one("#apply-police-photo", Checkbox).value = False

@@ -5,7 +5,8 @@ cannot be reached) the device's own copy answers, and the screen says which.
 When the record shows a new card ready to collect, F7 confirms the collection through the same
 confirm step as every other request. The holder collects in person; for a child under 16, or a
 holder without legal capacity, the legal guardian does, with proof of guardianship (never an
-agent)."""
+agent); a guardian shows their own identity document too (the applicant form, `ApplicantForm`),
+and the counter's one admission path decides."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from branch_app.domain.vocabulary import Place, Presenter
 from branch_app.i18n import t
 from branch_app.ui.counter_text import table
 from branch_app.ui.screens.counter_base import CounterScreen, Request
+from branch_app.ui.widgets.representative import ApplicantForm
 
 if TYPE_CHECKING:
     from branch_app.domain.identity import IdentityNumber
@@ -45,10 +47,6 @@ def purpose_options() -> list[tuple[str, str]]:
     return [(t("counter.choice.none"), NO_PURPOSE)] + [
         (t(f"counter.purpose.{p}"), p) for p in PURPOSES
     ]
-
-
-def collector_options() -> list[tuple[str, str]]:
-    return [(t(f"counter.presenter.{p.value}"), p.value) for p in COLLECTORS]
 
 
 def answer_lines(answer: QueryAnswer) -> list[tuple[str, str]]:
@@ -124,34 +122,33 @@ class CardQueryScreen(CounterScreen):
         )
         yield Label(id="query-note-label", classes="counter-label")
         yield Input(id="query-note", max_length=200)
-        yield Label(id="query-collector-label", classes="counter-label")
-        yield Select[str](
-            collector_options(),
-            id="query-collector",
-            allow_blank=False,
-            value=Presenter.HOLDER.value,
+        yield ApplicantForm(
+            "query",
+            today=self._today,
+            presenters=COLLECTORS,
+            label_key="counter.choice.collector",
+            presenter_id="query-collector",
+            id="query-applicant",
         )
-        yield Checkbox(id="query-proof", classes="-guardian")
-        yield Checkbox(id="query-incapacity", classes="-guardian")
         yield Label(id="query-instant-label", classes="counter-label -instant")
         yield Input(id="query-instant-card", max_length=9, classes="-instant")
 
     def on_mount(self) -> None:
         self._show_relevant()
 
-    def collector(self) -> Presenter:
-        value = self.query_one("#query-collector", Select).value
-        return Presenter(value) if isinstance(value, str) else Presenter.HOLDER
+    def applicant_form(self) -> ApplicantForm:
+        return self.query_one("#query-applicant", ApplicantForm)
 
-    @on(Select.Changed, "#query-collector")
-    def _collector_changed(self) -> None:
-        self._show_relevant()
+    def collector(self) -> Presenter:
+        return self.applicant_form().presenter()
+
+    @on(Input.Changed, "#counter-holder")
+    def _holder_typed(self) -> None:
+        """The holder's birth date is asked when their ID number carries none."""
+        self.applicant_form().set_holder(self.holder())
 
     def _show_relevant(self) -> None:
-        """The guardian's proof and the holder's capacity matter only when a guardian collects."""
-        guardian = self.collector() is Presenter.GUARDIAN
-        for widget in self.query(".-guardian"):
-            widget.display = guardian
+        """The instant card's number is asked only where cards are printed."""
         for widget in self.query(".-instant"):
             widget.display = self._at_instant_branch()
 
@@ -175,16 +172,7 @@ class CardQueryScreen(CounterScreen):
             select.set_options(purpose_options())
             select.value = chosen
         self.query_one("#query-note-label", Label).update(t("counter.choice.note"))
-        self.query_one("#query-collector-label", Label).update(t("counter.choice.collector"))
-        collectors = self.query_one("#query-collector", Select)
-        collector = self.collector().value
-        with collectors.prevent(Select.Changed):
-            collectors.set_options(collector_options())
-            collectors.value = collector
-        self.query_one("#query-proof", Checkbox).label = t("counter.choice.guardianship_proof")
-        self.query_one("#query-incapacity", Checkbox).label = t(
-            "counter.choice.holder_lacks_capacity"
-        )
+        self.applicant_form().relabel()
         self.query_one("#query-instant-label", Label).update(t("counter.choice.instant_card"))
 
     def request(self) -> Request | Refusal:
@@ -194,16 +182,11 @@ class CardQueryScreen(CounterScreen):
                 holder, number, dry_run=dry_run
             )
         if self._collecting:
-            from branch_app.services.counter import Applicant
+            from branch_app.services.counter import Refusal
 
-            guardian = self.collector() is Presenter.GUARDIAN
-            applicant = Applicant(
-                presenter=self.collector(),
-                holder_has_legal_capacity=not (
-                    guardian and self.query_one("#query-incapacity", Checkbox).value
-                ),
-                guardianship_proof=guardian and self.query_one("#query-proof", Checkbox).value,
-            )
+            applicant = self.applicant_form().applicant()
+            if isinstance(applicant, Refusal):
+                return applicant  # a date typed that is not a date
             return lambda counter, holder, dry_run: counter.confirm_collection(
                 holder, applicant=applicant, dry_run=dry_run
             )
@@ -264,16 +247,11 @@ class CardQueryScreen(CounterScreen):
 
     def confirm_lines(self) -> list[tuple[str, str]]:
         """Only a collection is confirmed on this screen (a query's answer is shown at once)."""
-        collector = self.collector()
-        if collector is Presenter.HOLDER:
-            return []
-        return [(t("counter.choice.presenter"), t(f"counter.presenter.{collector.value}"))]
+        return self.applicant_form().confirm_lines()
 
     def reset_choices(self) -> None:
         self.query_one("#query-purpose", Select).value = NO_PURPOSE
         self.query_one("#query-note", Input).value = ""
-        self.query_one("#query-collector", Select).value = Presenter.HOLDER.value
-        self.query_one("#query-proof", Checkbox).value = False
-        self.query_one("#query-incapacity", Checkbox).value = False
+        self.applicant_form().reset()
         self.query_one("#query-instant-card", Input).value = ""
         self._show_relevant()
