@@ -160,6 +160,15 @@ def mask_identity(number: str) -> str:
     return "*" * len(text)
 
 
+def mask_contact(text: str) -> str:
+    """A contact detail on screen (mobile number, address): the first 3 and last 4 characters
+    (`138****8000`), the rest hidden; short texts are hidden whole."""
+    text = text.strip()
+    if len(text) <= 7:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
 def age_on(birth: dt.date, on: dt.date) -> int:
     """Completed years on `on`.
 

@@ -55,7 +55,7 @@ def describe_command(command: Command) -> str:
             return t("counter.action.confirm_collection")
         case ConfirmIssuance():
             return t("counter.action.confirm_issuance", card_number=command.card_number)
-    return command.kind
+    return t(f"counter.action.{command.kind}")  # a service whose words need no parameters
 
 
 def fee_text(preview: Preview) -> str:

@@ -145,6 +145,13 @@ SERVICES: tuple[Service, ...] = (
         "cancellation:CancellationScreen",
         sample=lambda: _command("cancel", reason=CancellationReason.LOSS_OF_ENTITLEMENT),
     ),
+    Service(
+        "data_change",
+        _CARD,
+        "data_change:DataChangeScreen",
+        sample=lambda: _command("change_contact", mobile="13800000000"),
+        title="counter.title.data_change",
+    ),
     Service("identity_check", _TOOLS, "identity_check:IdentityCheckScreen", open_to_all=True),
     Service(
         "approvals",

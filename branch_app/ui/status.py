@@ -45,7 +45,7 @@ class SlotState(StrEnum):
 
 def render_text(text: LocalText, params: dict[str, object] | None = None) -> str:
     """The text in the current language."""
-    return t(text, **(params or {}))
+    return t(text, None, **(params or {}))
 
 
 @dataclass(frozen=True)

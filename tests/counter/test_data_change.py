@@ -1,0 +1,257 @@
+"""The data change (信息变更) end to end: the domain rule, the counter, the screen, the offline queue,
+the real central and its conflict rule. The first service built on the one admission path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from branch_app.domain.identity import mask_contact, parse_identity
+from branch_app.domain.lifecycle import (
+    CancellationReason,
+    CardRecord,
+    CardState,
+    ChangeContact,
+    Contact,
+    FunctionStatus,
+    command_from_dict,
+    record_from_dict,
+)
+from branch_app.domain.vocabulary import OutboxStatus, Outcome, Place, RefusalReason, Role
+from branch_app.services.counter import Accepted, Counter, Desk, Preview, Refusal
+from branch_app.store import LocalStore, MemoryKeyring
+from branch_app.ui.screens.data_change import DataChangeScreen
+from branch_app.ui.service_menu import menu_for
+from sync.client import CentralClient, Timeouts
+from sync.engine import RetryPolicy, SyncEngine
+from sync.state import StorePullTarget, SyncState
+from tests.ui.conftest import wait_until
+
+from .conftest import ADULT, NOW, desk, make_counter
+from .screens import SIZE, counter_app, shown
+
+MOBILE, ADDRESS = "13800138000", "广州市天河区体育西路1号"
+
+
+def card_in_use(version: int = 2) -> CardRecord:
+    return CardRecord(
+        holder_id=ADULT,
+        version=version,
+        card_number="X00000019",
+        card_state=CardState.ACTIVE,
+        social_security=FunctionStatus.NORMAL,
+        financial=FunctionStatus.NORMAL,
+        bank="icbc",
+        generation=3,
+    )
+
+
+def holder():
+    return parse_identity(ADULT, today=NOW.date())
+
+
+# -- through the counter ------------------------------------------------------------------------
+
+
+def test_a_contact_change_is_queued_encrypted_and_audited(store: LocalStore) -> None:
+    store.card_cache.put(card_in_use())
+    outcome = make_counter(store).change_contact(holder(), mobile=MOBILE, address=ADDRESS)
+    assert isinstance(outcome, Accepted)
+    assert outcome.fee.amount_yuan == 0 and outcome.due is None  # no new card
+    assert outcome.record_after.contact == Contact(MOBILE, ADDRESS)
+    item = store.outbox.get(outcome.outbox_id)
+    assert item.status == OutboxStatus.PENDING
+    assert command_from_dict(item.payload) == ChangeContact(mobile=MOBILE, address=ADDRESS)
+    entry = store.audit.entries()[-1]
+    assert entry.action == "counter.change_contact" and entry.reason == "data_change:contact"
+    for name in ("outbox.json", "card_cache.json"):  # encrypted at rest
+        assert MOBILE not in (store.data_dir / name).read_text(encoding="utf-8")
+    assert not any(MOBILE in p.read_text("utf-8") for p in (store.data_dir / "audit").iterdir())
+
+
+def test_a_blank_detail_stays_and_the_same_details_merge(store: LocalStore) -> None:
+    store.card_cache.put(card_in_use())
+    counter = make_counter(store)
+    assert isinstance(counter.change_contact(holder(), mobile=MOBILE), Accepted)
+    later = counter.change_contact(holder(), address=ADDRESS)  # sees the queued mobile change
+    assert isinstance(later, Accepted)
+    assert later.record_after.contact == Contact(MOBILE, ADDRESS)
+    again = counter.change_contact(holder(), mobile=MOBILE, dry_run=True)
+    assert isinstance(again, Preview) and again.merged
+
+
+@pytest.mark.parametrize(
+    ("mobile", "address", "reason"),
+    [
+        ("", "", RefusalReason.CONTACT_REQUIRED),
+        ("1380013800", "", RefusalReason.MOBILE_MALFORMED),  # 10 digits
+        ("23800138000", "", RefusalReason.MOBILE_MALFORMED),  # not a mobile prefix
+    ],
+)
+def test_bad_details_are_refused_and_nothing_is_written(
+    store: LocalStore, mobile: str, address: str, reason: RefusalReason
+) -> None:
+    store.card_cache.put(card_in_use())
+    outcome = make_counter(store).change_contact(holder(), mobile=mobile, address=address)
+    assert isinstance(outcome, Refusal) and outcome.code == reason.value
+    assert len(store.outbox) == 0 and store.audit.head == 0
+
+
+def test_no_change_for_a_deceased_holder_nor_an_unknown_person(store: LocalStore) -> None:
+    counter = make_counter(store)
+    unknown = counter.change_contact(holder(), mobile=MOBILE)
+    assert isinstance(unknown, Refusal) and unknown.code == RefusalReason.NO_RECORD.value
+    store.card_cache.put(
+        CardRecord(
+            holder_id=ADULT,
+            version=5,
+            card_state=CardState.CANCELLED,
+            social_security=FunctionStatus.CLOSED,
+            financial=FunctionStatus.CLOSED,
+            cancellation_reason=CancellationReason.DEATH,
+        )
+    )
+    deceased = counter.change_contact(holder(), mobile=MOBILE)
+    assert isinstance(deceased, Refusal) and deceased.code == RefusalReason.HOLDER_DECEASED.value
+
+
+def test_on_a_home_visit_and_at_the_counter(store: LocalStore) -> None:
+    store.card_cache.put(card_in_use())
+    visit = make_counter(store, desk(Role.HOME_VISIT, Place.HOME_VISIT, "H001"))
+    assert isinstance(visit.change_contact(holder(), mobile=MOBILE), Accepted)
+    assert {e.service.id: e.blocked_by for e in menu_for(Role.HOME_VISIT, Place.HOME_VISIT)}[
+        "data_change"
+    ] is None
+    assert "data_change" in {e.service.id for e in menu_for(Role.TELLER, Place.BRANCH)}
+
+
+def test_the_new_details_are_masked_on_screen() -> None:
+    assert mask_contact(MOBILE) == "138****8000"
+    assert MOBILE[3:7] not in mask_contact(MOBILE)
+    assert mask_contact(ADDRESS).startswith("广州市") and "体育西路" not in mask_contact(ADDRESS)
+
+
+# -- through the screen -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_the_screen_takes_a_contact_change(store: LocalStore, language: str) -> None:
+    store.card_cache.put(card_in_use())
+    app = counter_app(store, language=language)
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open_service("data_change")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, DataChangeScreen)
+            and bool(app.screen.query("#change-mobile")),
+        )
+        screen = app.screen
+        for selector, text in (("#counter-holder", ADULT), ("#change-mobile", MOBILE)):
+            field = screen.query_one(selector, Input)
+            field.focus()
+            await pilot.press(*text)
+            await wait_until(pilot, lambda f=field, x=text: f.value == x)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: app.screen is not screen)  # the confirm dialog
+        dialog_text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "138****8000" in dialog_text and MOBILE not in dialog_text
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(screen.outcome, Accepted))
+        result = shown(app, "#counter-result")
+        assert ("Change of contact details" if language == "en" else "变更联系信息") in result
+        assert MOBILE not in result
+    assert store.outbox.items()[0].kind == "change_contact"
+
+
+# -- with the real central ------------------------------------------------------------------------
+
+TELLER, PASSWORD = "T300", "teller-password-3"
+QUICK = RetryPolicy(attempts=20, timeout=30, wait_initial=0.05, wait_max=0.3, wait_jitter=0.05)
+
+
+def central_service(central):
+    from central.service import CentralService
+
+    database = central.database()
+    return CentralService(database, database.audit_key())
+
+
+def record_at_central(central) -> CardRecord:
+    import orjson
+    from sqlalchemy import select
+
+    from central import models
+
+    with central.database().read() as conn:
+        text = conn.execute(
+            select(models.cards.c.record).where(models.cards.c.holder_id == ADULT)
+        ).scalar_one()
+    return record_from_dict(orjson.loads(text))
+
+
+@pytest.fixture(scope="module")
+def central() -> Iterator[object]:
+    from central.dev.server import start_central
+
+    with start_central(enable_channels=True) as running:
+        running.add_staff(TELLER, PASSWORD, role="teller")
+        yield running
+
+
+@pytest.mark.slow
+def test_queued_offline_then_applied_once_by_the_central(central, tmp_path: Path) -> None:
+    enrolled = central.enrol_device()
+    central_service(central).put_record(card_in_use(version=1))
+    store = LocalStore.open(tmp_path / "store", keyring=MemoryKeyring())
+    try:
+        store.card_cache.put(card_in_use(version=1))
+        the_desk = Desk(TELLER, Role.TELLER, Place.BRANCH, enrolled.branch, enrolled.device_id)
+        counter = Counter(store, the_desk, clock=lambda: NOW)
+        taken = counter.change_contact(holder(), mobile=MOBILE, address=ADDRESS)
+        assert isinstance(taken, Accepted)  # offline: nothing has been sent yet
+
+        client = CentralClient(
+            central.url,
+            device_token=enrolled.device_token,
+            timeouts=Timeouts(connect=2.0, read=10.0, write=5.0, pool=5.0),
+        )
+        engine = SyncEngine(
+            store.outbox,
+            client,
+            StorePullTarget(store.card_cache, SyncState.in_folder(store.data_dir)),
+            retry=QUICK,
+        )
+        summary = engine.run()
+        assert summary.ok and summary.outcomes[Outcome.APPLIED] == 1, summary
+        assert engine.run().ok  # nothing sent twice
+        assert store.outbox.get(taken.outbox_id).status == OutboxStatus.ACCEPTED
+        at_central = record_at_central(central)
+        assert at_central.contact == Contact(MOBILE, ADDRESS) and at_central.version == 2
+        cached = record_from_dict(store.card_cache.get(ADULT).record)
+        assert cached.contact == Contact(MOBILE, ADDRESS)
+
+        # The conflict rule: the holder died meanwhile (another channel); a change queued on
+        # the old record is refused by the central and goes to the supervisor.
+        central_service(central).put_record(
+            CardRecord(
+                holder_id=ADULT,
+                version=3,
+                card_state=CardState.CANCELLED,
+                social_security=FunctionStatus.CLOSED,
+                financial=FunctionStatus.CLOSED,
+                cancellation_reason=CancellationReason.DEATH,
+            )
+        )
+        late = counter.change_contact(holder(), address="广州市越秀区1号")
+        assert isinstance(late, Accepted)
+        summary = engine.run()
+        assert summary.outcomes[Outcome.CONFLICT] == 1, summary
+        item = store.outbox.get(late.outbox_id)
+        assert item.status == OutboxStatus.CONFLICT
+        assert item.result is not None and item.result.get("reason") == "holder_deceased"
+        client.close()
+    finally:
+        store.close()
