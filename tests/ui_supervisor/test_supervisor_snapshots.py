@@ -20,7 +20,7 @@ from branch_app.ui.screens.supervisor_conflicts import ConflictsScreen
 from branch_app.ui.screens.supervisor_queue import SyncQueueScreen
 
 from .conftest import NOW, SIZE, holder, supervisor_app, until
-from .test_supervisor_local import queue_with_answers
+from .test_supervisor_local import card_in_use, queue_with_answers
 
 
 def opened(service: str, loaded: Callable[[Any], bool]) -> Callable[[Pilot], Awaitable[None]]:
@@ -52,12 +52,14 @@ def test_approvals_english(snap_compare, store: LocalStore) -> None:
     desk = Desk("T001", Role.TELLER, Place.BRANCH, "GZ-001", "PC-07", "icbc")
     counter = Counter(store, desk, clock=lambda: NOW)
     for n, approver in ((11, "S900"), (12, "S901")):
-        counter.cancel(
+        store.card_cache.put(card_in_use(holder(n)))  # nothing to cancel without a card
+        cancelled = counter.cancel(
             parse_identity(holder(n), today=NOW.date()),
             CancellationReason.EMIGRATION,
             approved_by=approver,
             approval_verified=n == 12,
         )
+        assert cancelled.accepted, cancelled
     loaded = opened("approvals", lambda s: isinstance(s, ApprovalsScreen) and s.rows is not None)
     assert snap_compare(supervisor_app(store), terminal_size=SIZE, run_before=loaded)
 
