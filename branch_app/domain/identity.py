@@ -199,7 +199,14 @@ def parse_identity(
         raise IdentityError("empty")
     today = today or dt.date.today()
     if kind is IdentityKind.PASSPORT:
-        return _parse_passport(number)
+        # A number that reads as another document is that document: called a "passport" it
+        # would skip the checks its birth date allows (the age rules), at the counter and at
+        # the central alike.
+        try:
+            other = parse_identity(number, today=today)
+        except IdentityError:
+            return _parse_passport(number)
+        raise IdentityError("kind_mismatch", found=str(other.kind), expected=str(kind))
     if kind is IdentityKind.FOREIGN_PERMANENT_2017:
         return _parse_2017_permanent(number)
     if kind in _EIGHTEEN_CHARACTER_KINDS:

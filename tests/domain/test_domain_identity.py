@@ -253,3 +253,13 @@ def test_errors_survive_pickling_and_take_params_either_way() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.code, copy.params, str(copy)) == (error.code, error.params, str(error))
     assert copy.message_key == "domain.identity.check_character"
+
+
+def test_a_number_that_reads_as_another_document_is_not_a_passport() -> None:
+    """Called a passport, a resident ID number would skip the age rules its birth date allows."""
+    from branch_app.domain.identity import IdentityError, IdentityKind, parse_identity
+
+    with pytest.raises(IdentityError) as refused:
+        parse_identity("11010519491231002X", kind=IdentityKind.PASSPORT)
+    assert refused.value.code == "kind_mismatch"
+    assert parse_identity("E12345678", kind=IdentityKind.PASSPORT).kind is IdentityKind.PASSPORT
