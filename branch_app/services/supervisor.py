@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from branch_app.domain.identity import IdentityKind
 from branch_app.domain.vocabulary import (
     ApplicationKind,
     ConflictDecision,
@@ -206,6 +207,8 @@ class ConflictRow:
     branch: str
     opened_at: str
     made_at: str | None = None
+    #: The holder's document kind when the number alone does not say it (a passport).
+    holder_kind: IdentityKind | None = None
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,14 @@ def conflict_row(view: ConflictView) -> ConflictRow:
         branch=view.branch,
         opened_at=view.opened_at,
         made_at=str(made_at) if made_at else None,
+        holder_kind=_kind(view.command.get("holder_kind")),
     )
+
+
+def _kind(value: object) -> IdentityKind | None:
+    """The document kind a pushed command named, if it named a known one."""
+    known = isinstance(value, str) and value in IdentityKind._value2member_map_
+    return IdentityKind(value) if known and isinstance(value, str) else None
 
 
 def local_conflict_row(item: OutboxItem) -> ConflictRow:
@@ -259,6 +269,7 @@ def local_conflict_row(item: OutboxItem) -> ConflictRow:
         branch=item.branch,
         opened_at="",
         made_at=item.made_at,
+        holder_kind=item.holder_kind,
     )
 
 
@@ -351,7 +362,11 @@ def review_record(
         branch=desk.branch,
         detail={"conflict_id": row.conflict_id, "command_id": row.command_id},
     )
-    request = LookupRequest(holder_id=row.holder_id, purpose=LookupPurpose.CONFLICT_REVIEW)
+    request = LookupRequest(
+        holder_id=row.holder_id,
+        purpose=LookupPurpose.CONFLICT_REVIEW,
+        holder_kind=row.holder_kind,
+    )
     with sync.client() as client:
         answer = client.lookup(request)
     if answer is None:
@@ -479,6 +494,7 @@ def correcting_push(
         branch=desk.branch,
         made_at=utc_iso(now),
         seq=0,
+        holder_kind=row.holder_kind,
     )
 
 
