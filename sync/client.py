@@ -211,9 +211,12 @@ class KeyringUnavailable(CentralError):
 
 
 def is_loopback_host(host: str) -> bool:
-    """127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may go to by default."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    """127.0.0.0/8, ::1 and `localhost` itself: the only hosts plain HTTP may go to by default.
+
+    Only literal addresses and the one name count: `*.localhost` is a name like any other until
+    it is resolved, and a resolver may send it anywhere (issue 10, finding 9)."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -374,6 +377,9 @@ class CentralClient:
             verify=verify_tls,
             transport=transport,
             follow_redirects=False,
+            # Never the environment's proxies, .netrc or CA settings: an HTTP_PROXY would
+            # otherwise receive the device token even for a loopback central (issue 10, 9).
+            trust_env=False,
             headers={"User-Agent": "branch-app-sync/1", "Accept": "application/json"},
         )
 
