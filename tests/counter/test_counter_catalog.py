@@ -21,7 +21,6 @@ from branch_app.i18n import catalog
 from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.card_query import PURPOSES, CardQueryScreen
 from branch_app.ui.screens.counter_base import CounterScreen
-from branch_app.ui.widgets.where_choice import WHERE
 
 
 def test_every_computed_counter_key_exists() -> None:
@@ -32,8 +31,6 @@ def test_every_computed_counter_key_exists() -> None:
         + [f"counter.exchange_reason.{r.value}" for r in ExchangeReason]
         + [f"counter.cancel_reason.{r.value}" for r in CancellationReason]
         + [f"counter.presenter.{p.value}" for p in Presenter]
-        + [f"counter.where.{w}" for w in WHERE]
-        + [f"counter.where.{w}_unlock" for w in WHERE if w != "auto"]
         + [f"counter.purpose.{p}" for p in PURPOSES]
         + [f"counter.purpose.{p.value}" for p in LookupPurpose]
         + [f"counter.state.{s.value}" for s in CardState]

@@ -28,7 +28,6 @@ from branch_app.ui.screens.counter_base import CounterScreen
 from branch_app.ui.screens.loss_report import LossReportScreen
 from branch_app.ui.screens.unlock import UnlockScreen
 from branch_app.ui.widgets.card_status import CardStatus
-from branch_app.ui.widgets.where_choice import WhereChoice
 from tests.ui.conftest import wait_until
 
 from .conftest import ADULT, CHILD, PHOTO
@@ -261,15 +260,25 @@ async def test_cancellation_needs_a_supervisor_id(store: LocalStore) -> None:
         await type_holder(pilot)
         await pilot.press("f10")
         await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
+        # A death rests on its evidence, never on a word (issue 11, finding 7).
+        assert "needs the police record or death certificate number" in shown(
+            app, "#counter-result"
+        )
+        await type_into(pilot, "#cancel-evidence", "GA-2025-0314")
+        screen.outcome = None
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
         assert "needs a supervisor's approval" in shown(app, "#counter-result")
         assert len(store.outbox) == 0
         await type_into(pilot, "#cancel-approver", "S009")
         screen.outcome = None
         lines = await confirm_and_wait(pilot, screen)
         assert "Approved by  S009" in lines and "Cancellation: Death of the holder" in lines
+        assert "Police record or death certificate  GA-2025-0314" in lines
         assert "cancels the card by 2025-03-17" in lines
         assert "closed in person at the card's bank" in lines
         assert store.outbox.items()[0].kind == "cancel"
+        assert store.outbox.items()[0].payload["evidence"] == "GA-2025-0314"
         assert store.audit.entries()[-1].detail["approved_by"] == "S009"
 
 
@@ -486,23 +495,24 @@ async def test_a_guardian_applies_for_an_adult_without_legal_capacity(store: Loc
         assert item.kind == "apply" and item.holder_id == ADULT
 
 
-async def test_keyboard_only_loss_report_at_the_card_bank(store: LocalStore) -> None:
-    store.card_cache.put(active_record(bank="boc"))  # another bank's card ...
+async def test_keyboard_only_loss_report_at_another_bank_freezes_both(store: LocalStore) -> None:
+    store.card_cache.put(active_record(bank="boc"))  # another bank's card
     app = counter_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, LossReportScreen())
         await pilot.press(*ADULT)
-        await pilot.press("tab")  # to the "where" choice
-        where = screen.query_one("#loss-where", WhereChoice)
-        await wait_until(pilot, lambda: where.has_focus)
-        await pilot.press("down", "enter")  # ... but the teller says this is the card's bank
-        await wait_until(pilot, lambda: where.pressed_index == 1)
+        await pilot.press("tab")  # no "which bank" choice: straight to Submit
+        submit = screen.query_one("#counter-submit", Button)
+        await wait_until(pilot, lambda: submit.has_focus)
         lines = await confirm_and_wait(pilot, screen)
-        assert "Loss report at a branch of the card's bank" in lines
+        assert "Loss report at another cooperating bank" in lines
+        assert "Card functions after this  social security frozen, bank account frozen" in lines
+        result = shown(app, "#counter-result")
+        assert "social security frozen, bank account frozen" in result
         assert store.outbox.items()[0].payload == {
             "kind": "report_loss",
-            "channel": "card_bank_branch",
+            "channel": "other_bank_branch",  # where it was made, recorded
         }
         await pilot.press("f4")
         await wait_until(pilot, lambda: screen.query_one("#counter-holder", Input).value == "")
-        assert where.pressed_index == 0 and shown(app, "#counter-result") == ""
+        assert shown(app, "#counter-result") == ""

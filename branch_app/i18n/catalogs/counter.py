@@ -48,12 +48,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "姓名、证件号码或出生日期变更须凭公安部门证明办理换领。",
     ),
     "counter.intro.loss_report": (
-        "The holder reports the card lost, in person, with a valid ID.",
-        "持卡人本人持有效证件到网点办理挂失。",
+        "The holder reports the card lost, in person, with a valid ID. The social security function "
+        "and the bank account are both frozen at once, at whichever cooperating bank it is reported.",
+        "持卡人本人持有效证件到网点办理挂失。无论在哪家合作银行网点挂失，社保功能和银行账户同步冻结。",
     ),
     "counter.intro.unlock": (
-        "The holder found the card before applying for a replacement and brings it with a valid ID.",
-        "持卡人在申请补领前找回卡片，持卡及有效证件办理解除挂失。",
+        "The holder found the card before applying for a replacement and brings it with a valid ID. "
+        "Put the card in the reader, or type its number from the card's face if the chip cannot be "
+        "read. Both functions are restored, at any cooperating bank.",
+        "持卡人在申请补领前找回卡片，持卡及有效证件办理解除挂失。请将卡片插入读卡器，芯片无法读取时"
+        "按卡面录入卡号。社保功能和银行账户同时恢复，任一合作银行网点均可办理。",
     ),
     "counter.intro.cancellation": (
         "Cancel the card for good. A teller's request needs a supervisor's approval.",
@@ -135,24 +139,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.confirm.photo": ("Photo", "相片"),
     "counter.photo.police": ("the ID card photo from the police", "公安部门的身份证照片"),
     "counter.photo.receipt": ("receipt {receipt}", "回执号 {receipt}"),
-    "counter.choice.where": ("This branch is", "本网点"),
-    "counter.where.auto": ("checked against the record's bank", "按卡片记录的银行判断"),
-    "counter.where.card_bank": (
-        "the card's bank (bank account frozen too)",
-        "卡片所属银行网点（同时冻结银行账户）",
-    ),
-    "counter.where.other_bank": (
-        "another cooperating bank (social security only)",
-        "其他合作银行网点（仅挂失社保功能）",
-    ),
-    "counter.where.card_bank_unlock": (
-        "the card's bank (bank account unfrozen too)",
-        "卡片所属银行网点（同时解冻银行账户）",
-    ),
-    "counter.where.other_bank_unlock": (
-        "another cooperating bank (social security only)",
-        "其他合作银行网点（仅恢复社保功能）",
-    ),
     "counter.choice.cancellation_reason": ("Reason for the cancellation", "注销原因"),
     "counter.cancel_reason.death": ("Death of the holder", "持卡人死亡"),
     "counter.cancel_reason.loss_of_entitlement": (
@@ -456,4 +442,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.kind_name.confirm_collection": ("collection", "领卡"),
     "counter.kind_name.confirm_issuance": ("issuance", "制卡完成"),
     "counter.kind_name.change_contact": ("change of contact details", "信息变更"),
+    # Loss report, unlock and cancellation (issue 11): the found card, both functions, evidence
+    "counter.choice.found_card": (
+        "Found card's number (read, or typed from its face)",
+        "找回卡片的卡号（读卡，或按卡面录入）",
+    ),
+    "counter.found_card.placeholder": (
+        "insert the card, or type its 9 characters",
+        "插入卡片，或输入 9 位卡号",
+    ),
+    "counter.found_card.read": (
+        "Read from the card in the reader: {number}",
+        "已从读卡器中的卡片读取：{number}",
+    ),
+    "counter.found_card.typed": (
+        "Typed from the card's face: {number} (check character correct)",
+        "按卡面录入：{number}（校验位正确）",
+    ),
+    "counter.confirm.found_card": ("Found card", "找回的卡片"),
+    "counter.found_card.how_read": ("{number}, read from the chip", "{number}（芯片读取）"),
+    "counter.found_card.how_typed": (
+        "{number}, typed from the card's face",
+        "{number}（按卡面录入）",
+    ),
+    "counter.confirm.functions": ("Card functions after this", "办理后卡片功能"),
+    "counter.functions.after": (
+        "social security {social_security}, bank account {financial}",
+        "社保功能{social_security}，银行账户{financial}",
+    ),
+    "counter.choice.death_evidence": (
+        "Police record or death certificate number (for a death)",
+        "公安户籍注销记录或死亡证明编号（死亡注销必填）",
+    ),
+    "counter.confirm.death_evidence": (
+        "Police record or death certificate",
+        "公安户籍注销记录或死亡证明",
+    ),
 }

@@ -1,12 +1,15 @@
-"""Cancellation: the card is closed for good. A teller's request carries the approving
-supervisor's staff id (see `branch_app.services.counter`); a supervisor cancels alone. When the device has a
-staff directory (the sync), the supervisor types the password too and it is checked, with the
-role, through the staff login."""
+"""Cancellation: the card is closed. A death is final and rests on the police record or death
+certificate number (typed here; the domain refuses a death without it); after other grounds the
+person may apply for a new first card once entitled again. A teller's request carries the
+approving supervisor's staff id (see `branch_app.services.counter`); a supervisor cancels alone.
+When the device has a staff directory (the sync), the supervisor types the password too and it is
+checked, with the role, through the staff login."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select
 
@@ -36,6 +39,8 @@ class CancellationScreen(CounterScreen):
             allow_blank=False,
             value=CancellationReason.DEATH.value,
         )
+        yield Label(id="cancel-evidence-label", classes="counter-label")
+        yield Input(id="cancel-evidence", max_length=32)
         yield Label(id="cancel-approver-label", classes="counter-label")
         yield Input(id="cancel-approver", max_length=32)
         yield Label(id="cancel-password-label", classes="counter-label")
@@ -45,15 +50,34 @@ class CancellationScreen(CounterScreen):
         value = self.query_one("#cancel-reason", Select).value
         return CancellationReason(value if isinstance(value, str) else "death")
 
+    def evidence(self) -> str | None:
+        """The police record or death certificate number: a death's evidence only."""
+        if self.reason() is not CancellationReason.DEATH:
+            return None
+        return self.query_one("#cancel-evidence", Input).value.strip() or None
+
+    @on(Select.Changed, "#cancel-reason")
+    def _reason_changed(self, _event: Select.Changed) -> None:
+        self.query_one("#cancel-evidence", Input).disabled = (
+            self.reason() is not CancellationReason.DEATH
+        )
+
     def relabel_choices(self) -> None:
         self.query_one("#cancel-reason-label", Label).update(
             t("counter.choice.cancellation_reason")
         )
         select = self.query_one("#cancel-reason", Select)
         chosen = self.reason().value
+        options = cancellation_options()
         with select.prevent(Select.Changed):
-            select.set_options(cancellation_options())
+            select.set_options(options)
+            # set_options picks the first option; the shown label is re-worded only when the
+            # value changes, so choosing the first again would keep the old language's words
+            # (issue 12, bug 3): pass by another option first.
+            if select.value == chosen:
+                select.value = options[-1][1] if chosen != options[-1][1] else options[0][1]
             select.value = chosen
+        self.query_one("#cancel-evidence-label", Label).update(t("counter.choice.death_evidence"))
         self.query_one("#cancel-approver-label", Label).update(t("counter.choice.approver"))
         self.query_one("#cancel-password-label", Label).update(
             t("counter.choice.approver_password")
@@ -68,7 +92,7 @@ class CancellationScreen(CounterScreen):
     def request(self) -> Request | Refusal:
         """The cancellation; with a sync (a staff directory), the approver's password and role
         are checked once, in the worker, before the decision is shown."""
-        reason, approver = self.reason(), self.approver()
+        reason, approver, evidence = self.reason(), self.approver(), self.evidence()
         password_input = self.query_one("#cancel-password", Input)
         password, password_input.value = password_input.value, ""
         sync = self.branch_app.services.sync
@@ -85,6 +109,7 @@ class CancellationScreen(CounterScreen):
             return counter.cancel(
                 holder,
                 reason,
+                evidence=evidence,
                 approved_by=approver or None,
                 approval_verified=bool(verified),
                 dry_run=dry_run,
@@ -93,10 +118,17 @@ class CancellationScreen(CounterScreen):
         return run
 
     def confirm_lines(self) -> list[tuple[str, str]]:
+        lines = []
+        evidence = self.evidence()
+        if evidence:
+            lines.append((t("counter.confirm.death_evidence"), evidence))
         approver = self.approver()
-        return [(t("counter.confirm.approver"), approver)] if approver else []
+        if approver:
+            lines.append((t("counter.confirm.approver"), approver))
+        return lines
 
     def reset_choices(self) -> None:
         self.query_one("#cancel-reason", Select).value = CancellationReason.DEATH.value
+        self.query_one("#cancel-evidence", Input).value = ""
         self.query_one("#cancel-approver", Input).value = ""
         self.query_one("#cancel-password", Input).value = ""
