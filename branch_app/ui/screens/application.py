@@ -18,7 +18,7 @@ from branch_app.domain.lifecycle import Applicant, Apply, Command
 from branch_app.domain.vocabulary import ApplicationKind, ExchangeReason, IssuanceSpeed, Presenter
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
-from branch_app.ui.widgets.representative import ApplicantForm
+from branch_app.ui.widgets.representative import ApplicantForm, WrappingCheckbox
 
 if TYPE_CHECKING:
     from branch_app.services.counter import Refusal
@@ -34,6 +34,10 @@ def reason_options() -> list[tuple[str, str]]:
 class ApplicationScreen(CounterScreen):
     TITLE_KEY = "counter.title.application"
     INTRO_KEY = "counter.intro.application"
+
+    DEFAULT_CSS = """
+    ApplicationScreen .counter-label { width: 1fr; }
+    """
 
     def __init__(
         self,
@@ -70,7 +74,7 @@ class ApplicationScreen(CounterScreen):
         yield Input(id="apply-bank", max_length=64, classes="-exchange")
         yield Label(id="apply-photo-label", classes="counter-label")
         yield Input(id="apply-photo", max_length=32)
-        yield Checkbox(id="apply-police-photo")
+        yield WrappingCheckbox(id="apply-police-photo")
         yield ApplicantForm("apply", today=self._today, id="apply-applicant")
 
     def on_mount(self) -> None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
@@ -73,6 +74,17 @@ class BirthDateValidator(Validator):
         return self.success()
 
 
+class WrappingCheckbox(Checkbox):
+    """A checkbox whose long label wraps onto more lines instead of being cut at 80 columns."""
+
+    DEFAULT_CSS = """
+    WrappingCheckbox { width: 1fr; height: auto; text-wrap: wrap; text-overflow: fold; }
+    """
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return max(1, len(self.render().wrap(max(width, 1))))
+
+
 def presenter_options(presenters: Iterable[Presenter]) -> list[tuple[str, str]]:
     return [(t(f"counter.presenter.{p.value}"), p.value) for p in presenters]
 
@@ -88,6 +100,7 @@ class ApplicantForm(Vertical):
     DEFAULT_CSS = """
     ApplicantForm { height: auto; width: 1fr; }
     ApplicantForm Input { width: 1fr; }
+    ApplicantForm Label { width: 1fr; }
     ApplicantForm .applicant-reason { height: auto; color: $error; }
     """
 
@@ -134,8 +147,8 @@ class ApplicantForm(Vertical):
             validators=[BirthDateValidator(self._today)],
             validate_on=["changed", "submitted"],
         )
-        yield Checkbox(id=self._child_id("proof"), classes="-guardian")
-        yield Checkbox(id=self._child_id("incapacity"), classes="-guardian")
+        yield WrappingCheckbox(id=self._child_id("proof"), classes="-guardian")
+        yield WrappingCheckbox(id=self._child_id("incapacity"), classes="-guardian")
         yield Label(id=self._child_id("rep-label"), classes="counter-label -representative")
         yield Select[str](
             kind_options(),
