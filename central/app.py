@@ -132,10 +132,21 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
 
 def create_app(settings: CentralSettings, *, database: Database | None = None) -> FastAPI:
     """The ASGI app over `settings.database_url` (or an open `database`), schema created."""
+    try:
+        audit_key = settings.configured_audit_key()
+    except ValueError as exc:
+        raise AuditKeyMissing(str(exc)) from None
+    if audit_key is None and database is None and not settings.enable_channels:
+        raise AuditKeyMissing(
+            "the lookup audit needs a key kept outside the database: set CENTRAL_AUDIT_KEY_FILE "
+            "to a file made with `central new-audit-key FILE` (or CENTRAL_AUDIT_KEY)"
+        )
     db = database or Database(settings.resolved_database_url())
     db.create_schema()
     auth = Authenticator(db, settings)
-    service = CentralService(db, db.audit_key())
+    # An embedded (test) or demo central without a key uses one of this process only.
+    service = CentralService(db, audit_key or db.audit_key())
+    enrol_limiter = RateLimiter(settings.enrol_attempts_per_minute, per_seconds=60.0)
     request_models: dict[str, type[BaseModel]] = {}
 
     app = FastAPI(
@@ -149,6 +160,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     app.state.database = db
     app.state.service = service
     app.state.settings = settings
+    app.state.auth = auth
 
     # Errors ------------------------------------------------------------------------------------
 
@@ -157,7 +169,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         headers: dict[str, str] = {}
         if exc.code in (p.ErrorCode.UNAUTHORIZED, p.ErrorCode.SESSION_REQUIRED):
             headers["WWW-Authenticate"] = "Bearer"
-        if isinstance(exc, LoginRefused) and exc.retry_after is not None:
+        if isinstance(exc, LoginRefused | RateLimited) and exc.retry_after is not None:
             headers["Retry-After"] = str(exc.retry_after)
         return _error(exc, headers)
 
@@ -167,8 +179,10 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
             404: p.ErrorCode.NOT_FOUND,
             405: p.ErrorCode.METHOD_NOT_ALLOWED,
             413: p.ErrorCode.BODY_TOO_LARGE,
+            415: p.ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         }.get(exc.status_code, p.ErrorCode.INVALID_BODY)
-        return _error(p.ProtocolError(code))
+        headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
+        return _error(p.ProtocolError(code), headers)
 
     app.add_exception_handler(p.ProtocolError, on_protocol_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
@@ -176,7 +190,10 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     # Helpers -----------------------------------------------------------------------------------
 
     async def body_of(request: Request, model: type[M]) -> M:
-        return p.decode(model, await read_body(request, settings.max_body_bytes))
+        data = await read_body(request, settings.max_body_bytes)  # 413 first: bounded anyway
+        if not _is_json(request.headers.get("content-type", "")):
+            raise p.ProtocolError(p.ErrorCode.UNSUPPORTED_MEDIA_TYPE)
+        return p.decode(model, data)
 
     async def device_of(request: Request) -> DeviceIdentity:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -274,8 +291,15 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         secured=(),
     )
     async def enrol(request: Request) -> Response:
+        # Every attempt counts before anything is read; an enrolment that works gives its turn
+        # back, so only refused ones (guesses) are limited.
+        address = request.client.host if request.client else ""
+        wait = enrol_limiter.take(address)
+        if wait is not None:
+            raise RateLimited(wait)
         body = await body_of(request, p.EnrolRequest)
         answer = await run_in_threadpool(auth.enrol, body.code, body.device_name)
+        enrol_limiter.give_back(address)
         return _json(answer)
 
     @route(
@@ -303,7 +327,13 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         body = await body_of(request, p.PushRequest)
         if len(body.commands) > settings.max_batch_commands:
             raise p.ProtocolError(p.ErrorCode.BATCH_TOO_LARGE)
-        answer = await run_in_threadpool(service.push_response, device, list(body.commands))
+        # A live staff session, when the push carries one, may see the records of its own
+        # commands' merged and conflict answers (audited as lookups); the push never needs one.
+        token = request.headers.get(p.STAFF_SESSION_HEADER, "").strip()
+        viewer = await run_in_threadpool(auth.staff_for_session, token, device) if token else None
+        answer = await run_in_threadpool(
+            service.push_response, device, list(body.commands), viewer
+        )
         return Response(answer, media_type=_JSON)
 
     @route(
@@ -503,6 +533,71 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ContainErrors)  # added last: the outermost of ours
     return app
+
+
+class AuditKeyMissing(RuntimeError):
+    """The central cannot start: the lookup audit's key is not configured or not readable."""
+
+
+class RateLimited(p.ProtocolError):
+    """Too many attempts from one client address; `retry_after` in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(p.ErrorCode.RATE_LIMITED)
+        self.retry_after = retry_after
+
+
+class RateLimiter:
+    """At most `limit` attempts per `per_seconds` for each key (a client address), in memory.
+
+    A sliding window per key; keys whose window has passed are forgotten, and at most
+    `max_keys` are kept (the oldest dropped), so a flood of addresses cannot grow it."""
+
+    def __init__(
+        self,
+        limit: int,
+        *,
+        per_seconds: float,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        import threading
+        import time
+
+        self.limit = limit
+        self.per_seconds = per_seconds
+        self.max_keys = max_keys
+        self._clock = clock or time.monotonic
+        self._lock = threading.Lock()
+        self._attempts: dict[str, list[float]] = {}
+
+    def take(self, key: str) -> int | None:
+        """None when this attempt may go ahead, else the seconds to wait."""
+        now = self._clock()
+        start = now - self.per_seconds
+        with self._lock:
+            recent = [t for t in self._attempts.pop(key, []) if t > start]
+            if len(recent) >= self.limit:
+                self._attempts[key] = recent
+                return int(recent[0] - start) + 1
+            recent.append(now)
+            self._attempts[key] = recent  # re-inserted: the dict is oldest-first
+            if len(self._attempts) > self.max_keys:
+                for old in list(self._attempts)[: len(self._attempts) - self.max_keys]:
+                    del self._attempts[old]
+            return None
+
+    def give_back(self, key: str) -> None:
+        """Uncount the latest attempt of `key` (it succeeded)."""
+        with self._lock:
+            recent = self._attempts.get(key)
+            if recent:
+                recent.pop()
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == _JSON or (media.startswith("application/") and media.endswith("+json"))
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:

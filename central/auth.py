@@ -14,10 +14,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Row, Table, delete, insert, or_, select, update
 
 from branch_app.domain.vocabulary import Place, Role
 from central import models
@@ -29,6 +30,7 @@ from sync.protocol import (
     ProtocolError,
     SessionResponse,
     StaffView,
+    WithdrawnStaff,
     make_offline_verifier,
 )
 
@@ -114,20 +116,22 @@ class Authenticator:
         return DeviceIdentity(row.device_id, row.name, row.branch, Place(row.place))
 
     def enrol(self, code: str, device_name: str) -> EnrolResponse:
-        """Exchange a one-time enrolment code for a new device id and token."""
+        """Exchange a one-time enrolment code for a new device id and token.
+
+        The code is first looked up by its hash in a read: an unknown, used or expired code is
+        refused without taking the write lock (on SQLite, one writer for the whole central)."""
         wanted = token_hash(normalise_code(code))
         now = utcnow()
         table = models.enrolment_codes
+        with self.db.read() as conn:
+            found = conn.execute(select(table).where(table.c.code_hash == wanted)).first()
+        if not _code_usable(found, wanted, now):
+            raise ProtocolError(ErrorCode.INVALID_CODE)
         with self.db.write() as conn:
             row = conn.execute(
                 select(table).where(table.c.code_hash == wanted).with_for_update()
             ).first()
-            if (
-                row is None
-                or not hmac.compare_digest(row.code_hash, wanted)
-                or row.used_at is not None
-                or as_utc(row.expires_at) <= now
-            ):
+            if row is None or not _code_usable(row, wanted, now):
                 raise ProtocolError(ErrorCode.INVALID_CODE)
             device_id = "dev-" + secrets.token_hex(8)
             token = new_token()
@@ -173,62 +177,92 @@ class Authenticator:
         return StaffIdentity(row.staff_id, row.name, Role(row.role), row.branch)
 
     def login(self, device: DeviceIdentity, staff_id: str, password: str) -> SessionResponse:
-        """Check the password (with lockout) and open a session on this device."""
+        """Check the password (with lockout) and open a session on this device.
+
+        The attempt is counted before the password is checked, in one write transaction (the
+        counter rows locked), so parallel guesses reach the argon2 check at most
+        `login_max_failures` times per lock period. Counted per (staff id, device), and per
+        staff id only on devices of the person's own branch: another branch's device cannot lock
+        a person out. A wrong password, an unknown id, a deactivated person and the right
+        password of another branch's staff all get the same answer after the same work."""
         now = utcnow()
         with self.db.read() as conn:
-            failure = conn.execute(
-                select(models.login_failures).where(models.login_failures.c.staff_id == staff_id)
-            ).first()
             member = conn.execute(
                 select(models.staff).where(models.staff.c.staff_id == staff_id)
             ).first()
-        locked_until = as_utc(failure.locked_until) if failure is not None else None
-        if locked_until is not None and locked_until > now:
+        own = member is not None and member.branch == device.branch
+        counters = [(staff_id, device.device_id)] + ([(staff_id, STAFF_WIDE)] if own else [])
+        locked_until = self._count_attempt(counters, now)
+        if locked_until is not None:
             raise LoginRefused(
                 ErrorCode.LOCKED_OUT, retry_after=int((locked_until - now).total_seconds()) + 1
             )
         stored = member.password_hash if member is not None else self._dummy_hash
         good = self._verify(stored, password)
-        if not (good and member is not None and member.active):
-            self._record_failure(staff_id)
+        if not (good and own and member is not None and member.active):
+            self._lock_if_spent(counters, utcnow())
             raise LoginRefused(ErrorCode.INVALID_CREDENTIALS)
-        if member.branch != device.branch:
-            raise ProtocolError(
-                ErrorCode.FORBIDDEN, message="This staff member belongs to another branch."
-            )
         token = new_token()
+        now = utcnow()
         expires = now + dt.timedelta(minutes=self.settings.session_minutes)
+        table = models.login_throttle
         with self.db.write() as conn:
-            conn.execute(  # sessions that ended are of no further use
-                delete(models.staff_sessions).where(models.staff_sessions.c.expires_at < now)
-            )
-            conn.execute(
-                update(models.login_failures)
-                .where(models.login_failures.c.staff_id == staff_id)
-                .values(failures=0, locked_until=None)
-            )
-            conn.execute(
-                insert(models.staff_sessions).values(
-                    token_hash=token_hash(token),
-                    staff_id=staff_id,
-                    device_id=device.device_id,
-                    created_at=now,
-                    expires_at=expires,
+            current = conn.execute(
+                select(models.staff).where(models.staff.c.staff_id == staff_id)
+            ).first()
+            if current is None or (
+                current.password_hash,
+                current.branch,
+                current.role,
+                current.active,
+            ) != (member.password_hash, member.branch, member.role, member.active):
+                changed = True  # add-staff or deactivate-staff ran meanwhile
+            else:
+                changed = False
+                conn.execute(  # sessions that ended are of no further use
+                    delete(models.staff_sessions).where(models.staff_sessions.c.expires_at < now)
                 )
-            )
-            if self.hasher.check_needs_rehash(member.password_hash):
+                for sid, dev in counters:
+                    conn.execute(
+                        update(table)
+                        .where(table.c.staff_id == sid, table.c.device_id == dev)
+                        .where(or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+                        .values(failures=0)
+                    )
                 conn.execute(
-                    update(models.staff)
-                    .where(models.staff.c.staff_id == staff_id)
-                    .values(password_hash=self.hasher.hash(password))
+                    insert(models.staff_sessions).values(
+                        token_hash=token_hash(token),
+                        staff_id=staff_id,
+                        device_id=device.device_id,
+                        created_at=now,
+                        expires_at=expires,
+                    )
                 )
+                if self.hasher.check_needs_rehash(member.password_hash):
+                    conn.execute(
+                        update(models.staff)
+                        .where(models.staff.c.staff_id == staff_id)
+                        .values(password_hash=self.hasher.hash(password))
+                    )
+            withdrawn = [] if changed else withdrawals_for(conn, device.branch, now, self.settings)
+        if changed:
+            raise LoginRefused(ErrorCode.INVALID_CREDENTIALS)
+        verifier = make_offline_verifier(password).model_copy(
+            update={
+                "issued_at": now.isoformat(),
+                "expires_at": (
+                    now + dt.timedelta(days=self.settings.offline_login_days)
+                ).isoformat(),
+            }
+        )
         return SessionResponse(
             session_token=token,
             expires_at=expires.isoformat(),
             staff=StaffView(
                 staff_id=member.staff_id, name=member.name, role=member.role, branch=member.branch
             ),
-            offline_verifier=make_offline_verifier(password),
+            offline_verifier=verifier,
+            withdrawn=withdrawn,
         )
 
     def _verify(self, stored: str, password: str) -> bool:
@@ -237,28 +271,122 @@ class Authenticator:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def _record_failure(self, staff_id: str) -> None:
-        table = models.login_failures
-        now = utcnow()
+    def _count_attempt(
+        self, counters: list[tuple[str, str]], now: dt.datetime
+    ) -> dt.datetime | None:
+        """Count one attempt on each counter; the end of the lock when one refuses it."""
+        table = models.login_throttle
+        limit = self.settings.login_max_failures
+        lockout = dt.timedelta(minutes=self.settings.lockout_minutes)
+        refused: dt.datetime | None = None
         with self.db.write() as conn:
-            row = conn.execute(
-                select(table).where(table.c.staff_id == staff_id).with_for_update()
-            ).first()
-            failures = (row.failures if row is not None else 0) + 1
-            locked = None
-            if failures >= self.settings.login_max_failures:
-                locked = now + dt.timedelta(minutes=self.settings.lockout_minutes)
-                failures = 0
-            if row is None:
-                conn.execute(
-                    insert(table).values(staff_id=staff_id, failures=failures, locked_until=locked)
+            conn.execute(  # forget old counters: the table stays as small as the recent attempts
+                delete(table).where(
+                    table.c.last_failure_at < now - lockout,
+                    or_(table.c.locked_until.is_(None), table.c.locked_until < now),
                 )
-            else:
+            )
+            for sid, dev in counters:
+                conn.execute(
+                    _insert_ignoring_duplicates(self.db, table).values(
+                        staff_id=sid, device_id=dev, failures=0, last_failure_at=now
+                    )
+                )
+                row = conn.execute(
+                    select(table)
+                    .where(table.c.staff_id == sid, table.c.device_id == dev)
+                    .with_for_update()
+                ).one()
+                locked_until = as_utc(row.locked_until)
+                if locked_until is not None and locked_until > now:
+                    refused = max(refused or locked_until, locked_until)
+                    continue
+                recent = as_utc(row.last_failure_at) >= now - lockout
+                failures = (row.failures if recent else 0) + 1
+                values: dict[str, object] = {"failures": failures, "last_failure_at": now}
+                if failures > limit:  # one more than allowed: lock, and do not check it
+                    values.update(failures=0, locked_until=now + lockout)
+                    refused = max(refused or now + lockout, now + lockout)
                 conn.execute(
                     update(table)
-                    .where(table.c.staff_id == staff_id)
-                    .values(failures=failures, locked_until=locked)
+                    .where(table.c.staff_id == sid, table.c.device_id == dev)
+                    .values(**values)
                 )
+        return refused
+
+    def _lock_if_spent(self, counters: list[tuple[str, str]], now: dt.datetime) -> None:
+        """After a failed check: lock the counters that have used up their attempts.
+
+        Sets a lock or leaves it; never clears one."""
+        table = models.login_throttle
+        until = now + dt.timedelta(minutes=self.settings.lockout_minutes)
+        with self.db.write() as conn:
+            for sid, dev in counters:
+                conn.execute(
+                    update(table)
+                    .where(table.c.staff_id == sid, table.c.device_id == dev)
+                    .where(table.c.failures >= self.settings.login_max_failures)
+                    .where(or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+                    .values(failures=0, locked_until=until)
+                )
+
+
+#: `login_throttle.device_id` of the staff-wide counter (fed by devices of their own branch).
+STAFF_WIDE = ""
+
+
+def _code_usable(row: Row[Any] | None, wanted: str, now: dt.datetime) -> bool:
+    return (
+        row is not None
+        and hmac.compare_digest(row.code_hash, wanted)
+        and row.used_at is None
+        and as_utc(row.expires_at) > now
+    )
+
+
+def _insert_ignoring_duplicates(db: Database, table: Table) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING` in the database's dialect."""
+    if db.is_postgres:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def withdrawals_for(
+    conn: Connection, branch: str, now: dt.datetime, settings: CentralSettings
+) -> list[WithdrawnStaff]:
+    """The withdrawn offline verifiers of a branch, the latest per person, within the window."""
+    table = models.staff_withdrawals
+    since = now - dt.timedelta(days=settings.offline_login_days)
+    latest: dict[str, dt.datetime] = {}
+    for row in conn.execute(
+        select(table.c.staff_id, table.c.at).where(table.c.branch == branch, table.c.at >= since)
+    ):
+        at = as_utc(row.at)
+        if row.staff_id not in latest or latest[row.staff_id] < at:
+            latest[row.staff_id] = at
+    return [
+        WithdrawnStaff(staff_id=staff_id, at=at.isoformat())
+        for staff_id, at in sorted(latest.items())
+    ]
+
+
+def _withdraw(conn: Connection, staff_id: str, branches: set[str], now: dt.datetime) -> None:
+    """End the person's sessions and withdraw their offline verifiers on these branches."""
+    conn.execute(delete(models.staff_sessions).where(models.staff_sessions.c.staff_id == staff_id))
+    for branch in sorted(branches):
+        conn.execute(
+            insert(models.staff_withdrawals).values(staff_id=staff_id, branch=branch, at=now)
+        )
+    # Older rows concern verifiers that have expired on every device (at most a year's worth).
+    conn.execute(
+        delete(models.staff_withdrawals).where(
+            models.staff_withdrawals.c.at < now - dt.timedelta(days=366)
+        )
+    )
 
 
 # Administration (the `central` command and test helpers) ---------------------------------------
@@ -283,11 +411,46 @@ def add_staff(
         "active": True,
     }
     table = models.staff
-    exists = conn.execute(select(table.c.staff_id).where(table.c.staff_id == staff_id)).first()
+    exists = conn.execute(select(table.c.branch).where(table.c.staff_id == staff_id)).first()
     if exists:
+        # A new password (add-staff always sets one), role or branch: the person's sessions end
+        # and the offline verifiers made with the old password go, on the old and new branch.
         conn.execute(update(table).where(table.c.staff_id == staff_id).values(**values))
+        _withdraw(conn, staff_id, {exists.branch, branch}, utcnow())
     else:
         conn.execute(insert(table).values(staff_id=staff_id, created_at=utcnow(), **values))
+
+
+def deactivate_staff(conn: Connection, staff_id: str) -> bool:
+    """The person leaves: log-ins refused, sessions ended, offline verifiers withdrawn.
+
+    False when there is no such person."""
+    table = models.staff
+    row = conn.execute(select(table.c.branch).where(table.c.staff_id == staff_id)).first()
+    if row is None:
+        return False
+    conn.execute(update(table).where(table.c.staff_id == staff_id).values(active=False))
+    _withdraw(conn, staff_id, {row.branch}, utcnow())
+    return True
+
+
+def revoke_device(conn: Connection, device_id: str) -> bool:
+    """The device's token is refused from now on and its staff sessions end.
+
+    False when there is no such device."""
+    table = models.devices
+    found = conn.execute(select(table.c.device_id).where(table.c.device_id == device_id)).first()
+    if found is None:
+        return False
+    conn.execute(
+        update(table)
+        .where(table.c.device_id == device_id, table.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    conn.execute(
+        delete(models.staff_sessions).where(models.staff_sessions.c.device_id == device_id)
+    )
+    return True
 
 
 def issue_enrolment_code(conn: Connection, *, branch: str, place: Place, valid_hours: int) -> str:

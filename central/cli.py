@@ -1,4 +1,5 @@
-"""`central serve | enroll-device | add-staff | seed-demo`: run and administer the central.
+"""`central serve | enroll-device | add-staff | deactivate-staff | revoke-device | new-audit-key |
+seed-demo`: run and administer the central.
 
 Every command takes `--database-url` (default: `$CENTRAL_DATABASE_URL`, else SQLite in the
 platform's data folder). Passwords are read from a prompt or standard input, never from the
@@ -118,7 +119,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         db = _database(args)
         seed_demo(db)
         db.dispose()
-    app = create_app(settings)
+    from central.app import AuditKeyMissing
+
+    try:
+        app = create_app(settings)
+    except AuditKeyMissing as exc:
+        print(f"central: {exc}.", file=sys.stderr)
+        return 2
     uvicorn.run(
         app,
         host=args.host,
@@ -176,6 +183,72 @@ def cmd_add_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deactivate_staff(args: argparse.Namespace) -> int:
+    from central.auth import deactivate_staff
+
+    db = _database(args)
+    with db.write() as conn:
+        found = deactivate_staff(conn, args.staff_id)
+    db.dispose()
+    if not found:
+        print(f"central: no staff member {args.staff_id}; nothing was changed.", file=sys.stderr)
+        return 1
+    print(
+        f"Staff member {args.staff_id} deactivated: log-ins refused, sessions ended, offline "
+        "log-ins withdrawn at each device's next sync."
+    )
+    return 0
+
+
+def cmd_revoke_device(args: argparse.Namespace) -> int:
+    from central.auth import revoke_device
+
+    db = _database(args)
+    with db.write() as conn:
+        found = revoke_device(conn, args.device_id)
+    db.dispose()
+    if not found:
+        print(f"central: no device {args.device_id}; nothing was changed.", file=sys.stderr)
+        return 1
+    print(f"Device {args.device_id} revoked: its token and its staff sessions are refused.")
+    return 0
+
+
+def cmd_new_audit_key(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from central.settings import write_new_key
+
+    path = Path(args.file).expanduser()
+    if path.exists():
+        print(f"central: {path} exists; nothing was changed.", file=sys.stderr)
+        return 1
+    if not args.from_database:
+        write_new_key(path)
+        print(f"New lookup audit key in {path}; set CENTRAL_AUDIT_KEY_FILE={path}.")
+        return 0
+    import os
+
+    db = _database(args)
+    legacy = db.legacy_audit_key()
+    if legacy is None:
+        db.dispose()
+        print("central: the database holds no audit key; nothing was changed.", file=sys.stderr)
+        return 1
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(legacy.hex() + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    db.drop_legacy_audit_key()
+    db.dispose()
+    print(
+        f"The audit key moved from the database to {path} (earlier audit rows keep matching); "
+        f"set CENTRAL_AUDIT_KEY_FILE={path}."
+    )
+    return 0
+
+
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from branch_app.domain.vocabulary import Place
     from central.auth import issue_enrolment_code
@@ -193,6 +266,36 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         )
     print(f"  {len(ids)} cardholders with cards in several states")
     print(f"  enrolment code for a counter device of {DEMO_BRANCH}: {code}")
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Bring the tables up to this version (additive), then prune what no device needs."""
+    import datetime as dt
+
+    from central import models
+    from central.service import DEVICE_IDLE_LIMIT, FOLLOW_EXPIRY, CentralService
+
+    if args.older_than < 1:
+        raise SystemExit("central: --older-than needs at least 1 day; nothing was pruned.")
+    db = _database(args)
+    with db.write() as conn:
+        upgraded = models.upgrade(conn)
+    for statement in upgraded:
+        print(f"upgraded: {statement}")
+    service = CentralService(
+        db,
+        db.audit_key(),
+        follow_expiry=dt.timedelta(days=args.follow_days) if args.follow_days else FOLLOW_EXPIRY,
+    )
+    idle = dt.timedelta(days=args.device_idle_days) if args.device_idle_days else DEVICE_IDLE_LIMIT
+    report = service.prune(dt.timedelta(days=args.older_than), device_idle=idle)
+    db.dispose()
+    print(
+        f"Pruned {report.changes} feed changes (up to cursor {report.feed_floor}), the records of "
+        f"{report.answers} stored answers and {report.follows} lapsed follows; "
+        "the lookup audit is kept."
+    )
     return 0
 
 
@@ -245,8 +348,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     staff.set_defaults(func=cmd_add_staff)
 
+    leave = sub.add_parser(
+        "deactivate-staff",
+        parents=[common],
+        help="a staff member leaves: log-ins refused, sessions ended, offline log-ins withdrawn",
+    )
+    leave.add_argument("staff_id")
+    leave.set_defaults(func=cmd_deactivate_staff)
+
+    revoke = sub.add_parser(
+        "revoke-device", parents=[common], help="refuse a device's token and end its sessions"
+    )
+    revoke.add_argument("device_id")
+    revoke.set_defaults(func=cmd_revoke_device)
+
+    key = sub.add_parser(
+        "new-audit-key",
+        parents=[common],
+        help="write the lookup audit's key to a new file (kept outside the database)",
+    )
+    key.add_argument("file")
+    key.add_argument(
+        "--from-database",
+        action="store_true",
+        help="move the key an older central kept in the database to FILE (and delete it there)",
+    )
+    key.set_defaults(func=cmd_new_audit_key)
+
     seed = sub.add_parser("seed-demo", parents=[common], help="write demo staff and cardholders")
     seed.set_defaults(func=cmd_seed_demo)
+
+    prune = sub.add_parser(
+        "prune",
+        parents=[common],
+        help="remove feed changes every device has pulled, old answers' records, lapsed follows",
+    )
+    prune.add_argument(
+        "--older-than", type=int, required=True, metavar="DAYS", help="keep the last DAYS days"
+    )
+    prune.add_argument(
+        "--device-idle-days",
+        type=int,
+        default=0,
+        help="a device silent this long no longer holds the feed back (default 30)",
+    )
+    prune.add_argument(
+        "--follow-days",
+        type=int,
+        default=0,
+        help="a follow lapses after this many days without a lookup or command (default 90)",
+    )
+    prune.set_defaults(func=cmd_prune)
     return parser
 
 

@@ -25,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from central import models
 
 _WRITE_OPTION = "central_write"
+#: Where an older central kept the lookup audit's key, beside the hashes it keys.
+LEGACY_AUDIT_KEY = "audit_key"
 #: WAL pages after which a commit checkpoints by itself: only a bound for when the background
 #: checkpointer falls behind (a commit that checkpoints waits for fsyncs of the database file).
 _WAL_AUTOCHECKPOINT_PAGES = 16_000
@@ -67,6 +69,7 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
         self._checkpointer: _Checkpointer | None = None
+        self._audit_key: bytes | None = None
         if self.is_sqlite:
             self._configure_sqlite()
             if database and database != ":memory:":
@@ -122,16 +125,6 @@ class Database:
                         conn.execute(insert(models.feed_head).values(id=1, cursor=0))
                 except IntegrityError:
                     pass
-            if self.meta(conn, "audit_key") is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(models.central_meta).values(
-                                key="audit_key", value=secrets.token_hex(32)
-                            )
-                        )
-                except IntegrityError:
-                    pass
 
     @staticmethod
     def meta(conn: Connection, key: str) -> str | None:
@@ -140,11 +133,27 @@ class Database:
         ).scalar_one_or_none()
 
     def audit_key(self) -> bytes:
+        """The lookup audit's key for an embedded (tests) or demo central that was given none.
+
+        Made by this process and kept beside this object only, never in the database: the key
+        of the audit's keyed hashes must not sit beside them. A real central reads its key from
+        the settings (`CentralSettings.configured_audit_key`)."""
+        if self._audit_key is None:
+            self._audit_key = secrets.token_bytes(32)
+        return self._audit_key
+
+    def legacy_audit_key(self) -> bytes | None:
+        """The key an older central kept in `central_meta` (see `central new-audit-key
+        --from-database`), or None."""
         with self.read() as conn:
-            value = self.meta(conn, "audit_key")
-        if value is None:
-            raise RuntimeError("the database has no audit key: run create_schema() first")
-        return bytes.fromhex(value)
+            value = self.meta(conn, LEGACY_AUDIT_KEY)
+        return None if value is None else bytes.fromhex(value)
+
+    def drop_legacy_audit_key(self) -> None:
+        with self.write() as conn:
+            conn.execute(
+                delete(models.central_meta).where(models.central_meta.c.key == LEGACY_AUDIT_KEY)
+            )
 
     def truncate_all(self) -> None:
         """Empty every table and reset the feed (tests): faster than dropping and creating."""

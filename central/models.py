@@ -12,14 +12,19 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    UniqueConstraint,
+    inspect,
+    text,
 )
 
 metadata = MetaData()
@@ -55,8 +60,23 @@ cards = Table(
     metadata,
     Column("holder_id", String(18), ForeignKey("cardholders.holder_id"), primary_key=True),
     Column("version", Integer, nullable=False),
-    Column("card_number", String(9), nullable=True, index=True),
-    Column("new_card_number", String(9), nullable=True, index=True),
+    Column("card_number", String(9), nullable=True),
+    Column("new_card_number", String(9), nullable=True),
+    # The card-number lookup: partial indexes of the numbers that exist. Their statistics count
+    # only real numbers, so the planner seeks them even after ANALYZE (the full indexes count
+    # every card without a new card as one huge NULL key, and SQLite then scanned the table).
+    Index(
+        "ix_cards_card_number_set",
+        "card_number",
+        sqlite_where=text("card_number IS NOT NULL"),
+        postgresql_where=text("card_number IS NOT NULL"),
+    ),
+    Index(
+        "ix_cards_new_card_number_set",
+        "new_card_number",
+        sqlite_where=text("new_card_number IS NOT NULL"),
+        postgresql_where=text("new_card_number IS NOT NULL"),
+    ),
     Column("card_state", String(20), nullable=False),
     Column("social_security", String(10), nullable=False),
     Column("financial", String(10), nullable=False),
@@ -68,7 +88,9 @@ cards = Table(
 commands = Table(
     "commands",
     metadata,
-    Column("id", String(64), primary_key=True),
+    # Keyed by (device, id): a command id is the sending device's, the same id from another
+    # device is another command (and tells it nothing). `device` is the device that sent it.
+    Column("id", String(64), nullable=False),
     Column("holder_id", String(18), nullable=False, index=True),
     Column("kind", String(40), nullable=False),
     Column("body_hash", String(64), nullable=False),
@@ -82,7 +104,12 @@ commands = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("reason", String(64), nullable=True),
-    Column("result", Text, nullable=False),  # the PushResult JSON, repeated for duplicates
+    # The first answer's JSON (outcome, version, reason), repeated for duplicates; stored without
+    # the record (a repeat carries none; an applied command's record is its change feed row).
+    # `prune` strips the records an older central stored here.
+    Column("result", Text, nullable=False),
+    Index("ix_commands_received_at", "received_at"),
+    PrimaryKeyConstraint("device", "id", name="pk_commands"),
 )
 
 staff = Table(
@@ -106,6 +133,31 @@ login_failures = Table(
     Column("locked_until", DateTime(timezone=True), nullable=True),
 )
 
+#: Failed log-ins counted per (staff id, device) and, for devices of the person's own branch,
+#: per staff id (`device_id` = "" : the staff-wide counter). Counted before the password is
+#: checked; a row is forgotten `lockout_minutes` after its last failure unless still locked.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("staff_id", String(64), primary_key=True),
+    Column("device_id", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+#: Offline verifiers withdrawn: made for `staff_id` before `at`, on devices of `branch` (the
+#: branch the person had). Kept `offline_login_days`: older verifiers have expired anyway.
+staff_withdrawals = Table(
+    "staff_withdrawals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", String(64), nullable=False),
+    Column("branch", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_staff_withdrawals_branch_at", "branch", "at"),
+)
+
 devices = Table(
     "devices",
     metadata,
@@ -116,6 +168,10 @@ devices = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("enrolled_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    # The cursor the device last said it holds (a pull's `since`) and when: the feed is pruned
+    # only behind every active device's cursor. Written at most every few minutes per device.
+    Column("pulled_cursor", BigInteger, nullable=True),
+    Column("pulled_at", DateTime(timezone=True), nullable=True),
 )
 
 enrolment_codes = Table(
@@ -144,7 +200,7 @@ conflicts = Table(
     "conflicts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("command_id", String(64), nullable=False, unique=True),
+    Column("command_id", String(64), nullable=False),
     Column("holder_id", String(18), nullable=False, index=True),
     Column("kind", String(40), nullable=False),
     Column("reason", String(64), nullable=False),
@@ -162,6 +218,10 @@ conflicts = Table(
     Column("note", Text, nullable=True),
     Column("correcting_command_id", String(64), nullable=True),
     Index("ix_conflicts_status_id", "status", "id"),
+    UniqueConstraint("device", "command_id", name="uq_conflicts_device_command"),
+    # A supervisor's list: one branch's conflicts, by status, oldest first.
+    Index("ix_conflicts_branch_status_id", "branch", "status", "id"),
+    Index("ix_conflicts_branch_id", "branch", "id"),
 )
 
 #: The change feed: one row per new record version, cursor strictly increasing in commit order.
@@ -169,20 +229,25 @@ changes = Table(
     "changes",
     metadata,
     Column("cursor", BigInteger, primary_key=True, autoincrement=False),
-    Column("holder_id", String(18), nullable=False, index=True),
+    Column("holder_id", String(18), nullable=False),
     Column("version", Integer, nullable=False),
     Column("record", Text, nullable=False),
     Column("command_id", String(64), nullable=True),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+    # A pull driven by the branch's follows seeks each followed card's changes after a cursor.
+    Index("ix_changes_holder_cursor", "holder_id", "cursor"),
 )
 
-#: Which branches follow which cards: every card a branch sent a command about or looked up.
+#: Which branches follow which cards: every card a branch sent a command about or looked up,
+#: until `FOLLOW_EXPIRY` passes without either (`active_at`: the last one, renewed at most daily).
 branch_interest = Table(
     "branch_interest",
     metadata,
     Column("branch", String(64), primary_key=True),
     Column("holder_id", String(18), primary_key=True),
     Column("since", DateTime(timezone=True), nullable=False),
+    Column("active_at", DateTime(timezone=True), nullable=True),  # NULL: before the upgrade
+    Index("ix_branch_interest_active_at", "active_at"),
 )
 
 #: Every lookup of a person's record: who, when, why, and whose (keyed hash + masked id).
@@ -202,8 +267,54 @@ lookup_audit = Table(
     Column("found", Boolean, nullable=False),
 )
 
+#: Columns added after the first pilot, as (table, column): `upgrade` adds them to a database
+#: made before (create_all makes missing tables only, never missing columns or indexes).
+ADDED_COLUMNS = (
+    (branch_interest, branch_interest.c.active_at),
+    (devices, devices.c.pulled_cursor),
+    (devices, devices.c.pulled_at),
+)
+#: Indexes that replace these older ones (dropped by `upgrade`).
+REPLACED_INDEXES = ("ix_changes_holder_id", "ix_cards_card_number", "ix_cards_new_card_number")
+
+
+def upgrade(conn: Connection) -> list[str]:
+    """Bring a database made by an older central up to these tables, additively: the missing
+    columns (a follow's `active_at` starts at its `since`), the missing indexes, and the indexes
+    they replace dropped. Idempotent; returns the DDL it ran (docs/SCALE.md lists it as SQL)."""
+    found = inspect(conn)
+    tables = set(found.get_table_names())
+    done: list[str] = []
+    for table, column in ADDED_COLUMNS:
+        if table.name not in tables:
+            continue
+        if column.name in {c["name"] for c in found.get_columns(table.name)}:
+            continue
+        kind = column.type.compile(conn.dialect)
+        done.append(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+        if column is branch_interest.c.active_at:
+            done.append("UPDATE branch_interest SET active_at = since WHERE active_at IS NULL")
+    for sql in done:
+        conn.exec_driver_sql(sql)
+    for table in metadata.sorted_tables:
+        if table.name not in tables:
+            continue
+        present = {ix["name"] for ix in found.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(conn)
+                done.append(f"CREATE INDEX {index.name}")
+        for name in REPLACED_INDEXES:
+            if name in present and name.removeprefix("ix_").startswith(table.name):
+                conn.exec_driver_sql(f"DROP INDEX {name}")
+                done.append(f"DROP INDEX {name}")
+    return done
+
+
 #: Tables in an order that respects foreign keys when emptying them (children first).
 TRUNCATE_ORDER = (
+    login_throttle,
+    staff_withdrawals,
     lookup_audit,
     branch_interest,
     changes,

@@ -39,6 +39,34 @@ class CentralSettings:
     #: argon2id cost of the stored password hashes (argon2-cffi's RFC 9106 low-memory profile).
     password_time_cost: int = 3
     password_memory_kib: int = 65_536
+    #: How many days an offline login verifier stays usable on a device.
+    offline_login_days: int = 7
+    #: Refused enrolment attempts one client address may make per minute (a code is 59 bits;
+    #: this keeps guessing slow and the database quiet). A successful enrolment does not count.
+    enrol_attempts_per_minute: int = 10
+    #: The key of the lookup audit's keyed hashes (64 hex characters), or a file holding it:
+    #: never in the database beside the hashes. `central new-audit-key FILE` makes one. Without
+    #: either, only an embedded (test) or channels-enabled (demo) central runs, with a key of its own.
+    audit_key: str = ""
+    audit_key_file: str = ""
+
+    def configured_audit_key(self) -> bytes | None:
+        """The audit key from `audit_key` or `audit_key_file`, None when neither is set.
+
+        Raises `ValueError` with a sentence for the administrator when it is set but unusable."""
+        if self.audit_key:
+            return _parse_key(self.audit_key, "CENTRAL_AUDIT_KEY")
+        if self.audit_key_file:
+            path = Path(self.audit_key_file).expanduser()
+            try:
+                text = path.read_text().strip()
+            except OSError as exc:
+                raise ValueError(
+                    f"the audit key file {path} cannot be read ({exc.strerror or exc}); "
+                    f"make one with `central new-audit-key {path}`"
+                ) from None
+            return _parse_key(text, str(path))
+        return None
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()
@@ -62,3 +90,24 @@ class CentralSettings:
                 values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(settings, **values)
+
+
+def _parse_key(text: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise ValueError(f"{where} must hold at least 64 hexadecimal characters (a 32-byte key)")
+    return key
+
+
+def write_new_key(path: Path) -> None:
+    """A new random 32-byte key, in hex, in a new file only its owner may read."""
+    import secrets
+
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_hex(32) + "\n")

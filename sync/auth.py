@@ -10,6 +10,16 @@
   does not. Wrong passwords count per staff id on this device; after `max_failures` in a row the
   id is locked for `lockout` (also across restarts). Sessions end after `session_timeout` without
   activity.
+- A verifier is used only until the `expires_at` the central gave it (one without it, from an
+  older central, is not used: the next login asks the central), and only when its argon2
+  parameters are at least `MIN_VERIFIER_PARAMS` (and at most `MAX_VERIFIER_PARAMS`), whatever the
+  central sent. Verifiers made before a withdrawal the central lists (the person left, or their
+  password, role or branch changed) are dropped: at every online login (the session answer
+  carries the list) and when the sync passes the list on (`Authenticator.apply_withdrawals`).
+- The failure count and lock live in the OS keyring beside the data key (`FailureGuard`, entry
+  `store:<id>:staff-locks`) when the directory belongs to a store: restoring an older
+  `staff.json` does not roll them back. The file's copy is only a fallback for a directory made
+  without a guard (unit tests) and for locks written before the guard existed.
 """
 
 from __future__ import annotations
@@ -40,11 +50,14 @@ from sync.client import (
     store_device_token,
 )
 from sync.protocol import (
+    OFFLINE_VERIFIER_ALGORITHM,
     EnrolRequest,
     ErrorCode,
     OfflineVerifier,
     SessionRequest,
     SessionResponse,
+    VerifierParams,
+    WithdrawnStaff,
     offline_verifier_matches,
 )
 
@@ -56,6 +69,33 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 STAFF_FILE = "staff.json"
 STAFF_FORMAT = "branch-app-staff"
+#: The cheapest offline verifier this device accepts (OWASP's argon2id minimum: 19 MiB, t=2):
+#: a central that sends less (by mistake or hostile) gets no offline login on this device.
+MIN_VERIFIER_PARAMS = VerifierParams(time_cost=2, memory_cost=19_456, parallelism=1, hash_len=32)
+#: The dearest one (1 GiB, t=10, p=8): more would stall the counter at every offline login.
+MAX_VERIFIER_PARAMS = VerifierParams(
+    time_cost=10, memory_cost=1_048_576, parallelism=8, hash_len=64
+)
+
+
+def verifier_usable(
+    verifier: OfflineVerifier, now: dt.datetime, floor: VerifierParams = MIN_VERIFIER_PARAMS
+) -> bool:
+    """Whether this device may check a password against `verifier` now: not expired (and with
+    an expiry), argon2id version 19, its cost between `floor` and `MAX_VERIFIER_PARAMS`."""
+    params, ceiling = verifier.params, MAX_VERIFIER_PARAMS
+    if verifier.algorithm != OFFLINE_VERIFIER_ALGORITHM or params.version != 19:
+        return False
+    for name in ("time_cost", "memory_cost", "parallelism", "hash_len"):
+        if not getattr(floor, name) <= getattr(params, name) <= getattr(ceiling, name):
+            return False
+    if verifier.expires_at is None:
+        return False
+    try:
+        expires = dt.datetime.fromisoformat(verifier.expires_at)
+    except ValueError:
+        return False
+    return expires.tzinfo is not None and now < expires
 
 
 def _utc_now() -> dt.datetime:
@@ -154,17 +194,50 @@ class StaffEntry:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class KeyringLike(Protocol):
+    def get_password(self, service: str, username: str) -> str | None: ...
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+
+
+class FailureGuard:
+    """Failure counts and locks of offline logins in one OS keyring entry, by staff slot.
+
+    Beside the data key, out of the data folder: a restored copy of `staff.json` cannot roll a
+    lock back. Holds only keyed hashes of staff ids, counts and times."""
+
+    def __init__(self, keyring: KeyringLike, entry: str) -> None:
+        self._keyring = keyring
+        self._entry = entry
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        raw = self._keyring.get_password(KEYRING_SERVICE, self._entry)
+        if not raw:
+            return {}
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save(self, data: dict[str, dict[str, Any]]) -> None:
+        self._keyring.set_password(KEYRING_SERVICE, self._entry, json.dumps(data, sort_keys=True))
+
+
 class StaffDirectory:
     """Offline verifiers and failure counts, one encrypted blob per staff member, in one file.
 
     The file is rewritten atomically (temp file, fsync, replace) on every change; staff ids are
-    stored only as keyed hashes so the file does not even list who works here.
+    stored only as keyed hashes so the file does not even list who works here. With a `guard`,
+    the failure counts and locks are kept in the keyring instead (see `FailureGuard`).
     """
 
-    def __init__(self, path: Path, sealer: Sealer, *, id_key: bytes) -> None:
+    def __init__(
+        self, path: Path, sealer: Sealer, *, id_key: bytes, guard: FailureGuard | None = None
+    ) -> None:
         self.path = path
         self._sealer = sealer
         self._id_key = id_key
+        self._guard = guard
         self._lock = threading.Lock()
         self._entries: dict[str, str] = {}
         if path.exists():
@@ -177,7 +250,8 @@ class StaffDirectory:
     def for_store(cls, store: LocalStore) -> StaffDirectory:
         """The directory beside a `LocalStore`, sealed with its keys."""
         keys = store.keys  # the store re-seals staff.json on a key rotation (SEALED_MAPS)
-        return cls(Path(store.data_dir) / STAFF_FILE, keys, id_key=keys.audit_key)
+        guard = FailureGuard(store._backend, f"store:{store.store_id}:staff-locks")
+        return cls(Path(store.data_dir) / STAFF_FILE, keys, id_key=keys.audit_key, guard=guard)
 
     def _slot(self, staff_id: str) -> str:
         return hashlib.blake2b(
@@ -188,20 +262,54 @@ class StaffDirectory:
         slot = self._slot(staff_id)
         blob = self._entries.get(slot)
         if blob is None:
-            return StaffEntry()
-        data = self._sealer.decrypt(blob, f"staff:{slot}")
-        return StaffEntry(**data)
+            entry = StaffEntry()
+        else:
+            entry = StaffEntry(**self._sealer.decrypt(blob, f"staff:{slot}"))
+        if self._guard is not None:
+            kept = self._guard.load().get(slot)
+            if kept is not None:  # the keyring's count wins over the file's
+                entry = replace(
+                    entry,
+                    failures=int(kept.get("failures", 0)),
+                    locked_until=kept.get("locked_until"),
+                )
+        return entry
 
     def put(self, staff_id: str, entry: StaffEntry) -> None:
         from branch_app.store import write_atomically
 
         slot = self._slot(staff_id)
         with self._lock:
+            if self._guard is not None:
+                counts = self._guard.load()
+                wanted = {"failures": entry.failures, "locked_until": entry.locked_until}
+                if counts.get(slot) != wanted:
+                    counts[slot] = wanted
+                    self._guard.save(counts)  # first: a crash between keeps the lock
             self._entries[slot] = self._sealer.encrypt(entry.__dict__, f"staff:{slot}")
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(
                 self.path, orjson.dumps({"format": STAFF_FORMAT, "staff": self._entries})
             )
+
+    def withdraw(self, withdrawn: list[WithdrawnStaff]) -> int:
+        """Drop the verifiers made before each listed withdrawal; how many were dropped."""
+        dropped = 0
+        for item in withdrawn:
+            entry = self.get(item.staff_id)
+            if entry.verifier is None:
+                continue
+            issued = entry.verifier.get("issued_at")
+            try:
+                if issued is not None and dt.datetime.fromisoformat(
+                    str(issued)
+                ) > dt.datetime.fromisoformat(item.at):
+                    continue  # made after the change: the new password's verifier
+            except ValueError:
+                pass
+            self.put(item.staff_id, replace(entry, verifier=None))
+            dropped += 1
+        return dropped
 
 
 # ---------------------------------------------------------------- login
@@ -219,7 +327,9 @@ class Authenticator:
         session_timeout: dt.timedelta = dt.timedelta(minutes=15),
         max_failures: int = 5,
         lockout: dt.timedelta = dt.timedelta(minutes=15),
+        min_verifier: VerifierParams = MIN_VERIFIER_PARAMS,
     ) -> None:
+        self.min_verifier = min_verifier
         self.directory = directory
         self.connect = connect
         self.clock = clock
@@ -246,6 +356,8 @@ class Authenticator:
             role = Role(entry.role)
         except (ValidationError, ValueError):  # a file from an older version: ask the central
             raise FirstLoginNeedsCentral() from None
+        if not verifier_usable(verifier, now, self.min_verifier):  # expired, or too cheap
+            raise FirstLoginNeedsCentral()
         if not offline_verifier_matches(verifier, password):
             self._failed(staff_id, entry, now)
         self.directory.put(staff_id, replace(entry, failures=0, locked_until=None))
@@ -291,9 +403,14 @@ class Authenticator:
         now: dt.datetime,
     ) -> StaffSession:
         staff = answer.staff
+        self.apply_withdrawals(answer.withdrawn)
+        verifier: dict[str, Any] | None = answer.offline_verifier.model_dump(mode="json")
+        if not verifier_usable(answer.offline_verifier, now, self.min_verifier):
+            log.warning("the central sent an offline verifier this device does not accept")
+            verifier = None  # no offline login for this person until a usable one comes
         updated = replace(
             entry,
-            verifier=answer.offline_verifier.model_dump(mode="json"),
+            verifier=verifier,
             name=staff.name,
             role=staff.role.value,
             branch=staff.branch,
@@ -312,6 +429,13 @@ class Authenticator:
             session_token=answer.session_token,
             expires_at=answer.expires_at,
         )
+
+    def apply_withdrawals(self, withdrawn: list[WithdrawnStaff]) -> int:
+        """Drop the offline verifiers the central withdrew (the sync passes its list here)."""
+        dropped = self.directory.withdraw(withdrawn)
+        if dropped:
+            log.info("%d offline login(s) withdrawn by the central", dropped)
+        return dropped
 
     def _failed(self, staff_id: str, entry: StaffEntry, now: dt.datetime) -> NoReturn:
         failures = entry.failures + 1

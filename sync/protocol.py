@@ -25,7 +25,15 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from branch_app.domain.identity import IdentityKind
 from branch_app.domain.vocabulary import (
@@ -72,7 +80,26 @@ CommandKind = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
 #: Staff ids, device ids, branch codes.
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")]
 CardNumber = Annotated[str, Field(pattern=r"^[0-9A-Z]{9}$")]
-Note = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+def _no_control_characters(value: str) -> str:
+    """Refuse C0/C1 control characters (NUL, ESC, DEL...) in a one-line text."""
+    if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _no_control_but_line_breaks(value: str) -> str:
+    """Refuse control characters in free text, but for tabs and line breaks."""
+    return _no_control_characters(value.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+
+
+#: A one-line text a person typed (a device's name): no control characters (PostgreSQL refuses
+#: NUL in text; the others only serve to forge log lines or hide text on a screen).
+SingleLine = Annotated[str, AfterValidator(_no_control_characters)]
+#: Free text a person typed (a note): no control characters but tabs and line breaks.
+FreeText = Annotated[str, AfterValidator(_no_control_but_line_breaks)]
+Note = Annotated[FreeText, Field(min_length=1, max_length=500)]
 
 
 class ErrorCode(StrEnum):
@@ -94,6 +121,8 @@ class ErrorCode(StrEnum):
     CONFLICT_CLOSED = "conflict_closed"  # the conflict was already resolved
     CORRECTION_REFUSED = "correction_refused"  # the correcting command was not applied
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # a JSON endpoint called with another type
+    RATE_LIMITED = "rate_limited"  # too many attempts from this address; retry after a while
     INTERNAL_ERROR = "internal_error"
 
 
@@ -114,6 +143,8 @@ ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFLICT_CLOSED: 409,
     ErrorCode.CORRECTION_REFUSED: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 
@@ -138,6 +169,8 @@ ERROR_MESSAGE: dict[ErrorCode, str] = {
     ErrorCode.CONFLICT_CLOSED: "This conflict is already resolved.",
     ErrorCode.CORRECTION_REFUSED: "The correcting command was not applied.",
     ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed.",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "The request body must be application/json.",
+    ErrorCode.RATE_LIMITED: "Too many attempts; try again later.",
     ErrorCode.INTERNAL_ERROR: "The central service failed; try again later.",
 }
 
@@ -302,8 +335,8 @@ class ChangesResponse(_Response):
 
 
 class EnrolRequest(_Request):
-    code: str = Field(min_length=6, max_length=64)
-    device_name: str = Field(min_length=1, max_length=100)
+    code: SingleLine = Field(min_length=6, max_length=64)
+    device_name: SingleLine = Field(min_length=1, max_length=100)
 
 
 class EnrolResponse(_Response):
@@ -344,6 +377,25 @@ class OfflineVerifier(_Response):
     salt: str  # base64
     hash: str  # base64
     params: VerifierParams
+    #: When the central made it and until when the device may use it (ISO 8601, UTC). A device
+    #: refuses a verifier past `expires_at`, and one without it (made by an older central).
+    issued_at: str | None = None
+    expires_at: str | None = None
+
+
+class WithdrawnStaff(_Response):
+    """A member of staff whose offline verifiers made before `at` must go (password, role or
+    branch changed, or the person left)."""
+
+    staff_id: str
+    at: str  # ISO 8601, UTC
+
+
+class WithdrawalsResponse(_Response):
+    """Staff of this device's branch whose offline verifiers are withdrawn (the last
+    `offline_login_days`: older verifiers have expired anyway)."""
+
+    withdrawn: list[WithdrawnStaff] = Field(default_factory=list)
 
 
 class SessionResponse(_Response):
@@ -351,6 +403,9 @@ class SessionResponse(_Response):
     expires_at: str
     staff: StaffView
     offline_verifier: OfflineVerifier
+    #: Withdrawals for this device's branch (see `WithdrawalsResponse`), so any online login
+    #: also drops the verifiers of people who left or changed their password.
+    withdrawn: list[WithdrawnStaff] = Field(default_factory=list)
 
 
 class LookupRequest(_Request):
@@ -358,7 +413,7 @@ class LookupRequest(_Request):
     holder_kind: HolderKind = None
     card_number: CardNumber | None = None
     purpose: LookupPurpose = Field(strict=False)  # the value string is fine in Python too
-    note: str | None = Field(default=None, max_length=200)
+    note: FreeText | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
     def _exactly_one_key(self) -> LookupRequest:

@@ -118,6 +118,14 @@ class RunningCentral:
         env["PYTHONUNBUFFERED"] = "1"
         if self._cheap_passwords:
             env.update(_CHEAP_PASSWORD_ENV)
+        # The lookup audit's key, outside the database: one per server workdir, kept across
+        # restarts (as `central new-audit-key` makes it for a real central).
+        key_file = self.workdir / "audit.key"
+        if not key_file.exists():
+            from central.settings import write_new_key
+
+            write_new_key(key_file)
+        env.setdefault("CENTRAL_AUDIT_KEY_FILE", str(key_file))
         with self.log_path.open("ab") as log:
             # The server's stdin is a pipe this process holds open and never writes to: when
             # this process ends, however it ends, the pipe closes and the server stops itself.

@@ -51,7 +51,12 @@ class FakeCentral:
             return httpx.Response(
                 401, json={"error": {"code": "invalid_credentials", "message": ""}}
             )
-        verifier = make_offline_verifier(body["password"], CHEAP)
+        verifier = make_offline_verifier(body["password"], CHEAP).model_copy(
+            update={
+                "issued_at": "2026-11-28T08:00:00+00:00",
+                "expires_at": "2026-12-05T08:00:00+00:00",
+            }
+        )
         return httpx.Response(
             200,
             json={
@@ -75,7 +80,12 @@ def setup(tmp_path: Path):
         )
 
     auth = Authenticator(
-        directory, connect, clock=clock, max_failures=3, lockout=dt.timedelta(minutes=10)
+        directory,
+        connect,
+        clock=clock,
+        max_failures=3,
+        lockout=dt.timedelta(minutes=10),
+        min_verifier=CHEAP,  # the device's real floor is refused by design (see the trust tests)
     )
     return central, clock, directory, auth
 

@@ -189,6 +189,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "更正业务未能执行。",
     ),
     "sync.central.method_not_allowed": ("Method not allowed.", "不支持该请求方法。"),
+    "sync.central.unsupported_media_type": (
+        "The central refused the request's format (not JSON).",
+        "中心拒绝了请求格式（不是 JSON）。",
+    ),
+    "sync.central.rate_limited": (
+        "Too many attempts; try again later.",
+        "尝试次数过多，请稍后再试。",
+    ),
     "sync.central.internal_error": (
         "The central service failed; try again later.",
         "中心服务出错，请稍后再试。",
