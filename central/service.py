@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -56,6 +56,7 @@ from branch_app.domain.vocabulary import (
     LIFECYCLE_REFUSALS,
     ConflictDecision,
     ConflictStatus,
+    LookupPurpose,
     Outcome,
     Place,
     RejectReason,
@@ -89,6 +90,23 @@ CHANNEL_DEVICE = "central"
 #: Attempts at one command when the database reports a race (unique key, deadlock) to retry.
 _ATTEMPTS = 4
 
+#: A follow lapses after this long without a lookup or a command about the card at its branch;
+#: the pull ignores it from then on and `prune` removes it. A card's later changes reach the
+#: branch again once it looks the card up or sends a command about it (the answer carries the
+#: record as it is then).
+FOLLOW_EXPIRY = dt.timedelta(days=90)
+#: A follow's activity time is written again only when older than this: a push renews the
+#: follows of its cards without a write per command.
+FOLLOW_RENEWAL = dt.timedelta(days=1)
+#: A pull whose range (since, watermark] spans at most this many cursors walks the feed; a
+#: longer one walks the branch's follows (measured: bench central_scale, docs/SCALE.md).
+RANGE_SCAN_MAX = 2_000
+#: A device that has not pulled for this long (or is revoked) no longer holds back the pruning
+#: of the feed: once back, it gets only changes still kept (re-enrol it to refill its cache).
+DEVICE_IDLE_LIMIT = dt.timedelta(days=30)
+#: A device's pulled cursor (what pruning waits for) is written at most this often.
+PULL_RECORD_INTERVAL = dt.timedelta(minutes=10)
+
 # The hot path's statements, built once: values travel as bound parameters, so SQLAlchemy reuses
 # the compiled SQL instead of building and caching a new statement for every command.
 _SELECT_STAFF = select(models.staff).where(
@@ -100,10 +118,16 @@ _SELECT_CARDS = (
     .order_by(models.cards.c.holder_id)
     .with_for_update()
 )
+# A command id is the sending device's: the same id from another device is another command.
 _SELECT_SEEN = select(
     models.commands.c.id, models.commands.c.body_hash, models.commands.c.result
-).where(models.commands.c.id.in_(bindparam("b_ids", expanding=True)))
-_SELECT_FOLLOWED = select(models.branch_interest.c.holder_id).where(
+).where(
+    (models.commands.c.device == bindparam("b_device"))
+    & models.commands.c.id.in_(bindparam("b_ids", expanding=True))
+)
+_SELECT_FOLLOWED = select(
+    models.branch_interest.c.holder_id, models.branch_interest.c.active_at
+).where(
     (models.branch_interest.c.branch == bindparam("b_branch"))
     & models.branch_interest.c.holder_id.in_(bindparam("b_holders", expanding=True))
 )
@@ -176,9 +200,10 @@ class _HotStatements:
             "ON CONFLICT DO NOTHING"
         )
         self.insert_cards = f"INSERT INTO cards {values(_CARD_COLUMNS)} ON CONFLICT DO NOTHING"
-        self.insert_follows = (
-            f"INSERT INTO branch_interest {values(('branch', 'holder_id', 'since'))} "
-            "ON CONFLICT DO NOTHING"
+        # A follow made or renewed: its activity time moves, its start stays.
+        self.upsert_follows = (
+            f"INSERT INTO branch_interest {values(('branch', 'holder_id', 'since', 'active_at'))} "
+            "ON CONFLICT (branch, holder_id) DO UPDATE SET active_at = excluded.active_at"
         )
         assignments = ", ".join(f"{c} = {mark}" for c in _CARD_COLUMNS[1:])
         self.update_cards = f"UPDATE cards SET {assignments} WHERE holder_id = {mark}"
@@ -193,6 +218,61 @@ class _HotStatements:
     def run(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             conn.exec_driver_sql(sql, rows)
+
+
+class _PullStatements:
+    """The pull's two plans as driver SQL, written so that each database runs them in the
+    order given whatever its statistics say (SQLite: `CROSS JOIN` keeps the order of the
+    tables; PostgreSQL: `LATERAL` makes the follows drive the seeks into the feed)."""
+
+    def __init__(self, db: Database) -> None:
+        self.sqlite = db.is_sqlite
+        mark = "?" if db.is_sqlite else "%s"
+        # Walk the feed in cursor order (a short range), check each row's follow by its key.
+        join = "CROSS JOIN" if db.is_sqlite else "JOIN"
+        self.by_range = (
+            "SELECT c.cursor, c.holder_id, c.record FROM changes AS c "
+            f"{join} branch_interest AS f ON f.branch = {mark} AND f.holder_id = c.holder_id "
+            f"WHERE c.cursor > {mark} AND c.cursor <= {mark} AND f.active_at >= {mark} "
+            f"ORDER BY c.cursor LIMIT {mark}"
+        )
+        # Walk the branch's active follows, seek each card's changes after the cursor.
+        if db.is_sqlite:
+            self.by_follows = (
+                "SELECT c.cursor, c.holder_id, c.record FROM branch_interest AS f "
+                "CROSS JOIN changes AS c INDEXED BY ix_changes_holder_cursor "
+                "ON c.holder_id = f.holder_id AND c.cursor > ? AND c.cursor <= ? "
+                "WHERE f.branch = ? AND f.active_at >= ? ORDER BY c.cursor LIMIT ?"
+            )
+        else:
+            self.by_follows = (
+                "SELECT c.cursor, c.holder_id, c.record FROM branch_interest AS f "
+                "CROSS JOIN LATERAL (SELECT cursor, holder_id, record FROM changes "
+                "WHERE holder_id = f.holder_id AND cursor > %s AND cursor <= %s "
+                "ORDER BY cursor LIMIT %s) AS c "
+                "WHERE f.branch = %s AND f.active_at >= %s ORDER BY c.cursor LIMIT %s"
+            )
+
+    def run(
+        self,
+        conn: Connection,
+        *,
+        by_range: bool,
+        branch: str,
+        since: int,
+        head: int,
+        active_after: Any,
+        limit: int,
+    ) -> list[Any]:
+        """The page: (cursor, holder_id, record) rows after `since` up to `head`, by cursor."""
+        params: tuple[Any, ...]
+        if by_range:
+            sql, params = self.by_range, (branch, since, head, active_after, limit)
+        elif self.sqlite:
+            sql, params = self.by_follows, (since, head, branch, active_after, limit)
+        else:
+            sql, params = self.by_follows, (since, head, limit, branch, active_after, limit)
+        return list(conn.exec_driver_sql(sql, params).all())
 
 
 def _dumps(value: Any) -> str:
@@ -277,6 +357,18 @@ class _Answer:
         )
 
 
+def _with_record(answer: _Answer, record: dict[str, Any]) -> _Answer:
+    """`answer` as sent to a maker who may see the record (stored and repeated without it)."""
+    return _Answer(
+        id=answer.id,
+        outcome=answer.outcome,
+        version=answer.version,
+        reason=answer.reason,
+        message=answer.message,
+        record=record,
+    )
+
+
 def _internal_error(command_id: str) -> _Answer:
     """An answer that is not recorded, so the client may send the command again later."""
     return _Answer(
@@ -288,7 +380,9 @@ def _internal_error(command_id: str) -> _Answer:
 
 
 def _repeat(command_id: str, body_hash: str, stored_hash: str, first: str | _Answer) -> _Answer:
-    """The answer to a command id seen before: its first answer, or `id_reused`."""
+    """The answer to a command id this device sent before: its first answer's outcome, version
+    and reason (never a record: a repeat is no lookup, and the record it had may be long
+    superseded), or `id_reused` for another body under the device's own id."""
     if not hmac.compare_digest(stored_hash, body_hash):
         return _Answer(
             id=command_id,
@@ -304,7 +398,6 @@ def _repeat(command_id: str, body_hash: str, stored_hash: str, first: str | _Ans
         version=first.version,
         reason=first.reason,
         message=first.message,
-        record=first.record,
         first_outcome=first.outcome,
     )
 
@@ -351,9 +444,19 @@ class _Abort(Exception):
 class CentralService:
     """Commands, the change feed, lookups and conflicts over one `Database`."""
 
-    def __init__(self, db: Database, audit_key: bytes) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit_key: bytes,
+        *,
+        follow_expiry: dt.timedelta = FOLLOW_EXPIRY,
+        range_scan: int = RANGE_SCAN_MAX,
+    ) -> None:
         self.db = db
         self.audit_key = audit_key
+        self.follow_expiry = follow_expiry
+        self.range_scan = range_scan
+        self._pull = _PullStatements(db)
         self._insert_ignore_statements: dict[str, Any] = {}
         self._hot = _HotStatements(db)
         self._parsed = _ParsedRecords()
@@ -365,43 +468,76 @@ class CentralService:
 
     # Push --------------------------------------------------------------------------------------
 
-    def push(self, device: DeviceIdentity, commands: list[PushCommand]) -> list[PushResult]:
-        """Apply a batch in order, each command decided on the state the previous one left."""
-        return [answer.result() for answer in self._push(device, commands)]
+    def push(
+        self,
+        device: DeviceIdentity,
+        commands: list[PushCommand],
+        viewer: StaffIdentity | None = None,
+    ) -> list[PushResult]:
+        """Apply a batch in order, each command decided on the state the previous one left.
 
-    def push_response(self, device: DeviceIdentity, commands: list[PushCommand]) -> bytes:
+        What an answer tells (push is no read channel: a device token alone is not a lookup):
+        every answer carries the outcome, the version and the reason. The record comes back only
+
+        - when the command was `applied`: its maker changed the record and sees the result;
+        - for `merged` and `conflict`, when the maker's lookup rights allow it: the push carries
+          `viewer`, the live staff session (the header a lookup needs) of the command's maker, an
+          active member of staff of the device's branch (every role may look a person up at the
+          central). Then the answer is a lookup: one row in the lookup audit (who, device,
+          branch, purpose `counter_service`, the keyed hash and masked id, note `push <outcome>`)
+          and the branch follows the person, as after a lookup.
+
+        Never for `duplicate` (a repeat is no lookup) nor `rejected`. A branch follows a person
+        only after an applied command or an audited answer: a rejected command never, and a
+        merged one (it changed nothing) not on the device token's word alone. Command ids are
+        the sending device's: the same id from another device is another command.
+        """
+        return [answer.result() for answer in self._push(device, commands, viewer)]
+
+    def push_response(
+        self,
+        device: DeviceIdentity,
+        commands: list[PushCommand],
+        viewer: StaffIdentity | None = None,
+    ) -> bytes:
         """`push`, answered as the JSON body of a `PushResponse`, made from each answer's JSON."""
-        answers = self._push(device, commands)
+        answers = self._push(device, commands, viewer)
         return b'{"results":[' + b",".join(answer.wire() for answer in answers) + b"]}"
 
-    def _push(self, device: DeviceIdentity, commands: list[PushCommand]) -> list[_Answer]:
+    def _push(
+        self, device: DeviceIdentity, commands: list[PushCommand], viewer: StaffIdentity | None
+    ) -> list[_Answer]:
         """The batch is one transaction (the answers leave only after it is committed); if it
         cannot be stored even after retries, each command is tried in its own transaction so
         that one poisonous command cannot block the others."""
         origin = Origin.of_device(device)
         try:
-            return self._run(origin, commands)
+            return self._run(origin, commands, viewer)
         except _StoreFailed:
             if len(commands) == 1:
                 return [_internal_error(commands[0].id)]
-            return [self._apply_alone(origin, command) for command in commands]
+            return [self._apply_alone(origin, command, viewer) for command in commands]
 
     def apply(self, origin: Origin, command: PushCommand) -> PushResult:
         """Apply one command in its own transaction."""
         return self._apply_alone(origin, command).result()
 
-    def _apply_alone(self, origin: Origin, command: PushCommand) -> _Answer:
+    def _apply_alone(
+        self, origin: Origin, command: PushCommand, viewer: StaffIdentity | None = None
+    ) -> _Answer:
         try:
-            return self._run(origin, [command])[0]
+            return self._run(origin, [command], viewer)[0]
         except _StoreFailed:
             return _internal_error(command.id)
 
-    def _run(self, origin: Origin, commands: list[PushCommand]) -> list[_Answer]:
+    def _run(
+        self, origin: Origin, commands: list[PushCommand], viewer: StaffIdentity | None = None
+    ) -> list[_Answer]:
         """One write transaction for `commands`, retried on races the database reports."""
         for attempt in range(_ATTEMPTS):
             try:
                 with self.db.write() as conn:
-                    return self._apply_batch(conn, origin, commands)
+                    return self._apply_batch(conn, origin, commands, viewer)
             except IntegrityError:
                 continue  # another transaction stored the same id or card first: decide again
             except DBAPIError as exc:
@@ -412,9 +548,15 @@ class CentralService:
         raise _StoreFailed
 
     def _apply_batch(
-        self, conn: Connection, origin: Origin, commands: list[PushCommand]
+        self,
+        conn: Connection,
+        origin: Origin,
+        commands: list[PushCommand],
+        viewer: StaffIdentity | None = None,
     ) -> list[_Answer]:
-        """Decide every command in memory against locked records, then write all at once."""
+        """Decide every command in memory against locked records, then write all at once.
+
+        `viewer`: the staff session the push carried (see `push`: what an answer may tell)."""
         now = utcnow()
         stamp = self._hot.timestamp(now)
         today = china_date(now)  # ages and dates are Guangzhou's, not UTC's
@@ -426,7 +568,10 @@ class CentralService:
         records = self._lock_cards(conn, holders, stamp)
         seen: dict[str, tuple[str, str | _Answer]] = {
             row.id: (row.body_hash, row.result)
-            for row in conn.execute(_SELECT_SEEN, {"b_ids": sorted({c.id for c in commands})})
+            for row in conn.execute(
+                _SELECT_SEEN,
+                {"b_device": origin.device_id, "b_ids": sorted({c.id for c in commands})},
+            )
         }
         staff: dict[str, Any] = {}
         followed: set[str] = set()
@@ -441,16 +586,21 @@ class CentralService:
                 r.staff_id: r for r in conn.execute(_SELECT_STAFF, {"b_staff": sorted(people)})
             }
             if holders:
-                followed = set(
-                    conn.execute(
+                # Followed and active within the renewal interval: nothing to write for these.
+                fresh = now - FOLLOW_RENEWAL
+                followed = {
+                    row.holder_id
+                    for row in conn.execute(
                         _SELECT_FOLLOWED, {"b_branch": origin.branch, "b_holders": holders}
-                    ).scalars()
-                )
+                    )
+                    if row.active_at is not None and as_utc(row.active_at) > fresh
+                }
 
         results: list[_Answer] = []
         command_rows: list[tuple[Any, ...]] = []
         conflict_rows: list[dict[str, Any]] = []
         follow_rows: list[tuple[Any, ...]] = []
+        audit_rows: list[dict[str, Any]] = []
         changed: list[tuple[CardRecord, str | None, dict[str, Any] | None]] = []
         for command in commands:
             body_hash = _body_hash(command)
@@ -464,8 +614,18 @@ class CentralService:
                 log.error("deciding a %s command failed (%s)", command.kind, type(exc).__name__)
                 results.append(_internal_error(command.id))
                 continue
-            results.append(result)
             seen[command.id] = (body_hash, result)
+            audited = (
+                result.outcome in (Outcome.MERGED, Outcome.CONFLICT)
+                and current is not None
+                and self._may_see(origin, viewer, command)
+            )
+            if audited:
+                assert viewer is not None and current is not None
+                audit_rows.append(self._push_audit_row(origin, viewer, command, result, now))
+                results.append(_with_record(result, record_to_dict(current)))
+            else:
+                results.append(result)
             command_rows.append(  # in the order of _COMMAND_COLUMNS
                 (
                     command.id,
@@ -475,14 +635,14 @@ class CentralService:
                     command.base_version,
                     None if current is None else current.version,
                     command.actor,
-                    command.device,
+                    origin.device_id,  # the sender's: ids are scoped to the device sending them
                     command.branch,
                     command.made_at,
                     command.seq,
                     stamp,
                     result.outcome.value,
                     result.reason,
-                    result.wire().decode(),
+                    _stored_answer(result),
                 )
             )
             if result.outcome is Outcome.CONFLICT:
@@ -493,7 +653,7 @@ class CentralService:
                         "kind": command.kind,
                         "reason": result.reason or "",
                         "message": result.message,
-                        "record": _dumps(result.record) if result.record is not None else None,
+                        "record": None if current is None else _dumps(record_to_dict(current)),
                         "command": _dumps(command.model_dump(mode="json")),
                         "actor": command.actor,
                         "device": command.device,
@@ -505,18 +665,58 @@ class CentralService:
             if new_record is not None:
                 records[command.holder_id] = new_record
                 changed.append((new_record, command.id, result.record))
-            follows = valid[command.holder_id, command.holder_kind] and not origin.is_channel
+            # Followed only after an applied command or an audited answer (see `push`).
+            follows = (
+                not origin.is_channel
+                and valid[command.holder_id, command.holder_kind]
+                and (result.outcome is Outcome.APPLIED or audited)
+            )
             if follows and command.holder_id not in followed:
                 followed.add(command.holder_id)
-                follow_rows.append((origin.branch, command.holder_id, stamp))
+                follow_rows.append((origin.branch, command.holder_id, stamp, stamp))
 
         hot = self._hot
         hot.run(conn, hot.insert_commands, command_rows)
         if conflict_rows:
             conn.execute(_INSERT_CONFLICT, conflict_rows)
-        hot.run(conn, hot.insert_follows, follow_rows)
+        hot.run(conn, hot.upsert_follows, follow_rows)
+        if audit_rows:
+            conn.execute(insert(models.lookup_audit), audit_rows)
         self._store_records(conn, changed, now)
         return results
+
+    @staticmethod
+    def _may_see(origin: Origin, viewer: StaffIdentity | None, command: PushCommand) -> bool:
+        """Whether the push's staff session may see the record a command's answer would carry:
+        the session is the command's maker's, of the sending device's branch (see `push`)."""
+        return (
+            viewer is not None
+            and not origin.is_channel
+            and viewer.staff_id == command.actor
+            and viewer.branch == origin.branch
+        )
+
+    def _push_audit_row(
+        self,
+        origin: Origin,
+        viewer: StaffIdentity,
+        command: PushCommand,
+        answer: _Answer,
+        now: dt.datetime,
+    ) -> dict[str, Any]:
+        """The lookup audit's row for a push answer that shows the record, as `lookup` writes."""
+        return {
+            "at": now,
+            "staff_id": viewer.staff_id,
+            "device_id": origin.device_id,
+            "branch": origin.branch,
+            "purpose": LookupPurpose.COUNTER_SERVICE.value,
+            "note": f"push {answer.outcome.value}",
+            "subject_kind": "holder_id",
+            "subject_key": self.subject_key(command.holder_id),
+            "subject_masked": mask_identity(command.holder_id),
+            "found": True,
+        }
 
     def _holder(
         self, holder_id: str, kind: IdentityKind | None, today: dt.date
@@ -614,7 +814,6 @@ class CentralService:
                         id=command.id,
                         outcome=Outcome.MERGED,
                         version=same.version,
-                        record=record_to_dict(same),
                     ),
                     None,
                 )
@@ -625,7 +824,6 @@ class CentralService:
                         outcome=Outcome.CONFLICT,
                         version=current.version,
                         reason=reason.value,
-                        record=record_to_dict(current),
                     ),
                     None,
                 )
@@ -677,10 +875,9 @@ class CentralService:
         return statement
 
     def _follow(self, conn: Connection, branch: str, holder_id: str, now: dt.datetime) -> None:
-        conn.execute(
-            self._insert_ignore_statement(models.branch_interest),
-            {"branch": branch, "holder_id": holder_id, "since": now},
-        )
+        """The branch follows the card from now on (again, if the follow had lapsed)."""
+        stamp = self._hot.timestamp(now)
+        self._hot.run(conn, self._hot.upsert_follows, [(branch, holder_id, stamp, stamp)])
 
     def _store_records(
         self,
@@ -753,22 +950,72 @@ class CentralService:
     # Pull --------------------------------------------------------------------------------------
 
     def changes(self, device: DeviceIdentity, since: int, limit: int) -> ChangesResponse:
-        """New record versions after `since` for the cards this device's branch follows."""
+        """New record versions after `since` for the cards this device's branch follows.
+
+        The answer's `next_cursor` is the feed's watermark when the page is not full: every
+        cursor up to it was committed and scanned, so the next pull starts there even when
+        nothing here concerned the branch. The watermark is read first, then only cursors up
+        to it are read, so a late commit (a cursor handed out but not yet committed) is never
+        passed over. The scan is bounded by what the branch needs whatever the planner knows:
+        a short range of the feed is walked in cursor order, checking each row's follow; a
+        longer one (a device catching up) walks the branch's active follows and seeks each
+        followed card's changes on `changes (holder_id, cursor)` (docs/SCALE.md: both measured).
+        """
         limit = max(1, min(limit or DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT))
-        ch, bi = models.changes, models.branch_interest
+        now = utcnow()
+        pull = self._pull
         with self.db.read() as conn:
-            rows = conn.execute(
-                select(ch.c.cursor, ch.c.holder_id, ch.c.record)
-                .join(bi, (bi.c.holder_id == ch.c.holder_id) & (bi.c.branch == device.branch))
-                .where(ch.c.cursor > since)
-                .order_by(ch.c.cursor)
-                .limit(limit)
-            ).all()
-        found = [
-            Change(cursor=r.cursor, holder_id=r.holder_id, record=orjson.loads(r.record))
-            for r in rows
-        ]
-        return ChangesResponse(changes=found, next_cursor=found[-1].cursor if found else since)
+            head = self._watermark(conn)
+            if since >= head:
+                rows: list[Any] = []
+            else:
+                rows = pull.run(
+                    conn,
+                    by_range=head - since <= self.range_scan,
+                    branch=device.branch,
+                    since=since,
+                    head=head,
+                    active_after=self._hot.timestamp(now - self.follow_expiry),
+                    limit=limit,
+                )
+            pulled = conn.execute(
+                select(models.devices.c.pulled_cursor, models.devices.c.pulled_at).where(
+                    models.devices.c.device_id == device.device_id
+                )
+            ).first()
+        found = [Change(cursor=r[0], holder_id=r[1], record=orjson.loads(r[2])) for r in rows]
+        if pulled is not None and since > (pulled.pulled_cursor or 0):
+            last = as_utc(pulled.pulled_at)
+            if last is None or now - last >= PULL_RECORD_INTERVAL:
+                self._record_pulled(device.device_id, since, now)
+        if len(found) == limit:
+            return ChangesResponse(changes=found, next_cursor=found[-1].cursor)
+        return ChangesResponse(changes=found, next_cursor=max(head, since))
+
+    @staticmethod
+    def _watermark(conn: Connection) -> int:
+        """The highest cursor below which every cursor is committed and visible to `conn`.
+
+        With cursors handed out by the feed head's row lock at the end of each write
+        transaction (`_store_records`), that is the head itself as this snapshot sees it."""
+        return int(
+            conn.execute(
+                select(models.feed_head.c.cursor).where(models.feed_head.c.id == 1)
+            ).scalar_one()
+        )
+
+    def _record_pulled(self, device_id: str, since: int, now: dt.datetime) -> None:
+        """Remember that the device holds every change up to `since` (pruning waits for it)."""
+        devices = models.devices
+        with self.db.write() as conn:
+            conn.execute(
+                update(devices)
+                .where(
+                    (devices.c.device_id == device_id)
+                    & ((devices.c.pulled_cursor.is_(None)) | (devices.c.pulled_cursor < since))
+                )
+                .values(pulled_cursor=since, pulled_at=now)
+            )
 
     # Lookup ------------------------------------------------------------------------------------
 
@@ -890,6 +1137,128 @@ class CentralService:
                 f"{abort.result.reason}).",
             ) from None
         return ResolveConflictResponse(conflict=_conflict_view(updated), result=result)
+
+    # Retention ---------------------------------------------------------------------------------
+
+    def prune(
+        self,
+        older_than: dt.timedelta,
+        *,
+        device_idle: dt.timedelta = DEVICE_IDLE_LIMIT,
+        now: dt.datetime | None = None,
+        batch: int = 5_000,
+    ) -> PruneReport:
+        """Remove what no device and no duplicate needs any more (`central prune`).
+
+        - The feed: changes older than `older_than` and behind every active device's cursor
+          (the `since` it last pulled with). A device counts unless revoked or silent (no pull,
+          or not enrolled) for longer than `device_idle`; a device that never pulled holds the
+          feed at 0 until it does. A change some active device has not pulled is never removed.
+        - Commands older than `older_than`: the record an older central stored in the answer
+          (the row, its body hash and its answer stay: a late duplicate is still `duplicate`,
+          with the same answer, and another body under its id still `id_reused`).
+        - Follows without a lookup or a command for `follow_expiry` (the pull ignores them).
+        The lookup audit is never pruned here: the law requires it kept (docs/SCALE.md).
+        """
+        now = now or utcnow()
+        before = now - older_than
+        idle_since = now - device_idle
+        devices, ch, cmd = models.devices, models.changes, models.commands
+        with self.db.read() as conn:
+            holds = conn.execute(
+                select(func.min(func.coalesce(devices.c.pulled_cursor, 0))).where(
+                    devices.c.revoked_at.is_(None)
+                    & (
+                        (devices.c.pulled_at >= idle_since)
+                        | (devices.c.pulled_at.is_(None) & (devices.c.enrolled_at >= idle_since))
+                    )
+                )
+            ).scalar_one()
+            head = self._watermark(conn)
+        floor = head if holds is None else min(int(holds), head)
+        changes = 0
+        while True:  # in batches: writers wait for each short transaction only
+            with self.db.write() as conn:
+                doomed = (
+                    select(ch.c.cursor)
+                    .where((ch.c.cursor <= floor) & (ch.c.changed_at < before))
+                    .order_by(ch.c.cursor)
+                    .limit(batch)
+                )
+                done = conn.execute(delete(ch).where(ch.c.cursor.in_(doomed.scalar_subquery())))
+                changes += done.rowcount
+            if done.rowcount < batch:
+                break
+        answers = 0
+        last = ""
+        while True:
+            with self.db.write() as conn:
+                rows = conn.execute(
+                    select(cmd.c.id, cmd.c.result)
+                    .where((cmd.c.received_at < before) & (cmd.c.id > last))
+                    .order_by(cmd.c.id)
+                    .limit(batch)
+                ).all()
+                stripped = [
+                    {"b_id": row.id, "b_result": _without_record(row.result)}
+                    for row in rows
+                    if '"record":{' in row.result
+                ]
+                if stripped:
+                    conn.execute(
+                        update(cmd)
+                        .where(cmd.c.id == bindparam("b_id"))
+                        .values(result=bindparam("b_result")),
+                        stripped,
+                    )
+                answers += len(stripped)
+            if len(rows) < batch:
+                break
+            last = rows[-1].id
+        with self.db.write() as conn:
+            bi = models.branch_interest
+            follows = conn.execute(
+                delete(bi).where(
+                    bi.c.active_at.is_(None) | (bi.c.active_at < now - self.follow_expiry)
+                )
+            ).rowcount
+        return PruneReport(changes=changes, answers=answers, follows=follows, feed_floor=floor)
+
+
+def _without_record(stored: str) -> str:
+    """A stored answer as it is stored now: without the record an older central kept in it."""
+    fields = orjson.loads(stored)
+    fields["record"] = None
+    return _dumps(fields)
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """What `CentralService.prune` removed, and the cursor the feed was pruned up to."""
+
+    changes: int
+    answers: int
+    follows: int
+    feed_floor: int
+
+
+def _stored_answer(answer: _Answer) -> str:
+    """The answer as stored with its command, without a record: a repeat never carries one
+    (`_repeat`), and an applied command's record is the change feed row it wrote."""
+    if answer.outcome is Outcome.APPLIED and answer.record is not None:
+        return (
+            _Answer(
+                id=answer.id,
+                outcome=answer.outcome,
+                version=answer.version,
+                reason=answer.reason,
+                message=answer.message,
+                first_outcome=answer.first_outcome,
+            )
+            .wire()
+            .decode()
+        )
+    return answer.wire().decode()
 
 
 def _body_hash(command: PushCommand) -> str:
