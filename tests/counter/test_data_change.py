@@ -145,8 +145,10 @@ async def test_the_screen_takes_a_contact_change(store: LocalStore, language: st
         app.action_open_service("data_change")
         await wait_until(
             pilot,
-            lambda: isinstance(app.screen, DataChangeScreen)
-            and bool(app.screen.query("#change-mobile")),
+            lambda: (
+                isinstance(app.screen, DataChangeScreen)
+                and bool(app.screen.query("#change-mobile"))
+            ),
         )
         screen = app.screen
         for selector, text in (("#counter-holder", ADULT), ("#change-mobile", MOBILE)):
@@ -255,3 +257,38 @@ def test_queued_offline_then_applied_once_by_the_central(central, tmp_path: Path
         client.close()
     finally:
         store.close()
+
+
+# -- a change of card-face data is an exchange on the police record's evidence --------------------
+
+
+def test_a_card_face_change_is_an_exchange_resting_on_the_police_record(store: LocalStore) -> None:
+    from branch_app.domain.vocabulary import ApplicationKind, ExchangeReason
+
+    store.card_cache.put(card_in_use())
+    counter = make_counter(store)
+    asked = dict(exchange_reason=ExchangeReason.CARD_FACE_CHANGE, photo_receipt="GZ2025031400A7")
+    missing = counter.apply(holder(), ApplicationKind.EXCHANGE, **asked)
+    assert isinstance(missing, Refusal)
+    assert missing.code == RefusalReason.CARD_FACE_EVIDENCE_REQUIRED.value
+    taken = counter.apply(holder(), ApplicationKind.EXCHANGE, evidence="GA-2025-0001", **asked)
+    assert isinstance(taken, Accepted)
+    assert taken.fee.amount_yuan == 20  # an exchange's fee rules: not a quality problem
+    assert command_from_dict(store.outbox.get(taken.outbox_id).payload).evidence == "GA-2025-0001"
+
+
+async def test_the_exchange_form_asks_for_the_evidence_only_for_card_face_data(
+    store: LocalStore,
+) -> None:
+    from textual.widgets import Select
+
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open_service("apply_exchange")
+        await wait_until(pilot, lambda: bool(app.screen.query("#apply-evidence")))
+        evidence = app.screen.query_one("#apply-evidence", Input)
+        assert not evidence.display
+        app.screen.query_one("#apply-reason", Select).value = "card_face_change"
+        await wait_until(pilot, lambda: evidence.display)
+        app.screen.query_one("#apply-reason", Select).value = "damage"
+        await wait_until(pilot, lambda: not evidence.display)

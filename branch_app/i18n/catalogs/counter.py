@@ -251,6 +251,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "新联系地址（不变更请留空）",
     ),
     "counter.confirm.new_mobile": ("New mobile number", "新手机号码"),
+    "counter.choice.card_face_evidence": (
+        "Police record number for the changed card-face data",
+        "卡面信息变更所依据的公安证明编号",
+    ),
+    "counter.confirm.evidence": ("Evidence", "证明编号"),
     "counter.confirm.new_address": ("New address", "新联系地址"),
     "counter.action.confirm_collection": ("Collection of the new card", "领取新卡"),
     "counter.action.confirm_issuance": (

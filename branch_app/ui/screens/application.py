@@ -72,6 +72,8 @@ class ApplicationScreen(CounterScreen):
         )
         yield Label(id="apply-bank-label", classes="counter-label -exchange")
         yield Input(id="apply-bank", max_length=64, classes="-exchange")
+        yield Label(id="apply-evidence-label", classes="counter-label -exchange")
+        yield Input(id="apply-evidence", max_length=32, classes="-exchange")
         yield Label(id="apply-photo-label", classes="counter-label")
         yield Input(id="apply-photo", max_length=32)
         yield WrappingCheckbox(id="apply-police-photo")
@@ -116,6 +118,9 @@ class ApplicationScreen(CounterScreen):
             ExchangeReason.DAMAGE.value,
         )
         self.query_one("#apply-bank-label", Label).update(t("counter.choice.bank"))
+        self.query_one("#apply-evidence-label", Label).update(
+            t("counter.choice.card_face_evidence")
+        )
         self.query_one("#apply-photo-label", Label).update(t("counter.choice.photo_receipt"))
         self.query_one("#apply-police-photo", Checkbox).label = t("counter.choice.police_photo")
         self.applicant_form().relabel()
@@ -148,6 +153,10 @@ class ApplicationScreen(CounterScreen):
         bank_needed = exchange and self.exchange_reason() is ExchangeReason.CHANGE_OF_BANK
         self.query_one("#apply-bank", Input).display = bank_needed
         self.query_one("#apply-bank-label", Label).display = bank_needed
+        # A change of card-face data rests on the police record: its number is asked for.
+        face = exchange and self.exchange_reason() is ExchangeReason.CARD_FACE_CHANGE
+        self.query_one("#apply-evidence", Input).display = face
+        self.query_one("#apply-evidence-label", Label).display = face
         # The receipt number is not asked for when the police ID photo is used.
         self.query_one("#apply-photo", Input).display = not self.query_one(
             "#apply-police-photo", Checkbox
@@ -168,6 +177,8 @@ class ApplicationScreen(CounterScreen):
         reason = self.exchange_reason() if kind is ApplicationKind.EXCHANGE else None
         bank = self.query_one("#apply-bank", Input).value.strip()
         bank = bank if reason is ExchangeReason.CHANGE_OF_BANK else ""
+        evidence = self.query_one("#apply-evidence", Input).value.strip()
+        evidence = evidence if reason is ExchangeReason.CARD_FACE_CHANGE else ""
         applicant = self.applicant_form().applicant()
         if not isinstance(applicant, Applicant):
             return applicant  # a date typed that is not a date
@@ -181,6 +192,7 @@ class ApplicationScreen(CounterScreen):
             photo_receipt=receipt or None,
             police_photo=police_photo,
             applicant=applicant,
+            evidence=evidence or None,
             dry_run=dry_run,
         )
 
@@ -191,13 +203,18 @@ class ApplicationScreen(CounterScreen):
             if police_photo
             else t("counter.photo.receipt", receipt=receipt.upper())
         )
-        return [(t("counter.confirm.photo"), photo), *self.applicant_form().confirm_lines()]
+        lines = [(t("counter.confirm.photo"), photo), *self.applicant_form().confirm_lines()]
+        evidence = self.query_one("#apply-evidence", Input)
+        if evidence.display and evidence.value.strip():
+            lines.append((t("counter.confirm.evidence"), evidence.value.strip().upper()))
+        return lines
 
     def reset_choices(self) -> None:
         self.query_one(f"#apply-kind-{self.initial_kind.value}", RadioButton).value = True
         self.query_one(f"#apply-speed-{self.initial_speed.value}", RadioButton).value = True
         self.applicant_form().reset()
         self.query_one("#apply-bank", Input).value = ""
+        self.query_one("#apply-evidence", Input).value = ""
         self.query_one("#apply-photo", Input).value = ""
         self.query_one("#apply-police-photo", Checkbox).value = False
         self._show_relevant()
