@@ -316,6 +316,17 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         return _json(answer)
 
     @route(
+        "GET",
+        "/staff/withdrawn",
+        summary="Staff of this branch whose offline verifiers the device must drop",
+        response_model=p.WithdrawalsResponse,
+    )
+    async def withdrawn(request: Request) -> Response:
+        device = await device_of(request)
+        answer = await run_in_threadpool(auth.withdrawals, device)
+        return _json(answer)
+
+    @route(
         "POST",
         "/commands/push",
         summary="Push a batch of commands; one answer per command, in order",
@@ -331,9 +342,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         # commands' merged and conflict answers (audited as lookups); the push never needs one.
         token = request.headers.get(p.STAFF_SESSION_HEADER, "").strip()
         viewer = await run_in_threadpool(auth.staff_for_session, token, device) if token else None
-        answer = await run_in_threadpool(
-            service.push_response, device, list(body.commands), viewer
-        )
+        answer = await run_in_threadpool(service.push_response, device, list(body.commands), viewer)
         return Response(answer, media_type=_JSON)
 
     @route(

@@ -2,9 +2,22 @@
 
 Secrets are stored only as hashes: passwords with argon2id (memory-hard), device tokens, session
 tokens and enrolment codes (32 random bytes, or a 60-bit typed code that expires) with SHA-256.
-A token is found by its hash and then compared with `hmac.compare_digest`. A staff id that
-fails `login_max_failures` times in a row is locked for `lockout_minutes`; unknown ids are
-counted too and cost the same argon2 work, so probing learns nothing.
+A token is found by its hash and then compared with `hmac.compare_digest`.
+
+Log-in limits (issue 10): every attempt is counted *before* the argon2 check, in one write
+transaction with the counter rows locked (`login_throttle`), so parallel guesses reach the check
+at most `login_max_failures` times per `lockout_minutes`; a failure sets a lock or leaves it,
+never clears it. Counters are kept per (staff id, device), and per staff id (`STAFF_WIDE`) only
+for devices of the person's own branch: a device of another branch can lock only its own pair,
+never the person at their branch. A wrong password, an unknown id, a deactivated person and the
+right password of another branch's staff get the same 401 after one argon2 check each, so
+probing learns nothing. Counters are forgotten `lockout_minutes` after their last failure.
+
+Revocation: `revoke_device` refuses a device's token and ends its sessions; `deactivate_staff`
+and `add_staff` on an existing person (a new password, role or branch) end that person's
+sessions and record a withdrawal (`staff_withdrawals`) that devices learn at their next online
+login (`SessionResponse.withdrawn`) or sync (`GET /v1/staff/withdrawn`), dropping offline
+verifiers made before it. Offline verifiers carry `expires_at` (`offline_login_days`).
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ from sync.protocol import (
     ProtocolError,
     SessionResponse,
     StaffView,
+    WithdrawalsResponse,
     WithdrawnStaff,
     make_offline_verifier,
 )
@@ -264,6 +278,12 @@ class Authenticator:
             offline_verifier=verifier,
             withdrawn=withdrawn,
         )
+
+    def withdrawals(self, device: DeviceIdentity) -> WithdrawalsResponse:
+        """The withdrawn offline verifiers of the device's branch (what a sync passes on)."""
+        with self.db.read() as conn:
+            found = withdrawals_for(conn, device.branch, utcnow(), self.settings)
+        return WithdrawalsResponse(withdrawn=found)
 
     def _verify(self, stored: str, password: str) -> bool:
         try:

@@ -477,3 +477,15 @@ def test_an_enrolled_device_of_a_test_client_is_fine_with_the_settings(
     with TestClient(app) as client:
         assert client.get("/v1/ping").status_code == 200
     assert app.state.service.audit_key == database.audit_key()
+
+
+def test_a_sync_can_ask_for_the_branchs_withdrawals(world: World) -> None:
+    from sync.protocol import WithdrawalsResponse
+
+    url = database_url(world.database)
+    assert cli.main(["deactivate-staff", "T002", "--database-url", url]) == 0
+    here = world.client.get("/v1/staff/withdrawn", headers=world.headers(world.counter))
+    there = world.client.get("/v1/staff/withdrawn", headers=world.headers(world.other))
+    assert [w.staff_id for w in decode(WithdrawalsResponse, here.content).withdrawn] == ["T002"]
+    assert decode(WithdrawalsResponse, there.content).withdrawn == []
+    assert world.client.get("/v1/staff/withdrawn").status_code == 401
