@@ -14,26 +14,20 @@ CARD_NUMBER_WEIGHTS: tuple[int, ...] = (3, 7, 9, 10, 5, 8, 4, 2)
 CARD_NUMBER_LENGTH = 9
 ISSUER_MARK = "D156000005"  # fixed middle part of every card identification code
 
-CARD_ERROR_TEXT: Mapping[str, str] = {
-    "empty": "no card number was entered",
-    "card_number_length": "a card number has 9 characters, got {length}",
-    "card_number_character": (
-        "character {position} of a card number should be a digit or a capital letter, got {character}"
-    ),
-    "card_number_check_character": (
-        "character 9 of a card number should be a digit or X, got {character}"
-    ),
-    "check_warning": (
-        "check character should be {expected}, got {got}; the number may still be right: "
-        "compare it with the card"
-    ),
-    "code_length": "a card identification code has 32 hexadecimal characters, got {length}",
-    "code_character": (
-        "character {position} of a card identification code should be hexadecimal, got {character}"
-    ),
-    "code_area": "a card identification code starts with a 6-digit area code, got {area_code}",
-    "code_issuer": "characters 7 to 16 of a card identification code should be {expected}, got {got}",
-}
+#: Every card number error code; its text, in both languages, is `domain.card.<code>`.
+CARD_ERROR_CODES = frozenset(
+    {
+        "empty",
+        "card_number_length",
+        "card_number_character",
+        "card_number_check_character",
+        "check_warning",
+        "code_length",
+        "code_character",
+        "code_area",
+        "code_issuer",
+    }
+)
 
 
 class CardNumberError(ValueError):
@@ -44,7 +38,8 @@ class CardNumberError(ValueError):
     ) -> None:
         self.code = code
         self.params: dict[str, str | int] = {**(params or {}), **more}
-        super().__init__(CARD_ERROR_TEXT[code].format(**self.params))
+        # A code and its parameters, never prose: the catalog says it in either language.
+        super().__init__(f"{code} {self.params}" if self.params else code)
 
     def __reduce__(self) -> tuple[type, tuple[str, dict[str, str | int]]]:
         return (type(self), (self.code, self.params))
@@ -61,6 +56,7 @@ class CardNumberCheck:
     number: str
     check_ok: bool
     expected: str
+    #: The catalog key of the warning when the check character did not match (`warning_params`).
     warning: str | None = None
 
     @property
@@ -113,8 +109,9 @@ def check_card_number(text: str) -> CardNumberCheck:
     expected = card_number_check_character(number[:8])
     if last == expected:
         return CardNumberCheck(number=number, check_ok=True, expected=expected)
-    warning = CARD_ERROR_TEXT["check_warning"].format(expected=expected, got=last)
-    return CardNumberCheck(number=number, check_ok=False, expected=expected, warning=warning)
+    return CardNumberCheck(
+        number=number, check_ok=False, expected=expected, warning="domain.card.check_warning"
+    )
 
 
 def parse_card_identification_code(hex32: str) -> CardIdentificationCode:

@@ -18,6 +18,7 @@ from branch_app.domain.identity import (
     parse_identity,
     resident_check_character,
 )
+from branch_app.i18n import t
 from tests.domain.domain_strategies import (
     ALICE_ID,
     BOB_ID,
@@ -52,7 +53,7 @@ def test_wrong_check_character_says_what_it_should_be() -> None:
         parse_identity(wrong, today=TODAY)
     assert caught.value.code == "check_character"
     assert caught.value.params == {"expected": "X", "got": "3"}
-    assert str(caught.value) == "check character should be X, got 3"
+    assert english(caught.value) == "Check character should be X, got 3."
 
 
 def test_impossible_birth_date_is_named() -> None:
@@ -62,7 +63,7 @@ def test_impossible_birth_date_is_named() -> None:
     with pytest.raises(IdentityError) as caught:
         parse_identity(candidate, today=TODAY)
     assert caught.value.code == "bad_birth_date"
-    assert str(caught.value) == "birth date 19990230 is not a real date"
+    assert english(caught.value) == "Birth date 19990230 is not a real date."
 
 
 def test_birth_date_after_today_is_refused() -> None:
@@ -70,7 +71,7 @@ def test_birth_date_after_today_is_refused() -> None:
     with pytest.raises(IdentityError) as caught:
         parse_identity(number, today=TODAY)
     assert caught.value.code == "birth_date_in_future"
-    assert str(caught.value) == "birth date 20261129 is after today (20261128)"
+    assert english(caught.value) == "Birth date 20261129 is after today (20261128)."
     assert parse_identity(number, today=dt.date(2026, 11, 29)).birth_date == dt.date(2026, 11, 29)
 
 
@@ -131,7 +132,7 @@ def test_2017_foreigner_permanent_residence_id() -> None:
     )
     with pytest.raises(IdentityError) as caught:
         parse_identity("USA4400805170A1", today=TODAY)
-    assert str(caught.value) == "character 14 should be a digit, got A"
+    assert english(caught.value) == "Character 14 should be a digit, got A."
 
 
 def test_first_generation_fifteen_digit_number_is_explained() -> None:
@@ -157,13 +158,13 @@ def test_kind_given_must_match_the_number() -> None:
     assert caught.value.code == "kind_mismatch"
     with pytest.raises(IdentityError) as caught:
         parse_identity("1101051949", kind=IdentityKind.RESIDENT, today=TODAY)
-    assert str(caught.value) == "the number should have 18 characters, got 10"
+    assert english(caught.value) == "The number should have 18 characters, got 10."
 
 
 def test_characters_that_cannot_be_in_a_resident_id() -> None:
     with pytest.raises(IdentityError) as caught:
         parse_identity("11010519491231O02X", today=TODAY)
-    assert str(caught.value) == "character 15 should be a digit, got O"
+    assert english(caught.value) == "Character 15 should be a digit, got O."
     with pytest.raises(IdentityError) as caught:
         parse_identity("11010519491231002Y", today=TODAY)
     assert caught.value.code == "bad_check_form"
@@ -263,3 +264,15 @@ def test_a_number_that_reads_as_another_document_is_not_a_passport() -> None:
         parse_identity("11010519491231002X", kind=IdentityKind.PASSPORT)
     assert refused.value.code == "kind_mismatch"
     assert parse_identity("E12345678", kind=IdentityKind.PASSPORT).kind is IdentityKind.PASSPORT
+
+
+def english(error: IdentityError) -> str:
+    """The error as the teller reads it in English: the catalog's text, filled with its params."""
+    return t(error.message_key, "en", **error.params)
+
+
+def test_an_error_carries_a_code_and_parameters_never_prose() -> None:
+    with pytest.raises(IdentityError) as caught:
+        parse_identity("11010519491231002Y")
+    assert caught.value.code == "bad_check_form" and caught.value.params == {"character": "Y"}
+    assert str(caught.value) == "bad_check_form {'character': 'Y'}"

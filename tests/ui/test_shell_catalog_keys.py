@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from branch_app.config import DeviceKind
-from branch_app.domain.identity import IDENTITY_ERROR_TEXT, IdentityKind, Sex
+from branch_app.domain.identity import IDENTITY_ERROR_CODES, IdentityKind, Sex
 from branch_app.domain.roles import Role
 from branch_app.i18n import Language, catalog
 from branch_app.ui.app import BranchApp
@@ -42,4 +42,4 @@ def test_every_binding_has_an_id_and_a_catalog_description() -> None:
 def test_every_identity_refusal_is_in_both_languages() -> None:
     """The identity check shows the domain's reasons; each must be translated."""
     keys = catalog()
-    assert [c for c in IDENTITY_ERROR_TEXT if f"domain.identity.{c}" not in keys] == []
+    assert [c for c in IDENTITY_ERROR_CODES if f"domain.identity.{c}" not in keys] == []
