@@ -575,7 +575,11 @@ class SyncEngine:
             summary.outcomes[answer.outcome] += 1
         summary.sent += len(items)
         summary.batches += 1
-        # The central's record after each answer is the freshest view of the card.
+        # The central's record after an answer is the freshest view of the card. Only an applied
+        # answer carries it (or an audited one, for a push with the maker's session): a merged,
+        # conflict or duplicate answer carries none, and the pull brings the card's changes for
+        # the cards the branch follows; a conflict is recorded for the supervisor either way
+        # (whose screen looks the record up, audited).
         fresh = [
             (item.holder_id, answer.record)
             for item in items

@@ -295,8 +295,11 @@ class PushRequest(_Request):
 class PushResult(_Response):
     """The central's answer to one command.
 
-    For `duplicate`, `first_outcome` is the outcome of the first delivery and `version`, `reason`,
-    `message` and `record` repeat the first answer.
+    For `duplicate`, `first_outcome` is the outcome of the first delivery and `version`, `reason`
+    and `message` repeat the first answer. `record` is the central's record only where the sender
+    may see it: for `applied` (the maker changed it), and for `merged` and `conflict` when the push
+    carried the maker's own staff session (then audited as a lookup); never for `duplicate` or
+    `rejected`. A command id is the sending device's own.
     """
 
     id: str
