@@ -1042,8 +1042,13 @@ class CentralService:
             where = (cards.c.card_number == subject) | (cards.c.new_card_number == subject)
             masked = subject[:2] + "*****" + subject[-2:]
         with self.db.write() as conn:
+            # FOR SHARE (PostgreSQL): no change to this card commits between this read and the
+            # follow written below, so the branch's next pull brings every later version.
             row = conn.execute(
-                select(cards.c.holder_id, cards.c.record, cards.c.version).where(where).limit(1)
+                select(cards.c.holder_id, cards.c.record, cards.c.version)
+                .where(where)
+                .limit(1)
+                .with_for_update(read=True)
             ).first()
             found = row is not None and row.version > 0
             conn.execute(
