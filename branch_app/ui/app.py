@@ -392,7 +392,9 @@ class BranchApp(App[int]):
                 yield (
                     palette_title("shell.palette.prefix.service", t(service.title_key)),
                     t("shell.palette.help.service"),
-                    partial(self.run_action, f"open_service({service_id!r})"),
+                    # The action itself, not `run_action` (a coroutine the palette would never
+                    # await: issue 12, bug 1).
+                    partial(self.action_open_service, service_id),
                 )
         yield (
             palette_title("shell.palette.prefix.go", t("shell.home.title")),

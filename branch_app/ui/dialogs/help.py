@@ -49,19 +49,20 @@ class HelpScreen(ModalScreen[None]):
         self.query_one("#help-config", Static).update(self._config_table())
 
     def _keys_table(self) -> Table:
-        table = Table(title=t("shell.help.keys"), expand=True, title_justify="left")
-        table.add_column(t("shell.help.col_key"), no_wrap=True)
-        table.add_column(t("shell.help.col_action"))
-        table.add_column(t("shell.help.col_id"), no_wrap=True)
+        table = Table(title=Text(t("shell.help.keys")), expand=True, title_justify="left")
+        # Headers as Text: "[keymap]" in a header is words, not markup (issue 12, bug 2).
+        table.add_column(Text(t("shell.help.col_key")), no_wrap=True)
+        table.add_column(Text(t("shell.help.col_action")))
+        table.add_column(Text(t("shell.help.col_id")), no_wrap=True)
         for binding_id, keys, description in self.branch_app.key_reference():
             table.add_row(Text(key_display(keys)), Text(t(description)), Text(binding_id))
         return table
 
     def _config_table(self) -> Table:
         config = self.branch_app.config
-        table = Table(title=t("shell.help.settings"), expand=True, title_justify="left")
-        table.add_column(t("shell.help.col_setting"), no_wrap=True)
-        table.add_column(t("shell.help.col_value"))
+        table = Table(title=Text(t("shell.help.settings")), expand=True, title_justify="left")
+        table.add_column(Text(t("shell.help.col_setting")), no_wrap=True)
+        table.add_column(Text(t("shell.help.col_value")))
         source = config.source if config.source != "defaults" else t("shell.help.defaults")
         overrides = ", ".join(config.env_overrides) or t("shell.help.none")
         rows = [

@@ -77,6 +77,9 @@ def menu_options(entries: list[MenuEntry]) -> list[Option | None]:
 class HomeScreen(ShellScreen):
     TITLE_KEY = "shell.home.title"
 
+    #: False once the person on duty changed: the next re-wording highlights the first service.
+    _keep_highlight = True
+
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="home-body"):
             with Vertical(id="home-left"):
@@ -105,6 +108,10 @@ class HomeScreen(ShellScreen):
     def _status_changed(self, snapshot: StatusSnapshot) -> None:
         if snapshot.staff != self._menu_staff:
             self._menu_staff = snapshot.staff
+            # Someone else now: the menu starts again at its first service, so Enter opens
+            # the one the teller sees highlighted (issue 12, bug 8), not what the previous
+            # person (or nobody) had highlighted.
+            self._keep_highlight = False
             self.relabel()
 
     def relabel(self) -> None:
@@ -122,6 +129,9 @@ class HomeScreen(ShellScreen):
         services.border_title = t("shell.services.title")
         highlighted = services.highlighted_option
         keep = highlighted.id if highlighted is not None else None
+        if not self._keep_highlight:
+            keep = None
+            self._keep_highlight = True
         role = staff.role if staff is not None else None
         services.set_options(menu_options(menu_for(role, config.branch.place)))
         if keep is not None:
@@ -131,6 +141,7 @@ class HomeScreen(ShellScreen):
                 services.action_first()
         else:
             services.action_first()
+        services.scroll_to_highlight()
 
     @on(OptionList.OptionSelected, "#services")
     async def _service_chosen(self, event: OptionList.OptionSelected) -> None:

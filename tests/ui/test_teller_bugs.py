@@ -1,0 +1,102 @@
+"""Issue 12, "Bugs seen": each bug a new teller hit, as a test that failed before its fix.
+
+The numbers follow the issue. Bug 9 (the idle lock clearing) is tested with the customer session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+from textual.command import CommandList, CommandPalette
+from textual.widgets import OptionList, Static
+
+from branch_app.demo.staff import demo_staff
+from branch_app.domain.vocabulary import Role
+from branch_app.store import LocalStore, MemoryKeyring
+from branch_app.ui.app import BranchApp
+from branch_app.ui.dialogs.help import HelpScreen
+from branch_app.ui.screens.home import HomeScreen
+
+from .conftest import SIZE, make_app, wait_until
+
+
+def text_of(app: BranchApp, selector: str, width: int = 160) -> str:
+    """The plain text a Static shows (tables included)."""
+    content = app.screen.query_one(selector, Static).content
+    if isinstance(content, str | Text):
+        return str(content)
+    console = Console(width=width, color_system=None)
+    with console.capture() as capture:
+        console.print(content)
+    return capture.get()
+
+
+@pytest.fixture
+def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[LocalStore]:
+    opened = LocalStore.open(tmp_path / "data", keyring=memory_keyring)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+# -- 1. the palette's "Service: ..." entries open the service ---------------------------------
+
+
+async def test_bug1_palette_service_entry_opens_the_service() -> None:
+    app = make_app("en", Role.TELLER)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: CommandPalette.is_open(app))
+        await pilot.press(*"service: cancellation")
+        commands = app.screen.query_one(CommandList)
+
+        def prompts() -> list[str]:
+            count = commands.option_count
+            return [
+                str(commands.get_option_at_index(i).prompt).splitlines()[0] for i in range(count)
+            ]
+
+        await wait_until(pilot, lambda: "Service: Cancellation" in prompts())
+        if commands.highlighted is None:
+            await pilot.press("down")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.current_mode == "cancellation")
+
+
+# -- 2. F1's column header is words, not markup -------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "header"), [("en", "[keymap]"), ("zh", "[keymap]")])
+async def test_bug2_help_id_column_keeps_its_brackets(language: str, header: str) -> None:
+    app = make_app(language)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        keys = text_of(app, "#help-keys")
+        assert header in keys
+        assert "(for )" not in keys and "（用于 ）" not in keys
+
+
+# -- 8. after log-in, Enter opens the highlighted service ---------------------------------------
+
+
+async def test_bug8_enter_after_log_in_opens_the_highlighted_service() -> None:
+    app = make_app("en", role=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        menu = app.screen.query_one("#services", OptionList)
+        await wait_until(pilot, lambda: menu.highlighted_option is not None)
+        assert menu.highlighted_option.id == "identity_check"  # the only one for nobody
+        app.sign_in(demo_staff(Role.TELLER))
+        await wait_until(pilot, lambda: menu.highlighted_option.id != "identity_check")
+        chosen = menu.highlighted_option.id
+        assert chosen == "apply_first"
+        # The highlighted service is on screen, where the teller sees it.
+        assert menu.scroll_offset.y <= menu.highlighted
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HomeScreen))
+        assert app.current_mode == "apply_first"
