@@ -7,7 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev libpcsclite1 swig tmux postgresql)
+# cups and cups-bsd: printing receipts (lp; the tests start a private cupsd); fonts-wqy-zenhei: the
+# CJK font the receipt PDF embeds; poppler-utils: pdftotext, to read a printed PDF back.
+DEB_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev libpcsclite1 swig tmux postgresql
+    cups cups-bsd cups-client fonts-wqy-zenhei poppler-utils)
 
 missing_debs() {
     local missing=()
@@ -65,7 +68,7 @@ if [ ! -f .bootstrap-stamp ] || [ "$(cat .bootstrap-stamp)" != "$stamp_value" ];
         echo "bootstrap: pip could not install the project; the full log is .venv/pip-install.log." >&2
         exit 1
     fi
-    .venv/bin/python -c 'import branch_app, textual, tinydb, smartcard, httpx, keyring, fastapi, uvicorn, sqlalchemy' || {
+    .venv/bin/python -c 'import branch_app, textual, tinydb, smartcard, httpx, keyring, fastapi, uvicorn, sqlalchemy, fpdf, pypdf' || {
         echo "bootstrap: the Python packages did not install; see .venv/pip-install.log." >&2
         exit 1
     }
