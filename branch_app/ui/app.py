@@ -22,7 +22,7 @@ from textual.command import CommandPalette
 from textual.reactive import reactive
 
 from branch_app.config import AppConfig
-from branch_app.domain.vocabulary import Role
+from branch_app.domain.vocabulary import UNSENT, Role
 from branch_app.i18n import Language, language_from_locale, set_language, t
 from branch_app.ui.commands import ShellCommandPalette, ShellCommands, palette_title
 from branch_app.ui.keys import key_display
@@ -342,6 +342,37 @@ class BranchApp(App[int]):
         if self.services.sync is not None and not isinstance(self.screen, SyncScreen):
             self.push_screen(SyncScreen(self.services.sync))
 
+    async def action_quit(self) -> None:
+        self.request_quit()
+
+    def request_quit(self) -> None:
+        """Ctrl+Q: quit at once when nothing waits to be sent; otherwise say how many requests
+        are unsent and what becomes of them (kept, or lost with the demo's keys), and ask."""
+        from branch_app.ui.dialogs.quit_confirm import QuitConfirm
+
+        if isinstance(self.screen, QuitConfirm):
+            return
+        unsent = self.unsent_requests()
+        if unsent == 0:
+            self.exit()
+            return
+        store = self.services.store
+        lost = bool(getattr(store, "keyring_is_memory", False))
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(QuitConfirm(unsent, lost=lost), answered)
+
+    def unsent_requests(self) -> int:
+        """Requests in the outbox not yet sent (0 without a store)."""
+        store = self.services.store
+        if store is None:
+            return 0
+        counts = store.outbox.counts()
+        return sum(counts.get(status.value, 0) for status in UNSENT)
+
     def action_help_quit(self) -> None:
         """Ctrl+C does not quit (it copies in an input); say which key does, in the language."""
         for key, active in self.active_bindings.items():
@@ -434,7 +465,7 @@ class BranchApp(App[int]):
         yield (
             palette_title("shell.palette.prefix.app", t("shell.key.quit")),
             t("shell.palette.help.quit"),
-            self.exit,
+            self.request_quit,
         )
 
     def _demo_act_as(self, role: Role) -> None:

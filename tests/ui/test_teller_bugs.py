@@ -12,16 +12,24 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 from textual.command import CommandList, CommandPalette
-from textual.widgets import OptionList, Static
+from textual.widgets import Label, OptionList, Static
 
 from branch_app.demo.staff import demo_staff
-from branch_app.domain.vocabulary import Role
+from branch_app.domain.identity import resident_check_character
+from branch_app.domain.vocabulary import ApplicationKind, Place, Role
+from branch_app.services.counter import Counter, Desk
 from branch_app.store import LocalStore, MemoryKeyring
 from branch_app.ui.app import BranchApp
 from branch_app.ui.dialogs.help import HelpScreen
+from branch_app.ui.dialogs.quit_confirm import QuitConfirm
 from branch_app.ui.screens.home import HomeScreen
+from branch_app.ui.services import AppServices
 
-from .conftest import SIZE, make_app, wait_until
+from .conftest import FIXED_NOW, SIZE, fixed_clock, make_app, wait_until
+
+#: A Guangzhou resident born 1990-01-01, and one the device never heard of.
+ADULT = "44010619900101123" + resident_check_character("44010619900101123")
+STRANGER = "44010619850505123" + resident_check_character("44010619850505123")
 
 
 def text_of(app: BranchApp, selector: str, width: int = 160) -> str:
@@ -42,6 +50,22 @@ def store(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[LocalStore]
         yield opened
     finally:
         opened.close()
+
+
+def counter_on(store: LocalStore, place: Place = Place.BRANCH, lookup=None) -> Counter:
+    desk = Desk(
+        staff_id="T001",
+        role=Role.TELLER,
+        place=place,
+        branch="GZ-TEST-042",
+        device="PC-07",
+        bank="test-bank",
+    )
+    return Counter(store, desk, clock=fixed_clock, central_lookup=lookup)
+
+
+def store_services(store: LocalStore, role: Role = Role.TELLER) -> AppServices:
+    return AppServices(store=store, clock=fixed_clock, staff=demo_staff(role))
 
 
 # -- 1. the palette's "Service: ..." entries open the service ---------------------------------
@@ -100,3 +124,59 @@ async def test_bug8_enter_after_log_in_opens_the_highlighted_service() -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, HomeScreen))
         assert app.current_mode == "apply_first"
+
+
+# -- 10. Ctrl+Q with unsent requests asks first and says what happens to them ------------------
+
+
+def queue_one_request(store: LocalStore) -> None:
+    from branch_app.domain.identity import parse_identity
+    from branch_app.services.counter import Accepted
+
+    counter = counter_on(store)
+    holder = parse_identity(ADULT, today=FIXED_NOW.date())
+    # A first application is accepted for a person the device does not know (offline).
+    accepted = counter.apply(holder, ApplicationKind.FIRST, photo_receipt="GZ2025031400A7")
+    assert isinstance(accepted, Accepted), accepted
+
+
+async def test_bug10_quit_with_unsent_requests_asks_and_says_they_are_lost_in_the_demo(
+    store: LocalStore,
+) -> None:
+    queue_one_request(store)
+    app = make_app("en", services=store_services(store))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitConfirm))
+        assert app.return_code is None
+        assert "1 request(s) not sent" in str(app.screen.query_one("#quit-title", Label).content)
+        assert "LOST" in text_of(app, "#quit-fate")
+        await pilot.press("escape")  # stay
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert app.return_code is None
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitConfirm))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 0
+
+
+async def test_bug10_quit_with_a_real_keyring_says_the_requests_stay(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue_one_request(store)
+    monkeypatch.setattr(LocalStore, "keyring_is_memory", property(lambda _self: False))
+    app = make_app("zh", services=store_services(store))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitConfirm))
+        assert "保存在本机" in text_of(app, "#quit-fate")
+        assert "丢失" not in text_of(app, "#quit-fate")
+
+
+async def test_bug10_quit_with_nothing_unsent_quits_at_once(store: LocalStore) -> None:
+    app = make_app("en", services=store_services(store))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 0

@@ -172,6 +172,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "shell.palette.help.quit": ("Leave the application", "退出应用"),
     "shell.quit_hint": ("Press {key} to quit.", "按 {key} 退出。"),
+    "shell.quit.unsent": (
+        "{count} request(s) not sent to the central yet.",
+        "还有 {count} 笔业务尚未发送到中心。",
+    ),
+    "shell.quit.kept": (
+        "They stay on this device and are sent when the application next runs with the central"
+        " answering. Quit anyway?",
+        "这些业务保存在本机，下次启动且中心可连接时自动发送。仍要退出吗？",
+    ),
+    "shell.quit.lost": (
+        "This is the demo: its keys live in memory only, so these requests are LOST when you"
+        " quit. Quit anyway?",
+        "当前为演示模式，密钥只在内存中，退出后这些业务将丢失。仍要退出吗？",
+    ),
+    "shell.quit.yes": ("Quit anyway", "仍然退出"),
+    "shell.quit.no": ("Stay", "不退出"),
     "shell.demo.acting_as": ("Demo: now acting as {role}.", "演示：当前岗位为{role}。"),
     # Command line
     "shell.cli.demo_help": (
