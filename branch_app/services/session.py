@@ -1,4 +1,5 @@
-"""The staff session at one counter: log in, who is on duty, log out, and the idle lock.
+"""The staff session at one counter: log in, who is on duty, log out, a supervisor stepping in,
+and the idle lock.
 
 No Textual here. The login screen calls `check` in a worker thread (argon2 and the network take
 time) and hands a successful session to `begin`; the session keeper (`branch_app.ui.controllers.
@@ -69,6 +70,8 @@ class StaffSessions:
         self._last_input = monotonic()
         #: The member of staff signed in now, or `None`.
         self.on_duty: StaffSession | None = None
+        #: The member of staff whose session waits while a supervisor has stepped in.
+        self.held: StaffSession | None = None
 
     def check(self, staff_id: str, password: str) -> StaffSession | LoginRefused:
         """The password checked, online first, offline against the stored verifier. Blocks:
@@ -90,9 +93,29 @@ class StaffSessions:
         self._sync.signed_in(session)
 
     def end(self) -> None:
-        """Nobody is on duty any more; staff actions carry no session."""
+        """Nobody is on duty any more (nor waiting); staff actions carry no session."""
         self.on_duty = None
+        self.held = None
         self._sync.signed_out()
+
+    def step_in(self, session: StaffSession) -> None:
+        """A supervisor steps in at this counter: `session` is on duty now and the one on duty
+        waits (not ended) until `step_back`."""
+        if self.on_duty is not None and self.held is None:
+            self.held = self.on_duty
+        self._sync.signed_out()
+        self.begin(session)
+
+    def step_back(self) -> StaffSession | None:
+        """The supervisor leaves; the waiting session is on duty again (returned). `None` when
+        nobody was waiting (then nothing changes)."""
+        held = self.held
+        if held is None:
+            return None
+        self.held = None
+        self._sync.signed_out()
+        self.begin(held)
+        return held
 
     def touch(self) -> None:
         """A key press or click: the counter is in use."""

@@ -25,6 +25,7 @@ from branch_app.config import AppConfig
 from branch_app.domain.vocabulary import UNSENT, Role
 from branch_app.i18n import Language, language_from_locale, set_language, t
 from branch_app.ui.commands import ShellCommandPalette, ShellCommands, palette_title
+from branch_app.ui.controllers.customer_keeper import CustomerKeeper
 from branch_app.ui.keys import key_display
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.counter_modes import COUNTER_MODES, COUNTER_SERVICES
@@ -94,6 +95,9 @@ class BranchApp(App[int]):
         Binding("f5", "toggle_language", "shell.key.language", id="language"),
         Binding("f6", "next_theme", "shell.key.theme", id="theme"),
         Binding("f9", "demo_next_role", "shell.key.demo_role", id="demo_role"),
+        Binding("f12", "end_customer", "shell.key.end_customer", id="end_customer"),
+        Binding("ctrl+n", "reveal_name", "shell.key.reveal_name", id="reveal_name", show=False),
+        Binding("ctrl+l", "log_out", "shell.key.log_out", id="log_out", show=False),
         Binding("ctrl+p", "command_palette", "shell.key.palette", id="palette"),
         Binding("ctrl+q", "quit", "shell.key.quit", id="quit", priority=True),
     ]
@@ -112,6 +116,8 @@ class BranchApp(App[int]):
         self.home_screen: HomeScreen | None = None
         #: The sync's login and idle timeout (`SessionKeeper`), when a store and sync exist.
         self.session_keeper: SessionKeeper | None = None
+        #: One customer at a time: who is served, and the clearing when they leave.
+        self.customer_keeper = CustomerKeeper(self)
         if config.ui.theme in self.available_themes:
             self.theme = config.ui.theme
         else:
@@ -297,6 +303,7 @@ class BranchApp(App[int]):
     def on_card_status_card_read(self, message: CardStatus.CardRead) -> None:
         """The card widget lives on the home screen, so its messages reach the app: a card read
         while a counter service is in front fills that service's holder."""
+        self.customer_keeper.card_read(message.reading)
         use_card = getattr(self.screen, "use_card", None)
         if callable(use_card):
             use_card(message.reading)
@@ -312,6 +319,8 @@ class BranchApp(App[int]):
             return self.services.demo
         if action == "go_home":
             return self.current_mode != "home"
+        if action == "end_customer":
+            return self.customer_keeper.current is not None
         return True
 
     # -- actions -------------------------------------------------------------------------------
@@ -334,6 +343,33 @@ class BranchApp(App[int]):
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
+
+    # -- the customer session, log out, switch user (issue 12) ----------------------------------
+    def action_end_customer(self) -> None:
+        """Finish with this customer: every form and result is cleared, home comes back."""
+        if self.customer_keeper.end():
+            self.notify(t("counter.customer.ended"))
+        self.refresh_bindings()
+
+    def action_reveal_name(self) -> None:
+        """The holder's name in full for a few seconds (audited)."""
+        self.customer_keeper.reveal_name()
+
+    def action_log_out(self) -> None:
+        """Log out without quitting; a supervisor who stepped in hands back to the teller."""
+        keeper = self.session_keeper
+        if keeper is not None and keeper.step_back():
+            return
+        if keeper is not None:
+            keeper.log_out()
+        else:  # no sync, so no log-in to come back to: nobody is on duty
+            self.customer_keeper.end()
+            self.sign_out()
+
+    def action_step_in(self) -> None:
+        """A supervisor steps in over this session (approvals) without ending it."""
+        if self.session_keeper is not None:
+            self.session_keeper.step_in()
 
     def action_sync_now(self) -> None:
         """Send the queue and fetch changes now, with a progress bar (the sync's modal)."""
@@ -443,6 +479,24 @@ class BranchApp(App[int]):
                 palette_title("shell.palette.prefix.theme", t(f"shell.theme.{theme}")),
                 t("shell.palette.help.theme"),
                 partial(setattr, self, "theme", theme),
+            )
+        if self.customer_keeper.current is not None:
+            yield (
+                palette_title("shell.palette.prefix.app", t("shell.key.end_customer")),
+                t("shell.palette.help.end_customer"),
+                self.action_end_customer,
+            )
+        if self.status.staff is not None:
+            yield (
+                palette_title("shell.palette.prefix.app", t("shell.key.log_out")),
+                t("shell.palette.help.log_out"),
+                self.action_log_out,
+            )
+        if self.session_keeper is not None and self.status.staff is not None:
+            yield (
+                palette_title("shell.palette.prefix.app", t("shell.key.step_in")),
+                t("shell.palette.help.step_in"),
+                self.action_step_in,
             )
         if self.services.sync is not None:
             yield (

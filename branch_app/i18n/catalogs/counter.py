@@ -483,4 +483,82 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Police record or death certificate",
         "公安户籍注销记录或死亡证明",
     ),
+    # -- One customer at a time, collection and the new card (issue 12) ------------------------
+    "counter.customer.bar": (
+        "Serving {holder} · {name} · since {since} · {count} done · F12 end · Ctrl+N name",
+        "正在办理：{holder} · {name} · {since} 起 · 已办 {count} 项 · F12 结束 · Ctrl+N 姓名",
+    ),
+    "counter.customer.no_name": ("name not read", "姓名未读取"),
+    "counter.customer.name_unknown": (
+        "The holder's name is not known here (it comes from the card in the reader).",
+        "本机没有持卡人姓名（姓名来自读卡器中的卡片）。",
+    ),
+    "counter.customer.name_shown": (
+        "Name: {name} (shown for a few seconds; the reveal is recorded in the audit journal)",
+        "姓名：{name}（仅显示数秒；本次查看已记入审计日志）",
+    ),
+    "counter.customer.ended": (
+        "Customer served: every form and result is cleared for the next person.",
+        "本位客户办理结束：所有表单和结果已清除。",
+    ),
+    "counter.customer.none": ("Nobody is being served.", "当前没有正在办理的客户。"),
+    "counter.holder.from_session": (
+        "The customer being served: {masked}",
+        "正在办理的客户：{masked}",
+    ),
+    "counter.title.collection": ("Collection of a new card", "领卡"),
+    "counter.intro.collection": (
+        "Put the new card in the reader: its card number and social security number must match "
+        "the application. The holder collects in person; for a child under 16 or a holder without "
+        "legal capacity, the legal guardian does, with proof (never an agent).",
+        "请将新卡插入读卡器：卡号和社会保障号码须与申请一致。持卡人本人领取；未满 16 周岁或"
+        "无民事行为能力的，由法定监护人凭监护证明领取（不得委托代办）。",
+    ),
+    "counter.key.collect_here": ("Confirm collection", "确认领卡"),
+    "counter.key.issue_here": ("Record the instant card issued", "登记即时卡已制成"),
+    "counter.new_card.label": ("The new card", "新卡"),
+    "counter.new_card.waiting": (
+        "Put the new card in the reader.",
+        "请将新卡插入读卡器。",
+    ),
+    "counter.new_card.read_ok": (
+        "Read from the new card: {number} (its social security number is the holder's)",
+        "已读取新卡：{number}（社会保障号码与持卡人一致）",
+    ),
+    "counter.new_card.typed_label": (
+        "Only when the chip cannot be read: the number on the card's face, and why",
+        "仅在芯片无法读取时：按卡面录入卡号，并说明原因",
+    ),
+    "counter.new_card.reason_placeholder": (
+        "why the chip could not be read",
+        "芯片无法读取的原因",
+    ),
+    "counter.new_card.not_read": (
+        "Put the new card in the reader (or, if its chip cannot be read, type its number and why).",
+        "请将新卡插入读卡器（芯片无法读取时，录入卡号并说明原因）。",
+    ),
+    "counter.new_card.reason_required": (
+        "Say why the chip could not be read before typing the number.",
+        "按卡面录入卡号时，须说明芯片无法读取的原因。",
+    ),
+    "counter.new_card.other_holder": (
+        "This card belongs to someone else: its social security number is not the holder's.",
+        "该卡不属于此持卡人：卡内社会保障号码与持卡人不一致。",
+    ),
+    "counter.new_card.number_differs": (
+        "This is not the card made for this application (the card agency reported {reported}).",
+        "该卡不是本次申请制作的卡（制卡机构报告的卡号为 {reported}）。",
+    ),
+    "counter.new_card.nothing_ready": (
+        "No new card is ready for this holder.",
+        "该持卡人没有待领取的新卡。",
+    ),
+    "counter.confirm.new_card": ("New card", "新卡"),
+    "counter.confirm.collector": ("Collected by", "领卡人"),
+    "counter.new_card.how_read": ("{number}, read from the chip", "{number}（芯片读取）"),
+    "counter.new_card.how_typed": (
+        "{number}, typed from the card's face ({reason})",
+        "{number}（按卡面录入：{reason}）",
+    ),
+    "counter.query.new_card": ("New card number", "新卡卡号"),
 }

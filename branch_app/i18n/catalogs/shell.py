@@ -230,4 +230,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "(branch-app config show prints a configuration to start from).",
         "{path} 处没有配置文件：使用 PC/SC 读卡器读卡（branch-app config show 可输出一份配置作为起点）。",
     ),
+    # -- The customer session, log out and switch user (issue 12) --------------------------------
+    "shell.key.end_customer": ("End customer", "结束办理"),
+    "shell.key.log_out": ("Log out", "退出登录"),
+    "shell.key.reveal_name": ("Show name", "显示姓名"),
+    "shell.key.step_in": ("Supervisor steps in", "主管介入"),
+    "shell.palette.help.end_customer": (
+        "Finish with this customer: every form and result is cleared",
+        "结束本位客户的办理：清除所有表单和结果",
+    ),
+    "shell.palette.help.log_out": (
+        "End the session; the log-in comes back for the next member of staff",
+        "结束当前登录，等待下一位工作人员登录",
+    ),
+    "shell.palette.help.step_in": (
+        "A supervisor logs in over this session, then hands it back (nothing is ended)",
+        "主管临时登录处理，完成后交还当前柜员（不结束当前会话）",
+    ),
+    "shell.session.logged_out": (
+        "Logged out. The next member of staff logs in.",
+        "已退出登录，请下一位工作人员登录。",
+    ),
+    "shell.session.step_in_note": (
+        "A supervisor steps in: log in as a supervisor (Esc: back; the teller's session waits).",
+        "主管介入：请以主管身份登录（Esc 返回；柜员会话保留）。",
+    ),
+    "shell.session.not_supervisor": (
+        "Only a supervisor can step in; the teller's session goes on.",
+        "只有主管可以介入；柜员会话继续。",
+    ),
+    "shell.session.step_back": ("Back to the teller", "交还柜员"),
+    "shell.session.stepped_back": (
+        "Back to {name}'s session.",
+        "已交还 {name} 的会话。",
+    ),
+    "shell.service.collection": ("Collect a new card", "领卡"),
 }

@@ -2,16 +2,17 @@
 (argon2 and the network must not freeze the counter); dismisses with the `StaffSession`.
 
 The session keeper (`branch_app.ui.controllers.session_keeper`) opens it after enrolment and again
-after the idle timeout, and signs the member of staff in once it is dismissed.
+after the idle timeout or a log-out, and when a supervisor steps in, and signs the member of staff in once it is dismissed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -24,8 +25,14 @@ if TYPE_CHECKING:
     from sync.auth import StaffSession
 
 
-class LoginScreen(ModalScreen["StaffSession"]):
-    """Staff id and password; cannot be dismissed without a successful login (Ctrl+Q quits)."""
+class LoginScreen(ModalScreen["StaffSession | None"]):
+    """Staff id and password; cannot be dismissed without a successful login (Ctrl+Q quits),
+    except when a supervisor steps in over a session that waits (`cancellable`: Esc goes back
+    to it, dismissing with `None`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "counter.key.back", id="login_back", show=False),
+    ]
 
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
@@ -49,11 +56,17 @@ class LoginScreen(ModalScreen["StaffSession"]):
             self.params = params
 
     def __init__(
-        self, sessions: StaffSessions, *, note_key: str | None = None, hint: str = ""
+        self,
+        sessions: StaffSessions,
+        *,
+        note_key: str | None = None,
+        hint: str = "",
+        cancellable: bool = False,
     ) -> None:
         super().__init__()
         self.sessions = sessions
         self.note_key = note_key
+        self.cancellable = cancellable
         #: Shown under the title as it is (the demo's log-ins); already in the right language.
         self.hint = hint
 
@@ -70,6 +83,10 @@ class LoginScreen(ModalScreen["StaffSession"]):
 
     def on_mount(self) -> None:
         self.query_one("#login-staff", Input).focus()
+
+    def action_back(self) -> None:
+        if self.cancellable:
+            self.dismiss(None)
 
     @on(Input.Submitted, "#login-staff")
     def _next_field(self) -> None:

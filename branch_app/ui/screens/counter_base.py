@@ -91,6 +91,8 @@ class CounterScreen(ShellScreen):
         #: The number read from the card in the reader (never shown in full), while it is the
         #: input's value.
         self._card_number: str | None = None
+        #: The masked number is the customer session's (not a card read on this screen).
+        self._from_session = False
         #: The last answer, kept for tests and for re-wording after a language switch.
         self.outcome: Answer | None = None
         self.busy = False
@@ -127,15 +129,33 @@ class CounterScreen(ShellScreen):
     def on_mount(self) -> None:
         self.watch(self.app, "status", lambda _status: self.refresh_gate(), init=False)
         self.query_one("#counter-holder", Input).focus()
-        home = getattr(self.app, "home_screen", None)
-        if home is not None:
-            for widget in home.query(CardStatus):
-                if widget.reading is not None:
-                    self.use_card(widget.reading)
+        self.use_customer()
 
     def on_screen_resume(self) -> None:
         # The store may have arrived (it opens after the first screen) or the staff changed.
         self.refresh_gate()
+        self.use_customer()
+
+    # -- the customer session (issue 12: one customer at a time) ------------------------------
+    def use_customer(self) -> None:
+        """Work for the customer being served: their number prefilled (masked), who is served
+        in the panel's subtitle. Nothing when nobody is."""
+        keeper = self.branch_app.customer_keeper
+        current = keeper.current
+        if current is not None and current.holder.number != self._card_number:
+            holder = self.query_one("#counter-holder", Input)
+            self._card_number = current.holder.number
+            self._from_session = True
+            holder.password = True
+            holder.value = current.holder.number
+        self.show_customer()
+
+    def show_customer(self) -> None:
+        try:
+            body = self.query_one("#counter-body")
+        except NoMatches:
+            return
+        body.border_subtitle = self.branch_app.customer_keeper.bar_text()
 
     def _today(self) -> dt.date:
         return self.branch_app.today()
@@ -168,6 +188,7 @@ class CounterScreen(ShellScreen):
         self.relabel_choices()
         self._show_holder()
         self.refresh_gate()
+        self.show_customer()
         if self.outcome is not None:
             self.show_outcome(self.outcome)
 
@@ -232,6 +253,7 @@ class CounterScreen(ShellScreen):
             return
         holder = self.query_one("#counter-holder", Input)
         self._card_number = number
+        self._from_session = False
         holder.password = True
         holder.value = number
         self._show_holder()
@@ -244,6 +266,7 @@ class CounterScreen(ShellScreen):
     def _holder_changed(self, event: Input.Changed) -> None:
         if self._card_number is not None and event.value != self._card_number:
             self._card_number = None  # typed over: an ordinary, visible input again
+            self._from_session = False
             event.input.password = False
         self._show_holder()
 
@@ -259,7 +282,10 @@ class CounterScreen(ShellScreen):
         elif isinstance(outcome, IdentityError):
             reason.update(Text(describe_identity_error(outcome)))
         elif self._card_number is not None:
-            reason.update(Text(t("counter.holder.from_card", masked=outcome.masked())))
+            key = (
+                "counter.holder.from_session" if self._from_session else "counter.holder.from_card"
+            )
+            reason.update(Text(t(key, masked=outcome.masked())))
         else:
             reason.update(Text(t("counter.holder.valid", masked=outcome.masked())))
         reason.set_class(isinstance(outcome, IdentityError), "-error")
@@ -278,6 +304,10 @@ class CounterScreen(ShellScreen):
             self.show_message(describe_identity_error(holder), ok=False)
             self.query_one("#counter-holder", Input).focus()
             return
+        from branch_app.services.customer import HolderSource
+
+        source = HolderSource.CARD if self._card_number is not None else HolderSource.TYPED
+        self.branch_app.customer_keeper.identified(holder, source)
         request = self.request()
         if not callable(request):
             self.show_outcome(request)
@@ -350,6 +380,7 @@ class CounterScreen(ShellScreen):
             return
         if isinstance(outcome, Accepted):
             self.post_message(OutboxChanged())  # the status bar's queue, and a send if online
+            self.branch_app.customer_keeper.served(self.TITLE_KEY, outcome.reference)
         self.show_outcome(outcome)
 
     # -- the answer ----------------------------------------------------------------------------
@@ -388,6 +419,7 @@ class CounterScreen(ShellScreen):
         """Clear the holder and the answer for the next person."""
         holder = self.query_one("#counter-holder", Input)
         self._card_number = None
+        self._from_session = False
         holder.password = False
         holder.value = ""
         self.outcome = None
