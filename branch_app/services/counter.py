@@ -11,7 +11,8 @@ Every counter action follows the same path (docs/ARCHITECTURE.md, "Counter servi
    the lifecycle decision, in that order, with the consequences (fee, due date, old account
    closing, cancellation date); a refusal comes back as a `Refusal` and nothing is written;
 4. admitted: the command is enqueued in the outbox (durable when `enqueue` returns), then an audit
-   entry says who did what on whose record and why, and the answer is an `Accepted` with the outbox
+   entry says who did what on whose record and why (`store.accept`: both in one step, a crash
+   between the two mended at the next open), and the answer is an `Accepted` with the outbox
    id, the fee and, for an application, the due date (or "5-10 minutes" for an instant issuance).
 
 Nothing here imports textual: the screens call it, and so can a script or a test. It takes the
@@ -553,7 +554,17 @@ class Counter:
         if dry_run:
             return preview
         payload = command_to_dict(command)
-        item = self.store.outbox.enqueue(
+        detail: dict[str, Any] = {
+            "command": payload,
+            "base_version": record.version,
+            "outcome": admitted.decision.outcome,
+            "fee_yuan": admitted.fee.amount_yuan,
+        }
+        if extra:
+            detail.update(extra)
+        # One step: the durable enqueue, then its audit entry (with the outbox id); the item
+        # keeps the entry's content, so a crash between the two is mended at the next open.
+        item, entry = self.store.accept(
             command.kind,
             holder_id,
             payload,
@@ -562,24 +573,8 @@ class Counter:
             device=self.desk.device,
             branch=self.desk.branch,
             holder_kind=holder.kind,  # the central reads the number with it (a passport)
-        )
-        # From here the request is accepted: the audit entry follows the durable enqueue.
-        detail: dict[str, Any] = {
-            "outbox_id": item.id,
-            "command": payload,
-            "base_version": record.version,
-            "outcome": admitted.decision.outcome,
-            "fee_yuan": admitted.fee.amount_yuan,
-        }
-        if extra:
-            detail.update(extra)
-        entry = self.store.audit.record(
-            f"counter.{command.kind}",
-            actor=self.desk.staff_id,
-            holder_id=holder_id,
+            action=f"counter.{command.kind}",
             reason=why,
-            device=self.desk.device,
-            branch=self.desk.branch,
             detail=detail,
         )
         return Accepted(

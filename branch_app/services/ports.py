@@ -126,6 +126,25 @@ class Store(Protocol):
     @property
     def audit(self) -> AuditJournal: ...
 
+    def accept(
+        self,
+        kind: str,
+        holder_id: str,
+        payload: Mapping[str, Any],
+        *,
+        base_version: int | None,
+        actor: str,
+        device: str,
+        branch: str,
+        holder_kind: IdentityKind | None = None,
+        action: str,
+        reason: str,
+        detail: Mapping[str, Any],
+    ) -> tuple[OutboxItem, AuditEntry]:
+        """Queue a command and write its audit entry as one step (a crash between the two is
+        mended at the next open); durable when it returns."""
+        ...
+
 
 class StaffSignedIn(Protocol):
     """A successful staff login (`sync.auth.StaffSession`), as far as an approval needs it."""

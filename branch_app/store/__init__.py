@@ -16,17 +16,20 @@ import contextlib
 import shutil
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from branch_app.domain.identity import IdentityKind
 from branch_app.store import schema
 from branch_app.store.archive import ARCHIVE_DIR, OutboxArchive
 from branch_app.store.audit import AUDIT_DIR, AuditEntry, AuditJournal, AuditVerification
 from branch_app.store.card_cache import CachedRecord, CardCache
 from branch_app.store.crypto import (
+    AuditAnchor,
+    AuditHead,
     KeySet,
     MemoryKeyring,
     check_backend,
@@ -52,6 +55,7 @@ from branch_app.store.storage import AtomicJSONStorage, remove_temp_files, write
 
 __all__ = [
     "AuditEntry",
+    "AuditHead",
     "AuditJournal",
     "AuditVerification",
     "CachedRecord",
@@ -82,6 +86,8 @@ OUTBOX_FILE = "outbox.json"
 CACHE_FILE = "card_cache.json"
 BACKUP_DIR = "backups"
 DEFAULT_ARCHIVE_THRESHOLD = 200
+#: The outbox meta key: every item up to this sequence number has its audit entry.
+AUDITED_THROUGH = "audited_through"
 
 
 def _utc_now() -> datetime:
@@ -140,12 +146,16 @@ class LocalStore:
         clock: Callable[[], datetime] | None = None,
         archive_threshold: int = DEFAULT_ARCHIVE_THRESHOLD,
         retention_months: int | None = None,
+        inspect: bool = False,
     ) -> LocalStore:
         """Lock the folder, check the keyring, open (migrating) every file.
 
         `keyring` is a keyring backend; by default the system's (`keyring.get_keyring()`).
         Raises StoreLocked, KeyringRefused, KeyMissing, StoreCorrupt or StoreTooNew, each with
-        a sentence for the supervisor; a damaged file is never written to.
+        a sentence for the supervisor; a damaged file is never written to. An audit journal
+        that ends before its anchor in the keyring (cut short) is refused too, unless
+        `inspect`: then the store opens for `store check` and `verify-audit` to name what is
+        missing, and nothing is appended to the journal.
         """
         data_dir = Path(data_dir).expanduser()
         clock = clock or _utc_now
@@ -153,7 +163,7 @@ class LocalStore:
         folder_lock.acquire()
         try:
             return cls._open_locked(
-                data_dir, folder_lock, keyring, clock, archive_threshold, retention_months
+                data_dir, folder_lock, keyring, clock, archive_threshold, retention_months, inspect
             )
         except BaseException:
             folder_lock.release()
@@ -168,6 +178,7 @@ class LocalStore:
         clock: Callable[[], datetime],
         archive_threshold: int,
         retention_months: int | None,
+        inspect: bool = False,
     ) -> LocalStore:
         if backend is None:
             import keyring as keyring_module
@@ -214,7 +225,25 @@ class LocalStore:
             clock=clock,
             lock=lock,
         )
-        audit = AuditJournal(data_dir, keys, clock=clock, lock=lock)
+        if not keys.meta_macs:  # the outbox gave its earlier items their macs: for good now
+            keys.meta_macs = True
+            save_keyset(backend, store_id, keys)
+        audit = AuditJournal(
+            data_dir,
+            keys,
+            clock=clock,
+            lock=lock,
+            anchor=AuditAnchor(backend, store_id),
+            writable=not inspect,
+        )
+        short = audit.cut_short
+        if short is not None and not inspect:
+            audit.close()
+            raise StoreCorrupt(
+                short.file or data_dir / AUDIT_DIR,
+                f"the audit journal ends at entry {short.checked} but its anchor in the keyring "
+                f"says entry {short.anchored} ({short.problem}): entries were removed",
+            )
         store = cls(
             data_dir=data_dir,
             store_id=store_id,
@@ -234,6 +263,9 @@ class LocalStore:
         outbox.archive_finished()
         if retention_months is not None:
             archive.prune(retention_months, clock().date())
+        if not inspect:
+            store.recover_audit_entries()
+            audit.anchor_now()  # a journal of an earlier version gets its anchor here
         store.backup()
         return store
 
@@ -268,6 +300,95 @@ class LocalStore:
             manifest.mark_dirty()
         store.backup()
         return store
+
+    # -- accepting a request ----------------------------------------------------------------
+
+    def accept(
+        self,
+        kind: str,
+        holder_id: str,
+        payload: Mapping[str, Any],
+        *,
+        base_version: int | None,
+        actor: str,
+        device: str,
+        branch: str,
+        holder_kind: IdentityKind | None = None,
+        action: str,
+        reason: str,
+        detail: Mapping[str, Any],
+    ) -> tuple[OutboxItem, AuditEntry]:
+        """Queue a command and write its audit entry (detail + the outbox id, `ref` = the id).
+
+        The item keeps the entry's content sealed, so a crash between the two durable writes
+        leaves an item whose entry the next open writes (`recover_audit_entries`). The store's
+        lock is held across both: no sync can send and archive the item in between."""
+        with self._lock:
+            item = self.outbox.enqueue(
+                kind,
+                holder_id,
+                payload,
+                base_version=base_version,
+                actor=actor,
+                device=device,
+                branch=branch,
+                holder_kind=holder_kind,
+                audit={"action": action, "reason": reason, "detail": dict(detail)},
+            )
+            entry = self.audit.record(
+                action,
+                actor=actor,
+                holder_id=holder_id,
+                reason=reason,
+                device=device,
+                branch=branch,
+                detail={"outbox_id": item.id, **detail},
+                ref=item.id,
+            )
+            return item, entry
+
+    def recover_audit_entries(self) -> list[AuditEntry]:
+        """Write the audit entry of every accepted request that lacks one (a crash came between
+        its enqueue and its entry), marked `recovered`. Only items queued since the last open
+        that did this are looked at (the outbox meta `audited_through`), and only the journal's
+        months since the oldest of them are read."""
+        with self._lock:
+            through = int(self.outbox.meta.get(AUDITED_THROUGH, 0))
+            candidates = self.outbox.unaudited_since(through)
+            written: list[AuditEntry] = []
+            if candidates:
+                refs = self.audit.refs_since(min(doc["made_at"][:7] for doc in candidates))
+                for doc in candidates:
+                    if doc["id"] in refs:
+                        continue
+                    item = self.outbox.get(doc["id"])
+                    intent = self.outbox.audit_intent(doc["id"])
+                    written.append(
+                        self.audit.record(
+                            str(intent["action"]),
+                            actor=item.actor,
+                            holder_id=item.holder_id,
+                            reason=str(intent.get("reason", "")),
+                            device=item.device,
+                            branch=item.branch,
+                            detail={
+                                "outbox_id": item.id,
+                                **intent.get("detail", {}),
+                                "made_at": item.made_at,
+                            },
+                            ref=item.id,
+                            recovered=True,
+                        )
+                    )
+            highest = self.outbox.next_seq - 1
+            if highest > through:
+                self.outbox.set_meta(AUDITED_THROUGH, highest)
+            return written
+
+    @property
+    def audit_head(self) -> AuditHead:
+        """Where the audit journal ends (sent to the central with every sync)."""
+        return self.audit.head_info
 
     # -- the rest ---------------------------------------------------------------------------
 

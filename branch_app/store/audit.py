@@ -16,10 +16,22 @@ leave the last line cut short: opening the journal refuses it (StoreCorrupt nami
 `branch-app store check` names it, and `store recover` drops only that unacknowledged line. Month
 files of the earlier format (`audit-YYYY-MM.json`, one JSON document rewritten per entry) are
 migrated once when the journal opens: the new file is written atomically, then the old one goes.
+
+The chain alone cannot tell a journal cut short from a whole one (its head would be read from the
+files themselves), so the head is also kept outside the data folder: after every append, the
+entry count, the last link and the month of its file go to the OS keyring beside the keys
+(`crypto.AuditAnchor`), and every sync sends it to the central, which keeps each device's last
+head. A journal that ends before its anchor (last entries dropped, a month rolled back, emptied
+or deleted, the whole folder deleted) is refused at open and named by `verify()`.
+
+An entry may carry `ref`, the outbox id of the request it records, and `recovered`, set on an
+entry written at open for an accepted request whose own entry a crash prevented (both in the
+chain; absent on entries that lack them, so older entries verify as before).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -31,8 +43,8 @@ from typing import Any
 import orjson
 
 from branch_app.store import schema
-from branch_app.store.crypto import KeySet
-from branch_app.store.errors import DecryptionFailed, StoreCorrupt, StoreTooNew
+from branch_app.store.crypto import AuditAnchor, AuditHead, KeySet
+from branch_app.store.errors import DecryptionFailed, StoreCorrupt, StoreError, StoreTooNew
 from branch_app.store.outbox import utc_iso
 from branch_app.store.storage import (
     FS,
@@ -41,6 +53,8 @@ from branch_app.store.storage import (
     remove_temp_files,
     write_atomically,
 )
+
+log = logging.getLogger(__name__)
 
 AUDIT_DIR = "audit"
 TABLE = "entries"
@@ -62,6 +76,10 @@ class AuditEntry:
     branch: str
     reason: str
     detail: dict[str, Any]
+    #: The outbox id of the request this entry records (None for other entries).
+    ref: str | None = None
+    #: Written at open for an accepted request whose entry a crash prevented.
+    recovered: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,14 +89,21 @@ class AuditVerification:
     ok: bool
     checked: int
     first_bad: int | None = None
-    problem: str | None = None  # changed | removed | reordered | truncated | torn | unreadable
+    #: changed | removed | reordered | truncated | torn | unreadable, and against the anchor:
+    #: truncated | emptied (the anchored month holds no entry) | month_missing | journal_missing
+    problem: str | None = None
     file: Path | None = None
+    #: Where the keyring's anchor says the journal ends (when it ends before that).
+    anchored: int | None = None
 
 
 def canonical(doc: Mapping[str, Any], reason: str, detail: Mapping[str, Any]) -> bytes:
-    """The bytes the chain link covers: every field but the mac, with the reason in clear."""
+    """The bytes the chain link covers: every field but the mac, with the reason in clear
+    (`ref` and `recovered` only when the entry has them)."""
+    extra = {key: doc[key] for key in ("ref", "recovered") if key in doc}
     return orjson.dumps(
         {
+            **extra,
             "n": doc["n"],
             "at": doc["at"],
             "actor": doc["actor"],
@@ -209,7 +234,12 @@ class AuditJournal:
         *,
         clock: Callable[[], datetime],
         lock: threading.RLock,
+        anchor: AuditAnchor | None = None,
+        writable: bool = True,
     ) -> None:
+        """`anchor` keeps the head in the keyring (None: no anchor, as in recovery tools);
+        `writable=False` opens the journal to be inspected only (`store check`,
+        `verify-audit`): nothing is appended or anchored, even when it is cut short."""
         self.folder = Path(data_dir) / AUDIT_DIR
         self._keys = keys
         self._clock = clock
@@ -220,9 +250,64 @@ class AuditJournal:
         self._file: AppendOnlyFile | None = None
         self._head_n = 0
         self._head_mac = GENESIS
+        self._head_month: str | None = None
         months = self.months()
         if months:
             self._head_n, self._head_mac = self._head_of(self.path_for(months[-1]))
+            self._head_month = months[-1]
+        self._anchor = anchor
+        self._writable = writable
+        self.anchored: AuditHead | None = anchor.load() if anchor is not None else None
+        #: How the journal falls short of its anchor at open (None: it does not).
+        self.cut_short = self._short_of_anchor(self._head_n, months)
+
+    def _short_of_anchor(self, last_n: int, months: list[str]) -> AuditVerification | None:
+        """How a journal ending at `last_n` falls short of the keyring's anchor, or None."""
+        anchored = self.anchored
+        if anchored is None or last_n >= anchored.n:
+            return None
+        problem, path = "truncated", self.path_for(months[-1]) if months else self.folder
+        if not months:
+            problem, path = "journal_missing", self.folder
+        elif anchored.month is not None and anchored.month not in months:
+            problem, path = "month_missing", self.path_for(anchored.month)
+        elif anchored.month == months[-1] and not self._has_entries(path):
+            problem = "emptied"
+        return AuditVerification(False, last_n, last_n + 1, problem, path, anchored.n)
+
+    @staticmethod
+    def _has_entries(path: Path) -> bool:
+        first, last = _last_line(path)
+        return last != first
+
+    @property
+    def head_info(self) -> AuditHead:
+        """Where the journal ends now (what the anchor holds and a sync sends)."""
+        with self._lock:
+            return AuditHead(self._head_n, self._head_mac, self._head_month)
+
+    def anchor_now(self) -> None:
+        """Write the current head to the keyring (at open for a journal not anchored yet)."""
+        with self._lock:
+            if self._anchor is None or not self._writable or self.cut_short is not None:
+                return
+            head = self.head_info
+            if head != self.anchored:
+                self._anchor.save(head)
+                self.anchored = head
+
+    def refs_since(self, month: str) -> set[str]:
+        """The outbox ids that entries of `month` and later months record."""
+        with self._lock:
+            found: set[str] = set()
+            for name in self.months():
+                if name >= month:
+                    found.update(
+                        doc["ref"]
+                        for doc in read_month(self.path_for(name)).docs
+                        if isinstance(doc.get("ref"), str)
+                    )
+            return found
 
     @staticmethod
     def _head_of(path: Path) -> tuple[int, str]:
@@ -293,14 +378,26 @@ class AuditJournal:
         device: str = "",
         branch: str = "",
         detail: Mapping[str, Any] | None = None,
+        ref: str | None = None,
+        recovered: bool = False,
+        at: str | None = None,
     ) -> AuditEntry:
-        """Append one entry (one write, one fsync); durable when it returns."""
+        """Append one entry (one write, one fsync); durable when it returns; then its head goes
+        to the keyring's anchor. Refused (StoreCorrupt) in a journal cut short of its anchor
+        or opened for inspection only."""
         if not action or not actor:
             raise ValueError("an audit entry needs an action and an actor")
         detail = dict(detail or {})
         with self._lock:
-            moment = self._clock()
-            at = utc_iso(moment)
+            if self.cut_short is not None:
+                raise StoreCorrupt(
+                    self.cut_short.file or self.folder,
+                    f"the audit journal ends at entry {self.cut_short.checked} but its anchor "
+                    f"in the keyring says {self.cut_short.anchored}",
+                )
+            if not self._writable:
+                raise StoreCorrupt(self.folder, "the audit journal was opened for checking only")
+            at = at or utc_iso(self._clock())
             if self._file is not None and self._file.path.name[6:13] == at[:7]:
                 path = self._file.path  # the usual case: still the open month
             else:
@@ -329,12 +426,24 @@ class AuditJournal:
                 "branch": branch,
                 "prev": self._head_mac,
             }
+            if ref is not None:
+                doc["ref"] = ref
+            if recovered:
+                doc["recovered"] = True
             doc["body"] = self._keys.encrypt(
                 {"reason": reason, "detail": detail}, f"audit:{n}:body"
             )
             doc["mac"] = self._keys.chain_mac(self._head_mac, canonical(doc, reason, detail))
             self._file.append(entry_line(doc))
             self._head_n, self._head_mac = n, doc["mac"]
+            self._head_month = path.name[6:13]
+            if self._anchor is not None:
+                head = AuditHead(n, doc["mac"], self._head_month)
+                try:
+                    self._anchor.save(head)
+                    self.anchored = head
+                except StoreError:  # the entry is durable; the anchor follows at the next one
+                    log.warning("the audit journal's anchor could not be written")
             return AuditEntry(
                 n=n,
                 at=at,
@@ -345,6 +454,8 @@ class AuditJournal:
                 branch=branch,
                 reason=reason,
                 detail=detail,
+                ref=ref,
+                recovered=recovered,
             )
 
     # -- reading ----------------------------------------------------------------------------
@@ -380,6 +491,8 @@ class AuditJournal:
                             branch=doc["branch"],
                             reason=body.get("reason", ""),
                             detail=body.get("detail", {}),
+                            ref=doc.get("ref"),
+                            recovered=bool(doc.get("recovered")),
                         )
                     )
             return found[-limit:] if limit else found
@@ -413,6 +526,8 @@ class AuditJournal:
                     heads[path] = (head.get("n"), head.get("mac"))
             present = {doc.get("n") for _p, doc in walk if doc is not None}
             expected_n, prev_mac, checked = 1, GENESIS, 0
+            anchored = self.anchored
+            anchored_mac: str | None = None
             for index, (path, entry) in enumerate(walk):
                 if entry is None:
                     return AuditVerification(False, checked, expected_n, "torn", path)
@@ -421,6 +536,8 @@ class AuditJournal:
                     return AuditVerification(False, checked, verdict[0], verdict[1], path)
                 checked += 1
                 expected_n, prev_mac = entry["n"] + 1, entry["mac"]
+                if anchored is not None and entry["n"] == anchored.n:
+                    anchored_mac = entry["mac"]
                 if path in heads:
                     # the earlier format's header says where this file's chain ended
                     head_n, head_mac = heads[path]
@@ -429,6 +546,13 @@ class AuditJournal:
                     last_of_file = index + 1 == ends[path]
                     if last_of_file and isinstance(head_n, int) and head_n > entry["n"]:
                         return AuditVerification(False, checked, expected_n, "truncated", path)
+            short = self._short_of_anchor(checked, self.months())
+            if short is not None:
+                return short
+            if anchored is not None and anchored.n > 0 and anchored_mac != anchored.mac:
+                # the anchored entry is there but is not the one that was anchored
+                where = self.path_for(anchored.month) if anchored.month else None
+                return AuditVerification(False, anchored.n - 1, anchored.n, "changed", where)
             if checked < self._head_n:
                 last = walk[-1][0] if walk else None
                 return AuditVerification(False, checked, checked + 1, "truncated", last)

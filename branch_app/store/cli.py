@@ -52,11 +52,11 @@ def _setup(args: argparse.Namespace) -> tuple[Path, Any, str]:
     return data_dir, config, str(language)
 
 
-def _open(data_dir: Path, language: str) -> Any:
+def _open(data_dir: Path, language: str, *, inspect: bool = False) -> Any:
     from branch_app.store import LocalStore, StoreError
 
     try:
-        return LocalStore.open(data_dir)
+        return LocalStore.open(data_dir, inspect=inspect)
     except StoreError as exc:
         print(exc.message(language))
         return None
@@ -64,14 +64,14 @@ def _open(data_dir: Path, language: str) -> Any:
 
 def run_check(args: argparse.Namespace) -> int:
     from branch_app.store import LocalStore, StoreError
-    from branch_app.store.recover import structural_check
+    from branch_app.store.recover import folder_keys, structural_check
 
     data_dir, _config, language = _setup(args)
     if not (data_dir / "store.json").exists() and not (data_dir / "outbox.json").exists():
         print(t("store.check.empty", data_dir=data_dir))
         return 1
     damaged = False
-    for path, problem in structural_check(data_dir):
+    for path, problem in structural_check(data_dir, keys=folder_keys(data_dir)):
         if problem is None:
             print(t("store.check.sound", file=path))
         else:
@@ -81,7 +81,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(t("store.check.recover_hint"))
         return 1
     try:
-        store = LocalStore.open(data_dir)
+        store = LocalStore.open(data_dir, inspect=True)  # a journal cut short is named below
     except StoreError as exc:
         print(t("store.check.keys_unavailable", reason=exc.message(language)))
         return 2
@@ -116,12 +116,14 @@ def _print_audit(result: Any) -> int:
             count=result.checked,
         )
     )
+    if result.anchored is not None:
+        print(t("store.audit.anchored", head=result.anchored, first=result.checked + 1))
     return 1
 
 
 def run_verify_audit(args: argparse.Namespace) -> int:
     data_dir, _config, language = _setup(args)
-    store = _open(data_dir, language)
+    store = _open(data_dir, language, inspect=True)
     if store is None:
         return 2
     with store:

@@ -91,33 +91,62 @@ def _backend_name(backend: object) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
+#: The keyring backends that may hold the keys: the operating systems' own secret stores, by
+#: module and class name. A backend is judged by what it *is*: its class must be the very class
+#: of that module (so a plaintext backend renamed, or a subclass of a secure one that writes
+#: elsewhere, is refused), and it must report itself usable here.
+SECURE_BACKENDS: tuple[tuple[str, str], ...] = (
+    ("keyring.backends.SecretService", "Keyring"),  # GNOME Keyring, KeePassXC (Linux)
+    ("keyring.backends.libsecret", "Keyring"),  # the same Secret Service through libsecret
+    ("keyring.backends.kwallet", "DBusKeyring"),  # KDE Wallet
+    ("keyring.backends.kwallet", "DBusKeyringKWallet4"),
+    ("keyring.backends.macOS", "Keyring"),  # macOS Keychain
+    ("keyring.backends.Windows", "WinVaultKeyring"),  # Windows Credential Manager
+)
+
+
+def _is_secure_class(kind: type) -> bool:
+    import importlib
+
+    for module_name, class_name in SECURE_BACKENDS:
+        if kind.__module__ != module_name or kind.__qualname__ != class_name:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:  # not importable here (another OS): cannot be that class
+            return False
+        return getattr(module, class_name, None) is kind
+    return False
+
+
 def refusal_reason(backend: object) -> str | None:
     """Why this keyring backend must not hold the data key, or None when it may.
 
-    Refused: keyring's `fail` backend (no keyring found), the `null` backend (forgets
-    everything), and plaintext backends such as keyrings.alt's PlaintextKeyring (a key in a
-    readable file protects nothing). A chainer is judged by the backends it chains.
+    Allowed: a known secure backend (`SECURE_BACKENDS`, the exact class) that reports itself
+    usable, the tests' and the demo's `MemoryKeyring` (only ever installed explicitly: keyring's
+    discovery never picks it), and a chainer all of whose backends are allowed. Everything else
+    is refused: keyring's `fail` backend (no keyring found), the `null` backend (forgets
+    everything), plaintext or "encrypted file" backends (keyrings.alt) whatever their name.
     """
     if isinstance(backend, MemoryKeyring):
         return None
-    name = _backend_name(backend)
-    lowered = name.lower()
-    if isinstance(backend, fail.Keyring) or lowered.startswith("keyring.backends.fail"):
+    if isinstance(backend, fail.Keyring):
         return "no usable system keyring was found"
-    if isinstance(backend, null.Keyring) or lowered.startswith("keyring.backends.null"):
+    if isinstance(backend, null.Keyring):
         return "the null keyring forgets every secret"
-    if "plaintext" in lowered or lowered.startswith("keyrings.alt.file"):
-        return "it stores secrets in a plain file"
     if isinstance(backend, chainer.ChainerBackend):
-        # The chainer writes to the first backend that takes the secret: one plaintext
-        # backend anywhere in the chain could end up holding the key.
-        chained = list(backend.backends)
+        # The chainer writes to the first backend that takes the secret: every one of them
+        # could end up holding the key.
+        # keyring's `fail` backend holds nothing (it refuses every write): it may be there.
+        chained = [b for b in backend.backends if not isinstance(b, fail.Keyring)]
         reasons = [refusal_reason(b) for b in chained]
-        if any(r is not None and "plain file" in r for r in reasons):
-            return "one of the chained keyrings stores secrets in a plain file"
-        if all(r is not None for r in reasons):
+        if not chained or all(r is not None for r in reasons):
             return "none of the chained keyrings is usable"
+        if any(r is not None for r in reasons):
+            return "one of the chained keyrings is not a known secure keyring"
         return None
+    if not _is_secure_class(type(backend)):
+        return "it is not a known secure keyring (it may store secrets in a plain file)"
     try:
         backend_class: Any = type(backend)  # keyring's `priority` is a class property
         priority = float(backend_class.priority)
@@ -156,7 +185,11 @@ class KeySet:
     card_current: str
     card_keys: dict[str, bytes]
     audit_key: bytes
+    #: Every live outbox item carries its metadata mac (set once the store has added them to
+    #: the items of an earlier version; from then on an item without one is an edited file).
+    meta_macs: bool = False
     _aead: dict[str, AESGCM] = field(default_factory=dict, repr=False, compare=False)
+    _meta_keys: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def generate(cls) -> KeySet:
@@ -167,6 +200,7 @@ class KeySet:
             card_current=card_id,
             card_keys={card_id: secrets.token_bytes(32)},
             audit_key=secrets.token_bytes(32),
+            meta_macs=True,
         )
 
     # -- keyring form ------------------------------------------------------------------------
@@ -184,6 +218,7 @@ class KeySet:
                     "keys": {k: _b64(v) for k, v in self.card_keys.items()},
                 },
                 "audit": _b64(self.audit_key),
+                "meta_macs": self.meta_macs,
             }
         )
 
@@ -196,6 +231,7 @@ class KeySet:
             card_current=raw["card"]["current"],
             card_keys={k: _unb64(v) for k, v in raw["card"]["keys"].items()},
             audit_key=_unb64(raw["audit"]),
+            meta_macs=raw.get("meta_macs") is True,
         )
 
     # -- rotation ----------------------------------------------------------------------------
@@ -216,6 +252,7 @@ class KeySet:
         self.data_keys = {self.data_current: self.data_keys[self.data_current]}
         self.card_keys = {self.card_current: self.card_keys[self.card_current]}
         self._aead.clear()
+        self._meta_keys.clear()
 
     # -- use ---------------------------------------------------------------------------------
 
@@ -278,6 +315,26 @@ class KeySet:
         ).hexdigest()
         return f"p:{digest[:40]}"
 
+    def meta_mac(self, canonical: bytes, key_id: str | None = None) -> str:
+        """`<data key id>:<hex>`: an HMAC over an item's plain fields under a key derived from
+        a data key (the current one unless named), so editing them in the file is detected."""
+        key_id = key_id or self.data_current
+        subkey = self._meta_keys.get(key_id)
+        if subkey is None:
+            subkey = self._meta_keys[key_id] = hmac.new(
+                self.data_keys[key_id], b"branch-app metadata mac v1", "sha256"
+            ).digest()
+        return f"{key_id}:{hmac.new(subkey, canonical, 'sha256').hexdigest()}"
+
+    def meta_mac_ok(self, mac: object, canonical: bytes) -> bool:
+        """Whether `mac` is this canonical form's `meta_mac` under a data key still held."""
+        if not isinstance(mac, str) or ":" not in mac:
+            return False
+        key_id = mac.split(":", 1)[0]
+        if key_id not in self.data_keys:
+            return False
+        return hmac.compare_digest(self.meta_mac(canonical, key_id), mac)
+
     def chain_mac(self, previous: str, canonical: bytes) -> str:
         """The audit chain link: HMAC over the previous link and this entry's canonical form."""
         return hmac.new(
@@ -320,3 +377,60 @@ def save_keyset(backend: KeyringBackend, store_id: str, keys: KeySet) -> None:
         raise KeyringRefused(_backend_name(backend), f"writing failed: {exc}") from None
     if echoed != text:
         raise KeyringRefused(_backend_name(backend), "it did not keep the key that was written")
+
+
+# -- the audit journal's anchor --------------------------------------------------------------
+
+
+def anchor_username(store_id: str) -> str:
+    return f"store:{store_id}:audit-head"
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """Where the audit journal ends: the last entry's number and chain link, and the month
+    whose file holds it (None while the journal is empty)."""
+
+    n: int
+    mac: str
+    month: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({"n": self.n, "mac": self.mac, "month": self.month})
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditHead:
+        raw = json.loads(text)
+        n, mac, month = raw["n"], raw["mac"], raw.get("month")
+        if not isinstance(n, int) or not isinstance(mac, str) or not isinstance(month, str | None):
+            raise ValueError("not an audit head")
+        return cls(n, mac, month)
+
+
+class AuditAnchor:
+    """The audit journal's head kept in the keyring beside the keys (outside the data folder),
+    so a journal cut short is told from a whole one: written after every append."""
+
+    def __init__(self, backend: KeyringBackend, store_id: str) -> None:
+        self._backend = backend
+        self._username = anchor_username(store_id)
+
+    def load(self) -> AuditHead | None:
+        try:
+            text = self._backend.get_password(KEYRING_SERVICE, self._username)
+        except KeyringError as exc:
+            raise KeyringRefused(_backend_name(self._backend), f"reading failed: {exc}") from None
+        if text is None:
+            return None
+        try:
+            return AuditHead.from_json(text)
+        except (ValueError, KeyError, TypeError):
+            raise KeyringRefused(
+                _backend_name(self._backend), "the audit journal's anchor is not readable"
+            ) from None
+
+    def save(self, head: AuditHead) -> None:
+        try:
+            self._backend.set_password(KEYRING_SERVICE, self._username, head.to_json())
+        except KeyringError as exc:
+            raise KeyringRefused(_backend_name(self._backend), f"writing failed: {exc}") from None

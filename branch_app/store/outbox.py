@@ -15,6 +15,16 @@ them, so the live file stays small; nothing leaves the live file before the cent
 In the file, the holder's ID number and its document kind, the payload, the last error and the
 central's answer are AES-GCM encrypted; the card is known only by its keyed hash (`card`), which is what keeps
 commands of one card in order without decrypting anything.
+
+The plain fields (id, kind, card, actor, device, branch, when, status, base
+version, attempts and the supervisor's closing) are bound by `mac`, an HMAC under a key derived
+from the data key (`KeySet.meta_mac`), renewed with every change: editing the file to change who
+made a request, or to mark it accepted, makes the outbox refuse to open (StoreCorrupt naming the
+item), and `store check` names it. Items written before the mac get it once, at open.
+
+An item made at the counter also keeps its audit entry's content (`audit`, sealed): if a crash
+comes between the durable enqueue and the audit append, the next open writes the entry from it,
+marked `recovered` (`LocalStore.recover_audit_entries`).
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from tinydb import TinyDB
 from tinydb.table import Table
 
@@ -49,6 +60,43 @@ log = logging.getLogger(__name__)
 ARCHIVABLE = frozenset({OutboxStatus.ACCEPTED, OutboxStatus.MERGED})
 
 TABLE = "items"
+#: The plain fields the metadata mac covers.
+MAC_FIELDS = (
+    "id",
+    "kind",
+    "card",
+    "actor",
+    "device",
+    "branch",
+    "made_at",
+    "status",
+    "base_version",
+    "attempts",
+    "closed_at",
+    "closed_by",
+)
+
+
+def meta_canonical(doc: Mapping[str, Any]) -> bytes:
+    """The bytes an item's metadata mac covers (absent fields as null)."""
+    return orjson.dumps({key: doc.get(key) for key in MAC_FIELDS}, option=orjson.OPT_SORT_KEYS)
+
+
+def seal_meta(doc: dict[str, Any], keys: KeySet) -> None:
+    """(Re)compute the item's metadata mac under the current data key, in place."""
+    doc["mac"] = keys.meta_mac(meta_canonical(doc))
+
+
+def meta_problem(doc: Mapping[str, Any], keys: KeySet) -> str | None:
+    """Why an item's plain fields cannot be trusted, or None (an item without a mac: None)."""
+    if "mac" not in doc:
+        return None
+    if not keys.meta_mac_ok(doc["mac"], meta_canonical(doc)):
+        return (
+            f"item {doc.get('id')}: its plain fields (actor, kind, device, branch, status) "
+            "were changed in the file"
+        )
+    return None
 
 
 def archivable(doc: Mapping[str, Any]) -> bool:
@@ -171,6 +219,24 @@ class Outbox:
         #: Whether parts written just before a crash have been matched with the live file.
         self._reconciled = False
         self._reindex()
+        if not keys.meta_macs:
+            self._add_missing_macs()
+
+    def _add_missing_macs(self) -> None:
+        """Give every item written before the metadata mac its mac (one durable write, when
+        any lacks it). Only while the keyring's key entry does not yet say that every item has
+        one (`KeySet.meta_macs`, set by the store once this is done): a flag in the file could be
+        removed along with a mac."""
+        if all("mac" in doc for doc in self._raw().values()):
+            return
+
+        def change() -> None:
+            for doc in self._live_table().values():
+                if "mac" not in doc:
+                    seal_meta(doc, self._keys)
+            self._storage.mark_dirty()
+
+        self._write(change)
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -185,17 +251,21 @@ class Outbox:
         self._by_id: dict[str, int] = {}
         self._decoded.clear()
         raw = self._storage.read().get(TABLE, {})
+        meta = self._storage.meta
         for doc_id, doc in raw.items():
             problem = doc_problem(doc)
             if problem is None and int(doc_id) != doc["seq"]:
                 problem = "record number and sequence number differ"
             if problem is None and doc["id"] in self._by_id:
                 problem = f"item {doc['id']} appears twice"
+            if problem is None and "mac" not in doc and self._keys.meta_macs:
+                problem = f"item {doc['id']}: its metadata mac was removed"
+            if problem is None:
+                problem = meta_problem(doc, self._keys)
             if problem is not None:
                 raise StoreCorrupt(self._storage.path, f"outbox record {doc_id}: {problem}")
             self._by_id[doc["id"]] = doc["seq"]
         highest = max(self._by_id.values(), default=0)
-        meta = self._storage.meta
         if int(meta.get("next_seq", 1)) <= highest:
             meta["next_seq"] = highest + 1
 
@@ -244,9 +314,12 @@ class Outbox:
         device: str,
         branch: str,
         holder_kind: IdentityKind | None = None,
+        audit: Mapping[str, Any] | None = None,
     ) -> OutboxItem:
         """Queue a command; it is on disk (fsynced) when this returns. `holder_kind` is the
-        document the holder's number comes from (the central reads the number with it)."""
+        document the holder's number comes from (the central reads the number with it);
+        `audit` ({action, reason, detail}) the audit entry to write for it, kept sealed so
+        that the next open can write it if a crash comes first."""
         return self.enqueue_many(
             [
                 {
@@ -258,6 +331,7 @@ class Outbox:
                     "actor": actor,
                     "device": device,
                     "branch": branch,
+                    "audit": audit,
                 }
             ]
         )[0]
@@ -341,6 +415,17 @@ class Outbox:
             "result": None,
             "updated_at": made_at,
         }
+        intent = command.get("audit")
+        if intent is not None:
+            doc["audit"] = self._keys.encrypt(
+                {
+                    "action": str(intent["action"]),
+                    "reason": str(intent.get("reason", "")),
+                    "detail": dict(intent.get("detail") or {}),
+                },
+                f"outbox:{item_id}:audit",
+            )
+        seal_meta(doc, self._keys)
         return doc, item
 
     def sendable(self, limit: int) -> list[OutboxItem]:
@@ -542,6 +627,37 @@ class Outbox:
             return item_id in self._by_id
 
     @property
+    def meta(self) -> Mapping[str, Any]:
+        """The outbox file's meta (read only: `set_meta` writes)."""
+        return self._storage.meta
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Set one meta value, durably."""
+        with self._lock:
+
+            def change() -> None:
+                self._storage.meta[key] = value
+                self._storage.mark_dirty()
+
+            self._write(change)
+
+    def unaudited_since(self, through: int) -> list[dict[str, Any]]:
+        """Live items after sequence number `through` that carry their audit entry's content
+        (made at the counter), in order: those whose entry may be missing."""
+        with self._lock:
+            return [d for d in self._in_seq_order() if d["seq"] > through and d.get("audit")]
+
+    def audit_intent(self, item_id: str) -> dict[str, Any]:
+        """The audit entry's content kept with an item ({action, reason, detail})."""
+        with self._lock:
+            doc = self._doc(item_id)
+            try:
+                intent: dict[str, Any] = self._keys.decrypt(doc["audit"], f"outbox:{item_id}:audit")
+            except (LookupError, ValueError, KeyError):
+                raise DecryptionFailed(self.path, f"item {item_id}, audit") from None
+            return intent
+
+    @property
     def next_seq(self) -> int:
         with self._lock:
             return int(self._storage.meta.get("next_seq", 1))
@@ -675,7 +791,9 @@ class Outbox:
         """Apply per-item field changes in one pass over the table (not one pass per item)."""
         table = self._live_table()
         for seq, fields in updates:
-            table[str(seq)].update(fields)
+            doc = table[str(seq)]
+            doc.update(fields)
+            seal_meta(doc, self._keys)
         self._storage.mark_dirty()
 
     def _archivable(self) -> list[dict[str, Any]]:
@@ -716,8 +834,12 @@ class Outbox:
 
 
 def decode_item(doc: Mapping[str, Any], keys: KeySet, path: Any) -> OutboxItem:
-    """Decrypt a stored item; a field that does not decrypt raises DecryptionFailed."""
+    """Decrypt a stored item; a field that does not decrypt raises DecryptionFailed, plain
+    fields that do not match the item's metadata mac StoreCorrupt."""
     item_id = doc["id"]
+    edited = meta_problem(doc, keys)
+    if edited is not None:
+        raise StoreCorrupt(path, edited)
 
     def open_field(name: str, blob: Any) -> Any:
         if blob is None:
@@ -758,6 +880,7 @@ _SEALED_FIELDS = (
     ("payload", "payload"),
     ("last_error", "error"),
     ("result", "result"),
+    ("audit", "audit"),
 )
 
 
@@ -776,4 +899,8 @@ def reseal_item(doc: dict[str, Any], keys: KeySet) -> bool:
         holder = keys.decrypt(doc["holder"], f"outbox:{item_id}:holder")
         doc["card"] = keys.card_key(holder)
         changed = True
+    if "mac" in doc and not str(doc["mac"]).startswith(keys.data_current + ":"):
+        changed = True
+    if changed and "mac" in doc:
+        seal_meta(doc, keys)
     return changed

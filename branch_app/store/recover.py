@@ -31,7 +31,7 @@ from branch_app.store.crypto import KeySet
 from branch_app.store.errors import StoreCorrupt, StoreError, StoreTooNew
 from branch_app.store.lock import FolderLock
 from branch_app.store.outbox import TABLE as OUTBOX_TABLE
-from branch_app.store.outbox import decode_item, doc_problem
+from branch_app.store.outbox import decode_item, doc_problem, meta_problem
 from branch_app.store.storage import AtomicJSONStorage, read_envelope
 
 SEQUENCE_GAP = 1000
@@ -145,6 +145,10 @@ def file_problem(data_dir: Path, path: Path, keys: KeySet | None = None) -> str 
         problem = kind.problem(doc)
         if problem is not None:
             return f"record {doc_id}: {problem}"
+        if keys is not None and kind in (OUTBOX_KIND, ARCHIVE_KIND):
+            edited = meta_problem(doc, keys)
+            if edited is not None:
+                return f"record {doc_id}: {edited}"
         if not decrypts(kind, doc, keys):
             return f"record {doc_id} does not decrypt"
     return None
@@ -165,9 +169,10 @@ def _month_problem(path: Path) -> str | None:
     return None
 
 
-def structural_check(data_dir: Path) -> list[tuple[Path, str | None]]:
-    """Every store file with its problem (None: sound), without needing the keyring."""
-    return [(path, file_problem(data_dir, path)) for path in store_files(data_dir)]
+def structural_check(data_dir: Path, keys: KeySet | None = None) -> list[tuple[Path, str | None]]:
+    """Every store file with its problem (None: sound), without needing the keyring; given the
+    keys, every encrypted field must open and every outbox item's plain fields match its mac."""
+    return [(path, file_problem(data_dir, path, keys)) for path in store_files(data_dir)]
 
 
 # -- salvage --------------------------------------------------------------------------------

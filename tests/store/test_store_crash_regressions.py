@@ -17,10 +17,15 @@ from tests.store.conftest import StepClock
 
 
 def _journal_with_entries(data_dir: Path, keyring: MemoryKeyring, count: int) -> Path:
+    """A month of `count` entries whose last append a power cut interrupted: the keyring's
+    anchor, written only after an append is durable, still holds the entry before it."""
     with LocalStore.open(data_dir, keyring=keyring, clock=StepClock()) as store:
         for n in range(count):
+            if n == count - 1:
+                before = keyring.export()
             store.audit.record("enqueue", actor="T001", reason=f"entry {n} " * 20)
         (month,) = store.audit.files()
+    keyring._secrets = MemoryKeyring.from_export(before)._secrets
     return month
 
 

@@ -32,10 +32,11 @@ class PlaintextKeyring(KeyringBackend):
         pass
 
 
-class ForgetfulKeyring(PlaintextKeyring):
-    """Claims a good priority but keeps nothing."""
+class ForgetfulKeyring(MemoryKeyring):
+    """An allowed (in-memory) keyring that keeps nothing it is given."""
 
-    priority = 5
+    def set_password(self, service, username, password):
+        pass
 
 
 def _fill(store: LocalStore, clock: StepClock) -> None:
@@ -126,7 +127,7 @@ def test_no_personal_data_appears_in_any_file(
     [
         (fail.Keyring(), "no usable system keyring"),
         (null.Keyring(), "forgets every secret"),
-        (PlaintextKeyring(), "plain file"),
+        (PlaintextKeyring(), "not a known secure keyring"),
     ],
 )
 def test_unsafe_keyrings_are_refused_with_a_clear_message(
@@ -165,7 +166,7 @@ def test_a_chainer_is_judged_by_what_it_chains() -> None:
             return self._backends
 
     assert "none of the chained" in refusal_reason(Chain([fail.Keyring(), null.Keyring()]))
-    assert "plain file" in refusal_reason(Chain([MemoryKeyring(), PlaintextKeyring()]))
+    assert "not a known secure" in refusal_reason(Chain([MemoryKeyring(), PlaintextKeyring()]))
     assert refusal_reason(Chain([fail.Keyring(), MemoryKeyring()])) is None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from branch_app.store import LocalStore, MemoryKeyring
+from branch_app.store.outbox import seal_meta
 from tests.store.conftest import StepClock
 from tests.store.test_store_outbox import A, B, C, enqueue
 
@@ -32,7 +33,9 @@ def test_a_crash_after_the_part_before_the_live_write_keeps_each_answer_once(
     # What record_results writes to the archive part first: the items with their answers...
     answered = []
     for doc in list(store.outbox._raw().values())[:2]:
-        answered.append({**doc, "status": "accepted", "result": None})
+        answer = {**doc, "status": "accepted", "result": None}
+        seal_meta(answer, store.keys)  # as the outbox does with every change
+        answered.append(answer)
     assert store.archive.add(answered) == 2
     # ...and the process dies before the live file (still without the answers) is written.
     store._folder_lock.release()

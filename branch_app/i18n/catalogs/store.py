@@ -67,6 +67,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "及其后的条目被从日志末尾删除",
     ),
     "store.audit.problem.unreadable": ("in an unreadable file", "所在文件无法读取"),
+    "store.audit.problem.emptied": (
+        "removed with every other entry of its month (the month's file holds no entries)",
+        "及其所在月份的全部条目被清空（该月文件中没有条目）",
+    ),
+    "store.audit.problem.month_missing": (
+        "removed with its month's file (the file is missing)",
+        "连同其所在月份的文件被删除（文件不存在）",
+    ),
+    "store.audit.problem.journal_missing": (
+        "removed with the whole audit folder",
+        "连同整个审计文件夹被删除",
+    ),
+    "store.audit.anchored": (
+        "The journal's head, kept in the keyring and sent to the central, is entry {head}: entries {first} to {head} are missing.",
+        "密钥环中保存（并已发送至中心）的日志末条为第 {head} 条：第 {first} 至 {head} 条缺失。",
+    ),
     "store.audit.problem.torn": (
         "cut short by an interrupted write (a power cut)",
         "因写入中断（断电）而不完整",
