@@ -51,6 +51,7 @@ from sync.protocol import (
     ResolveConflictResponse,
     SessionRequest,
     SessionResponse,
+    WithdrawalsResponse,
 )
 
 if TYPE_CHECKING:
@@ -535,6 +536,10 @@ class CentralClient:
         if since is not None:
             params["since"] = since
         return self._call(ChangesResponse, "GET", f"{API_PREFIX}/changes", params=params)
+
+    def withdrawn_staff(self) -> WithdrawalsResponse:
+        """`GET /v1/staff/withdrawn`: staff of this branch whose offline logins are withdrawn."""
+        return self._call(WithdrawalsResponse, "GET", f"{API_PREFIX}/staff/withdrawn")
 
     def noop(self, body: PushRequest | None = None) -> NoopResponse:
         """`POST /v1/noop`, the benchmark's baseline: same auth and body size, no work."""

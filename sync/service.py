@@ -8,6 +8,7 @@ engine (`run`), the queue's state for the status bar (`queue_status`), the conne
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,6 +29,8 @@ from sync.state import StorePullTarget, SyncState
 if TYPE_CHECKING:
     from branch_app.config import AppConfig, CentralConfig
     from branch_app.store import LocalStore
+
+log = logging.getLogger(__name__)
 
 
 def anonymous_client(central: CentralConfig, *, timeout: float | None = None) -> CentralClient:
@@ -147,9 +150,23 @@ class SyncService:
     ) -> SyncSummary:
         """One sync; remembers when it ended for the status bar."""
         summary = self.engine().run(progress=progress, cancel=cancel, wait_if_busy=wait_if_busy)
-        if summary.error != "sync.error.busy_running":  # another run is on: it will record
+        # Another run is on: it will record. A run that never reached the central synced
+        # nothing: "last sync" stays at the last one that did (issue 12, bug 4).
+        if summary.error != "sync.error.busy_running" and summary.reached_central:
             self.state.finished(ok=summary.ok, error=summary.error, at=summary.finished_at)
+            self._withdraw_offline_logins()
         return summary
+
+    def _withdraw_offline_logins(self) -> None:
+        """Drop the offline logins the central withdrew (a person who left, a changed password
+        or role): every sync that reached the central asks, not only the next online login."""
+        try:
+            with self.client() as client:
+                withdrawn = client.withdrawn_staff().withdrawn
+        except CentralError as error:  # asked again at the next sync
+            log.info("withdrawn logins not fetched (%s)", type(error).__name__)
+            return
+        self.authenticator().apply_withdrawals(withdrawn)
 
     def queue_status(self, now: dt.datetime | None = None) -> QueueStatus:
         outbox = self.store.outbox
