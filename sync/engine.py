@@ -185,6 +185,25 @@ class SyncSummary:
     def answered(self) -> int:
         return sum(self.outcomes.values())
 
+    @property
+    def reached_central(self) -> bool:
+        """The central answered during this run (a run that only met an unreachable or
+        restarting central did not sync anything: "last sync" must not move for it)."""
+        return self.error is None or self.error not in UNREACHABLE_ERRORS
+
+
+#: Errors that mean the central could not be reached (the connection slot shows "offline").
+UNREACHABLE_ERRORS = frozenset(
+    {
+        "sync.error.offline",
+        "sync.error.refused",
+        "sync.error.connection_lost",
+        "sync.error.timeout",
+        "sync.error.server",
+        "sync.error.busy",
+    }
+)
+
 
 def wire_command(item: OutboxItemLike) -> PushCommand:
     """The push body entry for one outbox item (protocol v1).

@@ -180,3 +180,69 @@ async def test_bug10_quit_with_nothing_unsent_quits_at_once(store: LocalStore) -
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
+
+
+# -- 4. "Sync now" with the central down says so at once, whole, and "last sync" stays -----------
+
+
+@pytest.fixture
+def stopped_central_sync(tmp_path: Path, memory_keyring: MemoryKeyring):
+    """A device enrolled at a central that synced once and then stopped."""
+    from dataclasses import replace
+
+    from branch_app.config import AppConfig, CentralConfig, StoreConfig
+    from central.dev.server import start_central
+    from sync.service import SyncService
+
+    with start_central(enable_channels=True) as running:
+        config = replace(
+            AppConfig(),
+            central=CentralConfig(url=running.url, timeout_seconds=5.0),
+            store=StoreConfig(data_dir=str(tmp_path / "store")),
+        )
+        store = LocalStore.open(tmp_path / "store", keyring=memory_keyring)
+        sync = SyncService(config, store)
+        sync.enrol(running.issue_enrolment_code(), "counter 1")
+        assert sync.run().ok
+        running.stop()
+        try:
+            yield sync
+        finally:
+            sync.close()
+            store.close()
+
+
+async def test_bug4_sync_now_with_the_central_down_says_so_within_seconds(
+    stopped_central_sync,
+) -> None:
+    import time
+
+    from textual.app import App
+
+    from branch_app.i18n import Language, set_language
+    from branch_app.ui.dialogs.sync_progress import SyncScreen
+    from branch_app.ui.widgets.sync_status import SyncStatus
+
+    set_language(Language.ENGLISH)
+    sync = stopped_central_sync
+    last = sync.last_sync()
+    assert last is not None
+
+    class Harness(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(SyncScreen(sync))
+
+    app = Harness()
+    async with app.run_test(size=(80, 24)) as pilot:
+        started = time.monotonic()
+        status = app.screen.query_one(SyncStatus)
+        await wait_until(pilot, lambda: status.summary is not None, deadline=10)
+        assert time.monotonic() - started < 8
+        detail = app.screen.query_one("#sync-detail", Static)
+        words = str(detail.content)
+        assert "not answering" in words and "sent by itself" in words
+        # The whole sentence is on screen: the panel wraps it over several lines.
+        await pilot.pause()
+        assert detail.size.height >= 3
+        assert detail.size.width <= status.size.width
+    assert sync.last_sync() == last  # nothing reached the central: "last sync" stays

@@ -2,6 +2,18 @@
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # errors a teller can meet, each with what to do next
+    "sync.progress.not_answering": (
+        "The central is not answering. Every request stays queued on this device and is sent "
+        "by itself as soon as the central answers again (checked every 30 seconds). You can "
+        "close this window and keep working.",
+        "中心没有响应。所有业务都保存在本机，中心恢复后自动发送（每 30 秒检查一次）。"
+        "可以关闭本窗口，继续办理。",
+    ),
+    "sync.progress.slow": (
+        "The central has not answered yet; still trying. Esc closes this window: the requests "
+        "stay queued and are sent in the background.",
+        "中心尚未响应，正在重试。按 Esc 可关闭本窗口：业务仍保存在本机，将在后台发送。",
+    ),
     "sync.error.unknown": (
         "Something went wrong talking to the central service. Try again; if it persists, call support.",
         "与中心服务通信时出错。请重试；如仍然出错，请联系技术支持。",

@@ -44,19 +44,6 @@ class MessageTarget(Protocol):
     def post_message(self, message: Message) -> bool: ...
 
 
-#: Errors that mean the central could not be reached (the connection slot shows "offline").
-UNREACHABLE_ERRORS = frozenset(
-    {
-        "sync.error.offline",
-        "sync.error.refused",
-        "sync.error.connection_lost",
-        "sync.error.timeout",
-        "sync.error.server",
-        "sync.error.busy",
-    }
-)
-
-
 class _When:
     """The last sync time, worded when the text is rendered (so a language switch re-words it)."""
 
@@ -156,8 +143,7 @@ class SyncMonitor:
             log.warning("background sync failed (%s)", type(exc).__name__)
             post_status(self.app, self.service, online=False)
             return
-        reached = summary.error is None or summary.error not in UNREACHABLE_ERRORS
-        post_status(self.app, self.service, online=reached)
+        post_status(self.app, self.service, online=summary.reached_central)
         refused = sum(summary.outcomes.get(outcome, 0) for outcome in REFUSED_OUTCOMES)
         if refused:
             self.app.post_message(RequestsRefused(refused))

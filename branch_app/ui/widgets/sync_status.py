@@ -17,15 +17,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Label, ProgressBar
+from textual.widgets import Button, Label, ProgressBar, Static
 
 from branch_app.domain.vocabulary import Outcome
 from branch_app.i18n import t
-from branch_app.ui.controllers.sync_monitor import UNREACHABLE_ERRORS, post_status
+from branch_app.ui.controllers.sync_monitor import post_status
 
 if TYPE_CHECKING:
     from sync.engine import SyncSummary
     from sync.service import SyncService
+
+
+#: Seconds without any answer before the panel says the central is slow to answer.
+SLOW_AFTER_SECONDS = 4.0
 
 
 class SyncStatus(Vertical):
@@ -34,6 +38,7 @@ class SyncStatus(Vertical):
     DEFAULT_CSS = """
     SyncStatus { height: auto; width: 64; padding: 1 2; border: round $primary; background: $surface; }
     SyncStatus ProgressBar { margin: 1 0; }
+    SyncStatus #sync-detail { width: 1fr; height: auto; }
     SyncStatus #sync-buttons { height: auto; align-horizontal: right; }
     """
 
@@ -57,17 +62,24 @@ class SyncStatus(Vertical):
         self.service = service
         self.cancel_event = threading.Event()
         self.summary: SyncSummary | None = None
+        self._progressed_once = False
 
     def compose(self) -> ComposeResult:
         yield Label(t("sync.progress.title"), id="sync-title")
         yield ProgressBar(total=None, show_eta=False, id="sync-progress")
-        yield Label("", id="sync-detail")
+        yield Static("", id="sync-detail")  # wraps: a sentence is never cut
         with Horizontal(id="sync-buttons"):
             yield Button(t("common.cancel"), id="sync-cancel", variant="warning")
 
     def on_mount(self) -> None:
         post_status(self.app, self.service, online=None)
+        self.set_timer(SLOW_AFTER_SECONDS, self._slow)
         self.run_sync()
+
+    def _slow(self) -> None:
+        """No answer yet after a few seconds: say so, and that closing loses nothing."""
+        if self.summary is None and not self._progressed_once:
+            self.query_one("#sync-detail", Static).update(t("sync.progress.slow"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def run_sync(self) -> None:
@@ -77,6 +89,11 @@ class SyncStatus(Vertical):
         def progressed(done: int, total: int) -> None:
             self.post_message(self.SyncProgressed(done, total))
 
+        if not self.service.ping():  # a few seconds at most: say so now, not after the retries
+            summary = SyncSummary(error="sync.error.offline")
+            summary.finished_at = dt.datetime.now(dt.UTC)
+            self.post_message(self.SyncFinished(summary))
+            return
         try:
             summary = self.service.run(
                 progress=progressed,
@@ -90,9 +107,10 @@ class SyncStatus(Vertical):
 
     @on(SyncProgressed)
     def _progressed(self, message: SyncProgressed) -> None:
+        self._progressed_once = True
         bar = self.query_one("#sync-progress", ProgressBar)
         bar.update(total=max(message.total, 1), progress=message.done)
-        self.query_one("#sync-detail", Label).update(f"{message.done} / {message.total}")
+        self.query_one("#sync-detail", Static).update(f"{message.done} / {message.total}")
 
     @on(SyncFinished)
     def _finished(self, message: SyncFinished) -> None:
@@ -101,17 +119,17 @@ class SyncStatus(Vertical):
         bar = self.query_one("#sync-progress", ProgressBar)
         if bar.total is None:
             bar.update(total=1, progress=1)
-        self.query_one("#sync-detail", Label).update(finished_text(summary))
+        self.query_one("#sync-detail", Static).update(finished_text(summary))
         button = self.query_one("#sync-cancel", Button)
         button.label = t("common.ok")
         button.variant = "primary"
-        post_status(self.app, self.service, online=summary.error not in UNREACHABLE_ERRORS)
+        post_status(self.app, self.service, online=summary.reached_central)
 
     @on(Button.Pressed, "#sync-cancel")
     def _cancel_or_close(self) -> None:
         if self.summary is None:
             self.cancel_event.set()
-            self.query_one("#sync-detail", Label).update(t("sync.cancelled"))
+            self.query_one("#sync-detail", Static).update(t("sync.cancelled"))
         else:
             self.post_message(self.Closed())
 
@@ -126,6 +144,10 @@ def finished_text(summary: SyncSummary) -> str:
     """One or two sentences for the end of a run."""
     if summary.cancelled:
         return t("sync.cancelled")
+    if not summary.reached_central:
+        # The central is not answering: what becomes of the requests, and that the app keeps
+        # trying by itself (the sync monitor's checks), so closing loses nothing.
+        return t("sync.progress.not_answering")
     if summary.error is not None:
         return t(summary.error)
     text = t("sync.finished.ok", sent=summary.sent, pulled=summary.pulled)
