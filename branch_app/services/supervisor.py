@@ -550,8 +550,9 @@ def resolve(
             },
         )
         closed = 0
-        if (
-            row.command_id in store.outbox
+        if (  # ids are unique per device: only this device's own item is closed here
+            row.device == desk.device
+            and row.command_id in store.outbox
             and store.outbox.get(row.command_id).status == OutboxStatus.CONFLICT
         ):
             closed = store.outbox.close_quarantined(
