@@ -544,6 +544,12 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     return app
 
 
+def create_app_from_env() -> FastAPI:
+    """The app from `CENTRAL_*` environment variables alone: the factory each worker process of
+    `central serve --workers N` calls (uvicorn imports it by name in every worker)."""
+    return create_app(CentralSettings.from_env())
+
+
 class AuditKeyMissing(RuntimeError):
     """The central cannot start: the lookup audit's key is not configured or not readable."""
 

@@ -113,6 +113,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _stop_when_stdin_closes()
 
     settings = _settings(args)
+    if args.workers < 1:
+        print("central: --workers needs at least 1.", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        return _serve_workers(args, settings)
     if args.seed_demo:
         from central.dev.demo_data import seed_demo
 
@@ -130,6 +135,66 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
+        log_config=LOG_CONFIG,
+        access_log=not args.no_access_log,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def _serve_workers(args: argparse.Namespace, settings: CentralSettings) -> int:
+    """N uvicorn worker processes on one address (the kernel shares the listening socket), each
+    with its own app and connection pool over one PostgreSQL database.
+
+    Refused on SQLite, whose single writer would make N processes queue on one file lock, and
+    without an audit key in the settings: every worker must hash the lookup audit with the same
+    key. The schema is made here once, before the workers start, so they never race to make it.
+    Each worker's enrolment rate limit is its own: N workers allow N times the attempts."""
+    import os
+
+    import uvicorn
+
+    from central.db import Database
+
+    url = settings.resolved_database_url()
+    if not url.startswith("postgresql"):
+        print(
+            "central: several workers need PostgreSQL (--database-url postgresql+psycopg://...); "
+            "SQLite has one writer at a time, so run it with one worker.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        key = settings.configured_audit_key()
+    except ValueError as exc:
+        print(f"central: {exc}.", file=sys.stderr)
+        return 2
+    if key is None:
+        print(
+            "central: several workers need one lookup audit key for all of them: set "
+            "CENTRAL_AUDIT_KEY_FILE to a file made with `central new-audit-key FILE`.",
+            file=sys.stderr,
+        )
+        return 2
+    db = Database(url, pool_size=1)
+    db.create_schema()
+    if args.seed_demo:
+        from central.dev.demo_data import seed_demo
+
+        seed_demo(db)
+    db.dispose()
+    # The workers build their app from the environment (`create_app_from_env`): pass on what
+    # the flags said.
+    os.environ["CENTRAL_DATABASE_URL"] = url
+    if settings.enable_channels:
+        os.environ["CENTRAL_ENABLE_CHANNELS"] = "1"
+    uvicorn.run(
+        "central.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
         log_config=LOG_CONFIG,
         access_log=not args.no_access_log,
         server_header=False,
@@ -318,6 +383,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--enable-channels",
         action="store_true",
         help="serve the simulated online/hotline/police channels (tests and demos only)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N worker processes on one address (PostgreSQL only; default 1)",
     )
     serve.add_argument("--seed-demo", action="store_true", help="write the demo data first")
     serve.add_argument("--no-access-log", action="store_true", help="no per-request log lines")
