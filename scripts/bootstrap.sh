@@ -36,7 +36,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
     fi
 else
     if ! command -v pcscd >/dev/null 2>&1; then
-        echo "bootstrap: not a Debian system; install pcsc-lite (pcscd and its development headers), vsmartcard-vpcd, tmux and PostgreSQL with your package manager, then run this again." >&2
+        echo "bootstrap: not a Debian system; install pcsc-lite (pcscd and its development headers), vsmartcard-vpcd, tmux, PostgreSQL, gnome-keyring and dbus with your package manager, then run this again." >&2
         exit 1
     fi
 fi

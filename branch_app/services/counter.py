@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from branch_app.domain.admission import Approver, Maker, Policy, admit
@@ -82,6 +82,7 @@ from branch_app.domain.workdays import DueDate
 
 if TYPE_CHECKING:
     from branch_app.services.ports import CentralAccess, Clock, Store
+    from branch_app.store.outbox import OutboxItem
 
 #: What the screen says about when an instant card is ready (seed: 5-10 minutes).
 INSTANT_READY_KEY = "counter.result.instant_ready"
@@ -110,6 +111,9 @@ class Refusal:
     params: Mapping[str, str | int] = field(default_factory=dict)
     #: Further refusals found at the same time (the applicant rules can find several).
     more: tuple[Refusal, ...] = ()
+    #: Decided offline on no record: this device does not know the person and the central
+    #: could not be asked, so the refusal rests on what this device has (issue 12, bug 6).
+    awaits_central: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -155,6 +159,9 @@ class Preview:
     #: Decided on a record the central has not confirmed (a person this device does not know
     #: yet): the central checks the card's state again when the request is sent.
     awaits_central: bool = False
+    #: The same request is already queued here, unsent: its reference. Nothing new is queued
+    #: and no second fee is taken (issue 12, bug 12).
+    queued_as: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -179,7 +186,50 @@ class Accepted(Preview):
     @property
     def reference(self) -> str:
         """What the teller reads to the holder: the local sequence number and the id's start."""
-        return f"{self.seq}-{self.outbox_id[:8].upper()}"
+        return reference_of(self.seq, self.outbox_id)
+
+
+def reference_of(seq: int, outbox_id: str) -> str:
+    """A queued request's reference: the local sequence number and the id's start."""
+    return f"{seq}-{outbox_id[:8].upper()}"
+
+
+#: Refusals that come from the card's state on the record (not from the request itself): on a
+#: record the central has not confirmed they may change once it is asked.
+RECORD_REFUSALS = frozenset(
+    {
+        RefusalReason.CARD_CANCELLED,
+        RefusalReason.HOLDER_DECEASED,
+        RefusalReason.NO_LIVE_CARD,
+        RefusalReason.LIVE_CARD_EXISTS,
+        RefusalReason.APPLICATION_PENDING,
+        RefusalReason.NO_LOSS_REPORT,
+        RefusalReason.CARD_LOSS_REPORTED,
+        RefusalReason.NOT_LOSS_REPORTED,
+        RefusalReason.REPLACEMENT_APPLIED,
+        RefusalReason.SAME_BANK,
+        RefusalReason.NO_PENDING_APPLICATION,
+        RefusalReason.CARD_NOT_ISSUED_YET,
+        RefusalReason.APPLICATION_ALREADY_ISSUED,
+        RefusalReason.CARD_NOT_CURRENT,
+        RefusalReason.NOTHING_TO_CANCEL,
+        RefusalReason.NO_RECORD,
+    }
+)
+
+
+def purpose_of(why: str) -> LookupPurpose:
+    """The lookup purpose of a counter service (its audit reason, `application:first:normal`)."""
+    service, _, rest = why.partition(":")
+    if service == "application":
+        if rest.startswith("first"):
+            return LookupPurpose.APPLICATION
+        return LookupPurpose.REPLACEMENT_OR_EXCHANGE
+    return {
+        "loss_report": LookupPurpose.LOSS_REPORT,
+        "unlock": LookupPurpose.UNLOCK,
+        "cancellation": LookupPurpose.CANCELLATION,
+    }.get(service, LookupPurpose.COUNTER_SERVICE)
 
 
 Outcome = Accepted | Refusal
@@ -203,6 +253,13 @@ class QueryAnswer:
     @property
     def accepted(self) -> bool:
         return True
+
+    @property
+    def known(self) -> bool:
+        """Something is known of the person here: a record (the central's or cached) or this
+        device's own queued requests. When not, `record` is only the blank starting point and
+        must not be shown as if it were the person's (issue 12, bug 7)."""
+        return self.source != "none" or bool(self.pending)
 
 
 class CentralLookup(Protocol):
@@ -260,6 +317,36 @@ class Counter:
         """
         known = self._known(holder_id)
         return known if isinstance(known, Refusal) else known[0]
+
+    def _fetch_unknown(
+        self, holder: IdentityNumber, purpose: LookupPurpose
+    ) -> tuple[CardRecord, bool] | Refusal:
+        """The known record; for a person this device has no record of, the central is asked
+        first (an audited lookup with the service's purpose), so that online the decision rests
+        on the real record (issue 12, bug 6). Offline, or without a central, the device decides
+        on what it has (`False`: not confirmed, the central checks again)."""
+        holder_id = holder.number
+        known = self._known(holder_id)
+        if isinstance(known, Refusal) or known[1] or self.central_lookup is None:
+            return known
+        from sync.client import CentralError  # loaded already: the lookup holds a client
+
+        self.store.audit.record(
+            "counter.lookup",
+            actor=self.desk.staff_id,
+            holder_id=holder_id,
+            reason=purpose.value,
+            device=self.desk.device,
+            branch=self.desk.branch,
+        )
+        try:
+            found = self.central_lookup(holder_id, purpose, None, holder_kind=holder.kind)
+        except CentralError:
+            return known  # offline: decided on what this device has, and said so
+        if found is None:
+            return known[0], True  # the central has no record: a new person, confirmed
+        self.store.card_cache.put(found, source="lookup")
+        return self._known(holder_id)
 
     def _known(self, holder_id: str) -> tuple[CardRecord, bool] | Refusal:
         """The known record, and whether it rests on a record the central sent (cached)."""
@@ -503,6 +590,20 @@ class Counter:
 
     # -- the one path every command takes ------------------------------------------------------
 
+    def _same_unsent(self, holder_id: str, command: Command) -> OutboxItem | None:
+        """This device's unsent item making the same request (a repeat of it merges): the one
+        with the same content, else the latest of the same kind."""
+        payload = command_to_dict(command)
+        same_kind = [
+            item
+            for item in self.store.outbox.for_holder(holder_id)
+            if item.status in UNSENT and item.kind == command.kind
+        ]
+        for item in same_kind:
+            if item.payload == payload:
+                return item
+        return same_kind[-1] if same_kind else None
+
     def _at_card_bank(self, record: CardRecord, given: bool | None) -> bool:
         if given is not None:
             return given
@@ -520,7 +621,7 @@ class Counter:
     ) -> Checked:
         """Admit `make(record)` on the known record; unless `dry_run`, queue and audit it."""
         holder_id = holder.number
-        known = self._known(holder_id)
+        known = self._fetch_unknown(holder, purpose_of(why))
         if isinstance(known, Refusal):
             return known
         record, confirmed = known
@@ -537,7 +638,11 @@ class Counter:
             policy=self.policy,
         )
         if isinstance(admitted, Refused):
-            return Refusal.from_domain(admitted)
+            refusal = Refusal.from_domain(admitted)
+            if not confirmed and admitted.reason in RECORD_REFUSALS:
+                return replace(refusal, awaits_central=True)
+            return refusal
+        queued = self._same_unsent(holder_id, command) if admitted.merged else None
         preview = Preview(
             command=command,
             holder_masked=mask_identity(holder_id),
@@ -550,9 +655,16 @@ class Counter:
             old_account_closes=admitted.old_account_closes,
             cancelled_by=admitted.cancelled_by,
             awaits_central=admitted.awaits_central,
+            queued_as=None if queued is None else reference_of(queued.seq, queued.id),
         )
         if dry_run:
             return preview
+        if queued is not None:  # the same request again: nothing new is queued or charged
+            return Accepted(
+                outbox_id=queued.id,
+                seq=queued.seq,
+                **{f: getattr(preview, f) for f in PREVIEW_FIELDS},
+            )
         payload = command_to_dict(command)
         detail: dict[str, Any] = {
             "command": payload,
@@ -580,7 +692,7 @@ class Counter:
         return Accepted(
             outbox_id=item.id,
             seq=item.seq,
-            audit_n=entry.n,
+            audit_n=entry.n if entry is not None else 0,  # 0: owed, written from the item
             **{f: getattr(preview, f) for f in PREVIEW_FIELDS},
         )
 

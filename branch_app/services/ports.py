@@ -140,9 +140,10 @@ class Store(Protocol):
         action: str,
         reason: str,
         detail: Mapping[str, Any],
-    ) -> tuple[OutboxItem, AuditEntry]:
+    ) -> tuple[OutboxItem, AuditEntry | None]:
         """Queue a command and write its audit entry as one step (a crash between the two is
-        mended at the next open); durable when it returns."""
+        mended at the next open); durable when it returns. The entry is None when its append
+        failed: it is owed and written from the item later."""
         ...
 
 

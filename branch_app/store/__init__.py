@@ -13,6 +13,7 @@ See docs/ARCHITECTURE.md ("Outbox" contract and the "Store" section) for the gua
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import threading
 import uuid
@@ -86,6 +87,7 @@ OUTBOX_FILE = "outbox.json"
 CACHE_FILE = "card_cache.json"
 BACKUP_DIR = "backups"
 DEFAULT_ARCHIVE_THRESHOLD = 200
+log = logging.getLogger(__name__)
 #: The outbox meta key: every item up to this sequence number has its audit entry.
 AUDITED_THROUGH = "audited_through"
 
@@ -134,6 +136,8 @@ class LocalStore:
         self._lock: threading.RLock = parts["lock"]
         self._clock: Callable[[], datetime] = parts["clock"]
         self._closed = False
+        #: An accepted request's audit append failed: its entry is written at the next accept.
+        self._audit_owed = False
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -317,13 +321,18 @@ class LocalStore:
         action: str,
         reason: str,
         detail: Mapping[str, Any],
-    ) -> tuple[OutboxItem, AuditEntry]:
+    ) -> tuple[OutboxItem, AuditEntry | None]:
         """Queue a command and write its audit entry (detail + the outbox id, `ref` = the id).
 
-        The item keeps the entry's content sealed, so a crash between the two durable writes
-        leaves an item whose entry the next open writes (`recover_audit_entries`). The store's
-        lock is held across both: no sync can send and archive the item in between."""
+        The request is accepted once the enqueue is durable. The item keeps the entry's content
+        sealed, so a crash between the two durable writes leaves an item whose entry the next
+        open writes (`recover_audit_entries`); when the append fails without a crash the entry
+        is None and is written at the next `accept` or open. The store's lock is held across
+        both: no sync can send and archive the item in between."""
         with self._lock:
+            if self._audit_owed:
+                self._audit_owed = False
+                self.recover_audit_entries()
             item = self.outbox.enqueue(
                 kind,
                 holder_id,
@@ -335,16 +344,24 @@ class LocalStore:
                 holder_kind=holder_kind,
                 audit={"action": action, "reason": reason, "detail": dict(detail)},
             )
-            entry = self.audit.record(
-                action,
-                actor=actor,
-                holder_id=holder_id,
-                reason=reason,
-                device=device,
-                branch=branch,
-                detail={"outbox_id": item.id, **detail},
-                ref=item.id,
-            )
+            try:
+                entry = self.audit.record(
+                    action,
+                    actor=actor,
+                    holder_id=holder_id,
+                    reason=reason,
+                    device=device,
+                    branch=branch,
+                    detail={"outbox_id": item.id, **detail},
+                    ref=item.id,
+                )
+            except (StoreError, OSError) as exc:
+                # Accepted all the same: the entry is owed and written from the item later.
+                log.warning(
+                    "the audit entry of an accepted request is owed (%s)", type(exc).__name__
+                )
+                self._audit_owed = True
+                return item, None
             return item, entry
 
     def recover_audit_entries(self) -> list[AuditEntry]:
