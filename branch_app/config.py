@@ -103,6 +103,14 @@ class FeeConfig:
 
 
 @dataclass(frozen=True)
+class PrinterConfig:
+    #: The receipt printer: a CUPS queue name on Linux (`lp -d`); empty: the system's default.
+    name: str = ""
+    #: Where receipt and end-of-day PDFs are saved; empty: `receipts` in the data folder.
+    folder: str = ""
+
+
+@dataclass(frozen=True)
 class AppConfig:
     branch: BranchProfile = field(default_factory=BranchProfile)
     reader: ReaderConfig = field(default_factory=ReaderConfig)
@@ -110,6 +118,7 @@ class AppConfig:
     store: StoreConfig = field(default_factory=StoreConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     fees: FeeConfig = field(default_factory=FeeConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
     #: Binding id -> keys ("f5" or "f5,ctrl+l"), applied with Textual's `App.set_keymap`.
     keymap: tuple[tuple[str, str], ...] = ()
     #: Where the values came from (file path or "defaults"), for the help screen.
@@ -163,7 +172,7 @@ def _coerce(value: Any, target: Any, where: str) -> Any:
     return str(value)
 
 
-_SECTIONS = ("branch", "reader", "central", "store", "ui", "fees")
+_SECTIONS = ("branch", "reader", "central", "store", "ui", "fees", "printer")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_+-,")
 
 

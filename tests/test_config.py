@@ -130,7 +130,7 @@ def test_the_platform_path_is_read_when_present(tmp_path: Path, monkeypatch) -> 
         ),
         ('[branch]\ndevice_kind = "tablet"\n', {}, "'tablet' is not one of counter, home_visit"),
         ('[branch]\ncolour = "red"\n', {}, "unknown setting 'colour'"),
-        ('[printer]\nname = "x"\n', {}, "unknown section [printer]"),
+        ('[scanner]\nname = "x"\n', {}, "unknown section [scanner]"),
         ('[ui]\nlanguage = "fr"\n', {}, "ui.language: 'fr' is not one of zh, en"),
         ("[ui]\nsession_timeout_minutes = 0\n", {}, "is not positive"),
         ('[fees]\nreplacement_fee_yuan = "twenty"\n', {}, "'twenty' is not a number"),
@@ -177,3 +177,11 @@ def test_config_module_does_not_import_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_receipt_printer_comes_from_the_file_or_the_environment(tmp_path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[printer]\nname = "counter-3"\nfolder = "/srv/receipts"\n', encoding="utf-8")
+    config = load_config(path, env={})
+    assert config.printer.name == "counter-3" and config.printer.folder == "/srv/receipts"
+    assert load_config(path, env={"BRANCH_APP_PRINTER_NAME": "lobby"}).printer.name == "lobby"

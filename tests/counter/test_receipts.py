@@ -172,3 +172,64 @@ def test_the_times_on_the_receipt_are_local(store: LocalStore, adult) -> None:
     accepted = a_replacement(store, adult)
     again = book.receipt(accepted.outbox_id)
     assert again is not None and again.made_at.utcoffset() == dt.timedelta(hours=8)
+
+
+# -- the keys: the counter's answer and the day's list ------------------------------------------
+
+
+async def test_the_answer_saves_and_the_day_list_saves_again_the_receipt(
+    store: LocalStore, adult
+) -> None:
+    from textual.widgets import DataTable, Input
+
+    from branch_app.ui.screens.day_list import DayListScreen
+    from branch_app.ui.screens.loss_report import LossReportScreen
+    from tests.ui.conftest import wait_until
+
+    from .screens import SIZE, counter_app
+
+    card_in_use(store)
+    folder = store.data_dir / "receipts"
+    app = counter_app(store, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open_service("report_loss")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, LossReportScreen)
+                and bool(app.screen.query("#counter-holder"))
+            ),
+        )
+        screen = app.screen
+        assert screen.check_action("save_receipt", ()) is False  # nothing accepted yet
+        holder = screen.query_one("#counter-holder", Input)
+        holder.focus()
+        holder.value = ADULT
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: app.screen is not screen)  # the confirm step
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(screen.outcome, Accepted))
+        accepted = screen.outcome
+        await pilot.press("ctrl+s")  # Chinese by default
+        chinese = folder / f"receipt-{accepted.reference}-zh.pdf"
+        await wait_until(pilot, lambda: chinese.exists())
+        assert compact(t("receipt.service.report_loss", Language.CHINESE)) in pdf_text(chinese)
+        await pilot.press("ctrl+t", "ctrl+s")  # English on request
+        english = folder / f"receipt-{accepted.reference}-en.pdf"
+        await wait_until(pilot, lambda: english.exists())
+        assert accepted.reference in pdf_text(english)
+        await wait_until(pilot, lambda: store.audit.entries()[-1].action == "receipt.saved")
+
+        app.action_open_service("day_list")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, DayListScreen) and bool(app.screen.query("#day-table")),
+        )
+        day = app.screen
+        table = day.query_one("#day-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1)
+        chinese.unlink()
+        table.focus()
+        await pilot.press("ctrl+s")  # the receipt again, from the list
+        await wait_until(pilot, lambda: chinese.exists())
+        assert compact(accepted.reference) in pdf_text(chinese)

@@ -4,9 +4,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "day.title": ("Today's requests", "当日业务"),
     "day.intro": (
         "Every request you accepted today and where it stands. Type a reference or the holder's "
-        "ID number to find one; F11 prints its receipt again, F12 saves it; F8: end of the day.",
+        "ID number to find one; F11 prints its receipt again, Ctrl+S saves it; F8: end of the day.",
         "您今天受理的全部业务及其状态。输入业务编号或持卡人证件号码查找；F11 重新打印回执，"
-        "F12 保存回执；F8：日终汇总。",
+        "Ctrl+S 保存回执；F8：日终汇总。",
     ),
     "day.search.placeholder": (
         "reference or holder's ID number",

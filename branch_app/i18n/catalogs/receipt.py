@@ -73,10 +73,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "receipt.key.print": ("Print receipt", "打印回执"),
     "receipt.key.save": ("Save receipt PDF", "保存回执"),
     "receipt.key.english": ("Receipt in English", "英文回执"),
-    "receipt.offer": (
-        "Receipt: F11 prints it, F12 saves it as a PDF (Ctrl+E: in English).",
-        "回执：F11 打印，F12 保存为 PDF（Ctrl+E：英文版）。",
-    ),
+    "receipt.language_now": ("Receipts now in {name}.", "回执语言：{name}。"),
     "receipt.saved": ("Receipt saved: {path}", "回执已保存：{path}"),
     "receipt.printed": ("Receipt sent to the printer ({job}).", "回执已发送到打印机（{job}）。"),
     "receipt.print.error.no_file": ("the PDF was not made", "回执 PDF 未生成"),
