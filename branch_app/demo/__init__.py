@@ -38,6 +38,9 @@ def run_demo(base: AppConfig) -> int:
         services = app_services(
             parts.config, store=parts.store, sync=parts.sync, login_hint="\n".join(logins)
         )
+        from branch_app.demo.palette import demo_palette
+
+        services.palette_extras = demo_palette(parts)
         return start(parts.config, services)
 
 

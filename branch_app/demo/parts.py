@@ -128,6 +128,8 @@ def simulated_holder_records(bank: str) -> list[CardRecord]:
 def seed_simulated_holders(central: RunningCentral, store: LocalStore, bank: str) -> None:
     """The central knows the simulated cards' holders, and this device has their records as if
     fetched ahead, so a loss report on the card in the reader works from the first minute."""
+    from central.db import utcnow
+    from central.dev.demo_data import DEMO_BRANCH
     from central.service import CentralService
 
     records = simulated_holder_records(bank)
@@ -135,6 +137,10 @@ def seed_simulated_holders(central: RunningCentral, store: LocalStore, bank: str
     service = CentralService(database, database.audit_key())
     for record in records:
         service.put_record(record)
+        # The demo branch follows them as if it had served them: what another channel changes
+        # (the demo's palette plays them) reaches this device with the next sync.
+        with database.write() as conn:
+            service._follow(conn, DEMO_BRANCH, record.holder_id, utcnow())
     store.card_cache.put_many(records, source="demo")
 
 

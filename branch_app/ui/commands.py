@@ -35,6 +35,8 @@ class ShellCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         app = self.branch_app
         yield from app.palette_commands()
+        if app.services.palette_extras is not None:  # the demo's own entries
+            yield from app.services.palette_extras(app)
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():

@@ -8,7 +8,7 @@ for real would put the store, the sync and pyscard on the start-up path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from branch_app.domain.vocabulary import Role
     from branch_app.store import LocalStore
+    from branch_app.ui.app import BranchApp
     from readers.service import ReaderService
     from sync.service import SyncService
 
@@ -67,6 +68,10 @@ class AppServices:
     act_as: StaffFactory | None = None
     #: A line shown on the login screen (the demo's log-ins); empty elsewhere.
     login_hint: str = ""
+    #: The demo's own command-palette entries (title, help, callback) for the app; None elsewhere.
+    palette_extras: (
+        Callable[[BranchApp], Iterable[tuple[str, str, Callable[[], object]]]] | None
+    ) = None
 
     @property
     def demo(self) -> bool:
