@@ -24,7 +24,7 @@ from branch_app.i18n import catalog, t
 
 if TYPE_CHECKING:
     from branch_app.domain.workdays import DueDate
-    from branch_app.services.counter import Preview, Refusal
+    from branch_app.services.counter import Accepted, Preview, Refusal
 
 
 def describe_command(command: Command) -> str:
@@ -104,11 +104,42 @@ def outcome_lines(preview: Preview) -> list[tuple[str, str]]:
     return lines
 
 
+def accepted_lines(
+    accepted: Accepted, *, online: bool, central: tuple[bool, str] | None = None
+) -> list[str]:
+    """The heading of an accepted request's answer (issue 12, bugs 5, 6, 12).
+
+    The same request already queued says so with the first one's reference; otherwise
+    "queued, sent when online" only when offline, "sending" when online, and once the central
+    answered (`central`: applied, or refused with its reason) that answer."""
+    if accepted.queued_as:
+        return [t("counter.result.already_queued", reference=accepted.queued_as)]
+    if central is not None:
+        applied, reason = central
+        fate = (
+            t("counter.result.applied")
+            if applied
+            else t("counter.result.refused_by_central", reason=reason)
+        )
+        lines = [t("counter.result.accepted_fate", reference=accepted.reference, fate=fate)]
+    elif online:
+        lines = [t("counter.result.accepted_online", reference=accepted.reference)]
+    else:
+        lines = [t("counter.result.accepted", reference=accepted.reference)]
+    if accepted.merged:
+        lines.append(t("counter.result.merged"))
+    if accepted.awaits_central and central is None:
+        lines.append(t("counter.result.awaits_central"))
+    return lines
+
+
 def refusal_text(refusal: Refusal) -> str:
     """The refusal in plain words, every reason found, then what to do next."""
     reasons = [t(refusal.message_key, None, **refusal.params)]
     reasons += [t(more.message_key, None, **more.params) for more in refusal.more]
     lines = [t("counter.result.refused", reason=" ".join(reasons))]
+    if refusal.awaits_central:  # decided offline on no record: say which check waits
+        lines.append(t("counter.result.refused_offline"))
     next_key = f"counter.next.{refusal.code}"
     if next_key not in catalog():
         next_key = "counter.next.default"

@@ -320,7 +320,10 @@ def test_repeated_application_is_merged_without_a_second_fee(
     again = counter.apply(adult, ApplicationKind.FIRST)  # already pending: merged, no photo asked
     assert isinstance(first, Accepted) and isinstance(again, Accepted)
     assert again.merged and again.fee.amount_yuan == 0 and again.due is None
-    assert len(store.outbox) == 2  # queued for the record; the central merges it too
+    # Issue 12, bug 12: the repeat is the same request, already queued: nothing new is queued,
+    # and the answer names the first one's reference.
+    assert len(store.outbox) == 1
+    assert again.queued_as == first.reference and again.reference == first.reference
 
 
 def test_due_date_in_an_unpublished_year_is_provisional(store: LocalStore, adult) -> None:

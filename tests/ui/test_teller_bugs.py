@@ -17,7 +17,7 @@ from textual.widgets import Label, OptionList, Static
 from branch_app.demo.staff import demo_staff
 from branch_app.domain.identity import resident_check_character
 from branch_app.domain.vocabulary import ApplicationKind, Place, Role
-from branch_app.services.counter import Counter, Desk
+from branch_app.services.counter import Counter, Desk, Refusal
 from branch_app.store import LocalStore, MemoryKeyring
 from branch_app.ui.app import BranchApp
 from branch_app.ui.dialogs.help import HelpScreen
@@ -246,3 +246,186 @@ async def test_bug4_sync_now_with_the_central_down_says_so_within_seconds(
         assert detail.size.height >= 3
         assert detail.size.width <= status.size.width
     assert sync.last_sync() == last  # nothing reached the central: "last sync" stays
+
+
+# -- 6. holders the device does not know: one rule ----------------------------------------------
+
+
+def live_record(holder_id: str):
+    import datetime as dt
+
+    from branch_app.domain.lifecycle import CardRecord
+    from branch_app.domain.vocabulary import CardState, FunctionStatus
+
+    return CardRecord(
+        holder_id=holder_id,
+        version=4,
+        card_number="X00000019",
+        card_state=CardState.ACTIVE,
+        social_security=FunctionStatus.NORMAL,
+        financial=FunctionStatus.NORMAL,
+        bank="test-bank",
+        generation=3,
+        collected_on=dt.date(2024, 9, 1),
+    )
+
+
+def holder(number: str = STRANGER):
+    from branch_app.domain.identity import parse_identity
+
+    return parse_identity(number, today=FIXED_NOW.date())
+
+
+def test_bug6_online_the_counter_fetches_an_unknown_holder_before_deciding(
+    store: LocalStore,
+) -> None:
+    from branch_app.domain.vocabulary import ExchangeReason, LookupPurpose
+    from branch_app.services.counter import Accepted
+
+    asked: list[LookupPurpose] = []
+
+    def lookup(holder_id, purpose, note, holder_kind=None):
+        asked.append(purpose)
+        return live_record(holder_id)
+
+    counter = counter_on(store, lookup=lookup)
+    # Never queried here: an exchange was refused as "no card in use"; now the record is fetched.
+    taken = counter.apply(
+        holder(),
+        ApplicationKind.EXCHANGE,
+        exchange_reason=ExchangeReason.QUALITY_PROBLEM,
+        police_photo=True,
+    )
+    assert isinstance(taken, Accepted), taken
+    assert not taken.awaits_central
+    assert asked == [LookupPurpose.REPLACEMENT_OR_EXCHANGE]
+    lookups = [e for e in store.audit.entries() if e.action == "counter.lookup"]
+    assert [e.reason for e in lookups] == ["replacement_or_exchange"]
+
+
+def test_bug6_online_a_holder_the_central_has_no_record_of_is_decided_on_that(
+    store: LocalStore,
+) -> None:
+    from branch_app.domain.vocabulary import CancellationReason
+
+    counter = counter_on(store, lookup=lambda *_args, **_kw: None)
+    refused = counter.cancel(holder(), CancellationReason.EMIGRATION, approved_by="S001")
+    assert isinstance(refused, Refusal)
+    assert refused.code == "nothing_to_cancel"
+    assert not refused.awaits_central  # the central said so: nothing waits for it
+
+
+def test_bug6_offline_decides_on_what_it_has_and_says_which_check_waits(
+    store: LocalStore,
+) -> None:
+    from branch_app.i18n import Language, set_language
+    from branch_app.services.counter import Accepted
+    from branch_app.ui.counter_text import accepted_lines, refusal_text
+    from sync.client import CentralTimeout
+
+    set_language(Language.ENGLISH)
+
+    def offline(*_args, **_kw):
+        raise CentralTimeout("ReadTimeout")
+
+    counter = counter_on(store, place=Place.HOME_VISIT, lookup=offline)
+    loss = counter.report_loss(holder())
+    assert isinstance(loss, Refusal) and loss.awaits_central
+    assert "central could not be asked" in refusal_text(loss)
+    first = counter.apply(holder(), ApplicationKind.FIRST, photo_receipt="GZ2025031400A7")
+    assert isinstance(first, Accepted) and first.awaits_central
+    words = "\n".join(accepted_lines(first, online=False))
+    assert "checked by the central when the request is sent" in words
+
+
+# -- 7. an offline query of an unknown person shows no made-up record ---------------------------
+
+
+def test_bug7_offline_query_of_an_unknown_person_shows_no_record(store: LocalStore) -> None:
+    from branch_app.i18n import Language, set_language
+    from branch_app.services.counter import QueryAnswer
+    from branch_app.ui.screens.card_query import answer_lines, source_text
+    from sync.client import CentralTimeout
+
+    set_language(Language.ENGLISH)
+
+    def offline(*_args, **_kw):
+        raise CentralTimeout("ReadTimeout")
+
+    answer = counter_on(store, lookup=offline).query(holder(), "holder_enquiry")
+    assert isinstance(answer, QueryAnswer) and not answer.known
+    assert "Not known on this device" in source_text(answer)
+    lines = answer_lines(answer)
+    assert [label for label, _ in lines] == ["Holder"]  # no "no card", no "version 0"
+    # The central answering "no record" is said as such.
+    answer = counter_on(store, lookup=lambda *_a, **_k: None).query(holder(), "holder_enquiry")
+    assert isinstance(answer, QueryAnswer)
+    assert "The central has no record" in source_text(answer)
+
+
+# -- 12 and 5. the same request twice; the acceptance follows the sync ---------------------------
+
+
+def test_bug12_the_same_application_twice_says_already_queued(store: LocalStore) -> None:
+    from branch_app.i18n import Language, set_language
+    from branch_app.services.counter import Accepted
+    from branch_app.ui.counter_text import accepted_lines
+
+    set_language(Language.ENGLISH)
+    counter = counter_on(store)
+    first = counter.apply(holder(), ApplicationKind.FIRST, photo_receipt="GZ2025031400A7")
+    again = counter.apply(holder(), ApplicationKind.FIRST, photo_receipt="GZ2025031400A7")
+    assert isinstance(first, Accepted) and isinstance(again, Accepted)
+    assert len(store.outbox) == 1
+    words = "\n".join(accepted_lines(again, online=True))
+    assert f"Already queued as {first.reference}" in words and "Accepted" not in words
+
+
+def test_bug5_accepted_says_queued_only_offline_then_the_central_answer(store: LocalStore) -> None:
+    from branch_app.i18n import Language, set_language
+    from branch_app.services.counter import Accepted
+    from branch_app.ui.counter_text import accepted_lines
+
+    set_language(Language.ENGLISH)
+    taken = counter_on(store).apply(holder(), ApplicationKind.FIRST, photo_receipt="GZ2025031400A7")
+    assert isinstance(taken, Accepted)
+    offline = "\n".join(accepted_lines(taken, online=False))
+    online = "\n".join(accepted_lines(taken, online=True))
+    assert "will be sent when online" in offline
+    assert "will be sent when online" not in online and "Sent to the central" in online
+    applied = "\n".join(accepted_lines(taken, online=True, central=(True, "")))
+    assert "Applied at the central" in applied
+    refused = "\n".join(accepted_lines(taken, online=True, central=(False, "The card is lost.")))
+    assert "Refused by the central: The card is lost." in refused
+
+
+async def test_bug5_the_answer_panel_follows_the_central_answer(store: LocalStore) -> None:
+    from branch_app.services.counter import Accepted
+    from branch_app.ui.status import ConnectionStatusChanged, QueueDepthChanged, SlotState
+
+    taken = counter_on(store).apply(holder(), ApplicationKind.FIRST, photo_receipt="GZ2025031400A7")
+    assert isinstance(taken, Accepted)
+    app = make_app("en", services=store_services(store))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.action_open_service("apply_first")
+        await wait_until(pilot, lambda: bool(app.screen.query("#counter-result")))
+        screen = app.screen
+        screen.show_outcome(taken)
+        assert "will be sent when online" in text_of(app, "#counter-result")
+        app.post_message(ConnectionStatusChanged(SlotState.OK, "sync.status.online"))
+        await wait_until(pilot, lambda: "Sent to the central" in text_of(app, "#counter-result"))
+        store.outbox.mark_sending([taken.outbox_id])
+        store.outbox.record_results(
+            [
+                {
+                    "id": taken.outbox_id,
+                    "status": "accepted",
+                    "version": 1,
+                    "reason": None,
+                    "message": None,
+                    "record": None,
+                }
+            ]
+        )
+        app.post_message(QueueDepthChanged(0, None, 0))
+        await wait_until(pilot, lambda: "Applied at the central" in text_of(app, "#counter-result"))

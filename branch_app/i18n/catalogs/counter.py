@@ -267,6 +267,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Accepted (queued, will be sent when online). Reference {reference}.",
         "已受理（已保存在本机，联网后发送）。业务编号 {reference}。",
     ),
+    "counter.result.accepted_online": (
+        "Accepted. Reference {reference}. Sent to the central; its answer follows here.",
+        "已受理。业务编号 {reference}。已发送到中心，中心处理结果将在此显示。",
+    ),
+    "counter.result.accepted_fate": (
+        "Accepted. Reference {reference}. {fate}",
+        "已受理。业务编号 {reference}。{fate}",
+    ),
+    "counter.result.applied": ("Applied at the central.", "中心已办结。"),
+    "counter.result.refused_by_central": (
+        "Refused by the central: {reason} A supervisor resolves it (Conflicts).",
+        "中心拒绝：{reason} 由主管处理（冲突处理）。",
+    ),
+    "counter.result.already_queued": (
+        "Already queued as {reference}: the same request was taken earlier and is waiting to be"
+        " sent. Nothing new was queued and no fee is taken again.",
+        "该业务已受理（业务编号 {reference}），正在等待发送。本次未重复受理，也不再收费。",
+    ),
+    "counter.result.awaits_central": (
+        "This device does not know this person yet and the central could not be asked: the card's"
+        " state is checked by the central when the request is sent.",
+        "本机尚无此人记录，且暂时无法查询中心：卡片状态将在业务发送时由中心核实。",
+    ),
+    "counter.result.refused_offline": (
+        "This device has no record of this person and the central could not be asked: decided on"
+        " what this device has. Try again once the central answers.",
+        "本机没有此人的记录，且暂时无法查询中心：以上根据本机信息判断。请在中心恢复后重试。",
+    ),
     "counter.result.merged": (
         "Already recorded: queued again for the record, nothing changes and no new fee.",
         "该业务此前已记录：再次保存备查，状态不变，不再收费。",
@@ -330,8 +358,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请改为办理换领，或先挂失再补领。",
     ),
     "counter.next.application_pending": (
-        "Query the record to see the application in progress.",
-        "请查询记录，了解正在办理中的申请。",
+        "Wait until the new card is collected; or, if the holder wants something else, ask the"
+        " supervisor to cancel the application and apply again.",
+        "请等新卡领取后再办理；如持卡人需要办理其他业务，请主管撤销该申请后重新申请。",
     ),
     "counter.next.not_loss_reported": (
         "Nothing to unlock: the card is in normal use.",
@@ -411,6 +440,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.query.source.none": (
         "Not known on this device (and the central was not reached)",
         "本机无记录（且未能连接中心）",
+    ),
+    "counter.query.source.central_none": (
+        "The central has no record of this person (no card, no application)",
+        "中心没有此人的记录（无卡、无申请）",
     ),
     "counter.query.central_not_configured": (
         "no central is configured on this device",

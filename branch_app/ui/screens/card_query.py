@@ -51,6 +51,8 @@ def purpose_options() -> list[tuple[str, str]]:
 
 def answer_lines(answer: QueryAnswer) -> list[tuple[str, str]]:
     """The record in words (the card number is the card's, not personal: shown in full)."""
+    if not answer.known:  # nothing here but the blank start: show no made-up record (bug 7)
+        return [(t("counter.confirm.holder"), answer.holder_masked)]
     record = answer.record
     dash = t("counter.query.none")
     application = record.application
@@ -97,6 +99,8 @@ def source_text(answer: QueryAnswer) -> str:
         return t("counter.query.source.central")
     if answer.source == "cache":
         return t("counter.query.source.cache", fetched_at=when(answer.fetched_at))
+    if answer.central_problem is None:
+        return t("counter.query.source.central_none")
     return t("counter.query.source.none")
 
 

@@ -31,7 +31,7 @@ from textual.widgets import Button, Input, Label, Static
 from branch_app.domain.identity import IdentityError, IdentityNumber, parse_identity
 from branch_app.domain.lifecycle import Command
 from branch_app.i18n import t
-from branch_app.ui.counter_text import outcome_lines, refusal_text, table
+from branch_app.ui.counter_text import accepted_lines, outcome_lines, refusal_text, table
 from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.identity_check import IdentityNumberValidator, describe_identity_error
@@ -95,6 +95,8 @@ class CounterScreen(ShellScreen):
         self._from_session = False
         #: The last answer, kept for tests and for re-wording after a language switch.
         self.outcome: Answer | None = None
+        #: The central's answer to the last accepted request, once the sync brought it.
+        self._central: tuple[bool, str] | None = None
         self.busy = False
 
     # -- layout ---------------------------------------------------------------------------------
@@ -127,9 +129,59 @@ class CounterScreen(ShellScreen):
         yield from ()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "status", lambda _status: self.refresh_gate(), init=False)
+        self.watch(self.app, "status", self._status_changed, init=False)
         self.query_one("#counter-holder", Input).focus()
         self.use_customer()
+
+    def _status_changed(self, _status: object) -> None:
+        self.refresh_gate()
+        self._follow_accepted()
+
+    def _online(self) -> bool:
+        from branch_app.ui.status import SlotState
+
+        return self.branch_app.status.connection.state is SlotState.OK
+
+    def _follow_accepted(self) -> None:
+        """The last accepted request's words follow the sync (issue 12, bug 5): "sending" once
+        online, then the central's answer, read from the outbox after each status change."""
+        from branch_app.services.counter import Accepted
+
+        outcome = self.outcome
+        if not isinstance(outcome, Accepted) or outcome.queued_as or self._central is not None:
+            return
+        self.show_outcome(outcome)  # online or not may have changed
+        self._read_answer(outcome.outbox_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="counter-follow")
+    def _read_answer(self, outbox_id: str) -> None:
+        from branch_app.domain.vocabulary import ANSWERED, REFUSED
+        from branch_app.ui.supervisor_text import reason_text
+
+        store = self.branch_app.services.store
+        if store is None:
+            return
+        try:
+            item = store.outbox.get(outbox_id)
+        except KeyError:  # gone (archived without an archive): nothing more to say
+            return
+        if item.status not in ANSWERED:
+            return
+        result = item.result or {}
+        central = (
+            (False, reason_text(result.get("reason"), result.get("message")))
+            if item.status in REFUSED
+            else (True, "")
+        )
+        self.app.call_from_thread(self._central_answered, outbox_id, central)
+
+    def _central_answered(self, outbox_id: str, central: tuple[bool, str]) -> None:
+        from branch_app.services.counter import Accepted
+
+        outcome = self.outcome
+        if isinstance(outcome, Accepted) and outcome.outbox_id == outbox_id:
+            self._central = central
+            self.show_outcome(outcome)
 
     def on_screen_resume(self) -> None:
         # The store may have arrived (it opens after the first screen) or the staff changed.
@@ -394,14 +446,14 @@ class CounterScreen(ShellScreen):
         """An accepted request with its reference, or the refusal and what to do next."""
         from branch_app.services.counter import Accepted, Refusal
 
+        if outcome is not self.outcome:
+            self._central = None
         self.outcome = outcome
         if isinstance(outcome, Refusal):
             self.show_message(refusal_text(outcome), ok=False)
             return
         if isinstance(outcome, Accepted):
-            lines = [t("counter.result.accepted", reference=outcome.reference)]
-            if outcome.merged:
-                lines.append(t("counter.result.merged"))
+            lines = accepted_lines(outcome, online=self._online(), central=self._central)
             text = Text("\n".join(lines))
             text.append("\n")
             text.append_text(table(outcome_lines(outcome)))
