@@ -667,6 +667,10 @@ def _text(data: Mapping[str, Any], name: str, where: str, *, optional: bool = Fa
         raise _fail(where, f"{name} must be {wanted}, got {type(value).__name__}")
     if len(value) > MAX_TEXT_LENGTH:
         raise _fail(where, f"{name} is longer than {MAX_TEXT_LENGTH} characters")
+    if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in value):
+        # NUL breaks PostgreSQL's text; the others forge log lines or hide text on a screen.
+        # The message names the field, never the text (it may be a name or an address).
+        raise _fail(where, f"{name} holds a control character")
     return value
 
 

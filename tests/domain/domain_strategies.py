@@ -85,7 +85,8 @@ card_numbers = st.builds(
 
 dates_2026 = st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2027, 12, 31))
 banks = st.sampled_from(["ICBC", "CCB", "BOC", "GRCB"])
-short_texts = st.text(max_size=20)
+#: Texts a person could type: no control characters (the JSON readers refuse them).
+short_texts = st.text(alphabet=st.characters(exclude_categories=("Cc", "Cs")), max_size=20)
 
 #: A representative's document: mostly valid (an adult's or a child's resident ID, a passport, a
 #: 2017 permanent residence ID), sometimes garbled or blank.

@@ -18,6 +18,7 @@ from branch_app.domain.lifecycle import (
     Apply,
     Cancel,
     CardRecord,
+    ChangeContact,
     Command,
     CommandFormatError,
     ConfirmCollection,
@@ -230,6 +231,72 @@ def test_a_photo_is_a_receipt_number_or_the_police_photo() -> None:
         assert photo_problem(replace(bare, photo_receipt=garbled)) is (
             RefusalReason.PHOTO_RECEIPT_MALFORMED
         ), garbled
+
+
+def _with_guardian(name: str) -> dict[str, Any]:
+    command = ConfirmCollection(
+        dt.date(2026, 3, 2),
+        applicant=Applicant(
+            presenter=Presenter.GUARDIAN,
+            holder_birth_date=dt.date(2015, 5, 5),
+            guardianship_proof=True,
+            representative=Representative(IdentityKind.PASSPORT, "E12345678", name),
+        ),
+    )
+    return command_to_dict(command)
+
+
+_APPLICATION = command_to_dict(
+    Apply(ApplicationKind.FIRST, IssuanceSpeed.NORMAL, dt.date(2026, 3, 2), bank="icbc")
+)
+#: (body, field, reader's place) for each free text of a command a person types at the counter.
+_TYPED_TEXTS: list[tuple[dict[str, Any], list[str], str]] = [
+    (command_to_dict(Cancel(CancellationReason.DEATH, "GA-2026-0001234")), ["evidence"], "cancel"),
+    (_APPLICATION, ["bank"], "apply"),
+    (_APPLICATION | {"photo_receipt": "GZ2026030200B1"}, ["photo_receipt"], "apply"),
+    (_APPLICATION | {"evidence": "GA-2026-0001234"}, ["evidence"], "apply"),
+    (_with_guardian("Chen Mei"), ["applicant", "representative", "name"], "confirm_collection"),
+    (_with_guardian("Chen Mei"), ["applicant", "representative", "number"], "confirm_collection"),
+    (
+        command_to_dict(ChangeContact(address="Room 1, 2 Huacheng Road")),
+        ["address"],
+        "change_contact",
+    ),
+    (command_to_dict(ChangeContact(mobile="13800138000")), ["mobile"], "change_contact"),
+]
+_CONTROLS = ["\x00", "\x1b[2J", "\t", "\n", "\r", "\x7f", "\x85", "\x9b31m", "\u0008"]
+
+
+@pytest.mark.parametrize(("body", "path", "kind"), _TYPED_TEXTS)
+@pytest.mark.parametrize("control", _CONTROLS)
+def test_a_typed_text_with_a_control_character_is_malformed(
+    body: dict[str, Any], path: list[str], kind: str, control: str
+) -> None:
+    """Issue 10: NUL breaks PostgreSQL's text, an escape or a line break forges a log line or
+    hides text on a screen. The reader refuses the command (the central answers that one
+    command `malformed_payload`, the rest of its batch goes on); the message names the field,
+    never the text (a name, an address)."""
+    assert command_from_dict(body) is not None  # the clean body reads
+    spoiled = json.loads(json.dumps(body))
+    holder = spoiled
+    for key in path[:-1]:
+        holder = holder[key]
+    text = f"Li {control}Wei 李伟"
+    holder[path[-1]] = text
+    with pytest.raises(CommandFormatError) as caught:
+        command_from_dict(spoiled)
+    message = str(caught.value)
+    assert message.startswith(f"{kind} command")
+    assert f"{path[-1]} holds a control character" in message
+    assert "Li" not in message and "李伟" not in message
+
+
+def test_typed_texts_keep_every_printable_character() -> None:
+    """Chinese, full-width punctuation, a no-break space and an emoji are no control characters."""
+    address = "广州市越秀区 华城路２号\u00a0（东门）🏢"
+    body = command_to_dict(ChangeContact(address=address))
+    command = command_from_dict(body)
+    assert isinstance(command, ChangeContact) and command.address == address
 
 
 def test_record_shape() -> None:
