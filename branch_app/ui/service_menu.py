@@ -140,6 +140,12 @@ SERVICES: tuple[Service, ...] = (
     ),
     Service("query", _CARD, "card_query:CardQueryScreen"),
     Service(
+        "collection",
+        _CARD,
+        "collection:CollectionScreen",
+        sample=lambda: _command("confirm_collection", collected_on=_DAY),
+    ),
+    Service(
         "cancellation",
         _CARD,
         "cancellation:CancellationScreen",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from textual.widgets import Checkbox, Input, Select, Static
@@ -34,7 +35,7 @@ from branch_app.services.counter import Accepted, Applicant, Counter, Refusal
 from branch_app.store import LocalStore
 from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.application import ApplicationScreen
-from branch_app.ui.screens.card_query import CardQueryScreen
+from branch_app.ui.screens.collection import CollectionScreen
 from tests.domain.domain_strategies import BOB_ID, PASSPORT_ID, PR_2017_ID, resident_id
 from tests.ui.conftest import wait_until
 
@@ -353,34 +354,39 @@ async def test_screen_a_guardian_collecting_shows_their_document(store: LocalSto
     store.card_cache.put(ready_to_collect(PR_2017_ID))
     app = counter_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_screen(pilot, CardQueryScreen())
+        screen = await open_screen(pilot, CollectionScreen())
         await type_holder(pilot, PR_2017_ID)
-        born = screen.query_one("#query-holder-born", Input)
+        # the new card in the reader (issue 12: collection binds the card read)
+        reading = SimpleNamespace(
+            card_number="Y00000018", social_security_number=PR_2017_ID, holder_needs_psam=False
+        )
+        screen.use_card(reading)  # type: ignore[arg-type]
+        born = screen.query_one("#collect-holder-born", Input)
         await wait_until(pilot, lambda: born.display)
-        await type_into(pilot, "#query-holder-born", "2015-09-09")
-        screen.query_one("#query-collector", Select).value = Presenter.GUARDIAN.value
-        proof = screen.query_one("#query-proof", Checkbox)
+        await type_into(pilot, "#collect-holder-born", "2015-09-09")
+        screen.query_one("#collect-collector", Select).value = Presenter.GUARDIAN.value
+        proof = screen.query_one("#collect-proof", Checkbox)
         await wait_until(pilot, lambda: proof.display)
         proof.value = True
         screen.outcome = None
-        await pilot.press("f7")
+        await pilot.press("f10")
         await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
         assert "their own identity document" in shown(app, "#counter-result")
-        await type_into(pilot, "#query-rep-number", PR_2017_ID)  # the holder's own number
-        await type_into(pilot, "#query-rep-name", "Li Wei")
-        kind = screen.query_one("#query-rep-kind", Select)
+        await type_into(pilot, "#collect-rep-number", PR_2017_ID)  # the holder's own number
+        await type_into(pilot, "#collect-rep-name", "Li Wei")
+        kind = screen.query_one("#collect-rep-kind", Select)
         kind.value = IdentityKind.FOREIGN_PERMANENT_2017.value
         screen.outcome = None
-        await pilot.press("f7")
+        await pilot.press("f10")
         await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
         assert "cannot be the holder" in shown(app, "#counter-result")
         assert len(store.outbox) == 0
 
         kind.value = IdentityKind.RESIDENT.value
-        number = screen.query_one("#query-rep-number", Input)
+        number = screen.query_one("#collect-rep-number", Input)
         number.value = ""
-        await type_into(pilot, "#query-rep-number", BOB_ID)
-        lines = await confirm(pilot, screen, "f7")
+        await type_into(pilot, "#collect-rep-number", BOB_ID)
+        lines = await confirm(pilot, screen, "f10")
         assert "The legal guardian" in lines and "Resident ID card 440106" in lines
     [item] = store.outbox.items()
     assert item.kind == "confirm_collection"

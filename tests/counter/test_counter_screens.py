@@ -338,6 +338,10 @@ async def test_loss_report_in_chinese(store: LocalStore) -> None:
         await wait_until(pilot, lambda: "Accepted" in shown(app, "#counter-result"))
 
 
+# Collection and the instant card's issue moved to their own service (issue 12): their tests are
+# in tests/ui/test_customer_session.py.
+
+
 def ready_to_collect(
     record: CardRecord,
     kind: ApplicationKind = ApplicationKind.FIRST,
@@ -355,120 +359,6 @@ def ready_to_collect(
             bank=new_bank,
         ),
     )
-
-
-async def test_collection_of_a_ready_card_from_the_query_screen(store: LocalStore) -> None:
-    store.card_cache.put(ready_to_collect(CardRecord(holder_id=ADULT, version=7, bank="icbc")))
-    app = counter_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_screen(pilot, CardQueryScreen())
-        await type_holder(pilot)
-        await pilot.press("f7")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        lines = str(app.screen.query_one("#confirm-lines").content)
-        assert "Collection of the new card" in lines
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
-        assert screen.outcome.record_after.card_state is CardState.ACTIVE
-        item = store.outbox.items()[0]
-        assert item.payload["kind"] == "confirm_collection"
-        assert item.payload["collected_on"] == "2025-03-14"
-        # the holder in person: the applicant travels with the command, with no representative
-        assert item.payload["applicant"]["presenter"] == "holder"
-        assert item.payload["applicant"]["representative"] is None
-
-
-async def test_collection_after_a_change_of_bank_names_the_old_accounts_closing_day(
-    store: LocalStore,
-) -> None:
-    store.card_cache.put(
-        ready_to_collect(active_record(bank="icbc"), ApplicationKind.EXCHANGE, new_bank="boc")
-    )
-    app = counter_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_screen(pilot, CardQueryScreen())
-        await type_holder(pilot)
-        await pilot.press("f7")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        lines = str(app.screen.query_one("#confirm-lines").content)
-        assert "the old account is closed by 2025-03-19" in lines
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
-        assert "the old account is closed by 2025-03-19" in shown(app, "#counter-result")
-        await pilot.press("f5")
-        await wait_until(
-            pilot, lambda: "原账户于 2025-03-19 前注销" in shown(app, "#counter-result")
-        )
-
-
-async def test_an_instant_card_is_issued_and_collected_from_the_query_screen(
-    store: LocalStore,
-) -> None:
-    app = counter_app(store, instant=True)
-    async with app.run_test(size=SIZE) as pilot:
-        apply = await open_screen(pilot, ApplicationScreen(speed=IssuanceSpeed.INSTANT))
-        await type_holder(pilot)
-        await give_photo(pilot)
-        await confirm_and_wait(pilot, apply)
-        app.pop_screen()
-        screen = await open_screen(pilot, CardQueryScreen())
-        number = screen.query_one("#query-instant-card", Input)
-        assert number.display
-        await type_holder(pilot)
-        await type_into(pilot, "#query-instant-card", "X00000019")
-        await pilot.press("f8")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        assert "X00000019" in str(app.screen.query_one("#confirm-lines").content)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
-        screen.outcome = None
-        await pilot.press("f7")  # the holder takes the card there and then
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
-        assert screen.outcome.record_after.card_number == "X00000019"
-    kinds = [item.kind for item in store.outbox.items()]
-    assert kinds == ["apply", "confirm_issuance", "confirm_collection"]
-
-
-async def test_a_branch_without_a_card_printer_offers_no_instant_issue(store: LocalStore) -> None:
-    app = counter_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_screen(pilot, CardQueryScreen())
-        assert not screen.query_one("#query-instant-card", Input).display
-        assert screen.check_action("issue_instant", ()) is False
-
-
-async def test_a_guardian_collects_a_childs_card_with_proof(store: LocalStore) -> None:
-    """A child under 16 cannot collect in person: the guardian does, and only with proof."""
-    store.card_cache.put(ready_to_collect(CardRecord(holder_id=CHILD, version=3)))
-    app = counter_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_screen(pilot, CardQueryScreen())
-        proof = screen.query_one("#query-proof", Checkbox)
-        assert not proof.display  # only when a guardian collects
-        await type_holder(pilot, CHILD)
-        await pilot.press("f7")
-        await wait_until(pilot, lambda: "legal guardian" in shown(app, "#counter-result"))
-        assert len(store.outbox) == 0
-
-        screen.query_one("#query-collector", Select).value = "guardian"
-        await wait_until(pilot, lambda: proof.display)
-        await pilot.press("f7")
-        await wait_until(pilot, lambda: "guardianship" in shown(app, "#counter-result"))
-        assert len(store.outbox) == 0
-
-        proof.value = True
-        await give_representative(pilot, "query")
-        await pilot.press("f7")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        lines = str(app.screen.query_one("#confirm-lines").content)
-        assert "Collection of the new card" in lines and "The legal guardian" in lines
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: screen.outcome is not None and not screen.busy)
-        assert screen.outcome.record_after.card_state is CardState.ACTIVE
-        [item] = store.outbox.items()
-        assert item.kind == "confirm_collection" and item.holder_id == CHILD
 
 
 async def test_a_guardian_applies_for_an_adult_without_legal_capacity(store: LocalStore) -> None:

@@ -14,7 +14,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.key.new": ("New request", "新业务"),
     "counter.key.confirm": ("Confirm", "确认"),
     "counter.key.back": ("Back", "返回"),
-    "counter.key.collect": ("Confirm collection", "确认领卡"),
+    "counter.key.collect": ("Collect", "领卡"),
     "counter.key.issue_instant": ("Instant card issued", "即时卡已制成"),
     "counter.choice.instant_card": (
         "Number of the card just printed (instant issuance, F8)",

@@ -2,26 +2,23 @@
 is shown. The central is asked when this device has a sync configured; otherwise (or when it
 cannot be reached) the device's own copy answers, and the screen says which.
 
-When the record shows a new card ready to collect, F7 confirms the collection through the same
-confirm step as every other request. The holder collects in person; for a child under 16, or a
-holder without legal capacity, the legal guardian does, with proof of guardianship (never an
-agent); a guardian shows their own identity document too (the applicant form, `ApplicantForm`),
-and the counter's one admission path decides."""
+When the record shows a new card ready to collect, its number is shown, and F7 opens the
+Collection service (`collection.py`) for the same customer: collection and the instant card's
+issue are no longer done here (issue 12). The shortcut stays because a teller who has just seen
+"ready to collect" goes there next."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Label, Select, Static
 
-from branch_app.domain.vocabulary import Place, Presenter
+from branch_app.domain.vocabulary import ApplicationStatus
 from branch_app.i18n import t
 from branch_app.ui.counter_text import table
 from branch_app.ui.screens.counter_base import CounterScreen, Request
-from branch_app.ui.widgets.representative import ApplicantForm
 
 if TYPE_CHECKING:
     from branch_app.domain.identity import IdentityNumber
@@ -39,8 +36,6 @@ PURPOSES = (
     "home_visit",
 )
 NO_PURPOSE = "none"
-#: Who may collect a card: the holder or the legal guardian (an agent never collects).
-COLLECTORS = (Presenter.HOLDER, Presenter.GUARDIAN)
 
 
 def purpose_options() -> list[tuple[str, str]]:
@@ -84,6 +79,12 @@ def answer_lines(answer: QueryAnswer) -> list[tuple[str, str]]:
         ),
         (t("counter.query.version"), str(record.version)),
     ]
+    if (
+        application is not None
+        and application.status is ApplicationStatus.READY
+        and application.new_card_number
+    ):
+        lines.insert(7, (t("counter.query.new_card"), application.new_card_number))
     return lines
 
 
@@ -111,13 +112,7 @@ class CardQueryScreen(CounterScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f7", "collect", "counter.key.collect", id="counter_collect"),
-        Binding("f8", "issue_instant", "counter.key.issue_instant", id="counter_issue_instant"),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._collecting = False
-        self._issuing = False
 
     def compose_choices(self) -> ComposeResult:
         yield Label(id="query-purpose-label", classes="counter-label")
@@ -126,40 +121,6 @@ class CardQueryScreen(CounterScreen):
         )
         yield Label(id="query-note-label", classes="counter-label")
         yield Input(id="query-note", max_length=200)
-        yield ApplicantForm(
-            "query",
-            today=self._today,
-            presenters=COLLECTORS,
-            label_key="counter.choice.collector",
-            presenter_id="query-collector",
-            id="query-applicant",
-        )
-        yield Label(id="query-instant-label", classes="counter-label -instant")
-        yield Input(id="query-instant-card", max_length=9, classes="-instant")
-
-    def on_mount(self) -> None:
-        self._show_relevant()
-
-    def applicant_form(self) -> ApplicantForm:
-        return self.query_one("#query-applicant", ApplicantForm)
-
-    def collector(self) -> Presenter:
-        return self.applicant_form().presenter()
-
-    @on(Input.Changed, "#counter-holder")
-    def _holder_typed(self) -> None:
-        """The holder's birth date is asked when their ID number carries none."""
-        self.applicant_form().set_holder(self.holder())
-
-    def _show_relevant(self) -> None:
-        """The instant card's number is asked only where cards are printed."""
-        for widget in self.query(".-instant"):
-            widget.display = self._at_instant_branch()
-
-    def _at_instant_branch(self) -> bool:
-        """Cards are printed here (an instant-issuance branch), so their issue is recorded here."""
-
-        return self.branch_app.config.branch.place is Place.INSTANT_BRANCH
 
     def compose_answer(self) -> ComposeResult:
         yield Static(id="query-record")
@@ -176,63 +137,29 @@ class CardQueryScreen(CounterScreen):
             select.set_options(purpose_options())
             select.value = chosen
         self.query_one("#query-note-label", Label).update(t("counter.choice.note"))
-        self.applicant_form().relabel()
-        self.query_one("#query-instant-label", Label).update(t("counter.choice.instant_card"))
 
     def request(self) -> Request | Refusal:
-        if self._issuing:
-            number = self.query_one("#query-instant-card", Input).value
-            return lambda counter, holder, dry_run: counter.confirm_instant_issuance(
-                holder, number, dry_run=dry_run
-            )
-        if self._collecting:
-            from branch_app.services.counter import Refusal
-
-            applicant = self.applicant_form().applicant()
-            if isinstance(applicant, Refusal):
-                return applicant  # a date typed that is not a date
-            return lambda counter, holder, dry_run: counter.confirm_collection(
-                holder, applicant=applicant, dry_run=dry_run
-            )
         purpose, note = self.purpose(), self.query_one("#query-note", Input).value.strip()
         return lambda counter, holder, _dry_run: counter.query(holder, purpose, note)
 
     def _confirm(self, holder: IdentityNumber, request: Request, preview: Answer) -> None:
-        """A query is no request: its answer (already audited) is shown without a confirm step;
-        a collection is one, and is confirmed like any other."""
-        from branch_app.services.counter import Preview
-
-        if isinstance(preview, Preview):
-            super()._confirm(holder, request, preview)
-        else:
-            self._finish(preview)
+        """A query is no request: its answer (already audited) is shown without a confirm step."""
+        self._finish(preview)
 
     def show_outcome(self, outcome: Answer) -> None:
         self.query_one("#query-record", Static).update("")
         super().show_outcome(outcome)
 
     def action_collect(self) -> None:
-        """Confirm that the holder collects the new card today."""
-        self._collecting = True
-        try:
-            self.action_submit()  # reads the request synchronously, before any worker starts
-        finally:
-            self._collecting = False
+        """Go to the Collection service for this customer (their number goes with them)."""
+        from branch_app.domain.identity import IdentityNumber
+        from branch_app.services.customer import HolderSource
 
-    def action_issue_instant(self) -> None:
-        """Record the number of the instant card just printed for this holder."""
-        self._issuing = True
-        try:
-            self.action_submit()  # reads the request synchronously, before any worker starts
-        finally:
-            self._issuing = False
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "issue_instant" and not self._at_instant_branch():
-            return False  # no card printer here: the card agency reports its cards
-        if action in ("collect", "issue_instant"):
-            return super().check_action("submit", parameters)
-        return super().check_action(action, parameters)
+        holder = self.holder()
+        if isinstance(holder, IdentityNumber):
+            source = HolderSource.CARD if self._card_number is not None else HolderSource.TYPED
+            self.branch_app.customer_keeper.identified(holder, source)
+        self.branch_app.action_open_service("collection")
 
     def show_other(self, outcome: Answer) -> None:
         from branch_app.services.counter import QueryAnswer
@@ -249,13 +176,6 @@ class CardQueryScreen(CounterScreen):
         super().action_new_request()
         self.query_one("#query-record", Static).update("")
 
-    def confirm_lines(self) -> list[tuple[str, str]]:
-        """Only a collection is confirmed on this screen (a query's answer is shown at once)."""
-        return self.applicant_form().confirm_lines()
-
     def reset_choices(self) -> None:
         self.query_one("#query-purpose", Select).value = NO_PURPOSE
         self.query_one("#query-note", Input).value = ""
-        self.applicant_form().reset()
-        self.query_one("#query-instant-card", Input).value = ""
-        self._show_relevant()

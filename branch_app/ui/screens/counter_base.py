@@ -195,7 +195,10 @@ class CounterScreen(ShellScreen):
         keeper = self.branch_app.customer_keeper
         current = keeper.current
         if current is not None and current.holder.number != self._card_number:
-            holder = self.query_one("#counter-holder", Input)
+            try:
+                holder = self.query_one("#counter-holder", Input)
+            except NoMatches:  # resumed before it was composed: `on_mount` comes next
+                return
             self._card_number = current.holder.number
             self._from_session = True
             holder.password = True
