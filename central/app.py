@@ -312,7 +312,9 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     async def login(request: Request) -> Response:
         device = await device_of(request)
         body = await body_of(request, p.SessionRequest)
-        answer = await run_in_threadpool(auth.login, device, body.staff_id, body.password)
+        answer = await run_in_threadpool(
+            auth.login, device, body.staff_id, body.password, body.signing_key
+        )
         return _json(answer)
 
     @route(

@@ -18,10 +18,18 @@ and `add_staff` on an existing person (a new password, role or branch) end that 
 sessions and record a withdrawal (`staff_withdrawals`) that devices learn at their next online
 login (`SessionResponse.withdrawn`) or sync (`GET /v1/staff/withdrawn`), dropping offline
 verifiers made before it. Offline verifiers carry `expires_at` (`offline_login_days`).
+
+Signing keys (every command proves its maker): an online log-in may carry the public half of an
+Ed25519 key the device made for this person (`SessionRequest.signing_key`; the private half stays
+on the device, sealed under a key derived from the password). It is kept per (person, device) in
+`staff_signing_keys` until `offline_login_days` from now; the push accepts a command only with a
+valid signature of its actor's key on the sending device (and of the approver's, where the
+command names one). Withdrawing a person deletes their keys; revoking a device deletes its keys.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -45,6 +53,7 @@ from sync.protocol import (
     StaffView,
     WithdrawalsResponse,
     WithdrawnStaff,
+    key_id_of,
     make_offline_verifier,
 )
 
@@ -190,7 +199,13 @@ class Authenticator:
             return None
         return StaffIdentity(row.staff_id, row.name, Role(row.role), row.branch)
 
-    def login(self, device: DeviceIdentity, staff_id: str, password: str) -> SessionResponse:
+    def login(
+        self,
+        device: DeviceIdentity,
+        staff_id: str,
+        password: str,
+        signing_key: str | None = None,
+    ) -> SessionResponse:
         """Check the password (with lockout) and open a session on this device.
 
         The attempt is counted before the password is checked, in one write transaction (the
@@ -219,6 +234,7 @@ class Authenticator:
         token = new_token()
         now = utcnow()
         expires = now + dt.timedelta(minutes=self.settings.session_minutes)
+        key_expires: dt.datetime | None = None
         table = models.login_throttle
         with self.db.write() as conn:
             current = conn.execute(
@@ -252,6 +268,16 @@ class Authenticator:
                         expires_at=expires,
                     )
                 )
+                if signing_key is not None:
+                    key_expires = register_signing_key(
+                        conn,
+                        self.db,
+                        staff_id=member.staff_id,
+                        device_id=device.device_id,
+                        public_key=signing_key,
+                        now=now,
+                        days=self.settings.offline_login_days,
+                    )
                 if self.hasher.check_needs_rehash(member.password_hash):
                     conn.execute(
                         update(models.staff)
@@ -277,6 +303,7 @@ class Authenticator:
             ),
             offline_verifier=verifier,
             withdrawn=withdrawn,
+            signing_key_expires_at=None if key_expires is None else key_expires.isoformat(),
         )
 
     def withdrawals(self, device: DeviceIdentity) -> WithdrawalsResponse:
@@ -394,9 +421,51 @@ def withdrawals_for(
     ]
 
 
+def register_signing_key(
+    conn: Connection,
+    db: Database,
+    *,
+    staff_id: str,
+    device_id: str,
+    public_key: str,
+    now: dt.datetime,
+    days: int,
+) -> dt.datetime | None:
+    """Keep a person's public signing key for this device for `days`; until when (None: the key
+    is not valid, or already registered, and is not kept). Expired keys go."""
+    keys = models.staff_signing_keys
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        raw = base64.urlsafe_b64decode(public_key + "=" * (-len(public_key) % 4))
+        Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError:
+        return None
+    expires = now + dt.timedelta(days=days)
+    conn.execute(delete(keys).where(keys.c.expires_at < now))
+    conn.execute(
+        _insert_ignoring_duplicates(db, keys).values(
+            key_id=key_id_of(public_key),
+            staff_id=staff_id,
+            device_id=device_id,
+            public_key=public_key,
+            issued_at=now,
+            expires_at=expires,
+        )
+    )
+    row = conn.execute(
+        select(keys.c.staff_id, keys.c.device_id).where(keys.c.key_id == key_id_of(public_key))
+    ).one()
+    return expires if (row.staff_id, row.device_id) == (staff_id, device_id) else None
+
+
 def _withdraw(conn: Connection, staff_id: str, branches: set[str], now: dt.datetime) -> None:
-    """End the person's sessions and withdraw their offline verifiers on these branches."""
+    """End the person's sessions and withdraw their offline verifiers on these branches, and
+    their signing keys everywhere (commands signed with them are refused from now on)."""
     conn.execute(delete(models.staff_sessions).where(models.staff_sessions.c.staff_id == staff_id))
+    conn.execute(
+        delete(models.staff_signing_keys).where(models.staff_signing_keys.c.staff_id == staff_id)
+    )
     for branch in sorted(branches):
         conn.execute(
             insert(models.staff_withdrawals).values(staff_id=staff_id, branch=branch, at=now)
@@ -469,6 +538,9 @@ def revoke_device(conn: Connection, device_id: str) -> bool:
     )
     conn.execute(
         delete(models.staff_sessions).where(models.staff_sessions.c.device_id == device_id)
+    )
+    conn.execute(
+        delete(models.staff_signing_keys).where(models.staff_signing_keys.c.device_id == device_id)
     )
     return True
 

@@ -158,6 +158,21 @@ staff_withdrawals = Table(
     Index("ix_staff_withdrawals_branch_at", "branch", "at"),
 )
 
+#: The public signing keys of staff, one per online log-in on a device (issue 10: every command
+#: proves its maker). A command's signature names its key by `key_id`; the key counts only for
+#: that person on that device until `expires_at` (the offline-login window). Deleted when the
+#: person is withdrawn (deactivated, a new password, role or branch) or the device revoked.
+staff_signing_keys = Table(
+    "staff_signing_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("staff_id", String(64), nullable=False, index=True),
+    Column("device_id", String(64), nullable=False, index=True),
+    Column("public_key", String(64), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 devices = Table(
     "devices",
     metadata,
@@ -313,6 +328,7 @@ def upgrade(conn: Connection) -> list[str]:
 
 #: Tables in an order that respects foreign keys when emptying them (children first).
 TRUNCATE_ORDER = (
+    staff_signing_keys,
     login_throttle,
     staff_withdrawals,
     lookup_audit,

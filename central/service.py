@@ -67,7 +67,9 @@ from central import models
 from central.auth import DeviceIdentity, StaffIdentity
 from central.db import Database, as_utc, utcnow
 from sync.protocol import (
+    APPROVER,
     DEFAULT_CHANGES_LIMIT,
+    MAKER,
     MAX_CHANGES_LIMIT,
     Change,
     ChangesResponse,
@@ -80,6 +82,9 @@ from sync.protocol import (
     PushResult,
     ResolveConflictRequest,
     ResolveConflictResponse,
+    signature_key_id,
+    signature_verifies,
+    signing_bytes,
 )
 
 log = logging.getLogger(__name__)
@@ -111,6 +116,10 @@ PULL_RECORD_INTERVAL = dt.timedelta(minutes=10)
 # the compiled SQL instead of building and caching a new statement for every command.
 _SELECT_STAFF = select(models.staff).where(
     models.staff.c.staff_id.in_(bindparam("b_staff", expanding=True))
+)
+#: The signing keys a batch's signatures name (issue 10: every command proves its maker).
+_SELECT_KEYS = select(models.staff_signing_keys).where(
+    models.staff_signing_keys.c.key_id.in_(bindparam("b_keys", expanding=True))
 )
 _SELECT_CARDS = (
     select(models.cards.c.holder_id, models.cards.c.record)
@@ -574,6 +583,7 @@ class CentralService:
             )
         }
         staff: dict[str, Any] = {}
+        keys: dict[str, Any] = {}
         followed: set[str] = set()
         if not origin.is_channel:
             # The makers, and the second persons their commands name (checked by `admit`).
@@ -585,6 +595,7 @@ class CentralService:
             staff = {
                 r.staff_id: r for r in conn.execute(_SELECT_STAFF, {"b_staff": sorted(people)})
             }
+            keys = _signing_keys(conn, commands)
             if holders:
                 # Followed and active within the renewal interval: nothing to write for these.
                 fresh = now - FOLLOW_RENEWAL
@@ -609,7 +620,9 @@ class CentralService:
                 continue
             current = records.get(command.holder_id)
             try:
-                result, new_record = self._decide(origin, command, current, staff, today)
+                result, new_record = self._decide(
+                    origin, command, current, staff, today, keys=keys, now=now
+                )
             except Exception as exc:  # a bug must not sink the whole batch
                 log.error("deciding a %s command failed (%s)", command.kind, type(exc).__name__)
                 results.append(_internal_error(command.id))
@@ -741,6 +754,9 @@ class CentralService:
         current: CardRecord | None,
         staff: dict[str, Any],
         today: dt.date,
+        *,
+        keys: dict[str, Any] | None = None,
+        now: dt.datetime | None = None,
     ) -> tuple[_Answer, CardRecord | None]:
         """The answer to a new command and, when applied, the new record.
 
@@ -783,6 +799,10 @@ class CentralService:
                 return rejected(RejectReason.UNKNOWN_ACTOR, "actor is not an active staff member")
             if member.branch != origin.branch:
                 return rejected(RejectReason.ACTOR_WRONG_BRANCH, "actor belongs to another branch")
+            # Who made it and who approved it are what their signatures prove (issue 10).
+            proof = _proof(command, approval_of(domain_command), origin, keys or {}, now)
+            if proof is not None:
+                return rejected(*proof)
             decision = admit(
                 domain_command,
                 current,
@@ -1266,15 +1286,82 @@ def _stored_answer(answer: _Answer) -> str:
     return answer.wire().decode()
 
 
+#: Optional fields the dump leaves out when absent (so an older body hashes as it did).
+_LEFT_OUT_WHEN_ABSENT = ("holder_kind", "signature", "approver_signature")
+
+
 def _body_hash(command: PushCommand) -> str:
     """`PushCommand.body_hash()` without the model dump: a parsed command's fields are already
     plain JSON values (strict model, no extra fields), so hashing them directly gives the same
     canonical bytes and the same hash. An absent `holder_kind` is left out, as the dump leaves
     it out: a command of the previous version hashes as it did then."""
     fields = command.__dict__
-    if fields.get("holder_kind") is None:
-        fields = {name: value for name, value in fields.items() if name != "holder_kind"}
+    absent = [name for name in _LEFT_OUT_WHEN_ABSENT if fields.get(name) is None]
+    if absent:
+        fields = {name: value for name, value in fields.items() if name not in absent}
     return hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _signing_keys(conn: Connection, commands: list[PushCommand]) -> dict[str, Any]:
+    """The stored signing keys the batch's signatures name, by key id."""
+    wanted = {
+        key_id
+        for c in commands
+        for key_id in (signature_key_id(c.signature), signature_key_id(c.approver_signature))
+        if key_id
+    }
+    if not wanted:
+        return {}
+    return {r.key_id: r for r in conn.execute(_SELECT_KEYS, {"b_keys": sorted(wanted)})}
+
+
+def _signed_by(
+    command: PushCommand,
+    signature: str | None,
+    role: str,
+    staff_id: str,
+    device_id: str,
+    keys: dict[str, Any],
+    now: dt.datetime,
+) -> bool:
+    """Whether `signature` is `staff_id`'s, with their unexpired key on `device_id`, over the
+    command's canonical bytes for `role`."""
+    key = keys.get(signature_key_id(signature) or "")
+    return (
+        key is not None
+        and key.staff_id == staff_id
+        and key.device_id == device_id
+        and as_utc(key.expires_at) > now
+        and signature_verifies(key.public_key, signing_bytes(command, role), signature)
+    )
+
+
+def _proof(
+    command: PushCommand,
+    approver: str | None,
+    origin: Origin,
+    keys: dict[str, Any],
+    now: dt.datetime | None,
+) -> tuple[str, str] | None:
+    """Why a device's command does not prove its maker (and the second person it names), or
+    None: the maker's signature must verify with the actor's own key on the sending device, and
+    a named approver's with theirs. The approver `admit` sees is then the one whose signature
+    verified (looked up in the staff table), never the device's word alone."""
+    now = now or utcnow()
+    device = origin.device_id
+    if not _signed_by(command, command.signature, MAKER, command.actor, device, keys, now):
+        return (
+            RejectReason.MAKER_NOT_PROVEN,
+            "no valid signature of the actor's key on this device",
+        )
+    if approver and not _signed_by(
+        command, command.approver_signature, APPROVER, approver, device, keys, now
+    ):
+        return (
+            RejectReason.APPROVER_NOT_PROVEN,
+            "no valid signature of the named approver's key on this device",
+        )
+    return None
 
 
 def _approver(staff: dict[str, Any], named: str | None, branch: str) -> Approver | None:

@@ -80,6 +80,15 @@ CommandKind = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
 #: Staff ids, device ids, branch codes.
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")]
 CardNumber = Annotated[str, Field(pattern=r"^[0-9A-Z]{9}$")]
+#: A command's signature (see "Signed commands" below): `<key id>.<Ed25519 signature>`, the key
+#: id 32 hex digits, the signature URL-safe base64 without padding. Optional on the wire and left
+#: out of the body (and its hash) when absent, so an unsigned body hashes as it did before.
+CommandSignature = Annotated[
+    Annotated[str, Field(pattern=r"^[0-9a-f]{32}\.[A-Za-z0-9_-]{86}$")] | None,
+    Field(default=None, exclude_if=lambda v: v is None),
+]
+#: An Ed25519 public key: its 32 bytes, URL-safe base64 without padding.
+PublicKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{43}$")]
 
 
 def _no_control_characters(value: str) -> str:
@@ -264,6 +273,10 @@ class PushCommand(_Request):
     branch: Code
     made_at: str
     seq: int = Field(ge=0, le=2**53)
+    #: The maker's signature over `signing_bytes(self, MAKER)`, with their key on this device.
+    signature: CommandSignature = None
+    #: The second person's (a teller's cancellation), over `signing_bytes(self, APPROVER)`.
+    approver_signature: CommandSignature = None
 
     @field_validator("payload")
     @classmethod
@@ -352,6 +365,9 @@ class EnrolResponse(_Response):
 class SessionRequest(_Request):
     staff_id: Code
     password: str = Field(min_length=1, max_length=256)
+    #: The public half of a signing key the device made for this person at this log-in: the
+    #: central keeps it for (person, device) until `SessionResponse.signing_key_expires_at`.
+    signing_key: PublicKey | None = None
 
 
 class StaffView(_Response):
@@ -409,6 +425,9 @@ class SessionResponse(_Response):
     #: Withdrawals for this device's branch (see `WithdrawalsResponse`), so any online login
     #: also drops the verifiers of people who left or changed their password.
     withdrawn: list[WithdrawnStaff] = Field(default_factory=list)
+    #: Until when the central accepts the signatures of the request's `signing_key` (ISO 8601,
+    #: UTC; the offline-login window); None when the request carried no key.
+    signing_key_expires_at: str | None = None
 
 
 class LookupRequest(_Request):
@@ -657,3 +676,85 @@ def offline_verifier_matches(verifier: OfflineVerifier, password: str) -> bool:
         return False
     candidate = make_offline_verifier(password, verifier.params, salt=salt)
     return hmac.compare_digest(base64.b64decode(candidate.hash), expected)
+
+
+# Signed commands ------------------------------------------------------------------------------
+#
+# Every command names its maker (`actor`) and, for a teller's cancellation, a second person
+# (`approved_by`). Neither is taken on the device's word: each signs the command with the key
+# made for them on this device at their last online log-in (Ed25519; the private half kept on the
+# device only under a key derived from their password). The signature covers the canonical bytes
+# of what the central acts on: the id, the holder and the document kind, the command's kind,
+# base version and payload, the actor, device, branch and time made, and which part the signer
+# plays (`MAKER` or `APPROVER`), so a maker's signature never stands for an approval.
+
+SIGNATURE_ALGORITHM = "ed25519"
+MAKER = "maker"
+APPROVER = "approver"
+_SIGNED_FIELDS = (
+    "id",
+    "kind",
+    "holder_id",
+    "base_version",
+    "payload",
+    "actor",
+    "device",
+    "branch",
+    "made_at",
+)
+
+
+def key_id_of(public_key: str) -> str:
+    """The id a signature names its key by: the first 32 hex digits of SHA-256 of its text."""
+    return hashlib.sha256(public_key.encode()).hexdigest()[:32]
+
+
+def signing_bytes(command: Any, role: str) -> bytes:
+    """What a signature covers: `command` is a `PushCommand` or an outbox item (same names)."""
+    if role not in (MAKER, APPROVER):
+        raise ValueError("role is maker or approver")
+    fields = {name: getattr(command, name) for name in _SIGNED_FIELDS}
+    kind = getattr(command, "holder_kind", None)
+    fields["holder_kind"] = None if kind is None else IdentityKind(kind).value
+    fields["payload"] = dict(fields["payload"])
+    return f"branch-app/command/v1/{role}\n".encode() + canonical_json(fields)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def public_key_text(raw: bytes) -> str:
+    """An Ed25519 public key's 32 bytes as the wire carries them."""
+    return _b64url(raw)
+
+
+def signature_text(public_key: str, signature: bytes) -> str:
+    """A signature as the wire carries it: the key's id, a dot, the 64 bytes."""
+    return f"{key_id_of(public_key)}.{_b64url(signature)}"
+
+
+def signature_key_id(signature: str | None) -> str | None:
+    """The key id a signature names, or None."""
+    if not signature or "." not in signature:
+        return None
+    return signature.split(".", 1)[0]
+
+
+def signature_verifies(public_key: str, message: bytes, signature: str | None) -> bool:
+    """Whether `signature` (wire form) is `public_key`'s over `message`."""
+    if not signature or signature_key_id(signature) != key_id_of(public_key):
+        return False
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(_unb64url(public_key))
+        key.verify(_unb64url(signature.split(".", 1)[1]), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True

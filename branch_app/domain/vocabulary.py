@@ -273,6 +273,12 @@ class RejectReason(StrEnum):
     DEVICE_MISMATCH = "device_mismatch"  # `device` is not the authenticated device
     BRANCH_MISMATCH = "branch_mismatch"  # `branch` is not the device's branch
     NOT_PERMITTED = "not_permitted"  # role/place may not do this (message says why)
+    #: The maker's signature is missing, wrong, or by a key that is not (or no longer) the
+    #: actor's on the sending device: the actor is not proven to have made the command.
+    MAKER_NOT_PROVEN = "maker_not_proven"
+    #: The command names a second person whose signature is missing, wrong, or by a key that is
+    #: not (or no longer) theirs on the sending device.
+    APPROVER_NOT_PROVEN = "approver_not_proven"
     INTERNAL_ERROR = "internal_error"  # the central failed; safe to retry later
 
 

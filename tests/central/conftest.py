@@ -16,7 +16,7 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from central.dev.server import EnrolledDevice, free_port
 from central.service import CentralService
 from central.settings import CentralSettings
 from sync.protocol import STAFF_SESSION_HEADER
+from tests.signing_keys import Keys
 
 with warnings.catch_warnings():  # Starlette suggests httpx2; the TestClient is httpx-based today
     warnings.simplefilter("ignore")
@@ -259,6 +260,16 @@ class World:
     home: EnrolledDevice  # BRANCH, place home_visit
     other: EnrolledDevice  # OTHER_BRANCH, place branch
     _seq: int = 0
+    #: Staff signing keys per (person, device), registered as their online log-in would.
+    keys: Keys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = Keys(self.database)
+
+    def signed(self, command: dict[str, Any], **how: Any) -> dict[str, Any]:
+        """The command signed by its actor's key on its device (and its named approver's), as
+        the device that made it would sign it; `how`: `Keys.sign_body`'s options."""
+        return self.keys.sign_body(command, **how)
 
     def headers(self, device: EnrolledDevice, session: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {device.device_token}"}
@@ -299,7 +310,13 @@ class World:
             "seq": self._seq,
         }
 
-    def push(self, device: EnrolledDevice, *commands: dict[str, Any]) -> list[dict[str, Any]]:
+    def push(
+        self, device: EnrolledDevice, *commands: dict[str, Any], sign: bool = True
+    ) -> list[dict[str, Any]]:
+        """Push the commands; each one without a signature is signed first (`signed`) unless
+        `sign` is false: the device's makers prove themselves, as a real device's do."""
+        if sign:
+            commands = tuple(c if "signature" in c else self.signed(c) for c in commands)
         answer = self.client.post(
             "/v1/commands/push", json={"commands": list(commands)}, headers=self.headers(device)
         )

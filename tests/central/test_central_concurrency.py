@@ -66,7 +66,7 @@ def test_interleaved_pushes_about_one_card_are_serialisable(world: World) -> Non
         batches.append(
             [
                 PushCommand.model_validate(
-                    world.command(device, holder, payloads[(t + j) % 4], actor=actor)
+                    world.signed(world.command(device, holder, payloads[(t + j) % 4], actor=actor))
                 )
                 for j in range(PER_THREAD)
             ]
@@ -120,7 +120,9 @@ def test_interleaved_pushes_about_one_card_are_serialisable(world: World) -> Non
 
 def test_the_same_command_pushed_at_once_is_applied_once(world: World) -> None:
     world.service.put_record(active_record(2))
-    command = PushCommand.model_validate(world.command(world.counter, holder_id(2), LOSS))
+    command = PushCommand.model_validate(
+        world.signed(world.command(world.counter, holder_id(2), LOSS))
+    )
     device = identity(world.counter)
 
     answers = run_together([lambda: world.service.push(device, [command])] * THREADS)
@@ -135,7 +137,7 @@ def test_first_applications_for_a_new_person_race_safely(world: World) -> None:
     holder = holder_id(3)
     device = identity(world.counter)
     commands = [
-        PushCommand.model_validate(world.command(world.counter, holder, FIRST))
+        PushCommand.model_validate(world.signed(world.command(world.counter, holder, FIRST)))
         for _ in range(THREADS)
     ]
 
@@ -154,7 +156,9 @@ def test_one_id_with_different_bodies_at_once_is_stored_once(world: World) -> No
         world.service.put_record(active_record(n))
         commands.append(
             PushCommand.model_validate(
-                world.command(world.counter, holder_id(n), LOSS, command_id=command_id)
+                world.signed(
+                    world.command(world.counter, holder_id(n), LOSS, command_id=command_id)
+                )
             )
         )
 

@@ -151,9 +151,9 @@ def test_a_supervisor_corrects_a_conflict_with_a_new_command(world: World) -> No
     headers = world.headers(world.counter, world.login(world.counter, "S001"))
     [listed] = world.client.get("/v1/conflicts", headers=headers).json()["conflicts"]
     loss = {"kind": "report_loss", "channel": "card_bank_branch"}
-    fix = world.command(world.counter, holder, loss, actor="S001", base_version=1)
+    fix = world.signed(world.command(world.counter, holder, loss, actor="S001", base_version=1))
 
-    refused_fix = world.command(world.counter, holder, unlock(5), actor="S001")
+    refused_fix = world.signed(world.command(world.counter, holder, unlock(5), actor="S001"))
     refused = world.client.post(
         f"/v1/conflicts/{listed['id']}/resolve",
         json={"decision": "corrected", "note": "unlock", "command": refused_fix},

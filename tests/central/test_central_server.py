@@ -25,6 +25,7 @@ from central.db import Database
 from central.dev.demo_data import DEMO_BRANCH, DEMO_STAFF
 from central.dev.server import EnrolledDevice, RunningCentral, start_central
 from tests.central.conftest import active_record, holder_id, unlock
+from tests.signing_keys import Keys
 from tests.sync.helpers import wait_for
 
 pytestmark = pytest.mark.slow
@@ -47,10 +48,20 @@ def central(server: RunningCentral, database: Database) -> RunningCentral:
         server.start()
     server.add_staff("T001", PASSWORD, role="teller")
     server.add_staff("S001", PASSWORD, role="supervisor")
+    _KEYS[:] = [Keys(database)]
     return server
 
 
+#: The staff signing keys of the running test (registered in its emptied database).
+_KEYS: list[Keys] = []
+
+
 def command(device: EnrolledDevice, holder: str, payload: dict[str, Any], **extra: Any) -> dict:
+    """A command signed by its maker's key on the device, as the device would sign it."""
+    return _KEYS[0].sign_body(_command(device, holder, payload, **extra))
+
+
+def _command(device: EnrolledDevice, holder: str, payload: dict[str, Any], **extra: Any) -> dict:
     return {
         "id": uuid.uuid4().hex,
         "kind": payload["kind"],

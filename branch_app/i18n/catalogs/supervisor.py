@@ -82,6 +82,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the member of staff belongs to another branch",
         "经办人属于其他网点",
     ),
+    "supervisor.reason.maker_not_proven": (
+        "the central could not verify who made the request (no valid signature of theirs)",
+        "中心无法确认经办人身份（缺少其有效签名）",
+    ),
+    "supervisor.reason.approver_not_proven": (
+        "the central could not verify the approving supervisor (no valid signature of theirs)",
+        "中心无法确认审批主管身份（缺少其有效签名）",
+    ),
     "supervisor.reason.device_mismatch": (
         "the request names another device",
         "业务所列设备与本机不符",
