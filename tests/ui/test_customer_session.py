@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import replace
 from types import SimpleNamespace
 
+import pytest
 from textual.widgets import Checkbox, Input, Select
 
 from branch_app.domain import (
@@ -421,3 +422,29 @@ async def test_collection_after_a_change_of_bank_names_the_old_accounts_closing_
         await wait_until(
             pilot, lambda: "原账户于 2025-03-19 前注销" in shown(app, "#counter-result")
         )
+
+
+# -- snapshots: the Collection screen with the new card read, both languages, two sizes ------------
+
+
+@pytest.mark.parametrize(
+    ("language", "size"), [("zh", (80, 24)), ("en", (120, 36))], ids=["80x24-zh", "120x36-en"]
+)
+def test_snapshot_collection_confirm_with_the_new_card(
+    snap_compare,
+    store: LocalStore,  # noqa: F811
+    language: str,
+    size: tuple[int, int],
+) -> None:
+    store.card_cache.put(ready(CardRecord(holder_id=ADULT, version=7, bank="icbc")))
+
+    async def collect(pilot) -> None:
+        screen = await open_mode(pilot, "collection")
+        await put_card(pilot, card("Y00000018", ADULT, "张三丰"))
+        await wait_until(pilot, lambda: screen.query_one("#counter-holder", Input).value == ADULT)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await pilot.pause()
+
+    app = counter_app(store, language=language)
+    assert snap_compare(app, terminal_size=size, run_before=collect)
