@@ -405,7 +405,9 @@ class SyncEngine:
     def _push_all(
         self, summary: SyncSummary, progress: ProgressCallback | None, cancel: threading.Event
     ) -> None:
-        total = self._unsent()
+        # Counting reads the whole outbox under its lock, which the background recording holds
+        # while it writes: done only for a caller that shows progress.
+        total = self._unsent() if progress else 0
         done = 0
         if progress:
             progress(done, total)
@@ -429,8 +431,8 @@ class SyncEngine:
                     break
                 refusals = prepared.refusals if prepared is not None else None
                 done += self._push_batch(batch, summary, cancel, refusals)
-                total = max(total, done + self._unsent() - len(self._unrecorded()))
                 if progress:
+                    total = max(total, done + self._unsent() - len(self._unrecorded()))
                     progress(done, total)
         finally:
             try:
