@@ -116,6 +116,16 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+def _known_params(request: Request, *names: str) -> None:
+    """Refuse a query parameter the operation does not declare (as bodies refuse fields)."""
+    unknown = sorted(set(request.query_params) - set(names))
+    if unknown:
+        raise p.ProtocolError(
+            p.ErrorCode.INVALID_QUERY,
+            message="Unknown query parameter; this operation takes " + ", ".join(names) + ".",
+        )
+
+
 def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
@@ -367,6 +377,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     )
     async def changes(request: Request) -> Response:
         device = await device_of(request)
+        _known_params(request, "since", "limit")
         since = _int_param(request, "since", 0, 0, 2**62)
         limit = _int_param(request, "limit", p.DEFAULT_CHANGES_LIMIT, 1, p.MAX_CHANGES_LIMIT)
         answer = await run_in_threadpool(service.changes, device, since, limit)
@@ -398,6 +409,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     )
     async def list_conflicts(request: Request) -> Response:
         _device, staff = await supervisor_of(request)
+        _known_params(request, "status", "limit")
         raw_status = request.query_params.get("status", "open")
         if raw_status not in ("open", "resolved", "all"):
             raise p.ProtocolError(

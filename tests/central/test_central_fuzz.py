@@ -1,0 +1,24 @@
+"""Findings of the central's OpenAPI fuzz run (schemathesis), kept as regression tests, on SQLite
+and on PostgreSQL (issue 10)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.central.conftest import World
+
+# Findings of the fuzzer, kept as regression tests ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "session"),
+    [("/v1/changes?since=0&%C3%B3=", False), ("/v1/conflicts?status=open&x=%11", True)],
+)
+def test_an_unknown_query_parameter_is_refused(world: World, path: str, session: bool) -> None:
+    """The fuzzer's ST201: an undeclared query parameter was ignored with a 200; it is refused
+    like an unknown body field (422 invalid_query), so the document is no looser than the server.
+    """
+    token = world.login(world.counter, "S001") if session else None
+    answer = world.client.get(path, headers=world.headers(world.counter, token))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "invalid_query"
