@@ -128,7 +128,7 @@ def _known_params(request: Request, *names: str) -> None:
 
 def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
         raise p.ProtocolError(p.ErrorCode.INVALID_QUERY, message=f"{name} must be a whole number.")

@@ -22,3 +22,16 @@ def test_an_unknown_query_parameter_is_refused(world: World, path: str, session:
     answer = world.client.get(path, headers=world.headers(world.counter, token))
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "invalid_query"
+
+
+@pytest.mark.parametrize(
+    ("path", "session"),
+    [("/v1/changes?since=", False), ("/v1/conflicts?limit=&status=resolved", True)],
+)
+def test_an_empty_number_in_the_query_is_refused(world: World, path: str, session: bool) -> None:
+    """The fuzzer's ST201 on SQLite: `limit=` (no number) was read as the default; a number the
+    document declares as an integer is refused when it is empty (422 invalid_query)."""
+    token = world.login(world.counter, "S001") if session else None
+    answer = world.client.get(path, headers=world.headers(world.counter, token))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "invalid_query"
