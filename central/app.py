@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 _JSON = "application/json"
+#: The conflicts table's ids are 32-bit integers: a larger one names no conflict.
+MAX_CONFLICT_ID = 2**31 - 1
 
 
 def _json(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -430,8 +432,13 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     )
     async def resolve(request: Request, conflict_id: str) -> Response:
         device, staff = await supervisor_of(request)
-        if not conflict_id.isascii() or not conflict_id.isdigit() or len(conflict_id) > 18:
-            raise p.ProtocolError(p.ErrorCode.NOT_FOUND)
+        if (
+            not conflict_id.isascii()
+            or not conflict_id.isdigit()
+            or len(conflict_id) > 18
+            or int(conflict_id) > MAX_CONFLICT_ID
+        ):
+            raise p.ProtocolError(p.ErrorCode.NOT_FOUND)  # PostgreSQL: DataError beyond int4
         body = await body_of(request, p.ResolveConflictRequest)
         answer = await run_in_threadpool(
             service.resolve_conflict, int(conflict_id), staff, device, body

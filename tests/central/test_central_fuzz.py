@@ -35,3 +35,17 @@ def test_an_empty_number_in_the_query_is_refused(world: World, path: str, sessio
     answer = world.client.get(path, headers=world.headers(world.counter, token))
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "invalid_query"
+
+
+@pytest.mark.parametrize("conflict_id", ["85388240907", "2147483648", "999999999999999999"])
+def test_a_conflict_id_past_the_column_is_not_found(world: World, conflict_id: str) -> None:
+    """The fuzzer's ST101 on PostgreSQL: resolving conflict 85388240907 gave a 500 (DataError:
+    the id column is a 32-bit integer); any id past it names no conflict (404)."""
+    token = world.login(world.counter, "S001")
+    answer = world.client.post(
+        f"/v1/conflicts/{conflict_id}/resolve",
+        json={"note": "\u00ab", "decision": "upheld"},
+        headers=world.headers(world.counter, token),
+    )
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
