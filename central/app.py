@@ -232,6 +232,9 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
             )
         return device, staff
 
+    #: Each operation's declared responses and query or path parameters, set in the document.
+    declared: dict[tuple[str, str], dict[str, Any]] = {}
+
     def route(
         method: str,
         path: str,
@@ -241,21 +244,36 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         response_model: type[BaseModel],
         secured: tuple[str, ...] = ("deviceToken",),
         status: int = 200,
+        errors: tuple[p.ErrorCode, ...] = (),
+        parameters: list[dict[str, Any]] | None = None,
     ) -> Callable[[Callable[..., Awaitable[Response]]], Callable[..., Awaitable[Response]]]:
-        extra: dict[str, Any] = {
-            "responses": {
-                str(status): {
-                    "description": response_model.__doc__.strip().splitlines()[0]
-                    if response_model.__doc__
-                    else "OK",
-                    "content": {_JSON: {"schema": _ref(response_model)}},
-                },
-                "4XX": {
-                    "description": "A refusal; the body says why.",
-                    "content": {_JSON: {"schema": _ref(p.ErrorResponse)}},
-                },
+        refusals = [*errors, p.ErrorCode.BODY_TOO_LARGE, p.ErrorCode.INTERNAL_ERROR]
+        if request_model is not None:
+            refusals += [
+                p.ErrorCode.INVALID_JSON,
+                p.ErrorCode.INVALID_BODY,
+                p.ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            ]
+        if "deviceToken" in secured:
+            refusals.append(p.ErrorCode.UNAUTHORIZED)
+        if "staffSession" in secured:
+            refusals.append(p.ErrorCode.SESSION_REQUIRED)
+        responses: dict[str, Any] = {
+            str(status): {
+                "description": response_model.__doc__.strip().splitlines()[0]
+                if response_model.__doc__
+                else "OK",
+                "content": {_JSON: {"schema": _ref(response_model)}},
             },
+            **_error_responses(refusals),
+        }
+        extra: dict[str, Any] = {
+            "responses": responses,
             "security": [{name: [] for name in secured}] if secured else [],
+        }
+        declared[(p.API_PREFIX + path, method.lower())] = {
+            "responses": responses,
+            "parameters": parameters or [],
         }
         request_models[response_model.__name__] = response_model
         if request_model is not None:
@@ -301,6 +319,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         request_model=p.EnrolRequest,
         response_model=p.EnrolResponse,
         secured=(),
+        errors=(p.ErrorCode.INVALID_CODE, p.ErrorCode.RATE_LIMITED),
     )
     async def enrol(request: Request) -> Response:
         # Every attempt counts before anything is read; an enrolment that works gives its turn
@@ -320,6 +339,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         summary="Staff log-in: a session token and an offline verifier",
         request_model=p.SessionRequest,
         response_model=p.SessionResponse,
+        errors=(p.ErrorCode.INVALID_CREDENTIALS, p.ErrorCode.LOCKED_OUT),
     )
     async def login(request: Request) -> Response:
         device = await device_of(request)
@@ -346,6 +366,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         summary="Push a batch of commands; one answer per command, in order",
         request_model=p.PushRequest,
         response_model=p.PushResponse,
+        errors=(p.ErrorCode.BATCH_TOO_LARGE,),
     )
     async def push(request: Request) -> Response:
         device = await device_of(request)
@@ -365,6 +386,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         summary="Parse a push body and do nothing (the sync benchmark's baseline)",
         request_model=p.PushRequest,
         response_model=p.NoopResponse,
+        errors=(p.ErrorCode.BATCH_TOO_LARGE,),
     )
     async def noop(request: Request) -> Response:
         await device_of(request)
@@ -376,6 +398,11 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         "/changes",
         summary="Record changes after a cursor for the cards this branch follows",
         response_model=p.ChangesResponse,
+        errors=(p.ErrorCode.INVALID_QUERY,),
+        parameters=[
+            _query("since", "The cursor: changes after it (0: from the start).", 0, 2**62),
+            _query("limit", "Most changes in the page.", 1, p.MAX_CHANGES_LIMIT),
+        ],
     )
     async def changes(request: Request) -> Response:
         device = await device_of(request)
@@ -392,6 +419,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         request_model=p.LookupRequest,
         response_model=p.LookupResponse,
         secured=("deviceToken", "staffSession"),
+        errors=(p.ErrorCode.NOT_FOUND,),
     )
     async def lookup(request: Request) -> Response:
         device = await device_of(request)
@@ -408,6 +436,17 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         summary="Conflicts of this branch (supervisor); ?status=open|resolved|all",
         response_model=p.ConflictsResponse,
         secured=("deviceToken", "staffSession"),
+        errors=(p.ErrorCode.FORBIDDEN, p.ErrorCode.INVALID_QUERY),
+        parameters=[
+            {
+                "name": "status",
+                "in": "query",
+                "required": False,
+                "description": "Which conflicts (default open).",
+                "schema": {"type": "string", "enum": ["open", "resolved", "all"]},
+            },
+            _query("limit", "Most conflicts in the answer.", 1, 1000),
+        ],
     )
     async def list_conflicts(request: Request) -> Response:
         _device, staff = await supervisor_of(request)
@@ -429,6 +468,21 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         request_model=p.ResolveConflictRequest,
         response_model=p.ResolveConflictResponse,
         secured=("deviceToken", "staffSession"),
+        errors=(
+            p.ErrorCode.FORBIDDEN,
+            p.ErrorCode.NOT_FOUND,
+            p.ErrorCode.CONFLICT_CLOSED,
+            p.ErrorCode.CORRECTION_REFUSED,
+        ),
+        parameters=[
+            {
+                "name": "conflict_id",
+                "in": "path",
+                "required": True,
+                "description": "The conflict's id (a conflict of another branch is not found).",
+                "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+            }
+        ],
     )
     async def resolve(request: Request, conflict_id: str) -> Response:
         device, staff = await supervisor_of(request)
@@ -472,6 +526,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         summary="(Tests, demo) The online platform or a hotline reports a card lost",
         request_model=p.ChannelLossReport,
         response_model=p.PushResult,
+        errors=(p.ErrorCode.CHANNELS_DISABLED,),
     )
     async def channel_loss(request: Request) -> Response:
         from branch_app.domain.lifecycle import ReportLoss
@@ -492,6 +547,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         summary="(Tests, demo) The police record a death; the card is cancelled",
         request_model=p.ChannelDeathRecord,
         response_model=p.PushResult,
+        errors=(p.ErrorCode.CHANNELS_DISABLED,),
     )
     async def channel_death(request: Request) -> Response:
         from branch_app.domain.lifecycle import Cancel
@@ -509,6 +565,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         summary="(Tests, demo) The card agency has produced the card for an application",
         request_model=p.ChannelCardIssued,
         response_model=p.PushResult,
+        errors=(p.ErrorCode.CHANNELS_DISABLED,),
     )
     async def channel_issued(request: Request) -> Response:
         import datetime as dt
@@ -536,8 +593,17 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
                 description=app.description,
                 routes=app.routes,
             )
+            for (path, method), spec in declared.items():
+                operation = document["paths"][path][method]
+                operation["responses"] = spec["responses"]  # FastAPI's 422 is not ours
+                if spec["parameters"]:
+                    operation["parameters"] = spec["parameters"]
+                else:
+                    operation.pop("parameters", None)
             components = document.setdefault("components", {})
             schemas = components.setdefault("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
             for model in request_models.values():
                 schemas.update(_component_schemas(model))
             schemas.update(_component_schemas(p.ErrorResponse))
@@ -634,6 +700,53 @@ class RateLimiter:
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == _JSON or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _error_responses(codes: list[p.ErrorCode]) -> dict[str, Any]:
+    """The declared refusals: one response per status, its body's `code` one of that status's."""
+    by_status: dict[int, list[p.ErrorCode]] = {}
+    for code in codes:
+        found = by_status.setdefault(p.ERROR_STATUS[code], [])
+        if code not in found:
+            found.append(code)
+    return {
+        str(status): {
+            "description": ("Refused: " if status < 500 else "Failed: ")
+            + ", ".join(code.value for code in found)
+            + ".",
+            "content": {
+                _JSON: {
+                    "schema": {
+                        "allOf": [
+                            _ref(p.ErrorResponse),
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "error": {
+                                        "type": "object",
+                                        "properties": {
+                                            "code": {"enum": [code.value for code in found]}
+                                        },
+                                    }
+                                },
+                            },
+                        ]
+                    }
+                }
+            },
+        }
+        for status, found in sorted(by_status.items())
+    }
+
+
+def _query(name: str, description: str, low: int, high: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "integer", "minimum": low, "maximum": high},
+    }
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
