@@ -13,13 +13,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from central.cli import main
 from central.dev.server import RunningCentral, free_port
+from tests.sync.helpers import wait_for
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,6 +86,13 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _owner_of_connection(server_port: int, client_port: int, pids: set[int]) -> int | None:
     """Which of `pids` holds the server side of the loopback connection from `client_port`."""
     inode = None
@@ -139,17 +146,19 @@ def test_two_workers_both_answer_on_one_address(postgres_url: str, tmp_path: Pat
         device = central.enrol_device()
         # Both workers are up once the supervisor has two worker children (each answers /ping
         # only when its app is built; the supervisor starts them together).
-        deadline = time.monotonic() + 60
         workers: set[int] = set()
-        while time.monotonic() < deadline:
-            workers = {
+
+        def two_workers() -> bool:
+            workers.clear()
+            workers.update(
                 pid
-                for pid in _children(central.pid)
-                if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
-            }
-            if len(workers) == 2:
-                break
-            time.sleep(0.05)
+                for pid in _children(pid_of_supervisor)
+                if b"resource_tracker" not in _cmdline(pid)
+            )
+            return len(workers) == 2
+
+        pid_of_supervisor = central.pid
+        wait_for(two_workers, timeout=60, what="two worker processes")
         assert len(workers) == 2, "the supervisor did not start two workers"
 
         answered: dict[int, int] = {}
