@@ -75,6 +75,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.choice.speed": ("Issuance", "制卡方式"),
     "counter.speed.normal": ("Normal (12 working days)", "普通（12 个工作日）"),
     "counter.speed.instant": ("Instant (5-10 minutes)", "即时制卡（5-10 分钟）"),
+    "counter.choice.instant_not_here": (
+        "Instant issuance: only at an instant-issuance branch, not here.",
+        "即时制卡：仅限即时制卡网点，本网点不能办理。",
+    ),
     "counter.choice.exchange_reason": ("Reason for the exchange", "换领原因"),
     "counter.exchange_reason.damage": ("Damaged card", "卡片损坏"),
     "counter.exchange_reason.expiry": ("Card expired", "卡片到期"),

@@ -19,6 +19,7 @@ from branch_app.domain.vocabulary import ApplicationKind, ExchangeReason, Issuan
 from branch_app.i18n import t
 from branch_app.ui.screens.counter_base import CounterScreen, Request
 from branch_app.ui.widgets.representative import ApplicantForm, WrappingCheckbox
+from branch_app.ui.widgets.select_words import reword_select
 
 if TYPE_CHECKING:
     from branch_app.services.counter import Refusal
@@ -37,6 +38,7 @@ class ApplicationScreen(CounterScreen):
 
     DEFAULT_CSS = """
     ApplicationScreen .counter-label { width: 1fr; }
+    ApplicationScreen .apply-note { width: 1fr; color: $text-muted; }
     """
 
     def __init__(
@@ -55,13 +57,22 @@ class ApplicationScreen(CounterScreen):
             id="apply-kind",
         )
         yield Label(id="apply-speed-label", classes="counter-label")
+        instant = self.instant_branch()
+        # Instant issuance only where cards are printed at once (issue 12, bug 11): elsewhere
+        # it is offered disabled, with the reason under it.
+        speed = self.initial_speed if instant else IssuanceSpeed.NORMAL
         yield RadioSet(
             *(
-                RadioButton(id=f"apply-speed-{s.value}", value=s is self.initial_speed)
+                RadioButton(
+                    id=f"apply-speed-{s.value}",
+                    value=s is speed,
+                    disabled=s is IssuanceSpeed.INSTANT and not instant,
+                )
                 for s in SPEEDS
             ),
             id="apply-speed",
         )
+        yield Label(id="apply-speed-note", classes="apply-note")
         yield Label(id="apply-reason-label", classes="counter-label -exchange")
         yield Select[str](
             reason_options(),
@@ -83,6 +94,12 @@ class ApplicationScreen(CounterScreen):
         self._show_relevant()
 
     # -- choices ----------------------------------------------------------------------------
+    def instant_branch(self) -> bool:
+        """Whether this device's branch issues cards at once (an instant-issuance branch)."""
+        from branch_app.domain.vocabulary import Place
+
+        return self.branch_app.config.branch.place is Place.INSTANT_BRANCH
+
     def kind(self) -> ApplicationKind:
         return KINDS[self.query_one("#apply-kind", RadioSet).pressed_index or 0]
 
@@ -111,6 +128,9 @@ class ApplicationScreen(CounterScreen):
         for speed in SPEEDS:
             button = self.query_one(f"#apply-speed-{speed.value}", RadioButton)
             button.label = t(f"counter.speed.{speed.value}")
+        note = self.query_one("#apply-speed-note", Label)
+        note.display = not self.instant_branch()
+        note.update(t("counter.choice.instant_not_here"))
         self.query_one("#apply-reason-label", Label).update(t("counter.choice.exchange_reason"))
         self._reword_select(
             "#apply-reason",
@@ -126,11 +146,7 @@ class ApplicationScreen(CounterScreen):
         self.applicant_form().relabel()
 
     def _reword_select(self, selector: str, options: list[tuple[str, str]], default: str) -> None:
-        select = self.query_one(selector, Select)
-        chosen = self._select_value(selector, default)
-        with select.prevent(Select.Changed):
-            select.set_options(options)
-            select.value = chosen
+        reword_select(self.query_one(selector, Select), options, default)
 
     @on(RadioSet.Changed)
     @on(Select.Changed)
@@ -168,8 +184,13 @@ class ApplicationScreen(CounterScreen):
         self.applicant_form().set_holder(self.holder())
 
     def sample_command(self) -> Command:
+        # The gate asks whether this person may take applications here at all; the chosen
+        # speed is decided with the request, its refusal shown in the answer panel like every
+        # refusal (issue 12, bug 11).
         return Apply(
-            application=ApplicationKind.FIRST, speed=self.speed(), accepted_on=self._today()
+            application=ApplicationKind.FIRST,
+            speed=IssuanceSpeed.NORMAL,
+            accepted_on=self._today(),
         )
 
     def request(self) -> Request | Refusal:
@@ -211,7 +232,8 @@ class ApplicationScreen(CounterScreen):
 
     def reset_choices(self) -> None:
         self.query_one(f"#apply-kind-{self.initial_kind.value}", RadioButton).value = True
-        self.query_one(f"#apply-speed-{self.initial_speed.value}", RadioButton).value = True
+        speed = self.initial_speed if self.instant_branch() else IssuanceSpeed.NORMAL
+        self.query_one(f"#apply-speed-{speed.value}", RadioButton).value = True
         self.applicant_form().reset()
         self.query_one("#apply-bank", Input).value = ""
         self.query_one("#apply-evidence", Input).value = ""

@@ -19,6 +19,7 @@ from branch_app.domain.vocabulary import ApplicationStatus
 from branch_app.i18n import t
 from branch_app.ui.counter_text import table
 from branch_app.ui.screens.counter_base import CounterScreen, Request
+from branch_app.ui.widgets.select_words import reword_select
 
 if TYPE_CHECKING:
     from branch_app.domain.identity import IdentityNumber
@@ -131,11 +132,7 @@ class CardQueryScreen(CounterScreen):
 
     def relabel_choices(self) -> None:
         self.query_one("#query-purpose-label", Label).update(t("counter.choice.purpose"))
-        select = self.query_one("#query-purpose", Select)
-        chosen = self.purpose() or NO_PURPOSE
-        with select.prevent(Select.Changed):
-            select.set_options(purpose_options())
-            select.value = chosen
+        reword_select(self.query_one("#query-purpose", Select), purpose_options(), NO_PURPOSE)
         self.query_one("#query-note-label", Label).update(t("counter.choice.note"))
 
     def request(self) -> Request | Refusal:

@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.css.query import NoMatches
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from branch_app.domain.identity import IdentityError, IdentityNumber, parse_identity
 from branch_app.domain.lifecycle import Command
@@ -34,9 +34,15 @@ from branch_app.i18n import t
 from branch_app.ui.counter_text import accepted_lines, outcome_lines, refusal_text, table
 from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.screens.base import ShellScreen
-from branch_app.ui.screens.identity_check import IdentityNumberValidator, describe_identity_error
+from branch_app.ui.screens.identity_check import (
+    AUTOMATIC,
+    IdentityNumberValidator,
+    describe_identity_error,
+    kind_options,
+)
 from branch_app.ui.status import OutboxChanged
 from branch_app.ui.widgets.card_status import CardStatus
+from branch_app.ui.widgets.select_words import reword_select
 from branch_app.ui.wiring import counter_for
 
 if TYPE_CHECKING:
@@ -74,6 +80,9 @@ class CounterScreen(ShellScreen):
     CounterScreen #counter-holder-reason.-ok { color: $success; }
     CounterScreen RadioSet { height: auto; width: 1fr; }
     CounterScreen Select { width: 1fr; }
+    CounterScreen #counter-holder-row { height: auto; width: 1fr; }
+    CounterScreen #counter-holder-row Select { width: 2fr; }
+    CounterScreen #counter-holder-row Input { width: 3fr; }
     CounterScreen #counter-submit { margin-top: 1; }
     CounterScreen #counter-result { height: auto; padding: 0 1; }
     CounterScreen #counter-result.-ok { border: round $success; }
@@ -106,13 +115,20 @@ class CounterScreen(ShellScreen):
                 yield Label(id="counter-intro")
                 yield Label(id="counter-gate")
                 yield Label(id="counter-holder-label", classes="counter-label")
-                yield Input(
-                    id="counter-holder",
-                    max_length=20,
-                    valid_empty=True,
-                    validators=[IdentityNumberValidator(lambda: "automatic", self._today)],
-                    validate_on=["changed", "submitted"],
-                )
+                with Horizontal(id="counter-holder-row"):
+                    # The holder's document kind: automatic reads a resident ID, an old
+                    # permanent residence ID, a Hong Kong, Macao or Taiwan permit; a passport
+                    # or a 2017 permanent residence ID is chosen here.
+                    yield Select[str](
+                        kind_options(), id="counter-holder-kind", allow_blank=False, value=AUTOMATIC
+                    )
+                    yield Input(
+                        id="counter-holder",
+                        max_length=20,
+                        valid_empty=True,
+                        validators=[IdentityNumberValidator(self.holder_kind, self._today)],
+                        validate_on=["changed", "submitted"],
+                    )
                 yield Static(id="counter-holder-reason")
                 yield from self.compose_choices()
                 yield Button(id="counter-submit", variant="primary")
@@ -201,6 +217,7 @@ class CounterScreen(ShellScreen):
                 return
             self._card_number = current.holder.number
             self._from_session = True
+            self._set_holder_kind(current.holder.kind.value)
             holder.password = True
             holder.value = current.holder.number
         self.show_customer()
@@ -239,6 +256,7 @@ class CounterScreen(ShellScreen):
         self.query_one("#counter-intro", Label).update(t(self.INTRO_KEY))
         self.query_one("#counter-holder-label", Label).update(t("counter.holder.label"))
         self.query_one("#counter-holder", Input).placeholder = t("counter.holder.placeholder")
+        reword_select(self.query_one("#counter-holder-kind", Select), kind_options(), AUTOMATIC)
         self.query_one("#counter-submit", Button).label = t(self.SUBMIT_KEY)
         self.relabel_choices()
         self._show_holder()
@@ -291,14 +309,38 @@ class CounterScreen(ShellScreen):
         return True
 
     # -- the holder ----------------------------------------------------------------------------
+    def holder_kind(self) -> str:
+        """The holder's document kind chosen (`AUTOMATIC` or an `IdentityKind` value)."""
+        try:
+            value = self.query_one("#counter-holder-kind", Select).value
+        except NoMatches:
+            return AUTOMATIC
+        return value if isinstance(value, str) else AUTOMATIC
+
+    def _set_holder_kind(self, kind: str) -> None:
+        for select in self.query("#counter-holder-kind").results(Select):
+            select.value = kind
+
     def holder(self) -> IdentityNumber | IdentityError | None:
+        from branch_app.domain.identity import IdentityKind
+
         value = self.query_one("#counter-holder", Input).value
         if not value.strip():
             return None
+        choice = self.holder_kind()
+        kind = None if choice == AUTOMATIC else IdentityKind(choice)
         try:
-            return parse_identity(value, today=self._today())
+            return parse_identity(value, kind=kind, today=self._today())
         except IdentityError as error:
             return error
+
+    @on(Select.Changed, "#counter-holder-kind")
+    def _holder_kind_changed(self, _event: Select.Changed) -> None:
+        holder = self.query_one("#counter-holder", Input)
+        holder.validate(holder.value)  # the same number may be valid for another kind
+        self._show_holder()
+        # Screens that follow the holder (the application's birth date) hear of it too.
+        holder.post_message(Input.Changed(holder, holder.value))
 
     def use_card(self, reading: CardReading) -> None:
         """Fill the holder from a card reading; the number is shown masked only."""
@@ -309,6 +351,7 @@ class CounterScreen(ShellScreen):
         holder = self.query_one("#counter-holder", Input)
         self._card_number = number
         self._from_session = False
+        self._set_holder_kind(AUTOMATIC)  # a card's number is a resident's or a permit's
         holder.password = True
         holder.value = number
         self._show_holder()
@@ -475,6 +518,7 @@ class CounterScreen(ShellScreen):
         holder = self.query_one("#counter-holder", Input)
         self._card_number = None
         self._from_session = False
+        self._set_holder_kind(AUTOMATIC)
         holder.password = False
         holder.value = ""
         self.outcome = None

@@ -33,6 +33,7 @@ from branch_app.domain.identity import IdentityError, IdentityKind, IdentityNumb
 from branch_app.domain.vocabulary import Presenter
 from branch_app.i18n import t
 from branch_app.ui.screens.identity_check import IdentityNumberValidator
+from branch_app.ui.widgets.select_words import reword_select
 
 if TYPE_CHECKING:
     from branch_app.domain.lifecycle import Applicant
@@ -253,7 +254,11 @@ class ApplicantForm(Vertical):
     # -- words ---------------------------------------------------------------------------------
     def relabel(self) -> None:
         self.query_one(self._q("presenter-label"), Label).update(t(self.label_key))
-        self._reword_select(f"#{self.presenter_id}", presenter_options(self.presenters))
+        reword_select(
+            self.query_one(f"#{self.presenter_id}", Select),
+            presenter_options(self.presenters),
+            self.presenters[0].value,
+        )
         self.query_one(self._q("holder-born-label"), Label).update(
             t("counter.applicant.holder_birth_date")
         )
@@ -262,7 +267,9 @@ class ApplicantForm(Vertical):
             "counter.choice.holder_lacks_capacity"
         )
         self.query_one(self._q("rep-label"), Label).update(t("counter.applicant.representative"))
-        self._reword_select(self._q("rep-kind"), kind_options())
+        reword_select(
+            self.query_one(self._q("rep-kind"), Select), kind_options(), IdentityKind.RESIDENT.value
+        )
         self.query_one(self._q("rep-number"), Input).placeholder = t(
             "counter.applicant.number_placeholder"
         )
@@ -277,13 +284,6 @@ class ApplicantForm(Vertical):
                 "counter.applicant.date_placeholder"
             )
         self._show_problems()
-
-    def _reword_select(self, selector: str, options: list[tuple[str, str]]) -> None:
-        select = self.query_one(selector, Select)
-        chosen = select.value
-        with select.prevent(Select.Changed):
-            select.set_options(options)
-            select.value = chosen
 
     # -- the answer ------------------------------------------------------------------------------
     def _date(self, name: str, label_key: str) -> dt.date | Refusal | None:
