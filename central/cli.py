@@ -69,7 +69,8 @@ def _database(args: argparse.Namespace) -> Database:
     from central.db import Database
 
     db = Database(_settings(args).resolved_database_url())
-    db.create_schema()
+    for statement in db.create_schema():  # an older central's tables, brought up to these
+        print(f"upgraded: {statement}")
     return db
 
 
@@ -338,16 +339,11 @@ def cmd_prune(args: argparse.Namespace) -> int:
     """Bring the tables up to this version (additive), then prune what no device needs."""
     import datetime as dt
 
-    from central import models
     from central.service import DEVICE_IDLE_LIMIT, FOLLOW_EXPIRY, CentralService
 
     if args.older_than < 1:
         raise SystemExit("central: --older-than needs at least 1 day; nothing was pruned.")
-    db = _database(args)
-    with db.write() as conn:
-        upgraded = models.upgrade(conn)
-    for statement in upgraded:
-        print(f"upgraded: {statement}")
+    db = _database(args)  # upgrades the tables first, and says so
     service = CentralService(
         db,
         db.audit_key(),

@@ -115,16 +115,20 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
-    def create_schema(self) -> None:
-        """Create missing tables and the rows the central needs (idempotent)."""
+    def create_schema(self) -> list[str]:
+        """Create missing tables, bring an older central's tables up to these (additive
+        columns and indexes, `models.upgrade`), and the rows the central needs (idempotent).
+        Returns the DDL the upgrade ran, for the admin commands to say."""
         models.metadata.create_all(self.engine)
         with self.write() as conn:
+            upgraded = models.upgrade(conn)
             if conn.execute(select(models.feed_head.c.id)).first() is None:
                 try:
                     with conn.begin_nested():
                         conn.execute(insert(models.feed_head).values(id=1, cursor=0))
                 except IntegrityError:
                     pass
+        return upgraded
 
     @staticmethod
     def meta(conn: Connection, key: str) -> str | None:
