@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 #: The branch of test staff and devices unless a test names another.
 DEFAULT_BRANCH = DEMO_BRANCH
-_REPO_ROOT = Path(__file__).resolve().parent.parent
+_REPO_ROOT = Path(__file__).resolve().parents[2]  # central/dev/server.py -> the checkout
 #: Cheaper argon2 for tests (still argon2id): a test suite logs in many times. Never for a pilot.
 _CHEAP_PASSWORD_ENV = {"CENTRAL_PASSWORD_TIME_COST": "1", "CENTRAL_PASSWORD_MEMORY_KIB": "8192"}
 
