@@ -158,6 +158,7 @@ SERVICES: tuple[Service, ...] = (
         sample=lambda: _command("change_contact", mobile="13800000000"),
         title="counter.title.data_change",
     ),
+    Service("day_list", _TOOLS, "day_list:DayListScreen", title="day.title"),
     Service("identity_check", _TOOLS, "identity_check:IdentityCheckScreen", open_to_all=True),
     Service(
         "approvals",

@@ -33,7 +33,7 @@ from branch_app.domain.lifecycle import Command
 from branch_app.i18n import t
 from branch_app.ui.counter_text import accepted_lines, outcome_lines, refusal_text, table
 from branch_app.ui.dialogs.confirm import ConfirmDialog
-from branch_app.ui.screens.base import ShellScreen
+from branch_app.ui.receipts import ReceiptScreen
 from branch_app.ui.screens.identity_check import (
     AUTOMATIC,
     IdentityNumberValidator,
@@ -61,8 +61,9 @@ Request = Callable[["Counter", IdentityNumber, bool], Answer]
 # -- the screen ------------------------------------------------------------------------------
 
 
-class CounterScreen(ShellScreen):
-    """A counter service. Subclasses set the keys and implement the choice hooks."""
+class CounterScreen(ReceiptScreen):
+    """A counter service. Subclasses set the keys and implement the choice hooks; an accepted
+    request's receipt is printed (F11) or saved (Ctrl+S) from the answer (`ReceiptScreen`)."""
 
     TITLE_KEY = "counter.title.application"
     INTRO_KEY = "counter.intro.application"
@@ -306,7 +307,7 @@ class CounterScreen(ShellScreen):
             except NoMatches:  # asked by the key bar before the choices are mounted
                 return None
             return None if self.busy or problem is not None else True
-        return True
+        return super().check_action(action, parameters)
 
     # -- the holder ----------------------------------------------------------------------------
     def holder_kind(self) -> str:
