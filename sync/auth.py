@@ -16,6 +16,15 @@
   central sent. Verifiers made before a withdrawal the central lists (the person left, or their
   password, role or branch changed) are dropped: at every online login (the session answer
   carries the list) and when the sync passes the list on (`Authenticator.apply_withdrawals`).
+- Signing keys (issue 10: every command proves its maker): at every online login the device makes
+  an Ed25519 key for the person, sends its public half with the login (`SessionRequest.
+  signing_key`; the central keeps it for this person on this device for the offline-login window)
+  and keeps the private half in the person's `staff.json` entry sealed under a key derived from
+  the password just typed (argon2id, its own salt; AES-GCM bound to the person and the key id),
+  never under the data key alone: a copied data folder, keyring or device token cannot use it.
+  An offline login unlocks it with the password typed. The session carries it unlocked
+  (`StaffSession.signer`); the counter signs every command with it when it is queued. It goes
+  with the verifier when the central withdraws the person, and is not used past its expiry.
 - The failure count and lock live in the OS keyring beside the data key (`FailureGuard`, entry
   `store:<id>:staff-locks`) when the directory belongs to a store: restoring an older
   `staff.json` does not roll them back. The file's copy is only a fallback for a directory made
@@ -24,10 +33,12 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -35,6 +46,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import ValidationError
 
 from branch_app.domain.vocabulary import Place, Role
@@ -50,6 +64,7 @@ from sync.client import (
     store_device_token,
 )
 from sync.protocol import (
+    MAKER,
     OFFLINE_VERIFIER_ALGORITHM,
     EnrolRequest,
     ErrorCode,
@@ -58,7 +73,11 @@ from sync.protocol import (
     SessionResponse,
     VerifierParams,
     WithdrawnStaff,
+    key_id_of,
     offline_verifier_matches,
+    public_key_text,
+    signature_text,
+    signing_bytes,
 )
 
 if TYPE_CHECKING:
@@ -162,6 +181,9 @@ class StaffSession:
     last_activity: dt.datetime
     session_token: str | None = None
     expires_at: str | None = None
+    #: This person's signing key on this device, unlocked by the password typed at this login
+    #: (None: the central registered none, or it expired); never printed or compared.
+    signer: CommandSigner | None = field(default=None, repr=False, compare=False)
 
     def touched(self, now: dt.datetime) -> StaffSession:
         return replace(self, last_activity=now)
@@ -169,6 +191,135 @@ class StaffSession:
     def expired(self, now: dt.datetime, timeout: dt.timedelta) -> bool:
         """True once the counter has been idle longer than the timeout."""
         return now - self.last_activity >= timeout
+
+
+# ---------------------------------------------------------------- signing keys
+
+#: argon2id parameters of the key that seals a signing key (as the offline verifier's).
+SIGNING_KEY_KDF = VerifierParams(time_cost=2, memory_cost=19_456, parallelism=1, hash_len=32)
+
+
+class CommandSigner:
+    """A person's unlocked signing key on this device: signs a command's canonical bytes."""
+
+    def __init__(self, staff_id: str, private: Ed25519PrivateKey, expires_at: str | None) -> None:
+        self.staff_id = staff_id
+        self._private = private
+        self.public_key = public_key_text(private.public_key().public_bytes_raw())
+        self.key_id = key_id_of(self.public_key)
+        self.expires_at = expires_at
+
+    @classmethod
+    def generate(cls, staff_id: str) -> CommandSigner:
+        return cls(staff_id, Ed25519PrivateKey.generate(), None)
+
+    def sign(self, command: Any, role: str = MAKER) -> str:
+        """The wire signature of `command` (a `PushCommand` or an outbox item) for `role`."""
+        return signature_text(self.public_key, self._private.sign(signing_bytes(command, role)))
+
+    def usable(self, now: dt.datetime) -> bool:
+        if self.expires_at is None:
+            return False
+        try:
+            return now < dt.datetime.fromisoformat(self.expires_at)
+        except ValueError:
+            return False
+
+    def __repr__(self) -> str:
+        return f"CommandSigner(key {self.key_id[:8]})"
+
+    def sealed(self, password: str, issued_at: str) -> dict[str, Any]:
+        """The private key sealed under a key derived from `password` (for `staff.json`)."""
+        salt, nonce = os.urandom(16), os.urandom(12)
+        raw = self._private.private_bytes_raw()
+        box = AESGCM(_password_key(password, salt, SIGNING_KEY_KDF))
+        return {
+            "algorithm": "ed25519",
+            "kdf": {"algorithm": "argon2id", **SIGNING_KEY_KDF.model_dump()},
+            "salt": base64.b64encode(salt).decode(),
+            "nonce": base64.b64encode(nonce).decode(),
+            "sealed": base64.b64encode(box.encrypt(nonce, raw, self._aad())).decode(),
+            "public_key": self.public_key,
+            "issued_at": issued_at,
+            "expires_at": self.expires_at,
+        }
+
+    def _aad(self) -> bytes:
+        return f"branch-app signing key:{self.staff_id.strip().upper()}:{self.key_id}".encode()
+
+    @classmethod
+    def unsealed(cls, staff_id: str, sealed: dict[str, Any], password: str) -> CommandSigner:
+        """The key `sealed` holds, opened with `password`; `SigningKeyLocked` otherwise."""
+        try:
+            kdf = VerifierParams.model_validate(
+                {k: v for k, v in sealed["kdf"].items() if k != "algorithm"}
+            )
+            if not _kdf_acceptable(kdf):
+                raise SigningKeyLocked()
+            salt = base64.b64decode(sealed["salt"], validate=True)
+            nonce = base64.b64decode(sealed["nonce"], validate=True)
+            blob = base64.b64decode(sealed["sealed"], validate=True)
+            public = str(sealed["public_key"])
+            aad = f"branch-app signing key:{staff_id.strip().upper()}:{key_id_of(public)}"
+            raw = AESGCM(_password_key(password, salt, kdf)).decrypt(nonce, blob, aad.encode())
+            signer = cls(staff_id, Ed25519PrivateKey.from_private_bytes(raw), None)
+        except (KeyError, TypeError, ValueError, ValidationError, InvalidTag):
+            raise SigningKeyLocked() from None
+        if signer.public_key != public:
+            raise SigningKeyLocked()
+        signer.expires_at = sealed.get("expires_at")
+        return signer
+
+
+class SigningKeyLocked(Exception):
+    """A sealed signing key that the password given does not open (or that is damaged)."""
+
+
+def _kdf_acceptable(params: VerifierParams) -> bool:
+    return (
+        all(
+            getattr(MIN_VERIFIER_PARAMS, name)
+            <= getattr(params, name)
+            <= getattr(MAX_VERIFIER_PARAMS, name)
+            for name in ("time_cost", "memory_cost", "parallelism")
+        )
+        and params.hash_len == 32
+    )
+
+
+def _password_key(password: str, salt: bytes, params: VerifierParams) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
+    return hash_secret_raw(
+        password.encode(),
+        salt,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost,
+        parallelism=params.parallelism,
+        hash_len=32,
+        type=Type.ID,
+        version=params.version,
+    )
+
+
+def unlock_signing_key(
+    staff_id: str, entry: StaffEntry, password: str, now: dt.datetime
+) -> CommandSigner | None:
+    """The person's signing key on this device, opened with `password`; None when there is
+    none, it has expired, or the password does not open it."""
+    sealed = entry.extra.get(SIGNING_KEY)
+    if not isinstance(sealed, dict):
+        return None
+    try:
+        signer = CommandSigner.unsealed(staff_id, sealed, password)
+    except SigningKeyLocked:
+        log.warning("a signing key on this device could not be opened")
+        return None
+    return signer if signer.usable(now) else None
+
+
+#: Where a person's sealed signing key lives in their `StaffEntry.extra`.
+SIGNING_KEY = "signing_key"
 
 
 # ---------------------------------------------------------------- the local staff directory
@@ -293,10 +444,12 @@ class StaffDirectory:
             )
 
     def withdraw(self, withdrawn: list[WithdrawnStaff]) -> int:
-        """Drop the verifiers made before each listed withdrawal; how many were dropped."""
+        """Drop the verifiers (and signing keys) made before each listed withdrawal; how many
+        verifiers were dropped."""
         dropped = 0
         for item in withdrawn:
             entry = self.get(item.staff_id)
+            entry = self._drop_signing_key_before(item, entry)
             if entry.verifier is None:
                 continue
             issued = entry.verifier.get("issued_at")
@@ -310,6 +463,23 @@ class StaffDirectory:
             self.put(item.staff_id, replace(entry, verifier=None))
             dropped += 1
         return dropped
+
+    def _drop_signing_key_before(self, item: WithdrawnStaff, entry: StaffEntry) -> StaffEntry:
+        """The entry without its signing key when the key was made before the withdrawal."""
+        sealed = entry.extra.get(SIGNING_KEY)
+        if not isinstance(sealed, dict):
+            return entry
+        try:
+            if dt.datetime.fromisoformat(str(sealed.get("issued_at"))) > dt.datetime.fromisoformat(
+                item.at
+            ):
+                return entry
+        except ValueError:
+            pass
+        extra = {k: v for k, v in entry.extra.items() if k != SIGNING_KEY}
+        entry = replace(entry, extra=extra)
+        self.put(item.staff_id, entry)
+        return entry
 
 
 # ---------------------------------------------------------------- login
@@ -345,9 +515,10 @@ class Authenticator:
             until = dt.datetime.fromisoformat(entry.locked_until)
             if now < until:
                 raise LockedOut(minutes=max(1, int((until - now).total_seconds() // 60) + 1))
-        answer = self._ask_central(staff_id, password)
+        signer = CommandSigner.generate(staff_id)
+        answer = self._ask_central(staff_id, password, signer)
         if answer is not None:
-            return self._online_session(staff_id, password, entry, answer, now)
+            return self._online_session(staff_id, password, entry, answer, now, signer)
         # The central cannot be asked: the offline verifier decides.
         if entry.verifier is None:
             raise FirstLoginNeedsCentral()
@@ -369,14 +540,21 @@ class Authenticator:
             offline=True,
             started_at=now,
             last_activity=now,
+            signer=unlock_signing_key(staff_id, entry, password, now),
         )
 
-    def _ask_central(self, staff_id: str, password: str) -> SessionResponse | None:
-        """The central's session answer, None when it cannot be reached; wrong password raises."""
+    def _ask_central(
+        self, staff_id: str, password: str, signer: CommandSigner | None = None
+    ) -> SessionResponse | None:
+        """The central's session answer, None when it cannot be reached; wrong password raises.
+        `signer`: the key made for this login, whose public half the central is to keep."""
         if self.connect is None:
             return None
         # Not validated here: the central's refusal of a malformed id counts as a wrong password.
-        request = SessionRequest.model_construct(staff_id=staff_id, password=password)
+        fields: dict[str, Any] = {"staff_id": staff_id, "password": password}
+        if signer is not None:
+            fields["signing_key"] = signer.public_key
+        request = SessionRequest.model_construct(**fields)
         try:
             client = self.connect()
         except CentralError:
@@ -401,9 +579,17 @@ class Authenticator:
         entry: StaffEntry,
         answer: SessionResponse,
         now: dt.datetime,
+        signer: CommandSigner | None = None,
     ) -> StaffSession:
         staff = answer.staff
         self.apply_withdrawals(answer.withdrawn)
+        entry = self.directory.get(staff_id)  # the withdrawals may have changed it
+        extra = {k: v for k, v in entry.extra.items() if k != SIGNING_KEY}
+        if signer is not None and answer.signing_key_expires_at is not None:
+            signer.expires_at = answer.signing_key_expires_at
+            extra[SIGNING_KEY] = signer.sealed(password, now.isoformat())
+        else:
+            signer = None  # the central keeps no key for this login: commands go unsigned
         verifier: dict[str, Any] | None = answer.offline_verifier.model_dump(mode="json")
         if not verifier_usable(answer.offline_verifier, now, self.min_verifier):
             log.warning("the central sent an offline verifier this device does not accept")
@@ -411,6 +597,7 @@ class Authenticator:
         updated = replace(
             entry,
             verifier=verifier,
+            extra=extra,
             name=staff.name,
             role=staff.role.value,
             branch=staff.branch,
@@ -428,6 +615,7 @@ class Authenticator:
             last_activity=now,
             session_token=answer.session_token,
             expires_at=answer.expires_at,
+            signer=signer,
         )
 
     def apply_withdrawals(self, withdrawn: list[WithdrawnStaff]) -> int:

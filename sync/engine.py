@@ -223,6 +223,9 @@ def wire_command(item: OutboxItemLike) -> PushCommand:
         branch=item.branch,
         made_at=item.made_at,
         seq=item.seq,
+        # The maker's (and approver's) signatures made when it was queued; None: left out.
+        signature=getattr(item, "signature", None),
+        approver_signature=getattr(item, "approver_signature", None),
     )
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from branch_app.domain.vocabulary import UNSENT, OutboxStatus
 from sync.auth import (
     Authenticator,
+    CommandSigner,
     DeviceIdentity,
     StaffDirectory,
     StaffSession,
@@ -80,6 +81,8 @@ class SyncService:
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
         self.staff_session: str | None = None
+        #: The signing key of the member of staff on duty (their commands are signed with it).
+        self.signer: CommandSigner | None = None
         self._engine: SyncEngine | None = None
         self._engine_lock = threading.Lock()
 
@@ -119,12 +122,15 @@ class SyncService:
         )
 
     def signed_in(self, session: StaffSession) -> None:
-        """Staff actions from now on carry this session (None for an offline login)."""
+        """Staff actions from now on carry this session (None for an offline login) and their
+        commands this person's signing key."""
         self.staff_session = session.session_token
+        self.signer = session.signer
         self._engine = None
 
     def signed_out(self) -> None:
         self.staff_session = None
+        self.signer = None
         self._engine = None
 
     # -- the sync

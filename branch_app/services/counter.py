@@ -25,6 +25,11 @@ request is refused (`approval_required`) and nothing is queued. `verify_approver
 supervisor's password and role with the staff login (online, or the offline verifier) first; the
 audit entry says whether that check was made, and the central checks the approver again against
 its staff table when the request arrives.
+
+Every queued command is signed (issue 10: every command proves its maker) with the signing key of
+the staff member on duty (`Desk.signer`, unlocked by their password at log-in), and a command that
+names an approver with the approver's key too (`approve` gives it, unlocked by the password the
+supervisor types at the counter); the central refuses a command without them.
 """
 
 from __future__ import annotations
@@ -81,8 +86,8 @@ from branch_app.domain.vocabulary import (
 from branch_app.domain.workdays import DueDate
 
 if TYPE_CHECKING:
-    from branch_app.services.ports import CentralAccess, Clock, Store
-    from branch_app.store.outbox import OutboxItem
+    from branch_app.services.ports import CentralAccess, Clock, CommandSigner, Store
+    from branch_app.store.outbox import OutboxItem, Signatures
 
 #: What the screen says about when an instant card is ready (seed: 5-10 minutes).
 INSTANT_READY_KEY = "counter.result.instant_ready"
@@ -100,6 +105,9 @@ class Desk:
     #: The bank this branch belongs to: a loss report or unlock here is "at the card's bank"
     #: when the record's card is of this bank.
     bank: str = ""
+    #: The staff member's signing key on this device, unlocked at their log-in: every command
+    #: is signed with it when queued (the central takes no command without). None: unsigned.
+    signer: CommandSigner | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -449,15 +457,17 @@ class Counter:
         evidence: str | None = None,
         approved_by: str | None = None,
         approval_verified: bool = False,
+        approver_signer: CommandSigner | None = None,
         dry_run: bool = False,
     ) -> Checked:
         """Cancel the card; a teller's request names the approving supervisor, a death the
         police record or death certificate number (`evidence`).
 
         `approval_verified` says that the approver's password and role were checked on this
-        device (the screen does it with `verify_approver`); it is kept in the audit entry. The
-        approver is taken as the supervisor the request names: the central checks that against
-        its staff table again."""
+        device (the screen does it with `approve`); it is kept in the audit entry. The
+        approver is taken as the supervisor the request names; `approver_signer` is their
+        signing key, unlocked by the password they typed (`Approval.signer`): the command
+        carries their signature, without which the central refuses it."""
         approver = (approved_by or "").strip() or None
         command = Cancel(
             reason=reason, evidence=(evidence or "").strip() or None, approved_by=approver
@@ -468,6 +478,7 @@ class Counter:
             why=f"cancellation:{reason.value}",
             dry_run=dry_run,
             approver=Approver(approver, Role.SUPERVISOR) if approver else None,
+            approver_signer=approver_signer if approver else None,
             extra={"approved_by": approver, "approval_verified": approval_verified}
             if approver
             else None,
@@ -616,10 +627,12 @@ class Counter:
         *,
         why: str,
         approver: Approver | None = None,
+        approver_signer: CommandSigner | None = None,
         extra: Mapping[str, str | bool | None] | None = None,
         dry_run: bool = False,
     ) -> Checked:
-        """Admit `make(record)` on the known record; unless `dry_run`, queue and audit it."""
+        """Admit `make(record)` on the known record; unless `dry_run`, queue and audit it,
+        signed by the desk's key (and the approver's, `approver_signer`)."""
         holder_id = holder.number
         known = self._fetch_unknown(holder, purpose_of(why))
         if isinstance(known, Refusal):
@@ -688,6 +701,7 @@ class Counter:
             action=f"counter.{command.kind}",
             reason=why,
             detail=detail,
+            sign=signing(self.desk.signer, approver_signer),
         )
         return Accepted(
             outbox_id=item.id,
@@ -697,10 +711,39 @@ class Counter:
         )
 
 
-def verify_approver(sync: CentralAccess, staff_id: str, password: str) -> Refusal | None:
+def signing(
+    maker: CommandSigner | None, approver: CommandSigner | None = None
+) -> Callable[[OutboxItem], Signatures] | None:
+    """What signs a new outbox item: the maker's key, and the approver's where there is one
+    (None: no key, the item goes unsigned and the central will refuse it)."""
+    if maker is None and approver is None:
+        return None
+
+    def sign(item: OutboxItem) -> Signatures:
+        from branch_app.store.outbox import Signatures
+        from sync.protocol import APPROVER, MAKER
+
+        return Signatures(
+            maker=None if maker is None else maker.sign(item, MAKER),
+            approver=None if approver is None else approver.sign(item, APPROVER),
+        )
+
+    return sign
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A second person verified at the counter: who, and their signing key on this device
+    (unlocked by the password they typed; None when this device has none for them)."""
+
+    staff_id: str
+    signer: CommandSigner | None = field(default=None, repr=False, compare=False)
+
+
+def approve(sync: CentralAccess, staff_id: str, password: str) -> Approval | Refusal:
     """Check the approving supervisor's password and role with the staff login (the central when
-    it answers, else this device's offline verifier; failures count towards the lock-out).
-    `None` when the approver is a supervisor who typed the right password."""
+    it answers, else this device's offline verifier; failures count towards the lock-out); an
+    `Approval` with their signing key when they are a supervisor who typed the right password."""
     from sync.auth import LoginError
 
     try:
@@ -709,7 +752,15 @@ def verify_approver(sync: CentralAccess, staff_id: str, password: str) -> Refusa
         return Refusal.of_counter(CounterRefusal.APPROVER_NOT_VERIFIED)
     if session.role != Role.SUPERVISOR:
         return Refusal.from_domain(refused(RefusalReason.APPROVER_NOT_SUPERVISOR))
-    return None
+    signer: CommandSigner | None = getattr(session, "signer", None)  # a test's fake has none
+    return Approval(session.staff_id, signer)
+
+
+def verify_approver(sync: CentralAccess, staff_id: str, password: str) -> Refusal | None:
+    """`approve`, for a caller that needs only the yes or no: `None` when the approver is a
+    supervisor who typed the right password."""
+    answer = approve(sync, staff_id, password)
+    return answer if isinstance(answer, Refusal) else None
 
 
 def central_lookup_for(sync: CentralAccess) -> CentralLookup:

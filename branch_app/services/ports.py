@@ -24,11 +24,12 @@ if TYPE_CHECKING:
     from branch_app.domain.vocabulary import ConflictStatus
     from branch_app.store.audit import AuditEntry
     from branch_app.store.card_cache import CachedRecord
-    from branch_app.store.outbox import OutboxItem
+    from branch_app.store.outbox import OutboxItem, Signatures
     from sync.protocol import (
         ConflictView,
         LookupRequest,
         LookupResponse,
+        PushCommand,
         ResolveConflictRequest,
         ResolveConflictResponse,
     )
@@ -140,10 +141,24 @@ class Store(Protocol):
         action: str,
         reason: str,
         detail: Mapping[str, Any],
+        sign: Callable[[OutboxItem], Signatures] | None = None,
     ) -> tuple[OutboxItem, AuditEntry | None]:
         """Queue a command and write its audit entry as one step (a crash between the two is
         mended at the next open); durable when it returns. The entry is None when its append
-        failed: it is owed and written from the item later."""
+        failed: it is owed and written from the item later. `sign` signs the new item once
+        its id and time are known (the maker's key, and the approver's)."""
+        ...
+
+
+class CommandSigner(Protocol):
+    """A person's signing key on this device, unlocked by their password at log-in
+    (`sync.auth.CommandSigner`): every command they make or approve is signed with it."""
+
+    @property
+    def staff_id(self) -> str: ...
+
+    def sign(self, command: OutboxItem | PushCommand, role: str = ...) -> str:
+        """The wire signature of `command` for `role` (`sync.protocol.MAKER` or `APPROVER`)."""
         ...
 
 
@@ -155,6 +170,9 @@ class StaffSignedIn(Protocol):
 
     @property
     def role(self) -> str: ...
+
+    @property
+    def signer(self) -> CommandSigner | None: ...
 
 
 class StaffLogin(Protocol):
@@ -212,13 +230,15 @@ class CentralAccess(Protocol):
 
 if TYPE_CHECKING:
     from branch_app.store import LocalStore
+    from sync.auth import CommandSigner as KeyOnDevice
     from sync.client import CentralClient
     from sync.service import SyncService
 
     def _the_concrete_parts_fit(
-        store: LocalStore, sync: SyncService, client: CentralClient
+        store: LocalStore, sync: SyncService, client: CentralClient, key: KeyOnDevice
     ) -> None:
         """Never called: mypy checks here that the concrete classes satisfy the ports."""
         _store: Store = store
         _central: CentralAccess = sync
         _client: CentralApi = client
+        _signer: CommandSigner = key

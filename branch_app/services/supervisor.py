@@ -47,7 +47,7 @@ from branch_app.domain.vocabulary import (
 
 if TYPE_CHECKING:
     from branch_app.domain.lifecycle import Command
-    from branch_app.services.ports import CentralAccess, Store
+    from branch_app.services.ports import CentralAccess, CommandSigner, Store
     from branch_app.store.outbox import OutboxItem
     from sync.protocol import ConflictView, PushCommand, PushResult
 
@@ -156,6 +156,8 @@ class SupervisorDesk:
     staff_id: str
     device: str
     branch: str
+    #: The supervisor's signing key on this device: a correcting command is signed with it.
+    signer: CommandSigner | None = field(default=None, repr=False, compare=False)
 
 
 def close_rejected(store: Store, desk: SupervisorDesk, ids: Iterable[str], note: str) -> int:
@@ -481,9 +483,9 @@ def correcting_push(
     (the central applies it with the decision in one transaction, or neither)."""
     from branch_app.domain.lifecycle import command_to_dict
     from branch_app.store.outbox import utc_iso
-    from sync.protocol import PushCommand
+    from sync.protocol import MAKER, PushCommand
 
-    return PushCommand(
+    push = PushCommand(
         id=uuid.uuid4().hex,
         kind=command.kind,
         holder_id=row.holder_id,
@@ -496,6 +498,9 @@ def correcting_push(
         seq=0,
         holder_kind=row.holder_kind,
     )
+    if desk.signer is None:
+        return push  # unsigned: the central will refuse it (maker_not_proven)
+    return push.model_copy(update={"signature": desk.signer.sign(push, MAKER)})
 
 
 def resolve(

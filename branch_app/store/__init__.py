@@ -51,7 +51,7 @@ from branch_app.store.errors import (
     UnknownItem,
 )
 from branch_app.store.lock import FolderLock
-from branch_app.store.outbox import Outbox, OutboxItem, OutboxStatus
+from branch_app.store.outbox import Outbox, OutboxItem, OutboxStatus, Signer
 from branch_app.store.storage import AtomicJSONStorage, remove_temp_files, write_atomically
 
 __all__ = [
@@ -321,8 +321,10 @@ class LocalStore:
         action: str,
         reason: str,
         detail: Mapping[str, Any],
+        sign: Signer | None = None,
     ) -> tuple[OutboxItem, AuditEntry | None]:
-        """Queue a command and write its audit entry (detail + the outbox id, `ref` = the id).
+        """Queue a command and write its audit entry (detail + the outbox id, `ref` = the id);
+        `sign` signs the new item once its id is known (`Outbox.enqueue`).
 
         The request is accepted once the enqueue is durable. The item keeps the entry's content
         sealed, so a crash between the two durable writes leaves an item whose entry the next
@@ -343,6 +345,7 @@ class LocalStore:
                 branch=branch,
                 holder_kind=holder_kind,
                 audit={"action": action, "reason": reason, "detail": dict(detail)},
+                sign=sign,
             )
             try:
                 entry = self.audit.record(

@@ -141,6 +141,11 @@ class OutboxItem:
     #: The document the holder's number comes from (a passport number is read only with it);
     #: None for an item queued before the kind was kept: the number is read by its form.
     holder_kind: IdentityKind | None = None
+    #: The maker's signature (and the approver's, for a command that names one), made when the
+    #: item was queued over what the central will see (`sync.protocol.signing_bytes`); None for
+    #: an item queued unsigned (before signing keys, or without a key).
+    signature: str | None = None
+    approver_signature: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -194,6 +199,18 @@ def _field(result: Any, name: str) -> Any:
     if type(result) is dict or isinstance(result, Mapping):
         return result.get(name)
     return getattr(result, name, None)
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """What a `Signer` gives for a new item: the maker's signature and the approver's."""
+
+    maker: str | None = None
+    approver: str | None = None
+
+
+#: Signs a new item once its id and time are known (`Outbox.enqueue`'s `sign`).
+Signer = Callable[[OutboxItem], Signatures]
 
 
 class Outbox:
@@ -315,11 +332,13 @@ class Outbox:
         branch: str,
         holder_kind: IdentityKind | None = None,
         audit: Mapping[str, Any] | None = None,
+        sign: Signer | None = None,
     ) -> OutboxItem:
         """Queue a command; it is on disk (fsynced) when this returns. `holder_kind` is the
         document the holder's number comes from (the central reads the number with it);
         `audit` ({action, reason, detail}) the audit entry to write for it, kept sealed so
-        that the next open can write it if a crash comes first."""
+        that the next open can write it if a crash comes first; `sign` is called with the new
+        item (its id and time made known) and gives its signatures, kept sealed with it."""
         return self.enqueue_many(
             [
                 {
@@ -332,6 +351,7 @@ class Outbox:
                     "device": device,
                     "branch": branch,
                     "audit": audit,
+                    "sign": sign,
                 }
             ]
         )[0]
@@ -392,6 +412,10 @@ class Outbox:
             result=None,
             holder_kind=holder_kind,
         )
+        sign: Signer | None = command.get("sign")
+        signatures = sign(item) if sign is not None else Signatures()
+        if signatures.maker or signatures.approver:
+            item = replace(item, signature=signatures.maker, approver_signature=signatures.approver)
         doc = {
             "id": item_id,
             "seq": seq,
@@ -424,6 +448,11 @@ class Outbox:
                     "detail": dict(intent.get("detail") or {}),
                 },
                 f"outbox:{item_id}:audit",
+            )
+        if item.signature or item.approver_signature:
+            doc["signatures"] = self._keys.encrypt(
+                {"maker": item.signature, "approver": item.approver_signature},
+                f"outbox:{item_id}:signatures",
             )
         seal_meta(doc, self._keys)
         return doc, item
@@ -852,6 +881,7 @@ def decode_item(doc: Mapping[str, Any], keys: KeySet, path: Any) -> OutboxItem:
             raise DecryptionFailed(path, f"item {item_id}, {name}") from None
 
     holder_kind = open_field("holder_kind", doc.get("holder_kind"))
+    signatures = open_field("signatures", doc.get("signatures")) or {}
     if holder_kind is not None and holder_kind not in IdentityKind.__members__.values():
         raise StoreCorrupt(path, f"item {item_id}: unknown holder document kind")
     return OutboxItem(
@@ -870,6 +900,8 @@ def decode_item(doc: Mapping[str, Any], keys: KeySet, path: Any) -> OutboxItem:
         attempts=doc["attempts"],
         last_error=open_field("error", doc.get("last_error")),
         result=open_field("result", doc.get("result")),
+        signature=signatures.get("maker"),
+        approver_signature=signatures.get("approver"),
     )
 
 
@@ -881,6 +913,7 @@ _SEALED_FIELDS = (
     ("last_error", "error"),
     ("result", "result"),
     ("audit", "audit"),
+    ("signatures", "signatures"),
 )
 
 

@@ -42,6 +42,7 @@ def desk_for(app: BranchApp) -> Desk | None:
         branch=branch,
         device=device,
         bank=config.branch.bank,
+        signer=sync.signer if sync is not None else None,  # unlocked at the log-in
     )
 
 

@@ -36,6 +36,7 @@ from sync.client import CentralClient, Timeouts
 from sync.engine import RetryPolicy, SyncEngine
 from sync.protocol import ChannelCardIssued
 from sync.state import StorePullTarget, SyncState
+from tests.sync.helpers import signed_in
 
 from .conftest import ADULT, NOW, PHOTO
 
@@ -67,6 +68,8 @@ def test_counter_requests_are_applied_by_the_central(central, tmp_path: Path) ->
             branch=enrolled.branch,
             device=enrolled.device_id,
             bank="icbc",
+            # The teller's online log-in gives the key every request is signed with.
+            signer=signed_in(central, enrolled, store, TELLER, PASSWORD).signer,
         )
         timeouts = Timeouts(connect=2.0, read=10.0, write=5.0, pool=5.0)
         client = CentralClient(central.url, device_token=enrolled.device_token, timeouts=timeouts)

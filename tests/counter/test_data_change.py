@@ -28,6 +28,7 @@ from branch_app.ui.service_menu import menu_for
 from sync.client import CentralClient, Timeouts
 from sync.engine import RetryPolicy, SyncEngine
 from sync.state import StorePullTarget, SyncState
+from tests.sync.helpers import signed_in
 from tests.ui.conftest import wait_until
 
 from .conftest import ADULT, NOW, desk, make_counter
@@ -210,7 +211,11 @@ def test_queued_offline_then_applied_once_by_the_central(central, tmp_path: Path
     store = LocalStore.open(tmp_path / "store", keyring=MemoryKeyring())
     try:
         store.card_cache.put(card_in_use(version=1))
-        the_desk = Desk(TELLER, Role.TELLER, Place.BRANCH, enrolled.branch, enrolled.device_id)
+        # The teller logged in online earlier on this device: their signing key is here.
+        signer = signed_in(central, enrolled, store, TELLER, PASSWORD).signer
+        the_desk = Desk(
+            TELLER, Role.TELLER, Place.BRANCH, enrolled.branch, enrolled.device_id, signer=signer
+        )
         counter = Counter(store, the_desk, clock=lambda: NOW)
         taken = counter.change_contact(holder(), mobile=MOBILE, address=ADDRESS)
         assert isinstance(taken, Accepted)  # offline: nothing has been sent yet

@@ -7,7 +7,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,10 @@ from branch_app.domain.lifecycle import (
     Unlock,
     command_to_dict,
 )
+from branch_app.services.counter import signing
 from branch_app.store import LocalStore
 from branch_app.store.crypto import MemoryKeyring
+from sync.auth import CommandSigner, StaffSession
 from sync.client import CentralClient, Timeouts
 from sync.engine import RetryPolicy, SyncEngine
 from sync.state import StorePullTarget, SyncState
@@ -82,8 +84,15 @@ class Device:
     branch: str
     actor: str
     enrolled: Any = None  # the devserver's EnrolledDevice (for its helpers)
+    #: The actor's signing key on this device (registered at the central as their online
+    #: log-in would): every command is signed with it when queued, as the counter signs.
+    signer: CommandSigner | None = None
+    #: Supervisors' keys on this device by staff id: a command naming one as its approver is
+    #: signed by them too (as their password typed at the counter unlocks it).
+    approvers: dict[str, CommandSigner] = field(default_factory=dict)
 
     def enqueue(self, holder: str, command: Command, base_version: int = 0) -> str:
+        approver = self.approvers.get(getattr(command, "approved_by", None) or "")
         item = self.store.outbox.enqueue(
             command.kind,
             holder,
@@ -92,6 +101,7 @@ class Device:
             actor=self.actor,
             device=self.device_id,
             branch=self.branch,
+            sign=signing(self.signer, approver),
         )
         return item.id
 
@@ -126,8 +136,56 @@ def open_device(
     enrolled = central.enrol_device(place="instant_branch")
     store = LocalStore.open(folder, keyring=keyring or MemoryKeyring())
     return Device(
-        store, enrolled.device_id, enrolled.device_token, enrolled.branch, actor, enrolled
+        store,
+        enrolled.device_id,
+        enrolled.device_token,
+        enrolled.branch,
+        actor,
+        enrolled,
+        signer=registered_signer(central, actor, enrolled.device_id),
     )
+
+
+def signed_in(
+    central: Any, enrolled: Any, store: LocalStore, staff_id: str, password: str
+) -> StaffSession:
+    """An online log-in on this device through the staff login (`sync.auth.Authenticator`),
+    as the counter's log-in screen makes it: the session carries the person's signing key,
+    registered at the central and kept sealed under the password in the store's staff.json."""
+    from sync.auth import Authenticator, StaffDirectory
+
+    def connect() -> CentralClient:
+        return CentralClient(
+            central.url,
+            device_token=enrolled.device_token,
+            timeouts=Timeouts(connect=2.0, read=10.0, write=5.0, pool=5.0),
+        )
+
+    session = Authenticator(StaffDirectory.for_store(store), connect).login(staff_id, password)
+    assert session.signer is not None and not session.offline
+    return session
+
+
+def registered_signer(central: Any, staff_id: str, device_id: str) -> CommandSigner:
+    """A signing key for `staff_id` on `device_id`, registered in the central's database as
+    their online log-in on that device registers it."""
+    from central.auth import register_signing_key
+
+    signer = CommandSigner.generate(staff_id)
+    database = central.database()
+    with database.write() as conn:
+        expires = register_signing_key(
+            conn,
+            database,
+            staff_id=staff_id,
+            device_id=device_id,
+            public_key=signer.public_key,
+            now=dt.datetime.now(dt.UTC),
+            days=7,
+        )
+    assert expires is not None
+    signer.expires_at = expires.isoformat()
+    return signer
 
 
 def fill_with_lives(device: Device, cards: int) -> list[str]:

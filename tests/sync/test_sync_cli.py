@@ -11,7 +11,13 @@ import pytest
 from branch_app.cli import main
 from branch_app.store import LocalStore
 from sync.auth import enrolled_device
-from tests.sync.helpers import Device, fill_with_lives, holder_id, lifecycle_commands
+from tests.sync.helpers import (
+    Device,
+    fill_with_lives,
+    holder_id,
+    lifecycle_commands,
+    registered_signer,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +60,9 @@ def test_enrol_then_sync_prints_counts(
     assert identity is not None and identity.device_id in capsys.readouterr().out
 
     with LocalStore.open(tmp_path / "store", keyring=memory_keyring) as store:
-        ids = fill_with_lives(Device(store, identity.device_id, "", identity.branch, ACTOR), 2)
+        signer = registered_signer(central, ACTOR, identity.device_id)  # as its log-in would
+        device = Device(store, identity.device_id, "", identity.branch, ACTOR, signer=signer)
+        ids = fill_with_lives(device, 2)
 
     assert main(["--language", "en", "sync"]) == 0
     rows = counts_of(capsys.readouterr().out)
@@ -63,7 +71,7 @@ def test_enrol_then_sync_prints_counts(
 
     # The central is down: the command stays queued, the exit code says so.
     with LocalStore.open(tmp_path / "store", keyring=memory_keyring) as store:
-        Device(store, identity.device_id, "", identity.branch, ACTOR).enqueue(
+        Device(store, identity.device_id, "", identity.branch, ACTOR, signer=signer).enqueue(
             holder_id(), lifecycle_commands(1)[0]
         )
     central.stop()

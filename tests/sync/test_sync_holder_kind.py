@@ -26,14 +26,21 @@ from branch_app.domain.identity import (
 )
 from branch_app.domain.lifecycle import Applicant, ApplicationKind, Representative
 from branch_app.domain.vocabulary import LookupPurpose, Place, Presenter, Role
-from branch_app.services.counter import Accepted, Counter, Desk, QueryAnswer, central_lookup_for
+from branch_app.services.counter import (
+    Accepted,
+    Counter,
+    Desk,
+    QueryAnswer,
+    central_lookup_for,
+    signing,
+)
 from branch_app.store import LocalStore, MemoryKeyring
 from branch_app.store.errors import DecryptionFailed, StoreCorrupt
 from sync.client import CentralClient, CentralRejected, Timeouts
 from sync.engine import RetryPolicy, SyncEngine, wire_command
 from sync.protocol import LookupRequest
 from sync.state import StorePullTarget, SyncState
-from tests.sync.helpers import central_outcomes
+from tests.sync.helpers import central_outcomes, registered_signer
 
 TELLER, PASSWORD = "T300", "teller-password-3"
 PHOTO = "GZ2026110200B5"
@@ -87,6 +94,7 @@ class Branch:
             branch=self.enrolled.branch,
             device=self.enrolled.device_id,
             bank="icbc",
+            signer=registered_signer(central, TELLER, self.enrolled.device_id),
         )
         self.counter = Counter(self.store, self.desk, clock=now)
 
@@ -213,6 +221,7 @@ def test_an_item_queued_without_a_kind_still_works_for_a_resident_id(branch: Bra
         actor=TELLER,
         device=branch.enrolled.device_id,
         branch=branch.enrolled.branch,
+        sign=signing(branch.desk.signer),
     )
     assert item.holder_kind is None
     assert b"holder_kind" not in wire_command(item).model_dump_json().encode()

@@ -47,6 +47,7 @@ from tests.sync.helpers import (
     lifecycle_commands,
     next_serial,
     open_device,
+    registered_signer,
 )
 
 pytestmark = pytest.mark.slow
@@ -138,6 +139,8 @@ def test_interleavings_end_in_the_serial_order_state(central, steps) -> None:
             "A": open_device(central, Path(folder) / "a", ACTOR_A, keyring),
             "B": open_device(central, Path(folder) / "b", ACTOR_B, keyring),
         }
+        for device in devices.values():  # the supervisor approves cancellations on both
+            device.approvers[SUPERVISOR] = registered_signer(central, SUPERVISOR, device.device_id)
         try:
             run_example(central, devices, steps)
         finally:

@@ -27,7 +27,7 @@ from branch_app.ui.dialogs.sync_progress import SyncScreen
 from branch_app.ui.status import ConnectionStatusChanged, QueueDepthChanged
 from branch_app.ui.widgets.sync_status import SyncStatus
 from sync.service import SyncService
-from tests.sync.helpers import Device, fill_with_lives
+from tests.sync.helpers import Device, fill_with_lives, registered_signer
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,21 @@ def central() -> Iterator[Any]:
 
     with start_central(enable_channels=True) as running:
         running.add_staff(ACTOR, PASSWORD, role="teller", name="Chen Jing")
+        _CENTRAL[:] = [running]
         yield running
+
+
+#: The module's running central (its database registers the teller's signing keys).
+_CENTRAL: list[Any] = []
+
+
+def teller_device(service: SyncService) -> Device:
+    """The enrolled device queueing as the teller, with the teller's signing key on it (as
+    their online log-in here registers it)."""
+    enrolled = service.device()
+    assert enrolled is not None
+    signer = registered_signer(_CENTRAL[0], ACTOR, enrolled.device_id)
+    return Device(service.store, enrolled.device_id, "", enrolled.branch, ACTOR, signer=signer)
 
 
 @pytest.fixture
@@ -127,7 +141,7 @@ async def test_login_online_then_offline(service: SyncService, central) -> None:
 
 
 async def test_sync_now_shows_progress_and_finishes(service: SyncService) -> None:
-    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    device = teller_device(service)
     ids = fill_with_lives(device, cards=30)
     service.batch_size = 40
     app = Harness(SyncScreen(service))
@@ -153,7 +167,7 @@ async def test_shell_asks_for_login_then_syncs_from_the_palette_action(
     from branch_app.ui.services import AppServices
     from branch_app.ui.status import SlotState
 
-    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    device = teller_device(service)
     ids = fill_with_lives(device, cards=3)
     manual(service)  # this test sends with the palette's action, so nothing goes by itself
     app = BranchApp(service.config, AppServices(store=service.store, sync=service))
@@ -198,7 +212,7 @@ async def test_waiting_requests_go_by_themselves_when_the_central_answers(
     from branch_app.ui.status import OutboxChanged
     from tests.sync.helpers import TODAY, holder_id, next_serial
 
-    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    device = teller_device(service)
     ids = fill_with_lives(device, cards=4)
     app = BranchApp(service.config, AppServices(store=service.store, sync=service))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -223,7 +237,7 @@ async def test_with_nothing_to_send_the_app_still_brings_other_channels_changes(
     from branch_app.ui.controllers import sync_monitor
     from branch_app.ui.services import AppServices
 
-    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    device = teller_device(service)
     ids = fill_with_lives(device, cards=1)
     assert service.run().ok  # sent: the branch follows the card from now on
     holder = service.store.outbox.get(ids[0]).holder_id
@@ -249,7 +263,7 @@ async def test_a_refused_request_sent_in_the_background_is_announced(service: Sy
     from branch_app.ui.services import AppServices
     from tests.sync.helpers import holder_id, next_serial
 
-    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    device = teller_device(service)
     item = device.enqueue(holder_id(next_serial()), Unlock(at_card_bank=True))  # nobody's card
     app = BranchApp(service.config, AppServices(store=service.store, sync=service))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -269,7 +283,7 @@ async def test_with_auto_sync_off_nothing_goes_until_asked(service: SyncService)
     from branch_app.ui.services import AppServices
     from branch_app.ui.status import OutboxChanged, SlotState
 
-    device = Device(service.store, service.device().device_id, "", service.device().branch, ACTOR)
+    device = teller_device(service)
     ids = fill_with_lives(device, cards=2)
     manual(service)
     app = BranchApp(service.config, AppServices(store=service.store, sync=service))

@@ -40,6 +40,7 @@ from branch_app.ui.widgets.sync_status import SyncStatus
 from sync.engine import RetryPolicy
 from sync.protocol import ConflictView, ResolveConflictRequest
 from sync.service import SyncService
+from tests.sync.helpers import registered_signer
 
 from .conftest import NOW, SIZE, holder, photo, until
 
@@ -69,10 +70,15 @@ class Branch:
     sync: SyncService
     config: AppConfig
     channel: Any  # another enrolled device, for the simulated channels
+    central: Any = None
 
     def counter(self) -> Counter:
         device = self.sync.device()
-        desk = Desk(self.teller, Role.TELLER, Place.BRANCH, device.branch, device.device_id, "icbc")
+        # The teller's signing key on this device, as their online log-in here registers it.
+        signer = registered_signer(self.central, self.teller, device.device_id)
+        desk = Desk(
+            self.teller, Role.TELLER, Place.BRANCH, device.branch, device.device_id, "icbc", signer
+        )
         return Counter(self.store, desk, clock=lambda: NOW)
 
     def post(self, central: Any, path: str, body: dict[str, Any]) -> None:
@@ -100,7 +106,7 @@ def branch(central, tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[B
     sync.enrol(central.issue_enrolment_code(branch=code), "counter 1")
     channel = central.enrol_device(branch=code, name="channels")
     try:
-        yield Branch(code, supervisor, teller, store, sync, config, channel)
+        yield Branch(code, supervisor, teller, store, sync, config, channel, central)
     finally:
         sync.close()
         store.close()

@@ -20,7 +20,7 @@ from branch_app.ui.screens.counter_base import CounterScreen, Request
 
 if TYPE_CHECKING:
     from branch_app.domain.identity import IdentityNumber
-    from branch_app.services.counter import Checked, Counter, Refusal
+    from branch_app.services.counter import Approval, Checked, Counter, Refusal
 
 
 def cancellation_options() -> list[tuple[str, str]]:
@@ -96,22 +96,23 @@ class CancellationScreen(CounterScreen):
         password_input = self.query_one("#cancel-password", Input)
         password, password_input.value = password_input.value, ""
         sync = self.branch_app.services.sync
-        verified: list[bool] = []
+        verified: list[Approval] = []
 
         def run(counter: Counter, holder: IdentityNumber, dry_run: bool) -> Checked:
-            from branch_app.services.counter import verify_approver
+            from branch_app.services.counter import Refusal, approve
 
             if approver and sync is not None and not verified:
-                refusal = verify_approver(sync, approver, password)
-                if refusal is not None:
-                    return refusal
-                verified.append(True)
+                approval = approve(sync, approver, password)
+                if isinstance(approval, Refusal):
+                    return approval
+                verified.append(approval)  # with the approver's key, to sign the request
             return counter.cancel(
                 holder,
                 reason,
                 evidence=evidence,
                 approved_by=approver or None,
                 approval_verified=bool(verified),
+                approver_signer=verified[0].signer if verified else None,
                 dry_run=dry_run,
             )
 

@@ -53,7 +53,9 @@ def desk_of(app: BranchApp) -> SupervisorDesk | None:
     desk = desk_for(app)
     if desk is None:
         return None
-    return SupervisorDesk(staff_id=desk.staff_id, device=desk.device, branch=desk.branch)
+    return SupervisorDesk(
+        staff_id=desk.staff_id, device=desk.device, branch=desk.branch, signer=desk.signer
+    )
 
 
 class SupervisorScreen(ShellScreen):
