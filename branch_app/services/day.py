@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from branch_app.domain.vocabulary import OutboxStatus
+from branch_app.domain.vocabulary import OutboxStatus, Role
 from branch_app.services.receipt import Receipt, service_of
 
 if TYPE_CHECKING:
@@ -193,11 +193,18 @@ class DayBook:
             self._final[outbox_id] = item
         return item
 
-    def rows(self, day: dt.date | None = None, *, everyone: bool = False) -> list[DayRow]:
-        """This teller's requests of `day` (today), oldest first; `everyone`: the device's."""
+    def sees_everyone(self) -> bool:
+        """A supervisor's list is the device's day (every teller's), so a supervisor who logs in
+        after a teller (a shift change, the switch-user path) sees and sums up that day."""
+        return self.desk.role is Role.SUPERVISOR
+
+    def rows(self, day: dt.date | None = None, *, everyone: bool | None = None) -> list[DayRow]:
+        """This teller's requests of `day` (today), oldest first; `everyone`: the device's
+        (by default for a supervisor)."""
         from branch_app.domain.identity import mask_identity
 
         day = day or self.today()
+        everyone = self.sees_everyone() if everyone is None else everyone
         live = {item.id: item for item in self.store.outbox.items()}
         rows: list[DayRow] = []
         for entry in self._accepted_entries(day, everyone):
@@ -319,7 +326,11 @@ class DayBook:
 
     def summary(self, day: dt.date | None = None) -> DaySummary:
         day = day or self.today()
-        return summarise(self.rows(day), day, self.desk.staff_id)
+        rows = self.rows(day)
+        teller = self.desk.staff_id
+        if self.sees_everyone() and rows:
+            teller = ", ".join(sorted({row.teller for row in rows}))
+        return summarise(rows, day, teller)
 
     def close_day(self, summary: DaySummary, *, supervisor: str, verified: bool) -> int:
         """The supervisor confirmed the day's summary: audited (`day.closed`); the entry's n."""

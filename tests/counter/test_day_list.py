@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input
 
 from branch_app.domain.identity import mask_identity
 from branch_app.domain.lifecycle import CardRecord, CardState, FunctionStatus
-from branch_app.domain.vocabulary import ApplicationKind, OutboxStatus
+from branch_app.domain.vocabulary import ApplicationKind, OutboxStatus, Role
 from branch_app.i18n import Language
 from branch_app.services.counter import Accepted
 from branch_app.services.day import DAY_CLOSED, DayBook, DayStatus, summary_lines
@@ -82,6 +82,26 @@ def test_the_list_has_this_tellers_requests_of_today_with_their_status(
     fresh = book.refresh(rows)
     assert [row.status for row in fresh] == [DayStatus.APPLIED, DayStatus.CONFLICT]
     assert [row.status for row in book.rows()] == [DayStatus.APPLIED, DayStatus.CONFLICT]
+
+
+def test_a_supervisor_sees_and_sums_up_the_devices_day(store: LocalStore, adult, child) -> None:
+    """After a shift change (the teller logged out, a supervisor logged in) the supervisor's list
+    and end of the day hold every teller's requests of the device (the tmux customer-day test)."""
+    a_day(store, adult)
+    store.card_cache.put(card_in_use(CHILD))
+    other = make_counter(store, desk(staff_id="T002")).report_loss(child)
+    assert isinstance(other, Accepted)
+    book = DayBook(store, desk(Role.SUPERVISOR, staff_id="S001"), clock=lambda: NOW)
+    assert [row.teller for row in book.rows()] == ["T001", "T001", "T002"]
+    assert book.rows(everyone=False) == []
+    summary = book.summary()
+    assert summary.total == 3 and summary.teller == "T001, T002" and summary.fees_yuan == 20
+    assert (
+        DayBook(store, desk(Role.SUPERVISOR, staff_id="S001"), clock=lambda: NOW)
+        .summary(NOW.date() - dt.timedelta(days=1))
+        .teller
+        == "S001"
+    )
 
 
 def test_a_search_by_reference_or_by_the_holders_number(store: LocalStore, adult, child) -> None:
