@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from central import devices
 from central.auth import Authenticator, DeviceIdentity, LoginRefused, StaffIdentity
 from central.db import Database, utcnow
 from central.service import CentralService
@@ -358,6 +359,31 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     async def withdrawn(request: Request) -> Response:
         device = await device_of(request)
         answer = await run_in_threadpool(auth.withdrawals, device)
+        return _json(answer)
+
+    @route(
+        "POST",
+        "/devices/state",
+        summary="The device's state at the end of a sync: queue, refusals, version, audit head",
+        request_model=p.DeviceStateReport,
+        response_model=p.DeviceStateAnswer,
+    )
+    async def device_state(request: Request) -> Response:
+        device = await device_of(request)
+        body = await body_of(request, p.DeviceStateReport)
+        answer = await run_in_threadpool(devices.record_state, db, device, body)
+        return _json(answer)
+
+    @route(
+        "GET",
+        "/devices",
+        summary="The branch's devices with their latest state (supervisors)",
+        response_model=p.DevicesResponse,
+        errors=(p.ErrorCode.SESSION_REQUIRED, p.ErrorCode.FORBIDDEN),
+    )
+    async def branch_devices(request: Request) -> Response:
+        _device, staff = await supervisor_of(request)
+        answer = await run_in_threadpool(devices.branch_devices, db, staff.branch)
         return _json(answer)
 
     @route(

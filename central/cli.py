@@ -280,6 +280,41 @@ def cmd_revoke_device(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_devices(args: argparse.Namespace) -> int:
+    """The branch's devices with their latest state, the ones that need a look first."""
+    from central.devices import branch_devices
+
+    db = _database(args)
+    devices = branch_devices(db, args.branch).devices
+    db.dispose()
+    if not devices:
+        print(f"central: no device is enrolled for branch {args.branch}.")
+        return 0
+    print(
+        f"{'device':<34} {'place':<15} {'queue':>5} {'oldest':>8} {'refused':>7} "
+        f"{'last sync':<25} {'version':<10} audit"
+    )
+    for d in devices:
+        oldest = (
+            "-" if d.oldest_unsent_age_seconds is None else f"{d.oldest_unsent_age_seconds // 60}m"
+        )
+        audit = "-" if d.audit_n is None else str(d.audit_n)
+        if d.audit_regressed_at:
+            audit += f" WENT BACK at {d.audit_regressed_at}"
+        if d.revoked:
+            audit += " (revoked)"
+        print(
+            f"{d.device_id:<34} {d.place.value:<15} {_dash(d.queue_depth):>5} {oldest:>8} "
+            f"{_dash(d.refused_open):>7} {d.last_sync or 'never':<25} "
+            f"{d.app_version or '-':<10} {audit}"
+        )
+    return 0
+
+
+def _dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
 def cmd_new_audit_key(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -442,6 +477,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="move the key an older central kept in the database to FILE (and delete it there)",
     )
     key.set_defaults(func=cmd_new_audit_key)
+
+    devices = sub.add_parser(
+        "devices", parents=[common], help="a branch's devices with their latest state"
+    )
+    devices.add_argument("--branch", required=True)
+    devices.set_defaults(func=cmd_devices)
 
     seed = sub.add_parser("seed-demo", parents=[common], help="write demo staff and cardholders")
     seed.set_defaults(func=cmd_seed_demo)

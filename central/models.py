@@ -173,6 +173,26 @@ staff_signing_keys = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
+#: Each device's latest state report (issue 13) and the furthest audit head it ever reported
+#: (issue 10): a later report behind it means the device's journal was cut short or restored.
+device_states = Table(
+    "device_states",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("branch", String(64), nullable=False, index=True),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("queue_depth", Integer, nullable=False),
+    Column("oldest_unsent_age_seconds", Integer, nullable=True),
+    Column("refused_open", Integer, nullable=False),
+    Column("last_sync", String(40), nullable=True),
+    Column("app_version", String(40), nullable=False),
+    Column("audit_n", BigInteger, nullable=False),
+    Column("audit_mac", String(64), nullable=False),
+    Column("audit_month", String(7), nullable=True),
+    Column("furthest_audit_n", BigInteger, nullable=False),
+    Column("audit_regressed_at", DateTime(timezone=True), nullable=True),
+)
+
 devices = Table(
     "devices",
     metadata,

@@ -36,6 +36,9 @@ from sync.protocol import (
     ChannelLossReport,
     ConflictsResponse,
     ConflictView,
+    DevicesResponse,
+    DeviceStateAnswer,
+    DeviceStateReport,
     EnrolRequest,
     EnrolResponse,
     ErrorCode,
@@ -536,6 +539,15 @@ class CentralClient:
         if since is not None:
             params["since"] = since
         return self._call(ChangesResponse, "GET", f"{API_PREFIX}/changes", params=params)
+
+    def report_state(self, report: DeviceStateReport) -> DeviceStateAnswer:
+        """`POST /v1/devices/state`: this device's queue, refusals, version and audit head."""
+        return self._call(DeviceStateAnswer, "POST", f"{API_PREFIX}/devices/state", report)
+
+    def branch_devices(self) -> DevicesResponse:
+        """`GET /v1/devices`: the branch's devices with their latest state (a supervisor's
+        session)."""
+        return self._call(DevicesResponse, "GET", f"{API_PREFIX}/devices")
 
     def withdrawn_staff(self) -> WithdrawalsResponse:
         """`GET /v1/staff/withdrawn`: staff of this branch whose offline logins are withdrawn."""

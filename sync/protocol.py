@@ -417,6 +417,63 @@ class WithdrawalsResponse(_Response):
     withdrawn: list[WithdrawnStaff] = Field(default_factory=list)
 
 
+class AuditHead(_Request):
+    """Where a device's audit journal ends: the entry count, the last link of its hash chain and
+    the month of its newest file. The central keeps each device's latest, so a journal cut short
+    on the device is visible at the central too (issue 10)."""
+
+    n: int = Field(ge=0)
+    mac: str = Field(pattern=r"^[0-9a-f]{64}$")
+    month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+
+
+class DeviceStateReport(_Request):
+    """What a device reports at the end of every sync that reached the central: its queue,
+    its refused requests not closed yet, its last successful sync, its version, its audit head.
+    Counts and times only: never a person's data."""
+
+    queue_depth: int = Field(ge=0, le=10_000_000)
+    oldest_unsent_age_seconds: int | None = Field(default=None, ge=0)
+    refused_open: int = Field(ge=0, le=10_000_000)
+    last_sync: str | None = None
+    app_version: str = Field(pattern=r"^[0-9A-Za-z.+-]{1,40}$")
+    audit_head: AuditHead
+
+    @field_validator("last_sync")
+    @classmethod
+    def _last_sync_is_a_time(cls, value: str | None) -> str | None:
+        return None if value is None else _check_iso_datetime(value)
+
+
+class DeviceStateAnswer(_Response):
+    """`audit_regressed`: the reported head is behind one this device reported before (its
+    journal was cut short or restored); the central keeps the furthest head it was told."""
+
+    audit_regressed: bool = False
+    furthest_audit_n: int = 0
+
+
+class DeviceStateView(_Response):
+    """One device of a branch as its supervisor (or `central devices`) sees it."""
+
+    device_id: str
+    name: str
+    place: Place
+    reported_at: str | None = None
+    queue_depth: int | None = None
+    oldest_unsent_age_seconds: int | None = None
+    refused_open: int | None = None
+    last_sync: str | None = None
+    app_version: str | None = None
+    audit_n: int | None = None
+    audit_regressed_at: str | None = None
+    revoked: bool = False
+
+
+class DevicesResponse(_Response):
+    devices: list[DeviceStateView] = Field(default_factory=list)
+
+
 class SessionResponse(_Response):
     session_token: str
     expires_at: str

@@ -25,6 +25,7 @@ from sync.auth import (
 )
 from sync.client import CentralClient, CentralError, Timeouts
 from sync.engine import ProgressCallback, RetryPolicy, SyncEngine, SyncSummary, age_of
+from sync.protocol import AuditHead, DeviceStateReport
 from sync.state import StorePullTarget, SyncState
 
 if TYPE_CHECKING:
@@ -32,6 +33,16 @@ if TYPE_CHECKING:
     from branch_app.store import LocalStore
 
 log = logging.getLogger(__name__)
+
+
+def app_version() -> str:
+    """The installed application's version, as the central keeps it per device."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gz-sscard-branch")
+    except PackageNotFoundError:  # a checkout run without installing
+        return "0+unknown"
 
 
 def anonymous_client(central: CentralConfig, *, timeout: float | None = None) -> CentralClient:
@@ -161,7 +172,39 @@ class SyncService:
         if summary.error != "sync.error.busy_running" and summary.reached_central:
             self.state.finished(ok=summary.ok, error=summary.error, at=summary.finished_at)
             self._withdraw_offline_logins()
+            self._report_state()
         return summary
+
+    def state_report(self, now: dt.datetime | None = None) -> DeviceStateReport:
+        """This device's state as the central keeps it: counts and times, never a person."""
+        status = self.queue_status(now)
+        head = self.store.audit.head_info
+        last = self.state.last_sync()
+        return DeviceStateReport(
+            queue_depth=status.depth,
+            oldest_unsent_age_seconds=None
+            if status.oldest_age is None
+            else int(status.oldest_age.total_seconds()),
+            refused_open=status.awaiting_supervisor,
+            last_sync=None if last is None else last.isoformat(),
+            app_version=app_version(),
+            audit_head=AuditHead(n=head.n, mac=head.mac, month=head.month),
+        )
+
+    def _report_state(self) -> None:
+        """Tell the central where this device stands; a journal the central saw further along
+        than it is now (cut short, or an older copy restored) is logged here as well."""
+        try:
+            with self.client() as client:
+                answer = client.report_state(self.state_report())
+        except CentralError as error:  # reported again at the next sync
+            log.info("device state not reported (%s)", type(error).__name__)
+            return
+        if answer.audit_regressed:
+            log.error(
+                "the central saw this device's audit journal reach entry %d; it ends before that",
+                answer.furthest_audit_n,
+            )
 
     def _withdraw_offline_logins(self) -> None:
         """Drop the offline logins the central withdrew (a person who left, a changed password
