@@ -340,8 +340,10 @@ class CounterScreen(ReceiptScreen):
         holder = self.query_one("#counter-holder", Input)
         holder.validate(holder.value)  # the same number may be valid for another kind
         self._show_holder()
-        # Screens that follow the holder (the application's birth date) hear of it too.
-        holder.post_message(Input.Changed(holder, holder.value))
+        self.holder_kind_changed()
+
+    def holder_kind_changed(self) -> None:
+        """A service that follows the holder (the application's birth date) hears of a new kind."""
 
     def use_card(self, reading: CardReading) -> None:
         """Fill the holder from a card reading; the number is shown masked only."""
