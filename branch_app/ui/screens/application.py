@@ -183,6 +183,9 @@ class ApplicationScreen(CounterScreen):
         """The holder's birth date is asked when their ID number carries none."""
         self.applicant_form().set_holder(self.holder())
 
+    def holder_kind_changed(self) -> None:
+        self._holder_typed()
+
     def sample_command(self) -> Command:
         # The gate asks whether this person may take applications here at all; the chosen
         # speed is decided with the request, its refusal shown in the answer panel like every
