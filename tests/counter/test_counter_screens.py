@@ -234,9 +234,11 @@ async def test_instant_issuance_outside_an_instant_branch_says_why(store: LocalS
     app = counter_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_screen(pilot, ApplicationScreen(speed=IssuanceSpeed.INSTANT))
-        gate = str(screen.query_one("#counter-gate").content)
-        assert "instant-issuance branch" in gate
-        assert screen.query_one("#counter-submit", Button).disabled
+        # Issue 12, bug 11: offered disabled with the reason, not refused at the form's top.
+        note = str(screen.query_one("#apply-speed-note").content)
+        assert "instant-issuance branch" in note
+        assert screen.query_one("#apply-speed-instant").disabled
+        assert not screen.query_one("#counter-submit", Button).disabled
 
 
 async def test_instant_issuance_at_an_instant_branch_is_ready_in_minutes(
