@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -191,25 +192,30 @@ class ConflictsScreen(SupervisorScreen):
             self._show_detail()
             return
         self.show_message("conflicts-source", text, ok=ok)
-        grid.add_columns(
-            t("supervisor.col.holder"),
-            t("supervisor.col.kind"),
-            t("supervisor.col.actor"),
-            t("supervisor.col.made_at"),
-            t("supervisor.col.reason"),
-            t("supervisor.col.device"),
-        )
+        # The reason wraps in what the other columns leave (issue 12, bug 13: it was cut at
+        # "The card"); the device is in the details.
+        from rich.cells import cell_len
+
+        holder, kind, made_at = 18, 12, 16
+        actor = max(5, cell_len(t("supervisor.col.actor")))
+        spare = (grid.size.width or 78) - 4  # the vertical scrollbar and a margin
+        reason = max(8, spare - (holder + kind + actor + made_at) - 5 * 2 * grid.cell_padding)
+        grid.add_column(t("supervisor.col.holder"), width=holder)
+        grid.add_column(t("supervisor.col.kind"), width=kind)
+        grid.add_column(t("supervisor.col.actor"), width=actor)
+        grid.add_column(t("supervisor.col.made_at"), width=made_at)
+        grid.add_column(t("supervisor.col.reason"), width=reason)
         now = self.branch_app.now()
         for row in self.found.rows:
             self._rows[row.command_id] = row
             grid.add_row(
                 row.holder_masked,
-                kind_short(row.kind, row.command),
+                Text(kind_short(row.kind, row.command)),
                 row.actor,
                 local_time(row.made_at or row.opened_at, now),
-                reason_text(row.reason, row.message),
-                row.device,
+                Text(reason_text(row.reason, row.message)),
                 key=row.command_id,
+                height=None,
             )
         if keep in self._rows:
             grid.move_cursor(row=grid.get_row_index(keep))

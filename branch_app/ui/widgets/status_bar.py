@@ -23,17 +23,32 @@ if TYPE_CHECKING:
     from branch_app.ui.services import StaffOnDuty
 
 
+def slot_text(label: str | None, slot: Slot) -> str:
+    return (
+        slot.render() if label is None else t("shell.status.slot", label=label, text=slot.render())
+    )
+
+
 class StatusSlot(Static):
     """One labelled slot; its class `-<state>` colours it."""
 
     def show(self, label: str | None, slot: Slot) -> None:
+        self.show_text(slot_text(label, slot), slot)
+
+    def show_text(self, text: str, slot: Slot) -> None:
         self.set_classes(["status-slot", f"-{slot.state.value}"])
-        text = (
-            slot.render()
-            if label is None
-            else t("shell.status.slot", label=label, text=slot.render())
-        )
         self.update(Text(text))
+
+
+#: The slots' labels, in full and short (issue 12, bug 13: at 80 columns the full labels cut
+#: the queue's words and the name of whoever is on duty).
+LABELS = {
+    "reader": ("shell.status.reader", "shell.status.reader_short"),
+    "connection": ("shell.status.connection", "shell.status.connection_short"),
+    "queue": ("shell.status.queue", "shell.status.queue_short"),
+}
+#: Each slot's padding (one column each side, `.status-slot`).
+SLOT_PADDING = 2
 
 
 class StatusBar(Horizontal):
@@ -60,14 +75,21 @@ class StatusBar(Horizontal):
     def _render_language(self, _language: object) -> None:
         self._render_snapshot(self.branch_app.status)
 
+    def on_resize(self) -> None:
+        self._render_snapshot(self.branch_app.status)
+
     def _render_snapshot(self, snapshot: StatusSnapshot) -> None:
-        self.query_one("#status-reader", StatusSlot).show(t("shell.status.reader"), snapshot.reader)
-        self.query_one("#status-connection", StatusSlot).show(
-            t("shell.status.connection"), snapshot.connection
-        )
-        self.query_one("#status-queue", StatusSlot).show(t("shell.status.queue"), snapshot.queue)
-        # The name and role speak for themselves; no label keeps the line within 100 columns.
-        self.query_one("#status-staff", StatusSlot).show(None, staff_slot(snapshot.staff))
+        slots = {
+            "reader": snapshot.reader,
+            "connection": snapshot.connection,
+            "queue": snapshot.queue,
+        }
+        staff = staff_slot(snapshot.staff)
+        texts, staff_text = fitted_texts(slots, staff, snapshot, self.size.width)
+        for name, slot in slots.items():
+            self.query_one(f"#status-{name}", StatusSlot).show_text(texts[name], slot)
+        # The name and role speak for themselves: no label.
+        self.query_one("#status-staff", StatusSlot).show_text(staff_text, staff)
 
     # The API later parts use (from the app thread).
     def show_reader(self, state: SlotState, text: LocalText, **params: object) -> None:
@@ -81,6 +103,34 @@ class StatusBar(Horizontal):
 
     def show_staff(self, staff: StaffOnDuty | None) -> None:
         self.branch_app.status = self.branch_app.status.with_staff(staff)
+
+
+def fitted_texts(
+    slots: dict[str, Slot], staff: Slot, snapshot: StatusSnapshot, width: int
+) -> tuple[dict[str, str], str]:
+    """The slots' words that fit in `width` columns: the full labels, else short labels, else
+    the name without the role, else short labels (0: not laid out yet, the full words)."""
+    from rich.cells import cell_len
+
+    def needed(texts: dict[str, str], staff_text: str) -> int:
+        return sum(cell_len(text) + SLOT_PADDING for text in [*texts.values(), staff_text])
+
+    full_staff = slot_text(None, staff)
+    name_only = (
+        snapshot.staff.name if snapshot.staff is not None and snapshot.staff.name else full_staff
+    )
+    full, short = (
+        {name: slot_text(t(LABELS[name][brief]), slot) for name, slot in slots.items()}
+        for brief in (False, True)
+    )
+    # The role goes first (the home screen shows it), then the labels are shortened.
+    choices = [(full, full_staff), (full, name_only), (short, full_staff), (short, name_only)]
+    if width <= 0:
+        return choices[0]
+    for texts, staff_text in choices:
+        if needed(texts, staff_text) <= width:
+            return texts, staff_text
+    return choices[-1]
 
 
 def staff_slot(staff: StaffOnDuty | None) -> Slot:
