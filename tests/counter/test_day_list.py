@@ -213,3 +213,51 @@ async def test_the_end_of_day_dialog_needs_a_supervisor_and_audits(
         entry = store.audit.entries()[-1]
         assert entry.action == DAY_CLOSED and entry.detail["confirmed_by"] == "S001"
         assert entry.detail["confirmation_verified"] is False  # no central here: said so
+
+
+async def test_a_long_day_paints_at_once_and_every_row_is_reached_and_found(
+    store: LocalStore, adult
+) -> None:
+    """3,000 requests: the table takes the first screenful at once and the rest in chunks;
+    Ctrl+End reaches the last request even before all are in the table, and the search finds a
+    request wherever it is (it runs on the screen's rows, never on the table's)."""
+    from dataclasses import replace
+
+    from branch_app.ui.receipts import daybook_for
+    from branch_app.ui.widgets.paged_table import PagedTable
+
+    a_day(store, adult, SCREEN_TELLER)
+    app = counter_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        real = daybook_for(app)
+        assert real is not None
+        model = real.rows()[0]
+        many = [
+            replace(model, outbox_id=f"{n:032x}", reference=f"{n + 1}-{n:08X}")
+            for n in range(3_000)
+        ]
+
+        class LongDay(DayListScreen):
+            def _load(self) -> None:  # type: ignore[override]  # the rows at once
+                self.book = real
+                self.post_message(self.Loaded(many, None))
+
+            def _refresh_statuses(self) -> None:  # type: ignore[override]  # made-up rows
+                return None
+
+        screen = LongDay()
+        app.push_screen(screen)
+        await wait_until(pilot, lambda: bool(screen.query("#day-table")))
+        table = screen.query_one("#day-table", PagedTable)
+        await wait_until(pilot, lambda: table.total == 3_000 and table.row_count > 0)
+        table.focus()
+        await pilot.press("ctrl+end")
+        await wait_until(pilot, lambda: table.cursor_row == 2_999)
+        assert table.row_count == 3_000
+        assert screen.receipt_id() == many[-1].outbox_id
+
+        search = screen.query_one("#day-search", Input)
+        search.value = many[2_998].reference
+        await wait_until(pilot, lambda: table.total == 1)
+        assert table.get_row_at(0)[1] == many[2_998].reference
+        assert screen.receipt_id() == many[2_998].outbox_id

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from branch_app.i18n import t
 from branch_app.ui.receipts import ReceiptScreen, daybook_for
+from branch_app.ui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from branch_app.services.day import DayBook, DayRow
@@ -60,11 +61,11 @@ class DayListScreen(ReceiptScreen):
         with Vertical(id="day-main"):
             yield Static(id="day-intro")
             yield Input(id="day-search")
-            yield DataTable(id="day-table", cursor_type="row", zebra_stripes=True)
+            yield PagedTable(id="day-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="day-count")
 
     def on_mount(self) -> None:
-        self.query_one("#day-table", DataTable).focus()
+        self.query_one("#day-table", PagedTable).focus()
         self.action_reload()
         self.set_interval(REFRESH_EVERY, self._refresh_statuses)
 
@@ -121,7 +122,7 @@ class DayListScreen(ReceiptScreen):
 
     @on(Input.Submitted, "#day-search")
     def _search_submitted(self) -> None:
-        self.query_one("#day-table", DataTable).focus()
+        self.query_one("#day-table", PagedTable).focus()
 
     def _apply_search(self) -> None:
         if self._query.strip() and self.book is not None:
@@ -146,35 +147,44 @@ class DayListScreen(ReceiptScreen):
 
     def _show(self) -> None:
         try:
-            table = self.query_one("#day-table", DataTable)
+            table = self.query_one("#day-table", PagedTable)
         except NoMatches:
             return
         keep = self.receipt_id()
-        table.clear(columns=True)
-        table.add_columns(
-            t("day.col.time"),
-            t("day.col.reference"),
-            t("day.col.service"),
-            t("day.col.holder"),
-            t("day.col.fee"),
-            t("day.col.status"),
-        )
-        table.add_rows(
-            [
+        services: dict[str, str] = {}
+        statuses: dict[str, str] = {}
+        cells: list[tuple[str, ...]] = []
+        for row in self.shown:
+            service = services.get(row.service)
+            if service is None:
+                service = services[row.service] = t(f"receipt.service.{row.service}")
+            status = statuses.get(row.status.value)
+            if status is None:
+                status = statuses[row.status.value] = t(f"day.status.{row.status.value}")
+            cells.append(
                 (
                     f"{row.made_at:%H:%M}",
                     row.reference,
-                    t(f"receipt.service.{row.service}"),
+                    service,
                     row.holder_masked,
                     str(row.fee_yuan),
-                    t(f"day.status.{row.status.value}"),
+                    status,
                 )
-                for row in self.shown
-            ]
-        )
+            )
         self._ids = [row.outbox_id for row in self.shown]
-        if keep in self._ids:
-            table.move_cursor(row=self._ids.index(keep))
+        at = {outbox_id: n for n, outbox_id in enumerate(self._ids)}
+        table.show(
+            (
+                t("day.col.time"),
+                t("day.col.reference"),
+                t("day.col.service"),
+                t("day.col.holder"),
+                t("day.col.fee"),
+                t("day.col.status"),
+            ),
+            cells,
+            cursor=at.get(keep) if keep is not None else None,
+        )
         count = self.query_one("#day-count", Static)
         if self.problem is not None:
             count.update(t(self.problem) if self.problem.startswith("day.") else self.problem)
@@ -187,7 +197,7 @@ class DayListScreen(ReceiptScreen):
     # -- the receipt keys ------------------------------------------------------------------------
     def receipt_id(self) -> str | None:
         try:
-            table = self.query_one("#day-table", DataTable)
+            table = self.query_one("#day-table", PagedTable)
         except NoMatches:
             return None
         ids = getattr(self, "_ids", [])

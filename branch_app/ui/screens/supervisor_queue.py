@@ -25,6 +25,7 @@ from branch_app.ui.screens.supervisor_base import (
 )
 from branch_app.ui.status import OutboxChanged, format_age
 from branch_app.ui.supervisor_text import kind_short, kind_text, reason_text
+from branch_app.ui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from branch_app.services.supervisor import QueueReport, QueueRow
@@ -79,7 +80,7 @@ class SyncQueueScreen(SupervisorScreen):
                 yield Static(id="queue-intro", classes="supervisor-intro")
                 yield Button(id="queue-sync", variant="primary")
             with Vertical(classes="supervisor-main panel", id="queue-main"):
-                yield DataTable(id="queue-items", cursor_type="row", zebra_stripes=True)
+                yield PagedTable(id="queue-items", cursor_type="row", zebra_stripes=True)
                 yield Static(id="queue-detail")
                 yield Label(id="queue-note-label")
                 with Horizontal(classes="supervisor-row"):
@@ -88,7 +89,7 @@ class SyncQueueScreen(SupervisorScreen):
                 yield Static(id="queue-message", classes="supervisor-message")
 
     def on_mount(self) -> None:
-        self.query_one("#queue-items", DataTable).focus()
+        self.query_one("#queue-items", PagedTable).focus()
 
     # -- words -----------------------------------------------------------------------------------
     def relabel(self) -> None:
@@ -138,7 +139,7 @@ class SyncQueueScreen(SupervisorScreen):
 
     def _show_report(self) -> None:
         summary = self.query_one("#queue-summary", Static)
-        items = self.query_one("#queue-items", DataTable)
+        items = self.query_one("#queue-items", PagedTable)
         report = self.report
         if report is None:
             summary.update(t("supervisor.queue.nothing"))
@@ -168,28 +169,37 @@ class SyncQueueScreen(SupervisorScreen):
         )
         summary.update(table(lines))
         keep = row_under_cursor(items)
-        items.clear(columns=True)
-        items.add_columns(
-            t("supervisor.col.status"),
-            t("supervisor.col.holder"),
-            t("supervisor.col.kind"),
-            t("supervisor.col.actor"),
-            t("supervisor.col.made_at"),
-            t("supervisor.col.reason"),
-        )
         self._rows = {row.item_id: row for row in report.rows}
+        statuses: dict[str, str] = {}
+        cells: list[tuple[str, ...]] = []
         for row in report.rows:
-            items.add_row(
-                t(f"supervisor.status.{row.status}"),
-                row.holder_masked,
-                kind_short(row.kind, row.payload),
-                row.actor,
-                local_time(row.made_at, now),
-                reason_text(row.reason, row.message),
-                key=row.item_id,
+            status = statuses.get(row.status)
+            if status is None:
+                status = statuses[row.status] = t(f"supervisor.status.{row.status}")
+            cells.append(
+                (
+                    status,
+                    row.holder_masked,
+                    kind_short(row.kind, row.payload),
+                    row.actor,
+                    local_time(row.made_at, now),
+                    reason_text(row.reason, row.message),
+                )
             )
-        if keep in self._rows:
-            items.move_cursor(row=items.get_row_index(keep))
+        keys = list(self._rows)
+        items.show(
+            (
+                t("supervisor.col.status"),
+                t("supervisor.col.holder"),
+                t("supervisor.col.kind"),
+                t("supervisor.col.actor"),
+                t("supervisor.col.made_at"),
+                t("supervisor.col.reason"),
+            ),
+            cells,
+            keys,
+            cursor=keys.index(keep) if keep in self._rows else None,
+        )
         self._show_detail()
 
     def selected(self) -> QueueRow | None:
