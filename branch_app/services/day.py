@@ -113,12 +113,15 @@ class DaySummary:
 
 
 def summarise(rows: Sequence[DayRow], day: dt.date, teller: str) -> DaySummary:
-    """Counts by service and status, the fees taken in cash, what is unsent or refused."""
+    """Counts by service and status, the fees taken in cash, what is unsent or refused. The
+    summary names the tellers whose requests it sums up (`teller`, the desk's member of staff,
+    when there are none: a supervisor's list holds the tellers' requests, not their own)."""
+    tellers = sorted({row.teller for row in rows})
     by_service = Tally(row.service for row in rows)
     by_status = Tally(row.status.value for row in rows)
     return DaySummary(
         day=day,
-        teller=teller,
+        teller=", ".join(tellers) if tellers else teller,
         total=len(rows),
         by_service=dict(sorted(by_service.items())),
         fees_yuan=sum(row.fee_yuan for row in rows),
@@ -326,11 +329,7 @@ class DayBook:
 
     def summary(self, day: dt.date | None = None) -> DaySummary:
         day = day or self.today()
-        rows = self.rows(day)
-        teller = self.desk.staff_id
-        if self.sees_everyone() and rows:
-            teller = ", ".join(sorted({row.teller for row in rows}))
-        return summarise(rows, day, teller)
+        return summarise(self.rows(day), day, self.desk.staff_id)
 
     def close_day(self, summary: DaySummary, *, supervisor: str, verified: bool) -> int:
         """The supervisor confirmed the day's summary: audited (`day.closed`); the entry's n."""

@@ -16,7 +16,7 @@ from branch_app.domain.lifecycle import CardRecord, CardState, FunctionStatus
 from branch_app.domain.vocabulary import ApplicationKind, OutboxStatus, Role
 from branch_app.i18n import Language
 from branch_app.services.counter import Accepted
-from branch_app.services.day import DAY_CLOSED, DayBook, DayStatus, summary_lines
+from branch_app.services.day import DAY_CLOSED, DayBook, DayStatus, summarise, summary_lines
 from branch_app.services.receipt import render_document
 from branch_app.store import LocalStore
 from branch_app.ui.dialogs.end_of_day import EndOfDayDialog
@@ -96,6 +96,8 @@ def test_a_supervisor_sees_and_sums_up_the_devices_day(store: LocalStore, adult,
     assert book.rows(everyone=False) == []
     summary = book.summary()
     assert summary.total == 3 and summary.teller == "T001, T002" and summary.fees_yuan == 20
+    # The list on screen (day_list's F8 sums up its rows with the desk's id): the rows' tellers.
+    assert summarise(book.rows()[:2], NOW.date(), "S001").teller == "T001"
     assert (
         DayBook(store, desk(Role.SUPERVISOR, staff_id="S001"), clock=lambda: NOW)
         .summary(NOW.date() - dt.timedelta(days=1))
