@@ -105,11 +105,16 @@ class StatusBar(Horizontal):
         self.branch_app.status = self.branch_app.status.with_staff(staff)
 
 
+#: From this width on the slots keep their full labels (at 80 columns they cut the texts).
+FULL_LABELS_FROM = 100
+
+
 def fitted_texts(
     slots: dict[str, Slot], staff: Slot, snapshot: StatusSnapshot, width: int
 ) -> tuple[dict[str, str], str]:
-    """The slots' words that fit in `width` columns: the full labels, else short labels, else
-    the name without the role, else short labels (0: not laid out yet, the full words)."""
+    """The slots' words for `width` columns: full labels from `FULL_LABELS_FROM` columns, short
+    ones below; the member of staff's name without the role when the words would not fit
+    (0: not laid out yet, the full words)."""
     from rich.cells import cell_len
 
     def needed(texts: dict[str, str], staff_text: str) -> int:
@@ -123,14 +128,13 @@ def fitted_texts(
         {name: slot_text(t(LABELS[name][brief]), slot) for name, slot in slots.items()}
         for brief in (False, True)
     )
-    # The role goes first (the home screen shows it), then the labels are shortened.
-    choices = [(full, full_staff), (full, name_only), (short, full_staff), (short, name_only)]
-    if width <= 0:
-        return choices[0]
-    for texts, staff_text in choices:
-        if needed(texts, staff_text) <= width:
-            return texts, staff_text
-    return choices[-1]
+    # The labels follow the terminal's width alone, so the same screen always reads the same
+    # (the slots' texts change while it is shown); then the role goes if the words still do
+    # not fit (the home screen shows it).
+    texts = full if width <= 0 or width >= FULL_LABELS_FROM else short
+    if width <= 0 or needed(texts, full_staff) <= width:
+        return texts, full_staff
+    return texts, name_only
 
 
 def staff_slot(staff: StaffOnDuty | None) -> Slot:
