@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from branch_app.i18n import t
 from branch_app.ui.receipts import ReceiptScreen, daybook_for
-from branch_app.ui.widgets.paged_table import PagedTable
+from branch_app.ui.widgets.paged_table import Formatted, PagedTable
 
 if TYPE_CHECKING:
     from branch_app.services.day import DayBook, DayRow
@@ -44,10 +44,19 @@ class DayListScreen(ReceiptScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, rows: list[DayRow] | None, problem: str | None) -> None:
+        """The rows read (`base`: the rows a refresh of the statuses started from; the answer
+        is dropped when the list has changed since)."""
+
+        def __init__(
+            self,
+            rows: list[DayRow] | None,
+            problem: str | None,
+            base: list[DayRow] | None = None,
+        ) -> None:
             super().__init__()
             self.rows = rows
             self.problem = problem
+            self.base = base
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,15 +111,18 @@ class DayListScreen(ReceiptScreen):
         book = self.book
         if book is None:
             return
+        base = self.rows
         try:
-            rows = book.refresh(self.rows)
+            rows = book.refresh(base)
         except Exception:  # read again at the next tick
             return
-        if [r.status for r in rows] != [r.status for r in self.rows]:
-            self.post_message(self.Loaded(rows, None))
+        if [r.status for r in rows] != [r.status for r in base]:
+            self.post_message(self.Loaded(rows, None, base))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        if message.base is not None and message.base is not self.rows:
+            return  # the list was read again while these statuses were: read at the next tick
         self.problem = message.problem
         self.rows = message.rows or []
         self._apply_search()
@@ -153,24 +165,23 @@ class DayListScreen(ReceiptScreen):
         keep = self.receipt_id()
         services: dict[str, str] = {}
         statuses: dict[str, str] = {}
-        cells: list[tuple[str, ...]] = []
-        for row in self.shown:
+
+        def cells(row: DayRow) -> tuple[str, ...]:
             service = services.get(row.service)
             if service is None:
                 service = services[row.service] = t(f"receipt.service.{row.service}")
             status = statuses.get(row.status.value)
             if status is None:
                 status = statuses[row.status.value] = t(f"day.status.{row.status.value}")
-            cells.append(
-                (
-                    f"{row.made_at:%H:%M}",
-                    row.reference,
-                    service,
-                    row.holder_masked,
-                    str(row.fee_yuan),
-                    status,
-                )
+            return (
+                f"{row.made_at:%H:%M}",
+                row.reference,
+                service,
+                row.holder_masked,
+                str(row.fee_yuan),
+                status,
             )
+
         self._ids = [row.outbox_id for row in self.shown]
         at = {outbox_id: n for n, outbox_id in enumerate(self._ids)}
         table.show(
@@ -182,7 +193,7 @@ class DayListScreen(ReceiptScreen):
                 t("day.col.fee"),
                 t("day.col.status"),
             ),
-            cells,
+            Formatted(self.shown, cells),
             cursor=at.get(keep) if keep is not None else None,
         )
         count = self.query_one("#day-count", Static)

@@ -25,7 +25,7 @@ from branch_app.ui.screens.supervisor_base import (
 )
 from branch_app.ui.status import OutboxChanged, format_age
 from branch_app.ui.supervisor_text import kind_short, kind_text, reason_text
-from branch_app.ui.widgets.paged_table import PagedTable
+from branch_app.ui.widgets.paged_table import Formatted, PagedTable
 
 if TYPE_CHECKING:
     from branch_app.services.supervisor import QueueReport, QueueRow
@@ -171,21 +171,20 @@ class SyncQueueScreen(SupervisorScreen):
         keep = row_under_cursor(items)
         self._rows = {row.item_id: row for row in report.rows}
         statuses: dict[str, str] = {}
-        cells: list[tuple[str, ...]] = []
-        for row in report.rows:
+
+        def cells(row: QueueRow) -> tuple[str, ...]:
             status = statuses.get(row.status)
             if status is None:
                 status = statuses[row.status] = t(f"supervisor.status.{row.status}")
-            cells.append(
-                (
-                    status,
-                    row.holder_masked,
-                    kind_short(row.kind, row.payload),
-                    row.actor,
-                    local_time(row.made_at, now),
-                    reason_text(row.reason, row.message),
-                )
+            return (
+                status,
+                row.holder_masked,
+                kind_short(row.kind, row.payload),
+                row.actor,
+                local_time(row.made_at, now),
+                reason_text(row.reason, row.message),
             )
+
         keys = list(self._rows)
         items.show(
             (
@@ -196,7 +195,7 @@ class SyncQueueScreen(SupervisorScreen):
                 t("supervisor.col.made_at"),
                 t("supervisor.col.reason"),
             ),
-            cells,
+            Formatted(report.rows, cells),
             keys,
             cursor=keys.index(keep) if keep in self._rows else None,
         )

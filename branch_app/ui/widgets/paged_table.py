@@ -23,8 +23,8 @@ on the table), so a row not yet in the table is still found.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Self
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Generic, Self, TypeVar, overload
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -37,6 +37,29 @@ if TYPE_CHECKING:
 
 #: A cell as the screens give it: plain text or a Rich `Text`.
 Cell = str | Text
+
+Item = TypeVar("Item")
+
+
+class Formatted(Sequence[tuple[Cell, ...]], Generic[Item]):
+    """The screen's items as table rows, each formatted when the table takes it (so the words
+    of rows not yet held are not looked up before the first paint)."""
+
+    def __init__(self, items: Sequence[Item], form: Callable[[Item], tuple[Cell, ...]]) -> None:
+        self._items = items
+        self._form = form
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Cell, ...]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[Cell, ...]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[Cell, ...] | Sequence[tuple[Cell, ...]]:
+        if isinstance(index, slice):
+            return [self._form(item) for item in self._items[index]]
+        return self._form(self._items[index])
 
 
 class PagedTable(DataTable[Cell]):
