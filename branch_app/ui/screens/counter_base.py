@@ -365,7 +365,9 @@ class CounterScreen(ReceiptScreen):
 
     @on(Input.Changed, "#counter-holder")
     def _holder_changed(self, event: Input.Changed) -> None:
-        if self._card_number is not None and event.value != self._card_number:
+        # The input's value now, not the event's: a change posted before the card was read
+        # (a form reset) arrives after it and must not unmask the card's number.
+        if self._card_number is not None and event.input.value != self._card_number:
             self._card_number = None  # typed over: an ordinary, visible input again
             self._from_session = False
             event.input.password = False
