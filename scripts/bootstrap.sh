@@ -8,9 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # cups and cups-bsd: printing receipts (lp; the tests start a private cupsd); fonts-wqy-zenhei: the
-# CJK font the receipt PDF embeds; poppler-utils: pdftotext, to read a printed PDF back.
+# CJK font the receipt PDF embeds; poppler-utils: pdftotext, to read a printed PDF back;
+# cups-filters: the PDF printer driver the printing test's file queue uses; gnome-keyring and dbus:
+# the real Secret Service the keyring tests run against (a private bus, a throwaway password).
 DEB_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev libpcsclite1 swig tmux postgresql
-    cups cups-bsd cups-client fonts-wqy-zenhei poppler-utils)
+    cups cups-bsd cups-client cups-filters fonts-wqy-zenhei poppler-utils gnome-keyring dbus)
 
 missing_debs() {
     local missing=()
