@@ -263,3 +263,26 @@ async def test_a_long_day_paints_at_once_and_every_row_is_reached_and_found(
         await wait_until(pilot, lambda: table.total == 1)
         assert table.get_row_at(0)[1] == many[2_998].reference
         assert screen.receipt_id() == many[2_998].outbox_id
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_a_supervisors_list_says_it_holds_every_tellers_requests(
+    store: LocalStore, adult, language: str
+) -> None:
+    """The intro says 'you accepted' to a teller and 'every teller' to a supervisor, whose list
+    is the device's day."""
+    from branch_app.i18n import t
+
+    a_day(store, adult, SCREEN_TELLER)
+    for role, key in ((Role.TELLER, "day.intro"), (Role.SUPERVISOR, "day.intro_everyone")):
+        app = counter_app(store, language=language, role=role)
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_open_service("day_list")
+            await wait_until(
+                pilot,
+                lambda app=app: (
+                    isinstance(app.screen, DayListScreen) and app.screen.book is not None
+                ),
+            )
+            intro = str(app.screen.query_one("#day-intro").render())
+            assert intro == t(key) and t("day.intro") != t("day.intro_everyone")

@@ -8,6 +8,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "您今天受理的全部业务及其状态。输入业务编号或持卡人证件号码查找；F11 重新打印回执，"
         "Ctrl+S 保存回执；F8：日终汇总。",
     ),
+    "day.intro_everyone": (
+        "Every request accepted at this device today, by every teller, and where it stands. Type a "
+        "reference or the holder's ID number to find one; F11 prints its receipt again, Ctrl+S "
+        "saves it; F8: end of the day.",
+        "本机今天受理的全部业务（所有柜员）及其状态。输入业务编号或持卡人证件号码查找；"
+        "F11 重新打印回执，Ctrl+S 保存回执；F8：日终汇总。",
+    ),
     "day.search.placeholder": (
         "reference or holder's ID number",
         "业务编号或持卡人证件号码",

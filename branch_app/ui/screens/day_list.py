@@ -16,6 +16,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
+from branch_app.domain.vocabulary import Role
 from branch_app.i18n import t
 from branch_app.ui.receipts import ReceiptScreen, daybook_for
 from branch_app.ui.widgets.paged_table import Formatted, PagedTable
@@ -84,9 +85,17 @@ class DayListScreen(ReceiptScreen):
 
     # -- words -----------------------------------------------------------------------------------
     def relabel(self) -> None:
-        self.query_one("#day-intro", Static).update(t("day.intro"))
+        self.query_one("#day-intro", Static).update(t(self._intro_key()))
         self.query_one("#day-search", Input).placeholder = t("day.search.placeholder")
         self._show()
+
+    def _intro_key(self) -> str:
+        """A supervisor's list is the device's day, every teller's (DayBook.sees_everyone)."""
+        if self.book is not None:
+            everyone = self.book.sees_everyone()
+        else:
+            everyone = self.branch_app.role is Role.SUPERVISOR
+        return "day.intro_everyone" if everyone else "day.intro"
 
     # -- reading ---------------------------------------------------------------------------------
     def action_reload(self) -> None:
