@@ -57,8 +57,11 @@ def _table(lines: list[tuple[str, str]]) -> Text:
     return text
 
 
-def menu_options(entries: list[MenuEntry]) -> list[Option | None]:
-    """The option list: a heading per group, a separator between groups, hints on blocked items."""
+def menu_options(entries: list[MenuEntry], width: int = 0) -> list[Option | None]:
+    """The option list: a heading per group, a separator between groups, hints on blocked items
+    (on a line of their own when the menu is `width` cells wide and the line would be cut)."""
+    from rich.cells import cell_len
+
     options: list[Option | None] = []
     group = None
     for entry in entries:
@@ -69,7 +72,10 @@ def menu_options(entries: list[MenuEntry]) -> list[Option | None]:
             options.append(Option(Text(t(group), style="bold underline"), disabled=True))
         prompt = Text("  " + t(entry.service.title_key), no_wrap=True, overflow="ellipsis")
         if entry.blocked_by is not None:
-            prompt.append(f"  · {t(entry.blocked_by)}", style="italic")
+            hint = f"  · {t(entry.blocked_by)}"
+            if width and cell_len(prompt.plain + hint) > width:
+                hint = f"\n  · {t(entry.blocked_by)}"
+            prompt.append(hint, style="italic")
         options.append(Option(prompt, id=entry.service.id, disabled=entry.blocked_by is not None))
     return options
 
@@ -105,6 +111,17 @@ class HomeScreen(ShellScreen):
         card.border_title = t("shell.card.title")
         self.query_one("#home-left").mount(card)
 
+    _menu_width = 0
+
+    def on_resize(self) -> None:
+        # The menu's width is known once laid out: word the blocked hints for it.
+        self.call_after_refresh(self._menu_resized)
+
+    def _menu_resized(self) -> None:
+        services = self.query_one("#services", OptionList)
+        if services.scrollable_content_region.width != self._menu_width:
+            self.relabel()
+
     def _status_changed(self, snapshot: StatusSnapshot) -> None:
         if snapshot.staff != self._menu_staff:
             self._menu_staff = snapshot.staff
@@ -133,7 +150,8 @@ class HomeScreen(ShellScreen):
             keep = None
             self._keep_highlight = True
         role = staff.role if staff is not None else None
-        services.set_options(menu_options(menu_for(role, config.branch.place)))
+        self._menu_width = services.scrollable_content_region.width
+        services.set_options(menu_options(menu_for(role, config.branch.place), self._menu_width))
         if keep is not None:
             try:
                 services.highlighted = services.get_option_index(keep)
