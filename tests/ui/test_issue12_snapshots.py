@@ -253,3 +253,39 @@ def test_home(
     shot = Shot()
     assert snap_compare(make_app(language, Role.TELLER), terminal_size=size, run_before=shot)
     check_text(request, shot, language, [t("day.title")])
+
+
+# -- the confirm step says what becomes of the request (issue 12, bug 5) ---------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("online", [False, True], ids=["offline", "online"])
+async def test_the_confirm_step_says_sent_now_only_when_the_central_answers(
+    store: LocalStore,
+    language: str,
+    online: bool,
+) -> None:
+    from branch_app.ui.dialogs.confirm import ConfirmDialog
+    from branch_app.ui.status import ConnectionStatusChanged, SlotState
+    from tests.counter.test_counter_screens import type_holder
+
+    number = holder(31)
+    store.card_cache.put(cached_card(number))
+    app = counter_app(store, language=language)
+    async with app.run_test(size=(120, 36)) as pilot:
+        if online:
+            app.post_message(ConnectionStatusChanged(SlotState.OK, "sync.status.online"))
+            await wait_until(pilot, lambda: app.status.connection.state is SlotState.OK)
+        await app.run_action("open_service('report_loss')")
+        await wait_until(pilot, lambda: bool(app.screen.query("#counter-holder")))
+        await type_holder(pilot, number)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        question = str(app.screen.query_one("#confirm-question").render())
+        set_language(language)
+        sent_now = t("counter.confirm.question_online")
+        queued = t("counter.confirm.question")
+        assert question == (sent_now if online else queued) and sent_now != queued
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+    assert len(store.outbox) == 0

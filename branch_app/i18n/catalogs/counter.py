@@ -193,6 +193,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Take this request? It will be queued and sent when online.",
         "确认受理？业务将保存在本机，联网后发送。",
     ),
+    "counter.confirm.question_online": (
+        "Take this request? It will be sent to the central now.",
+        "确认受理？业务将立即发送到中心。",
+    ),
     "counter.confirm.cancelled": (
         "Not submitted: nothing was recorded.",
         "未提交：未记录任何内容。",

@@ -34,15 +34,21 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("escape,n", "back", "counter.key.back", id="counter_back"),
     ]
 
-    def __init__(self, lines: list[tuple[str, str]]) -> None:
+    def __init__(self, lines: list[tuple[str, str]], *, online: bool = False) -> None:
+        """`online`: the central answers now (the status bar's connection), so the request is
+        sent at once; else it is queued until it answers (issue 12, bug 5)."""
         super().__init__()
         self.lines = lines
+        self.online = online
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(t("counter.confirm.title"), id="confirm-title")
             yield Static(table(self.lines), id="confirm-lines")
-            yield Label(t("counter.confirm.question"), id="confirm-question")
+            question = (
+                "counter.confirm.question_online" if self.online else "counter.confirm.question"
+            )
+            yield Label(t(question), id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button(t("counter.key.confirm"), id="confirm-yes", variant="primary")
                 yield Button(t("counter.key.back"), id="confirm-no")

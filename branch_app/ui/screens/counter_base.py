@@ -455,7 +455,7 @@ class CounterScreen(ReceiptScreen):
                 self.show_message(t("counter.confirm.cancelled"), ok=None)
 
         self.show_message("", ok=None)
-        self.app.push_screen(ConfirmDialog(lines), answered)
+        self.app.push_screen(ConfirmDialog(lines, online=self._online()), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="counter")
     def _take(self, holder: IdentityNumber, request: Request) -> None:
