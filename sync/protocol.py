@@ -67,8 +67,8 @@ STAFF_SESSION_HEADER = "X-Staff-Session"
 CommandId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 #: The holder's identity number as `parse_identity` normalises it for some kind: a resident ID, a
 #: HK/Macau/Taiwan permit or a 2023 permanent residence ID (18), a 2017 permanent residence ID
-#: (15), a passport (5 to 20). Letters and digits only; the central checks it for its kind.
-HolderId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{5,20}$")]
+#: (15), a passport (5 to 18). Letters and digits only; the central checks it for its kind.
+HolderId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{5,18}$")]
 #: Which document the holder's number comes from. Optional on the wire: a number without it is
 #: read by its form (a passport number never is), as a device of the previous version sends it.
 #: Left out of the body when absent, so such a body, and its hash, stay what they were.
@@ -422,9 +422,9 @@ class AuditHead(_Request):
     the month of its newest file. The central keeps each device's latest, so a journal cut short
     on the device is visible at the central too (issue 10)."""
 
-    n: int = Field(ge=0)
+    n: int = Field(ge=0, le=2**53)
     mac: str = Field(pattern=r"^[0-9a-f]{64}$")
-    month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class DeviceStateReport(_Request):
@@ -433,7 +433,7 @@ class DeviceStateReport(_Request):
     Counts and times only: never a person's data."""
 
     queue_depth: int = Field(ge=0, le=10_000_000)
-    oldest_unsent_age_seconds: int | None = Field(default=None, ge=0)
+    oldest_unsent_age_seconds: int | None = Field(default=None, ge=0, le=2**31 - 1)
     refused_open: int = Field(ge=0, le=10_000_000)
     last_sync: str | None = None
     app_version: str = Field(pattern=r"^[0-9A-Za-z.+-]{1,40}$")

@@ -263,7 +263,7 @@ def _birth_date(digits: str, today: dt.date) -> dt.date:
     return birth
 
 
-_PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
+_PASSPORT = re.compile(r"[A-Z0-9]{5,18}")  # the central keeps 18 characters
 
 
 def _parse_passport(number: str) -> IdentityNumber:

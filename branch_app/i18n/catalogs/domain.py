@@ -59,8 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该号码属于证件类型 {found}，不是所选的 {expected}。",
     ),
     "domain.identity.bad_passport": (
-        "A passport number has 5 to 20 letters or digits, got {length} characters.",
-        "护照号码应为 5 至 20 位字母或数字，实际为 {length} 位。",
+        "A passport number has 5 to 18 letters or digits, got {length} characters.",
+        "护照号码应为 5 至 18 位字母或数字，实际为 {length} 位。",
     ),
     # card number and card identification code (CardNumberError.code)
     "domain.card.empty": ("No card number was entered.", "未输入卡号。"),
