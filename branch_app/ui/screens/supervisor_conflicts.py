@@ -196,27 +196,33 @@ class ConflictsScreen(SupervisorScreen):
         # "The card"); the device is in the details.
         from rich.cells import cell_len
 
+        # A list narrower than its five columns (80 columns: the details take half) keeps the
+        # holder and the request, the request wrapping; the rest is in the details beside it.
         holder, kind, made_at = 18, 12, 16
         actor = max(5, cell_len(t("supervisor.col.actor")))
+        pad = 2 * grid.cell_padding
         spare = (grid.size.width or 78) - 4  # the vertical scrollbar and a margin
-        reason = max(8, spare - (holder + kind + actor + made_at) - 5 * 2 * grid.cell_padding)
+        reason = spare - (holder + kind + actor + made_at) - 5 * pad
+        narrow = reason < 8
+        if narrow:
+            kind = max(8, spare + 2 - holder - 2 * pad)  # one scrollbar's margin is enough
         grid.add_column(t("supervisor.col.holder"), width=holder)
         grid.add_column(t("supervisor.col.kind"), width=kind)
-        grid.add_column(t("supervisor.col.actor"), width=actor)
-        grid.add_column(t("supervisor.col.made_at"), width=made_at)
-        grid.add_column(t("supervisor.col.reason"), width=reason)
+        if not narrow:
+            grid.add_column(t("supervisor.col.actor"), width=actor)
+            grid.add_column(t("supervisor.col.made_at"), width=made_at)
+            grid.add_column(t("supervisor.col.reason"), width=reason)
         now = self.branch_app.now()
         for row in self.found.rows:
             self._rows[row.command_id] = row
-            grid.add_row(
-                row.holder_masked,
-                Text(kind_short(row.kind, row.command)),
-                row.actor,
-                local_time(row.made_at or row.opened_at, now),
-                Text(reason_text(row.reason, row.message)),
-                key=row.command_id,
-                height=None,
-            )
+            cells: list[str | Text] = [row.holder_masked, Text(kind_short(row.kind, row.command))]
+            if not narrow:
+                cells += [
+                    row.actor,
+                    local_time(row.made_at or row.opened_at, now),
+                    Text(reason_text(row.reason, row.message)),
+                ]
+            grid.add_row(*cells, key=row.command_id, height=None)
         if keep in self._rows:
             grid.move_cursor(row=grid.get_row_index(keep))
         self._show_detail()
