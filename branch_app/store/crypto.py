@@ -19,7 +19,6 @@ blob to its place (file kind, field, record id) so blobs cannot be swapped betwe
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -297,9 +296,9 @@ class KeySet:
     def card_key(self, holder_id: str, key_id: str | None = None) -> str:
         """The keyed hash that stands for a holder's ID number in files: `<key id>:<hex>`."""
         key_id = key_id or self.card_current
-        digest = hmac.new(
-            self.card_keys[key_id], normalise_holder_id(holder_id).encode("utf-8"), hashlib.sha256
-        ).hexdigest()
+        digest = hmac.digest(
+            self.card_keys[key_id], normalise_holder_id(holder_id).encode("utf-8"), "sha256"
+        ).hex()
         return f"{key_id}:{digest[:40]}"
 
     def card_keys_for(self, holder_id: str) -> list[str]:
@@ -308,11 +307,12 @@ class KeySet:
 
     def pseudonym(self, holder_id: str) -> str:
         """The audit journal's stable keyed hash of a holder's ID number (never rotated)."""
-        digest = hmac.new(
+        # hmac.digest: the one-shot C path (every audit entry and card lookup computes these).
+        digest = hmac.digest(
             self.audit_key,
             b"subject\x00" + normalise_holder_id(holder_id).encode("utf-8"),
             "sha256",
-        ).hexdigest()
+        ).hex()
         return f"p:{digest[:40]}"
 
     def meta_mac(self, canonical: bytes, key_id: str | None = None) -> str:
@@ -324,7 +324,7 @@ class KeySet:
             subkey = self._meta_keys[key_id] = hmac.new(
                 self.data_keys[key_id], b"branch-app metadata mac v1", "sha256"
             ).digest()
-        return f"{key_id}:{hmac.new(subkey, canonical, 'sha256').hexdigest()}"
+        return f"{key_id}:{hmac.digest(subkey, canonical, 'sha256').hex()}"
 
     def meta_mac_ok(self, mac: object, canonical: bytes) -> bool:
         """Whether `mac` is this canonical form's `meta_mac` under a data key still held."""
@@ -337,9 +337,9 @@ class KeySet:
 
     def chain_mac(self, previous: str, canonical: bytes) -> str:
         """The audit chain link: HMAC over the previous link and this entry's canonical form."""
-        return hmac.new(
+        return hmac.digest(
             self.audit_key, previous.encode("ascii") + b"\x00" + canonical, "sha256"
-        ).hexdigest()
+        ).hex()
 
 
 def normalise_holder_id(holder_id: str) -> str:
@@ -396,7 +396,7 @@ class AuditHead:
     month: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"n": self.n, "mac": self.mac, "month": self.month})
+        return orjson.dumps({"n": self.n, "mac": self.mac, "month": self.month}).decode()
 
     @classmethod
     def from_json(cls, text: str) -> AuditHead:
