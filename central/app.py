@@ -451,10 +451,10 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
         device = await device_of(request)
         staff = await staff_of(request, device)
         body = await body_of(request, p.LookupRequest)
-        record = await run_in_threadpool(service.lookup, staff, device, body)
-        if record is None:
+        answer = await run_in_threadpool(service.lookup, staff, device, body)
+        if answer is None:
             raise p.ProtocolError(p.ErrorCode.NOT_FOUND, message="No card record for that person.")
-        return _json(p.LookupResponse(record=record))
+        return _json(answer)
 
     @route(
         "GET",

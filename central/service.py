@@ -77,6 +77,7 @@ from sync.protocol import (
     ErrorCode,
     ErrorItem,
     LookupRequest,
+    LookupResponse,
     ProtocolError,
     PushCommand,
     PushResult,
@@ -1041,8 +1042,9 @@ class CentralService:
 
     def lookup(
         self, staff: StaffIdentity, device: DeviceIdentity, request: LookupRequest
-    ) -> dict[str, Any] | None:
-        """A person's record by id number or card number; audited whether found or not.
+    ) -> LookupResponse | None:
+        """A person's record, and the name the central holds for them (`cardholders.name`, when
+        known), by id number or card number; audited whether found or not.
 
         The branch follows the card from then on, so its pulls bring later changes.
         """
@@ -1065,10 +1067,13 @@ class CentralService:
             # FOR SHARE (PostgreSQL): no change to this card commits between this read and the
             # follow written below, so the branch's next pull brings every later version.
             row = conn.execute(
-                select(cards.c.holder_id, cards.c.record, cards.c.version)
+                select(
+                    cards.c.holder_id, cards.c.record, cards.c.version, models.cardholders.c.name
+                )
+                .join(models.cardholders, models.cardholders.c.holder_id == cards.c.holder_id)
                 .where(where)
                 .limit(1)
-                .with_for_update(read=True)
+                .with_for_update(read=True, of=cards)
             ).first()
             found = row is not None and row.version > 0
             conn.execute(
@@ -1088,7 +1093,7 @@ class CentralService:
             if row is None or not found:
                 return None
             self._follow(conn, device.branch, row.holder_id, now)
-            return orjson.loads(row.record)
+            return LookupResponse(record=orjson.loads(row.record), name=row.name or None)
 
     def subject_key(self, subject: str) -> str:
         """Keyed hash of an id or card number: lets an auditor match lookups of one person."""

@@ -503,6 +503,9 @@ class LookupRequest(_Request):
 
 class LookupResponse(_Response):
     record: dict[str, Any]
+    #: The holder's name as the central knows it (`None`: not known there). Personal data: the
+    #: counter shows it masked and reveals it only audited; never cached, never logged.
+    name: str | None = Field(default=None, repr=False)
 
 
 class ConflictView(_Response):

@@ -763,10 +763,21 @@ def verify_approver(sync: CentralAccess, staff_id: str, password: str) -> Refusa
     return answer if isinstance(answer, Refusal) else None
 
 
-def central_lookup_for(sync: CentralAccess) -> CentralLookup:
+#: Told the name the central gave with a holder's record (`learn_name(holder_id, name)`), in the
+#: thread the lookup ran in: the customer session being served learns it (masked on screen,
+#: revealed only audited). The name is never cached with the record nor logged.
+NameListener = Callable[[str, str], None]
+
+
+def central_lookup_for(
+    sync: CentralAccess, *, learn_name: NameListener | None = None
+) -> CentralLookup:
     """A `CentralLookup` through the sync service's client (an audited lookup at the central).
 
-    The central's "no record" is `None`; every failure is raised as the client's typed error."""
+    The central's "no record" is `None`; every failure is raised as the client's typed error.
+    The holder's name, when the central knows it, goes to `learn_name` only: every lookup the
+    counter makes (a query, the fetch before deciding on a person it does not know) hands it
+    to the customer session that way."""
 
     def lookup(
         holder_id: str,
@@ -784,6 +795,10 @@ def central_lookup_for(sync: CentralAccess) -> CentralLookup:
         )
         with sync.client() as client:
             answer = client.lookup(request)
-        return None if answer is None else record_from_dict(answer.record)
+        if answer is None:
+            return None
+        if answer.name and learn_name is not None:
+            learn_name(holder_id, answer.name)
+        return record_from_dict(answer.record)
 
     return lookup

@@ -60,5 +60,9 @@ def counter_for(app: BranchApp) -> Counter | None:
         desk,
         clock=app.now,
         replacement_fee_yuan=app.config.fees.replacement_fee_yuan,
-        central_lookup=central_lookup_for(sync) if sync is not None else None,
+        central_lookup=(
+            central_lookup_for(sync, learn_name=app.customer_keeper.learned_name)
+            if sync is not None
+            else None
+        ),
     )

@@ -138,3 +138,112 @@ def test_counter_requests_are_applied_by_the_central(central, tmp_path: Path) ->
         client.close()
     finally:
         store.close()
+
+
+def test_the_central_lookup_brings_the_holders_name_to_the_customer_session(
+    central, tmp_path: Path
+) -> None:
+    """Issue 12: the name the central holds comes with the lookup, to the customer being served
+    only: masked in the session's line, in full only through the audited reveal (Ctrl+N's
+    path); never in the card cache. A person the central has no name for: "name not read"."""
+    import threading
+
+    from sqlalchemy import update
+
+    from branch_app.domain.identity import resident_check_character
+    from branch_app.i18n import t
+    from branch_app.services.customer import HolderSource
+    from branch_app.ui.controllers.customer_keeper import CustomerKeeper
+    from central import models
+
+    first, second = "44010619850203123", "44010619790815123"
+    named_id, unnamed_id = (n + resident_check_character(n) for n in (first, second))
+    enrolled = central.enrol_device()
+    store = LocalStore.open(tmp_path / "store", keyring=MemoryKeyring())
+    try:
+        desk = Desk(
+            staff_id=TELLER,
+            role=Role.TELLER,
+            place=Place.BRANCH,
+            branch=enrolled.branch,
+            device=enrolled.device_id,
+            bank="icbc",
+            signer=signed_in(central, enrolled, store, TELLER, PASSWORD).signer,
+        )
+        timeouts = Timeouts(connect=2.0, read=10.0, write=5.0, pool=5.0)
+        client = CentralClient(central.url, device_token=enrolled.device_token, timeouts=timeouts)
+        engine = SyncEngine(
+            store.outbox,
+            client,
+            StorePullTarget(store.card_cache, SyncState.in_folder(store.data_dir)),
+            batch_size=50,
+            retry=QUICK_RETRY,
+        )
+        offline = Counter(store, desk, clock=lambda: NOW)
+        named, unnamed = (parse_identity(h, today=NOW.date()) for h in (named_id, unnamed_id))
+        for holder in (named, unnamed):
+            taken = offline.apply(holder, ApplicationKind.FIRST, photo_receipt=PHOTO)
+            assert isinstance(taken, Accepted), taken
+        assert engine.run().ok
+        with central.database().write() as conn:  # the registry's name for one of them
+            conn.execute(
+                update(models.cardholders)
+                .where(models.cardholders.c.holder_id == named_id)
+                .values(name="张三丰")
+            )
+        # The customer keeper as the app has it (the app's thread is this one here).
+        app = SimpleNamespace(
+            services=SimpleNamespace(clock=lambda: NOW),
+            _thread_id=threading.get_ident(),
+            refresh_bindings=lambda: None,
+            clear_notifications=lambda: None,
+            current_mode="home",
+            screen_stack=[],
+            _screen_stacks={},
+            _modes={},
+        )
+        keeper = CustomerKeeper(app)  # type: ignore[arg-type]
+        session = central.login(enrolled, TELLER, PASSWORD).session_token
+
+        def staff_client() -> CentralClient:
+            return CentralClient(
+                central.url,
+                device_token=enrolled.device_token,
+                staff_session=session,
+                timeouts=timeouts,
+            )
+
+        online = Counter(
+            store,
+            desk,
+            clock=lambda: NOW,
+            central_lookup=central_lookup_for(
+                SimpleNamespace(client=staff_client), learn_name=keeper.learned_name
+            ),
+        )
+        keeper.identified(named, HolderSource.TYPED)
+        assert t("counter.customer.no_name") in keeper.bar_text()
+        answer = online.query(named, LookupPurpose.HOLDER_ENQUIRY)
+        assert isinstance(answer, QueryAnswer) and answer.source == "central", answer
+        current = keeper.current
+        assert current is not None and current.masked_name == "张**"
+        assert "张**" in keeper.bar_text() and "张三丰" not in keeper.bar_text()
+        assert "张三丰" not in repr(current)
+        assert "张三丰" not in str(store.card_cache.get(named_id).record)  # never cached
+        head = store.audit.head
+        shown = keeper.desk.reveal_name(store.audit, actor=TELLER, why="counter_service")
+        assert shown == "张三丰"
+        assert store.audit.head == head + 1
+        assert store.audit.entries(limit=1)[-1].action == "counter.name_revealed"
+
+        # Another person, with no name at the central: the session says so, nothing to reveal.
+        keeper.identified(unnamed, HolderSource.TYPED)
+        answer = online.query(unnamed, LookupPurpose.HOLDER_ENQUIRY)
+        assert isinstance(answer, QueryAnswer) and answer.source == "central", answer
+        current = keeper.current
+        assert current is not None and current.holder.number == unnamed_id and current.name is None
+        assert t("counter.customer.no_name") in keeper.bar_text()
+        assert keeper.desk.reveal_name(store.audit, actor=TELLER, why="counter_service") is None
+        client.close()
+    finally:
+        store.close()

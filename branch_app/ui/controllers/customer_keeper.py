@@ -73,6 +73,17 @@ class CustomerKeeper:
                 new_request()  # the form in front was the previous customer's
         self.identified(holder, HolderSource.CARD, getattr(reading, "name", None))
 
+    def learned_name(self, holder_id: str, name: str) -> None:
+        """The central's lookup gave the holder's name (from any thread: a counter's worker
+        hands it here). Learnt only by the session serving that holder; shown masked."""
+        import threading
+
+        if getattr(self.app, "_thread_id", None) != threading.get_ident():
+            self.app.call_from_thread(self.learned_name, holder_id, name)
+            return
+        self.desk.learn_name(holder_id, name)
+        self.refresh()
+
     def served(self, service_key: str, reference: str) -> None:
         if self._desk is not None:
             self._desk.served(service_key, reference)
