@@ -30,6 +30,7 @@ def cancellation_options() -> list[tuple[str, str]]:
 class CancellationScreen(CounterScreen):
     TITLE_KEY = "counter.title.cancellation"
     INTRO_KEY = "counter.intro.cancellation"
+    DEFAULT_CSS = "CancellationScreen .counter-label { width: 1fr; }"  # long labels wrap
 
     def compose_choices(self) -> ComposeResult:
         yield Label(id="cancel-reason-label", classes="counter-label")

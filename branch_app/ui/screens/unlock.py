@@ -32,6 +32,7 @@ class UnlockScreen(FunctionsShown):
 
     DEFAULT_CSS = """
     UnlockScreen #unlock-card-reason { height: auto; }
+    UnlockScreen .counter-label { width: 1fr; }
     UnlockScreen #unlock-card-reason.-error { color: $error; }
     UnlockScreen #unlock-card-reason.-warning { color: $warning; }
     UnlockScreen #unlock-card-reason.-ok { color: $success; }
