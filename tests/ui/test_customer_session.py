@@ -169,8 +169,8 @@ async def test_one_customer_through_several_services_then_end_clears_every_form(
         current = app.customer_keeper.current
         assert current is not None and current.holder.number == ADULT
         assert len(current.requests) == 1
-        assert "440106********" in str(loss.query_one("#counter-body").border_subtitle)
-        assert ADULT not in str(loss.query_one("#counter-body").border_subtitle)
+        assert "440106********" in str(loss.query_one("#counter-customer").content)
+        assert ADULT not in str(loss.query_one("#counter-customer").content)
 
         query = await open_mode(pilot, "query")  # the same person, prefilled and masked
         holder = query.query_one("#counter-holder", Input)
@@ -183,7 +183,7 @@ async def test_one_customer_through_several_services_then_end_clears_every_form(
         again = await open_mode(pilot, "report_loss")
         assert again is not loss and again.outcome is None
         assert again.query_one("#counter-holder", Input).value == ""
-        assert not again.query_one("#counter-body").border_subtitle
+        assert not str(again.query_one("#counter-customer").content)
 
 
 async def test_another_card_in_the_reader_starts_the_next_customer_with_a_clean_form(
@@ -210,7 +210,7 @@ async def test_the_name_is_masked_and_shown_for_a_moment_on_a_key_audited(
         query = await open_mode(pilot, "query")
         await put_card(pilot, card("X00000019", ADULT, "张三丰"))
         await wait_until(
-            pilot, lambda: "张**" in str(query.query_one("#counter-body").border_subtitle)
+            pilot, lambda: "张**" in str(query.query_one("#counter-customer").content)
         )
         head = store.audit.head
         await pilot.press("ctrl+n")

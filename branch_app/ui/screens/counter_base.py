@@ -75,6 +75,7 @@ class CounterScreen(ReceiptScreen):
     CounterScreen #counter-answer { width: 2fr; height: 1fr; padding: 0 1; }
     CounterScreen .counter-label { margin-top: 1; text-style: bold; }
     CounterScreen #counter-intro { color: $text-muted; width: 1fr; }
+    CounterScreen #counter-customer { width: 1fr; height: auto; text-style: bold; display: none; }
     CounterScreen #counter-gate { color: $error; height: auto; width: 1fr; }
     CounterScreen #counter-holder-reason { height: auto; }
     CounterScreen #counter-holder-reason.-error { color: $error; }
@@ -113,6 +114,7 @@ class CounterScreen(ReceiptScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="counter-columns"):
             with VerticalScroll(id="counter-body", classes="panel"):
+                yield Static(id="counter-customer")
                 yield Label(id="counter-intro")
                 yield Label(id="counter-gate")
                 yield Label(id="counter-holder-label", classes="counter-label")
@@ -224,11 +226,15 @@ class CounterScreen(ReceiptScreen):
         self.show_customer()
 
     def show_customer(self) -> None:
+        """Who is served, on its own line at the top of the form: it wraps, never cut (a
+        border's subtitle was cut at 80 and 120 columns)."""
         try:
-            body = self.query_one("#counter-body")
+            line = self.query_one("#counter-customer", Static)
         except NoMatches:
             return
-        body.border_subtitle = self.branch_app.customer_keeper.bar_text()
+        text = self.branch_app.customer_keeper.bar_text()
+        line.update(text)
+        line.display = bool(text)
 
     def _today(self) -> dt.date:
         return self.branch_app.today()
