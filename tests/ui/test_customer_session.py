@@ -209,9 +209,7 @@ async def test_the_name_is_masked_and_shown_for_a_moment_on_a_key_audited(
     async with app.run_test(size=SIZE) as pilot:
         query = await open_mode(pilot, "query")
         await put_card(pilot, card("X00000019", ADULT, "张三丰"))
-        await wait_until(
-            pilot, lambda: "张**" in str(query.query_one("#counter-customer").content)
-        )
+        await wait_until(pilot, lambda: "张**" in str(query.query_one("#counter-customer").content))
         head = store.audit.head
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: store.audit.head == head + 1)
