@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 from collections.abc import Iterator
@@ -168,11 +169,15 @@ async def test_quitting_stops_the_reader_thread(english: None) -> None:
     async with app.run_test():
         await app.wait_for(CardStatus.ReaderFound)
         assert len(threads) == 1 and threads[0] is not threading.main_thread()
-    # The app's exit cancelled the worker; the loop notices within its poll timeout.
-    for _ in range(50):
-        if not _loop_running(threads[0]):
-            break
-        await asyncio.wait_for(asyncio.to_thread(threads[0].join, 0.1), 1)
+    # The app's exit cancelled the worker; the loop notices within its poll timeout. The wait
+    # runs on a thread of its own: the reader's loop ran on a thread of the default executor,
+    # which `asyncio.to_thread` could hand back, and a thread cannot join itself.
+    with concurrent.futures.ThreadPoolExecutor(1) as waiter:
+        loop = asyncio.get_running_loop()
+        for _ in range(50):
+            if not _loop_running(threads[0]):
+                break
+            await asyncio.wait_for(loop.run_in_executor(waiter, threads[0].join, 0.1), 1)
     assert not _loop_running(threads[0])
 
 
