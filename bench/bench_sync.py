@@ -107,9 +107,16 @@ def _raw_push(other, enrolled, batches: list[list[dict]]) -> float:
     import httpx
     import orjson
 
-    # The same commands, from that central's device (the central checks who sends them).
+    from tests.signing_keys import Keys
+
+    # The same commands, from that central's device (the central checks who sends them), each
+    # signed by its maker as the device signs it when it queues it (before the clock starts).
+    keys = Keys(other.database())
     mine = [
-        [{**c, "device": enrolled.device_id, "branch": enrolled.branch} for c in batch]
+        [
+            keys.sign_body({**c, "device": enrolled.device_id, "branch": enrolled.branch})
+            for c in batch
+        ]
         for batch in batches
     ]
     started = time.perf_counter()
@@ -191,9 +198,13 @@ def _write_floor(batches: list[list[dict]]) -> float:
             device=first["device"],
             branch=first["branch"],
         )
+        from tests.signing_keys import Keys
+
+        keys = Keys(db)  # each command signed by its maker, as a device queues it
+        signed = [[keys.sign_body(command) for command in batch] for batch in batches]
         hot.run = staticmethod(recording)
         try:
-            for batch in batches:
+            for batch in signed:
                 writes.append([])
                 request = PushRequest.model_validate_json(orjson.dumps({"commands": batch}))
                 results = service.push(device, list(request.commands))
@@ -294,10 +305,6 @@ def _central_breakdown(batches: int = 6) -> list[str]:
                         "seq": len(commands) + 1,
                     }
                 )
-    bodies = [
-        orjson.dumps({"commands": commands[i : i + BATCH]})
-        for i in range(0, batches * BATCH, BATCH)
-    ]
     cls = CentralService
     watch = _Stopwatch(
         [
@@ -318,6 +325,15 @@ def _central_breakdown(batches: int = 6) -> list[str]:
             Path(folder) / "central.db", actor="T1", device="dev-1", branch="B1"
         )
         from sqlalchemy.engine.base import RootTransaction
+
+        from tests.signing_keys import Keys
+
+        keys = Keys(db)  # each command signed by its maker, as a device queues it
+        signed = [keys.sign_body(command) for command in commands]
+        bodies = [
+            orjson.dumps({"commands": signed[i : i + BATCH]})
+            for i in range(0, batches * BATCH, BATCH)
+        ]
 
         commit_watch = _Stopwatch([(RootTransaction, "commit", "commit")])
         with watch, commit_watch:
