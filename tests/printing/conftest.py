@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,13 +73,14 @@ Printcap {root / "printcap"}
 """
 
 
-def _wait(predicate, timeout: float, what: str) -> None:
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `predicate` until it holds: cupsd and its file device are other processes, so the
+    only condition to wait on is what they leave behind (a socket, a printed file)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise TimeoutError(what)
         time.sleep(0.05)
-    raise TimeoutError(what)
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def cups() -> Iterator[Cups]:
             return "is running" in done.stdout and "not" not in done.stdout
 
         try:
-            _wait(running, 15, "cupsd did not answer")
+            wait_until(running, 15, "cupsd did not answer")
         except TimeoutError:
             _unavailable("cupsd did not answer within 15 s")
         if process.poll() is not None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from branch_app.i18n import Language, t
 from branch_app.services.printing import PrintFailed, SystemPrinter
 from branch_app.services.receipt import Receipt, render_pdf
 
-from .conftest import Cups
+from .conftest import Cups, wait_until
 
 RECEIPT = Receipt(
     reference="12-0A1B2C3D",
@@ -36,16 +35,20 @@ RECEIPT = Receipt(
 
 def printed_text(path: Path, timeout: float = 30) -> str:
     """The text of what the queue's device wrote, once the job has finished writing it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.stat().st_size > 0:
-            done = subprocess.run(
-                ["pdftotext", str(path), "-"], capture_output=True, text=True, check=False
-            )
-            if done.returncode == 0 and done.stdout.strip():
-                return " ".join(done.stdout.split()).replace(" ", "")
-        time.sleep(0.1)
-    raise AssertionError(f"nothing printed to {path} within {timeout} s")
+    found: list[str] = []
+
+    def written() -> bool:
+        if not path.exists() or path.stat().st_size == 0:
+            return False
+        done = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=False
+        )
+        if done.returncode == 0 and done.stdout.strip():
+            found.append(" ".join(done.stdout.split()).replace(" ", ""))
+        return bool(found)
+
+    wait_until(written, timeout, f"nothing printed to {path} within {timeout} s")
+    return found[0]
 
 
 @pytest.mark.parametrize("language", list(Language))
