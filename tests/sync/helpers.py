@@ -6,8 +6,9 @@ import datetime as dt
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from branch_app.store.crypto import MemoryKeyring
 from sync.auth import CommandSigner, StaffSession
 from sync.client import CentralClient, Timeouts
 from sync.engine import RetryPolicy, SyncEngine
+from sync.service import SyncService
 from sync.state import StorePullTarget, SyncState
 
 TODAY = dt.date(2026, 11, 2)
@@ -255,3 +257,28 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         pause.wait(0.02)
+
+
+@contextmanager
+def enrolled_service(
+    central: Any, folder: Path, keyring: Any, branch: str
+) -> Iterator[tuple[SyncService, LocalStore]]:
+    """A device of `branch` as the app holds it: its store in `folder` and a `SyncService`
+    enrolled with `central` (background sync off, quick retries), closed afterwards."""
+    from branch_app.config import AppConfig, BranchProfile, CentralConfig, StoreConfig
+
+    config = replace(
+        AppConfig(),
+        branch=BranchProfile(code=branch, bank="icbc"),
+        central=CentralConfig(url=central.url, timeout_seconds=5.0, auto_sync=False),
+        store=StoreConfig(data_dir=str(folder)),
+    )
+    quick = RetryPolicy(attempts=3, timeout=5, wait_initial=0.05, wait_max=0.2, wait_jitter=0.05)
+    store = LocalStore.open(folder, keyring=keyring)
+    sync = SyncService(config, store, retry=quick)
+    try:
+        sync.enrol(central.issue_enrolment_code(branch=branch), "counter 1")
+        yield sync, store
+    finally:
+        sync.close()
+        store.close()

@@ -11,15 +11,14 @@ from typing import Any
 
 import pytest
 
-from branch_app.config import AppConfig, BranchProfile, CentralConfig, StoreConfig
+from branch_app.config import AppConfig, StoreConfig
 from branch_app.store import LocalStore, MemoryKeyring
-from sync.engine import RetryPolicy
 from sync.protocol import AuditHead
 from sync.service import SyncService
+from tests.sync.helpers import enrolled_service
 
 pytestmark = pytest.mark.slow
 
-QUICK = RetryPolicy(attempts=3, timeout=5, wait_initial=0.05, wait_max=0.2, wait_jitter=0.05)
 BRANCH, SUPERVISOR, PASSWORD = "GZ-DEV-001", "S888", "super-password-8"
 
 
@@ -35,16 +34,9 @@ def central() -> Iterator[Any]:
 def test_each_sync_reports_the_state_and_a_journal_that_went_back_is_seen(
     central: Any, tmp_path: Path, memory_keyring: MemoryKeyring, capsys: Any
 ) -> None:
-    config = replace(
-        AppConfig(),
-        branch=BranchProfile(code=BRANCH, bank="icbc"),
-        central=CentralConfig(url=central.url, timeout_seconds=5.0, auto_sync=False),
-        store=StoreConfig(data_dir=str(tmp_path / "store")),
-    )
-    store = LocalStore.open(tmp_path / "store", keyring=memory_keyring)
-    sync = SyncService(config, store, retry=QUICK)
-    try:
-        device = sync.enrol(central.issue_enrolment_code(branch=BRANCH), "counter 1")
+    with enrolled_service(central, tmp_path / "store", memory_keyring, BRANCH) as (sync, store):
+        device = sync.device()
+        assert device is not None
         session = sync.authenticator().login(SUPERVISOR, PASSWORD)  # audited: the head moves
         sync.signed_in(session)
         assert store.audit.head_info.n >= 0
@@ -79,9 +71,6 @@ def test_each_sync_reports_the_state_and_a_journal_that_went_back_is_seen(
         )
         out = capsys.readouterr().out
         assert device.device_id in out and "WENT BACK" in out
-    finally:
-        sync.close()
-        store.close()
 
 
 def test_the_report_carries_no_personal_data(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
