@@ -171,8 +171,7 @@ class SyncService:
         # nothing: "last sync" stays at the last one that did (issue 12, bug 4).
         if summary.error != "sync.error.busy_running" and summary.reached_central:
             self.state.finished(ok=summary.ok, error=summary.error, at=summary.finished_at)
-            self._withdraw_offline_logins()
-            self._report_state()
+            self._after_sync()
         return summary
 
     def state_report(self, now: dt.datetime | None = None) -> DeviceStateReport:
@@ -191,31 +190,23 @@ class SyncService:
             audit_head=AuditHead(n=head.n, mac=head.mac, month=head.month),
         )
 
-    def _report_state(self) -> None:
-        """Tell the central where this device stands; a journal the central saw further along
-        than it is now (cut short, or an older copy restored) is logged here as well."""
+    def _after_sync(self) -> None:
+        """On one connection, after a sync that reached the central: drop the offline logins
+        the central withdrew (a person who left, a changed password or role), and tell it where
+        this device stands. A journal the central saw further along than it is now (cut short,
+        or an older copy restored) is logged here too. Both are asked again at the next sync."""
         try:
             with self.client() as client:
+                self.authenticator().apply_withdrawals(client.withdrawn_staff().withdrawn)
                 answer = client.report_state(self.state_report())
-        except CentralError as error:  # reported again at the next sync
-            log.info("device state not reported (%s)", type(error).__name__)
+        except CentralError as error:
+            log.info("withdrawals or device state not exchanged (%s)", type(error).__name__)
             return
         if answer.audit_regressed:
             log.error(
                 "the central saw this device's audit journal reach entry %d; it ends before that",
                 answer.furthest_audit_n,
             )
-
-    def _withdraw_offline_logins(self) -> None:
-        """Drop the offline logins the central withdrew (a person who left, a changed password
-        or role): every sync that reached the central asks, not only the next online login."""
-        try:
-            with self.client() as client:
-                withdrawn = client.withdrawn_staff().withdrawn
-        except CentralError as error:  # asked again at the next sync
-            log.info("withdrawn logins not fetched (%s)", type(error).__name__)
-            return
-        self.authenticator().apply_withdrawals(withdrawn)
 
     def queue_status(self, now: dt.datetime | None = None) -> QueueStatus:
         outbox = self.store.outbox
