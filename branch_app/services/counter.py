@@ -54,7 +54,6 @@ from branch_app.domain.lifecycle import (
     Apply,
     Cancel,
     CardRecord,
-    ChangeContact,
     Command,
     CommandFormatError,
     ConfirmCollection,
@@ -497,22 +496,13 @@ class Counter:
             dry_run=dry_run,
         )
 
-    def change_contact(
-        self,
-        holder: IdentityNumber,
-        *,
-        mobile: str | None = None,
-        address: str | None = None,
-        dry_run: bool = False,
+    def take(
+        self, holder: IdentityNumber, command: Command, *, why: str, dry_run: bool = False
     ) -> Checked:
-        """A change of contact details (信息变更) with the holder or guardian present; no new
-        card. A blank detail stays as it is."""
-        command = ChangeContact(
-            mobile=(mobile or "").strip() or None, address=(address or "").strip() or None
-        )
-        return self._take(
-            holder, lambda _record: command, why="data_change:contact", dry_run=dry_run
-        )
+        """Any command that needs nothing from the record to be built (a data change, 信息变更,
+        is one): admitted, queued and audited like every other. `why` is the audit reason. A
+        new service built on this needs no method of its own here."""
+        return self._take(holder, lambda _record: command, why=why, dry_run=dry_run)
 
     def confirm_instant_issuance(
         self, holder: IdentityNumber, card_number: str, *, dry_run: bool = False

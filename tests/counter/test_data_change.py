@@ -54,12 +54,20 @@ def holder():
     return parse_identity(ADULT, today=NOW.date())
 
 
+def change(
+    counter: Counter, *, mobile: str = "", address: str = "", dry_run: bool = False
+) -> Accepted | Preview | Refusal:
+    """What the screen does: the command from the typed details, through the counter's `take`."""
+    command = ChangeContact(mobile=mobile or None, address=address or None)
+    return counter.take(holder(), command, why="data_change:contact", dry_run=dry_run)
+
+
 # -- through the counter ------------------------------------------------------------------------
 
 
 def test_a_contact_change_is_queued_encrypted_and_audited(store: LocalStore) -> None:
     store.card_cache.put(card_in_use())
-    outcome = make_counter(store).change_contact(holder(), mobile=MOBILE, address=ADDRESS)
+    outcome = change(make_counter(store), mobile=MOBILE, address=ADDRESS)
     assert isinstance(outcome, Accepted)
     assert outcome.fee.amount_yuan == 0 and outcome.due is None  # no new card
     assert outcome.record_after.contact == Contact(MOBILE, ADDRESS)
@@ -76,11 +84,11 @@ def test_a_contact_change_is_queued_encrypted_and_audited(store: LocalStore) -> 
 def test_a_blank_detail_stays_and_the_same_details_merge(store: LocalStore) -> None:
     store.card_cache.put(card_in_use())
     counter = make_counter(store)
-    assert isinstance(counter.change_contact(holder(), mobile=MOBILE), Accepted)
-    later = counter.change_contact(holder(), address=ADDRESS)  # sees the queued mobile change
+    assert isinstance(change(counter, mobile=MOBILE), Accepted)
+    later = change(counter, address=ADDRESS)  # sees the queued mobile change
     assert isinstance(later, Accepted)
     assert later.record_after.contact == Contact(MOBILE, ADDRESS)
-    again = counter.change_contact(holder(), mobile=MOBILE, dry_run=True)
+    again = change(counter, mobile=MOBILE, dry_run=True)
     assert isinstance(again, Preview) and again.merged
 
 
@@ -96,14 +104,14 @@ def test_bad_details_are_refused_and_nothing_is_written(
     store: LocalStore, mobile: str, address: str, reason: RefusalReason
 ) -> None:
     store.card_cache.put(card_in_use())
-    outcome = make_counter(store).change_contact(holder(), mobile=mobile, address=address)
+    outcome = change(make_counter(store), mobile=mobile, address=address)
     assert isinstance(outcome, Refusal) and outcome.code == reason.value
     assert len(store.outbox) == 0 and store.audit.head == 0
 
 
 def test_no_change_for_a_deceased_holder_nor_an_unknown_person(store: LocalStore) -> None:
     counter = make_counter(store)
-    unknown = counter.change_contact(holder(), mobile=MOBILE)
+    unknown = change(counter, mobile=MOBILE)
     assert isinstance(unknown, Refusal) and unknown.code == RefusalReason.NO_RECORD.value
     store.card_cache.put(
         CardRecord(
@@ -115,14 +123,14 @@ def test_no_change_for_a_deceased_holder_nor_an_unknown_person(store: LocalStore
             cancellation_reason=CancellationReason.DEATH,
         )
     )
-    deceased = counter.change_contact(holder(), mobile=MOBILE)
+    deceased = change(counter, mobile=MOBILE)
     assert isinstance(deceased, Refusal) and deceased.code == RefusalReason.HOLDER_DECEASED.value
 
 
 def test_on_a_home_visit_and_at_the_counter(store: LocalStore) -> None:
     store.card_cache.put(card_in_use())
     visit = make_counter(store, desk(Role.HOME_VISIT, Place.HOME_VISIT, "H001"))
-    assert isinstance(visit.change_contact(holder(), mobile=MOBILE), Accepted)
+    assert isinstance(change(visit, mobile=MOBILE), Accepted)
     assert {e.service.id: e.blocked_by for e in menu_for(Role.HOME_VISIT, Place.HOME_VISIT)}[
         "data_change"
     ] is None
@@ -217,7 +225,7 @@ def test_queued_offline_then_applied_once_by_the_central(central, tmp_path: Path
             TELLER, Role.TELLER, Place.BRANCH, enrolled.branch, enrolled.device_id, signer=signer
         )
         counter = Counter(store, the_desk, clock=lambda: NOW)
-        taken = counter.change_contact(holder(), mobile=MOBILE, address=ADDRESS)
+        taken = change(counter, mobile=MOBILE, address=ADDRESS)
         assert isinstance(taken, Accepted)  # offline: nothing has been sent yet
 
         client = CentralClient(
@@ -252,7 +260,7 @@ def test_queued_offline_then_applied_once_by_the_central(central, tmp_path: Path
                 cancellation_reason=CancellationReason.DEATH,
             )
         )
-        late = counter.change_contact(holder(), address="广州市越秀区1号")
+        late = change(counter, address="广州市越秀区1号")
         assert isinstance(late, Accepted)
         summary = engine.run()
         assert summary.outcomes[Outcome.CONFLICT] == 1, summary

@@ -44,8 +44,9 @@ class DataChangeScreen(CounterScreen):
 
     def request(self) -> Request | Refusal:
         mobile, address = self.details()
-        return lambda counter, holder, dry_run: counter.change_contact(
-            holder, mobile=mobile, address=address, dry_run=dry_run
+        command = ChangeContact(mobile=mobile or None, address=address or None)
+        return lambda counter, holder, dry_run: counter.take(
+            holder, command, why="data_change:contact", dry_run=dry_run
         )
 
     def confirm_lines(self) -> list[tuple[str, str]]:
