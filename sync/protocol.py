@@ -355,11 +355,22 @@ class EnrolRequest(_Request):
     device_name: SingleLine = Field(min_length=1, max_length=100)
 
 
+class OfflineLimits(_Response):
+    """How much a device of the branch may hold before a sync and the supervisor's approval:
+    set per branch at the central, sent with the device's configuration (never a local file)."""
+
+    #: Requests taken since the supervisor last approved the device's batch.
+    max_unsent: int = Field(ge=1, le=100_000)
+    #: Hours since the last successful sync.
+    max_offline_hours: int = Field(ge=1, le=24 * 30)
+
+
 class EnrolResponse(_Response):
     device_id: str
     device_token: str
     branch: str
     place: Place
+    limits: OfflineLimits | None = None
 
 
 class SessionRequest(_Request):
@@ -438,6 +449,11 @@ class DeviceStateReport(_Request):
     last_sync: str | None = None
     app_version: str = Field(pattern=r"^[0-9A-Za-z.+-]{1,40}$")
     audit_head: AuditHead
+    #: Today's visit list on a home-visit device: visits planned and visits done (None elsewhere).
+    visits_planned: int | None = Field(default=None, ge=0, le=10_000)
+    visits_done: int | None = Field(default=None, ge=0, le=10_000)
+    #: Requests awaiting the supervisor's approval of the device's batch (home visits).
+    batch_open: int | None = Field(default=None, ge=0, le=10_000_000)
 
     @field_validator("last_sync")
     @classmethod
@@ -451,6 +467,8 @@ class DeviceStateAnswer(_Response):
 
     audit_regressed: bool = False
     furthest_audit_n: int = 0
+    #: The branch's offline limits as they stand now.
+    limits: OfflineLimits | None = None
 
 
 class DeviceStateView(_Response):
@@ -468,6 +486,12 @@ class DeviceStateView(_Response):
     audit_n: int | None = None
     audit_regressed_at: str | None = None
     revoked: bool = False
+    visits_planned: int | None = None
+    visits_done: int | None = None
+    batch_open: int | None = None
+    #: Why the supervisor should look first (codes: no_sync, refused_waiting, audit_regressed,
+    #: never_reported); empty when the device is well.
+    stuck: list[str] = Field(default_factory=list)
 
 
 class DevicesResponse(_Response):
@@ -485,6 +509,8 @@ class SessionResponse(_Response):
     #: Until when the central accepts the signatures of the request's `signing_key` (ISO 8601,
     #: UTC; the offline-login window); None when the request carried no key.
     signing_key_expires_at: str | None = None
+    #: The branch's offline limits, so a log-in also brings them up to date.
+    limits: OfflineLimits | None = None
 
 
 class LookupRequest(_Request):

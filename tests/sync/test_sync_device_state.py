@@ -85,6 +85,9 @@ def test_the_report_carries_no_personal_data(tmp_path: Path, memory_keyring: Mem
             "last_sync",
             "app_version",
             "audit_head",
+            "visits_planned",
+            "visits_done",
+            "batch_open",
         }
     finally:
         store.close()
