@@ -292,3 +292,12 @@ class ConflictDecision(StrEnum):
 
     CORRECTED = "corrected"  # a new correcting command (given in the request) was applied
     UPHELD = "upheld"  # the central's state stands; the note says what the holder was told
+
+
+class StuckReason(StrEnum):
+    """Why a device of the branch needs its supervisor's look (the devices list, issue 13)."""
+
+    NEVER_REPORTED = "never_reported"  # enrolled, but no sync of it ever reached the central
+    NO_SYNC = "no_sync"  # nothing synced for longer than the central's `stuck_after_minutes`
+    REFUSED_WAITING = "refused_waiting"  # requests the central refused, not closed yet
+    AUDIT_REGRESSED = "audit_regressed"  # its audit journal went back (cut short or restored)
