@@ -49,6 +49,9 @@ class CentralSettings:
     #: either, only an embedded (test) or channels-enabled (demo) central runs, with a key of its own.
     audit_key: str = ""
     audit_key_file: str = ""
+    #: A device of a branch with nothing synced for this long is listed as stuck for its
+    #: supervisor (`GET /v1/devices`, `central devices`).
+    stuck_after_minutes: int = 60
 
     def configured_audit_key(self) -> bytes | None:
         """The audit key from `audit_key` or `audit_key_file`, None when neither is set.
