@@ -58,9 +58,15 @@ def test_no_key_is_written_twice_in_one_module(module_name: str) -> None:
 
 @pytest.mark.parametrize("module_name", catalog_modules())
 def test_keys_belong_to_their_module_area(module_name: str) -> None:
+    """An area's catalog holds its area's keys; a service's catalog (the data change's) holds
+    all its words, in the areas it names in `AREAS` (its screen's, its receipt's, its refusals')."""
     module = importlib.import_module(f"{catalogs_package.__name__}.{module_name}")
+    areas = tuple(f"{area}." for area in getattr(module, "AREAS", (module_name,)))
     for key in module.MESSAGES:
-        assert key.startswith(f"{module_name}."), f"{key!r} is in catalogs/{module_name}.py"
+        assert key.startswith(areas), (
+            f"{key!r} is in catalogs/{module_name}.py, whose areas are {areas}: "
+            "a service's catalog names the areas it adds to in AREAS"
+        )
 
 
 def test_every_key_has_both_languages_with_the_same_placeholders() -> None:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from branch_app.i18n import Language, t
+from branch_app.i18n import Language, catalog, t
 
 if TYPE_CHECKING:
     from branch_app.services.counter import Accepted, Desk
@@ -155,14 +155,16 @@ def next_steps(receipt: Receipt, language: Language) -> list[str]:
     elif receipt.cancelled_by is not None:
         lines.append(t("receipt.next.cancelled_by", language, day=receipt.cancelled_by.isoformat()))
     else:
-        lines.append(t(f"receipt.next.{_next_key(receipt.service)}", language))
+        lines.append(t(_next_key(receipt.service), language))
     lines.append(t("receipt.next.hotline", language, hotline=HOTLINE))
     return lines
 
 
 def _next_key(service: str) -> str:
-    known = {"report_loss", "unlock", "confirm_collection", "change_contact", "confirm_issuance"}
-    return service if service in known else "other"
+    """The service's own "what next" line if its catalog has one (a new service adds it there,
+    nothing here), else the general one."""
+    key = f"receipt.next.{service}"
+    return key if key in catalog() else "receipt.next.other"
 
 
 def receipt_lines(receipt: Receipt, language: Language) -> list[tuple[str, str]]:

@@ -7,7 +7,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.title.unlock": ("Unlock a lost card", "解除挂失"),
     "counter.title.cancellation": ("Cancellation", "注销"),
     "counter.title.query": ("Query a record", "查询"),
-    "counter.title.data_change": ("Change of contact details", "信息变更"),
     "counter.answer.title": ("Answer", "办理结果"),
     # Keys
     "counter.key.submit": ("Submit", "提交"),
@@ -40,12 +39,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.intro.application": (
         "Take an application for a card. Check the holder's ID document before you submit.",
         "受理社保卡申领。提交前请核验持卡人的身份证件。",
-    ),
-    "counter.intro.data_change": (
-        "The holder (or the guardian) changes the mobile number or the address; no new card. "
-        "A change of name, ID number or birth date needs the police record: use Exchange.",
-        "持卡人（或监护人）变更手机号码或联系地址，无需换卡。"
-        "姓名、证件号码或出生日期变更须凭公安部门证明办理换领。",
     ),
     "counter.intro.loss_report": (
         "The holder reports the card lost, in person, with a valid ID. The social security function "
@@ -249,22 +242,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "在其他合作银行网点解除挂失",
     ),
     "counter.action.cancel": ("Cancellation: {reason}", "注销：{reason}"),
-    "counter.action.change_contact": ("Change of contact details", "变更联系信息"),
-    "counter.choice.new_mobile": (
-        "New mobile number (leave empty to keep it)",
-        "新手机号码（不变更请留空）",
-    ),
-    "counter.choice.new_address": (
-        "New address (leave empty to keep it)",
-        "新联系地址（不变更请留空）",
-    ),
-    "counter.confirm.new_mobile": ("New mobile number", "新手机号码"),
     "counter.choice.card_face_evidence": (
         "Police record number for the changed card-face data",
         "卡面信息变更所依据的公安证明编号",
     ),
     "counter.confirm.evidence": ("Evidence", "证明编号"),
-    "counter.confirm.new_address": ("New address", "新联系地址"),
     "counter.action.confirm_collection": ("Collection of the new card", "领取新卡"),
     "counter.action.confirm_issuance": (
         "Issuance of the new card {card_number}",
@@ -487,7 +469,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.kind_name.cancel": ("cancellation", "注销"),
     "counter.kind_name.confirm_collection": ("collection", "领卡"),
     "counter.kind_name.confirm_issuance": ("issuance", "制卡完成"),
-    "counter.kind_name.change_contact": ("change of contact details", "信息变更"),
     # Loss report, unlock and cancellation (issue 11): the found card, both functions, evidence
     "counter.choice.found_card": (
         "Found card's number (read, or typed from its face)",

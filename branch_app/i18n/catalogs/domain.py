@@ -117,10 +117,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The person has no card and none in production: there is nothing to cancel.",
         "该人员没有社保卡，也没有在制卡：无卡可注销。",
     ),
-    "domain.refusal.no_record": (
-        "The card agency has no record of this person yet: apply for a card first.",
-        "卡管机构尚无该人员的记录：请先申领社保卡。",
-    ),
     "domain.refusal.no_live_card": ("The person has no card in use.", "该人员没有在用的社保卡。"),
     "domain.refusal.live_card_exists": (
         "The person already has a card (one card per person).",
@@ -262,14 +258,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "domain.refusal.representative_is_holder": (
         "The guardian or agent cannot be the holder.",
         "监护人或代办人不能是持卡人本人。",
-    ),
-    "domain.refusal.mobile_malformed": (
-        "A mobile number is 11 digits starting with 1.",
-        "手机号码应为以 1 开头的 11 位数字。",
-    ),
-    "domain.refusal.contact_required": (
-        "Enter the new mobile number or the new address.",
-        "请录入新的手机号码或新的联系地址。",
     ),
     "domain.refusal.approval_required": (
         "A teller's cancellation needs a supervisor's approval.",

@@ -26,7 +26,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "receipt.service.cancel": ("Cancellation", "注销"),
     "receipt.service.confirm_collection": ("Collection of the new card", "领取新卡"),
     "receipt.service.confirm_issuance": ("Issuance of the instant card", "即时制卡发卡"),
-    "receipt.service.change_contact": ("Change of contact details", "信息变更"),
     "receipt.next.collect": (
         "Collect the card at this branch from {due}, with this receipt and your ID document.",
         "请于 {due} 起凭本回执及有效身份证件到本网点领取新卡。",
@@ -59,10 +58,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "receipt.next.confirm_issuance": (
         "The new card is issued and recorded.",
         "新卡已制成并登记。",
-    ),
-    "receipt.next.change_contact": (
-        "The new contact details take effect once the card service has applied them.",
-        "新的联系方式经社保卡系统确认后生效。",
     ),
     "receipt.next.other": ("Keep this receipt.", "请妥善保管本回执。"),
     "receipt.next.hotline": (
