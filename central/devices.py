@@ -8,18 +8,24 @@ person's data. The central keeps the latest report per device and the furthest a
 head behind it means the device's journal was cut short or an older copy restored, which the
 device may not be able to see itself (a restored keyring restores its anchor too); the report is
 answered with `audit_regressed` and the time is kept for the supervisor and the inspector.
+
+The listing (`branch_devices`, for `GET /v1/devices` and `central devices`) says why each device
+is stuck (`StuckReason`: never reported, nothing synced for the central's `stuck_after_minutes`,
+refused requests waiting, its journal went back) and puts those first (`order_devices`, pure).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select, update
 
-from branch_app.domain.vocabulary import Place
+from branch_app.domain.vocabulary import Place, StuckReason
 from central import models
 from central.auth import DeviceIdentity
-from central.db import Database, utcnow
+from central.db import Database, as_utc, utcnow
 from sync.protocol import DevicesResponse, DeviceStateAnswer, DeviceStateReport, DeviceStateView
 
 
@@ -67,10 +73,22 @@ def record_state(
     return DeviceStateAnswer(audit_regressed=regressed, furthest_audit_n=furthest)
 
 
-def branch_devices(db: Database, branch: str) -> DevicesResponse:
-    """Every device of `branch` with its latest report, the ones that need a look first: a
-    journal that went back, refused requests waiting, then the longest without a sync."""
+#: What the listing reads of a report beyond the first ones (added with issue 13's visit lists);
+#: a column not in the table yet is listed as unknown.
+_PROGRESS = ("visits_planned", "visits_done", "batch_open")
+
+
+def branch_devices(
+    db: Database,
+    branch: str,
+    *,
+    stuck_after: dt.timedelta = dt.timedelta(minutes=60),
+    now: dt.datetime | None = None,
+) -> DevicesResponse:
+    """Every device of `branch` with its latest report and why it is stuck, if it is; in the
+    order a supervisor should look at them (`order_devices`)."""
     states, devices = models.device_states, models.devices
+    progress = [states.c[name] for name in _PROGRESS if name in states.c]
     with db.read() as conn:
         rows = conn.execute(
             select(
@@ -86,35 +104,95 @@ def branch_devices(db: Database, branch: str) -> DevicesResponse:
                 states.c.app_version,
                 states.c.audit_n,
                 states.c.audit_regressed_at,
+                *progress,
             )
             .select_from(devices.outerjoin(states, states.c.device_id == devices.c.device_id))
             .where(devices.c.branch == branch)
         ).all()
-    views = [
-        DeviceStateView(
-            device_id=row.device_id,
-            name=row.name,
-            place=Place(row.place),
-            reported_at=row.reported_at.isoformat() if row.reported_at else None,
-            queue_depth=row.queue_depth,
-            oldest_unsent_age_seconds=row.oldest_unsent_age_seconds,
-            refused_open=row.refused_open,
-            last_sync=row.last_sync,
-            app_version=row.app_version,
-            audit_n=row.audit_n,
-            audit_regressed_at=row.audit_regressed_at.isoformat()
-            if row.audit_regressed_at
-            else None,
-            revoked=row.revoked_at is not None,
+    views = []
+    for row in rows:
+        reported_at, regressed_at = as_utc(row.reported_at), as_utc(row.audit_regressed_at)
+        views.append(
+            DeviceStateView(
+                device_id=row.device_id,
+                name=row.name,
+                place=Place(row.place),
+                reported_at=reported_at.isoformat() if reported_at else None,
+                queue_depth=row.queue_depth,
+                oldest_unsent_age_seconds=row.oldest_unsent_age_seconds,
+                refused_open=row.refused_open,
+                last_sync=row.last_sync,
+                app_version=row.app_version,
+                audit_n=row.audit_n,
+                audit_regressed_at=regressed_at.isoformat() if regressed_at else None,
+                revoked=row.revoked_at is not None,
+                visits_planned=row._mapping.get("visits_planned"),
+                visits_done=row._mapping.get("visits_done"),
+                batch_open=row._mapping.get("batch_open"),
+            )
         )
-        for row in rows
+    return DevicesResponse(devices=order_devices(views, now or utcnow(), stuck_after))
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 time of the wire (the protocol checked it), in UTC; naive means UTC."""
+    if not text:
+        return None
+    try:
+        return as_utc(dt.datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def last_heard(view: DeviceStateView) -> dt.datetime | None:
+    """When the device last synced as far as the central can tell: the earlier of the device's
+    own last successful sync and the central's receipt of its report (a device whose pushes
+    fail still reports; a device whose clock runs ahead cannot look fresher than its report)."""
+    known = [m for m in (_moment(view.last_sync), _moment(view.reported_at)) if m is not None]
+    return min(known) if known else None
+
+
+def stuck_reasons(
+    view: DeviceStateView, now: dt.datetime, stuck_after: dt.timedelta
+) -> list[StuckReason]:
+    """Why the supervisor should look at this device now; empty when it is well. A revoked
+    device is never stuck: it may not sync any more (it is listed last, marked revoked)."""
+    if view.revoked:
+        return []
+    reasons = []
+    if view.audit_regressed_at is not None:
+        reasons.append(StuckReason.AUDIT_REGRESSED)
+    if view.reported_at is None:
+        reasons.append(StuckReason.NEVER_REPORTED)
+    else:
+        heard = last_heard(view) if view.last_sync is not None else None
+        if heard is None or now - heard > stuck_after:
+            reasons.append(StuckReason.NO_SYNC)
+    if view.refused_open:
+        reasons.append(StuckReason.REFUSED_WAITING)
+    return reasons
+
+
+def order_devices(
+    views: Iterable[DeviceStateView], now: dt.datetime, stuck_after: dt.timedelta
+) -> list[DeviceStateView]:
+    """The views with their `stuck` reasons, in the order a supervisor reads them: stuck ones
+    first (a journal that went back before the rest), then the longest without a sync (never
+    first), revoked devices last; ties by name, then id, so the order is stable."""
+    _never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    marked = [
+        view.model_copy(update={"stuck": [r.value for r in stuck_reasons(view, now, stuck_after)]})
+        for view in views
     ]
-    views.sort(
-        key=lambda v: (
-            v.audit_regressed_at is None,
-            -(v.refused_open or 0),
-            v.last_sync or "",
-            v.device_id,
+
+    def key(view: DeviceStateView) -> tuple[bool, bool, bool, dt.datetime, str, str]:
+        return (
+            view.revoked,
+            not view.stuck,
+            StuckReason.AUDIT_REGRESSED.value not in view.stuck,
+            last_heard(view) or _never,
+            view.name,
+            view.device_id,
         )
-    )
-    return DevicesResponse(devices=views)
+
+    return sorted(marked, key=key)
