@@ -371,7 +371,7 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     async def device_state(request: Request) -> Response:
         device = await device_of(request)
         body = await body_of(request, p.DeviceStateReport)
-        answer = await run_in_threadpool(devices.record_state, db, device, body)
+        answer = await run_in_threadpool(devices.record_state, db, device, body, settings)
         return _json(answer)
 
     @route(
@@ -383,7 +383,10 @@ def create_app(settings: CentralSettings, *, database: Database | None = None) -
     )
     async def branch_devices(request: Request) -> Response:
         _device, staff = await supervisor_of(request)
-        answer = await run_in_threadpool(devices.branch_devices, db, staff.branch)
+        stuck_after = dt.timedelta(minutes=settings.stuck_after_minutes)
+        answer = await run_in_threadpool(
+            lambda: devices.branch_devices(db, staff.branch, stuck_after=stuck_after)
+        )
         return _json(answer)
 
     @route(

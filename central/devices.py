@@ -26,13 +26,19 @@ from branch_app.domain.vocabulary import Place, StuckReason
 from central import models
 from central.auth import DeviceIdentity
 from central.db import Database, as_utc, utcnow
+from central.limits import branch_limits
+from central.settings import CentralSettings
 from sync.protocol import DevicesResponse, DeviceStateAnswer, DeviceStateReport, DeviceStateView
 
 
 def record_state(
-    db: Database, device: DeviceIdentity, report: DeviceStateReport
+    db: Database,
+    device: DeviceIdentity,
+    report: DeviceStateReport,
+    settings: CentralSettings | None = None,
 ) -> DeviceStateAnswer:
-    """Keep `report` as the device's latest state; say whether its audit head went back."""
+    """Keep `report` as the device's latest state; say whether its audit head went back, and
+    send the branch's offline limits as they stand now (`settings`: the central's defaults)."""
     now = utcnow()
     head = report.audit_head
     values: dict[str, Any] = {
@@ -46,9 +52,13 @@ def record_state(
         "audit_n": head.n,
         "audit_mac": head.mac,
         "audit_month": head.month,
+        "visits_planned": report.visits_planned,
+        "visits_done": report.visits_done,
+        "batch_open": report.batch_open,
     }
     table = models.device_states
     with db.write() as conn:
+        limits = branch_limits(conn, device.branch, settings)
         before = conn.execute(
             select(table.c.furthest_audit_n, table.c.audit_regressed_at).where(
                 table.c.device_id == device.device_id
@@ -58,7 +68,7 @@ def record_state(
             conn.execute(
                 table.insert().values(device_id=device.device_id, furthest_audit_n=head.n, **values)
             )
-            return DeviceStateAnswer(audit_regressed=False, furthest_audit_n=head.n)
+            return DeviceStateAnswer(audit_regressed=False, furthest_audit_n=head.n, limits=limits)
         regressed = head.n < before.furthest_audit_n
         furthest = max(head.n, before.furthest_audit_n)
         conn.execute(
@@ -70,7 +80,7 @@ def record_state(
                 **values,
             )
         )
-    return DeviceStateAnswer(audit_regressed=regressed, furthest_audit_n=furthest)
+    return DeviceStateAnswer(audit_regressed=regressed, furthest_audit_n=furthest, limits=limits)
 
 
 #: What the listing reads of a report beyond the first ones (added with issue 13's visit lists);

@@ -191,6 +191,23 @@ device_states = Table(
     Column("audit_month", String(7), nullable=True),
     Column("furthest_audit_n", BigInteger, nullable=False),
     Column("audit_regressed_at", DateTime(timezone=True), nullable=True),
+    # A home-visit device's day (issue 13): its visit list's progress and the requests taken
+    # since the supervisor last approved its batch. NULL for other devices and older reports.
+    Column("visits_planned", Integer, nullable=True),
+    Column("visits_done", Integer, nullable=True),
+    Column("batch_open", Integer, nullable=True),
+)
+
+#: Settings an administrator makes per branch (`central branch-limits`): the offline limits of
+#: its devices (issue 13). A branch without a row has the central's defaults
+#: (`CentralSettings.offline_max_unsent`, `offline_max_hours`).
+branch_settings = Table(
+    "branch_settings",
+    metadata,
+    Column("branch", String(64), primary_key=True),
+    Column("max_unsent", Integer, nullable=True),
+    Column("max_offline_hours", Integer, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 devices = Table(
@@ -308,6 +325,9 @@ ADDED_COLUMNS = (
     (branch_interest, branch_interest.c.active_at),
     (devices, devices.c.pulled_cursor),
     (devices, devices.c.pulled_at),
+    (device_states, device_states.c.visits_planned),
+    (device_states, device_states.c.visits_done),
+    (device_states, device_states.c.batch_open),
 )
 #: Indexes that replace these older ones (dropped by `upgrade`).
 REPLACED_INDEXES = ("ix_changes_holder_id", "ix_cards_card_number", "ix_cards_new_card_number")
@@ -348,6 +368,8 @@ def upgrade(conn: Connection) -> list[str]:
 
 #: Tables in an order that respects foreign keys when emptying them (children first).
 TRUNCATE_ORDER = (
+    branch_settings,
+    device_states,
     staff_signing_keys,
     login_throttle,
     staff_withdrawals,

@@ -11,6 +11,10 @@ from typing import Any
 from sync.protocol import MAX_BATCH_COMMANDS, MAX_BODY_BYTES
 
 ENV_PREFIX = "CENTRAL_"
+#: The offline limits of a branch without its own (issue 13): a day's visits, about half a day.
+#: The device keeps the same numbers built in for before it was ever sent any.
+DEFAULT_MAX_UNSENT = 30
+DEFAULT_MAX_OFFLINE_HOURS = 12
 
 
 def default_database_url() -> str:
@@ -49,6 +53,11 @@ class CentralSettings:
     #: either, only an embedded (test) or channels-enabled (demo) central runs, with a key of its own.
     audit_key: str = ""
     audit_key_file: str = ""
+    #: The offline limits of a branch that has none of its own (`central branch-limits`): a
+    #: home-visit device takes at most this many requests before a sync and the supervisor's
+    #: approval of its batch, and none once this many hours passed since its last sync.
+    offline_max_unsent: int = DEFAULT_MAX_UNSENT
+    offline_max_hours: int = DEFAULT_MAX_OFFLINE_HOURS
     #: A device of a branch with nothing synced for this long is listed as stuck for its
     #: supervisor (`GET /v1/devices`, `central devices`).
     stuck_after_minutes: int = 60
