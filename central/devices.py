@@ -83,11 +83,6 @@ def record_state(
     return DeviceStateAnswer(audit_regressed=regressed, furthest_audit_n=furthest, limits=limits)
 
 
-#: What the listing reads of a report beyond the first ones (added with issue 13's visit lists);
-#: a column not in the table yet is listed as unknown.
-_PROGRESS = ("visits_planned", "visits_done", "batch_open")
-
-
 def branch_devices(
     db: Database,
     branch: str,
@@ -98,7 +93,6 @@ def branch_devices(
     """Every device of `branch` with its latest report and why it is stuck, if it is; in the
     order a supervisor should look at them (`order_devices`)."""
     states, devices = models.device_states, models.devices
-    progress = [states.c[name] for name in _PROGRESS if name in states.c]
     with db.read() as conn:
         rows = conn.execute(
             select(
@@ -114,7 +108,9 @@ def branch_devices(
                 states.c.app_version,
                 states.c.audit_n,
                 states.c.audit_regressed_at,
-                *progress,
+                states.c.visits_planned,
+                states.c.visits_done,
+                states.c.batch_open,
             )
             .select_from(devices.outerjoin(states, states.c.device_id == devices.c.device_id))
             .where(devices.c.branch == branch)
@@ -136,9 +132,9 @@ def branch_devices(
                 audit_n=row.audit_n,
                 audit_regressed_at=regressed_at.isoformat() if regressed_at else None,
                 revoked=row.revoked_at is not None,
-                visits_planned=row._mapping.get("visits_planned"),
-                visits_done=row._mapping.get("visits_done"),
-                batch_open=row._mapping.get("batch_open"),
+                visits_planned=row.visits_planned,
+                visits_done=row.visits_done,
+                batch_open=row.batch_open,
             )
         )
     return DevicesResponse(devices=order_devices(views, now or utcnow(), stuck_after))
