@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from branch_app.domain.identity import IdentityKind
     from branch_app.domain.lifecycle import CardRecord
     from branch_app.domain.vocabulary import ConflictStatus
-    from branch_app.store.audit import AuditEntry
+    from branch_app.store.audit import AuditEntry, AuditVerification
+    from branch_app.store.audit_search import AuditFound, AuditQuery
     from branch_app.store.card_cache import CachedRecord
     from branch_app.store.outbox import OutboxItem, Signatures
     from sync.protocol import (
@@ -112,6 +113,31 @@ class AuditJournal(Protocol):
         self, *, holder_id: str | None = None, limit: int | None = None
     ) -> Sequence[AuditEntry]:
         """Entries oldest first."""
+        ...
+
+
+class ReviewedJournal(AuditJournal, Protocol):
+    """The journal as a supervisor reviews it: it also checks its own chain."""
+
+    def verify(self) -> AuditVerification:
+        """Walk the chain; where it breaks and why, or how many entries are whole."""
+        ...
+
+
+class AuditReader(Protocol):
+    """Searches the journal by its fields in clear, decrypting only what it returns
+    (`branch_app.store.audit_search.JournalReader`)."""
+
+    def pseudonym(self, holder_id: str) -> str:
+        """The keyed hash the journal names a holder by."""
+        ...
+
+    def find(self, query: AuditQuery) -> AuditFound:
+        """The matching entries, newest first."""
+        ...
+
+    def actions(self) -> Sequence[str]:
+        """Every action code in the journal."""
         ...
 
 
@@ -242,3 +268,13 @@ if TYPE_CHECKING:
         _central: CentralAccess = sync
         _client: CentralApi = client
         _signer: CommandSigner = key
+
+
+if TYPE_CHECKING:
+    from branch_app.store.audit import AuditJournal as JournalOnDisk
+    from branch_app.store.audit_search import JournalReader
+
+    def _the_audit_review_parts_fit(journal: JournalOnDisk, reader: JournalReader) -> None:
+        """Never called: mypy checks that the journal and its reader satisfy the ports."""
+        _journal: ReviewedJournal = journal
+        _reader: AuditReader = reader
