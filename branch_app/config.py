@@ -87,6 +87,8 @@ class StoreConfig:
     #: Empty: the platform's user data directory.
     data_dir: str = ""
     archive_retention_months: int = 24
+    #: The rotating log (no personal data, `branch_app.logbook`); empty: `logs` in the data folder.
+    log_dir: str = ""
 
 
 @dataclass(frozen=True)
