@@ -44,6 +44,7 @@ from sqlalchemy import Connection, Row, Table, delete, insert, or_, select, upda
 from branch_app.domain.vocabulary import Place, Role
 from central import models
 from central.db import Database, as_utc, utcnow
+from central.limits import branch_limits
 from central.settings import CentralSettings
 from sync.protocol import (
     EnrolResponse,
@@ -173,8 +174,13 @@ class Authenticator:
                 .where(table.c.code_hash == wanted)
                 .values(used_at=now, device_id=device_id)
             )
+            limits = branch_limits(conn, row.branch, self.settings)
         return EnrolResponse(
-            device_id=device_id, device_token=token, branch=row.branch, place=row.place
+            device_id=device_id,
+            device_token=token,
+            branch=row.branch,
+            place=row.place,
+            limits=limits,
         )
 
     # Staff ---------------------------------------------------------------------------------------
@@ -285,6 +291,7 @@ class Authenticator:
                         .values(password_hash=self.hasher.hash(password))
                     )
             withdrawn = [] if changed else withdrawals_for(conn, device.branch, now, self.settings)
+            limits = branch_limits(conn, device.branch, self.settings)
         if changed:
             raise LoginRefused(ErrorCode.INVALID_CREDENTIALS)
         verifier = make_offline_verifier(password).model_copy(
@@ -304,6 +311,7 @@ class Authenticator:
             offline_verifier=verifier,
             withdrawn=withdrawn,
             signing_key_expires_at=None if key_expires is None else key_expires.isoformat(),
+            limits=limits,
         )
 
     def withdrawals(self, device: DeviceIdentity) -> WithdrawalsResponse:
