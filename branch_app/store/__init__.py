@@ -516,8 +516,12 @@ class LocalStore:
 
 #: Files beside the store that other parts seal with the data key, as JSON maps of blobs:
 #: file name -> (key of the map in the file, context prefix of each blob: prefix + map key).
-#: A key rotation re-seals them (sync's offline staff verifiers, sync/auth.py).
-SEALED_MAPS: dict[str, tuple[str, str]] = {"staff.json": ("staff", "staff:")}
+#: A key rotation re-seals them (sync's offline staff verifiers, sync/auth.py; the home visit's
+#: limits and batch approval, sync/state.py).
+SEALED_MAPS: dict[str, tuple[str, str]] = {
+    "staff.json": ("staff", "staff:"),
+    "sync-state.json": ("sealed", "sync-state:"),
+}
 
 
 def reseal_sealed_maps(data_dir: Path, keys: KeySet) -> int:
