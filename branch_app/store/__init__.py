@@ -53,6 +53,7 @@ from branch_app.store.errors import (
 from branch_app.store.lock import FolderLock
 from branch_app.store.outbox import Outbox, OutboxItem, OutboxStatus, Signer
 from branch_app.store.storage import AtomicJSONStorage, remove_temp_files, write_atomically
+from branch_app.store.visits import VisitList
 
 __all__ = [
     "AuditEntry",
@@ -78,6 +79,7 @@ __all__ = [
     "StoreTooNew",
     "StoreWriteFailed",
     "UnknownItem",
+    "VisitList",
     "refusal_reason",
     "write_atomically",
 ]
@@ -85,6 +87,7 @@ __all__ = [
 MANIFEST_FILE = "store.json"
 OUTBOX_FILE = "outbox.json"
 CACHE_FILE = "card_cache.json"
+VISITS_FILE = "visits.json"
 BACKUP_DIR = "backups"
 DEFAULT_ARCHIVE_THRESHOLD = 200
 log = logging.getLogger(__name__)
@@ -103,6 +106,7 @@ class RotationReport:
     cached_records: int
     audit_entries: int
     other_sealed: int = 0
+    visits: int = 0
 
 
 @dataclass
@@ -114,6 +118,7 @@ class CheckReport:
     archived_items: int = 0
     cached_records: int = 0
     audit: AuditVerification | None = None
+    visits: int = 0
 
     @property
     def ok(self) -> bool:
@@ -128,6 +133,8 @@ class LocalStore:
         self.store_id: str = parts["store_id"]
         self.outbox: Outbox = parts["outbox"]
         self.card_cache: CardCache = parts["card_cache"]
+        #: The home-visit list (store/visits.py): `visits.progress(day)` for the device state.
+        self.visits: VisitList = parts["visits"]
         self.audit: AuditJournal = parts["audit"]
         self.archive: OutboxArchive = parts["archive"]
         self._keys: KeySet = parts["keys"]
@@ -229,6 +236,12 @@ class LocalStore:
             clock=clock,
             lock=lock,
         )
+        visits = VisitList(
+            AtomicJSONStorage.open(data_dir / VISITS_FILE, schema.VISITS),
+            keys,
+            clock=clock,
+            lock=lock,
+        )
         if not keys.meta_macs:  # the outbox gave its earlier items their macs: for good now
             keys.meta_macs = True
             save_keyset(backend, store_id, keys)
@@ -253,6 +266,7 @@ class LocalStore:
             store_id=store_id,
             outbox=outbox,
             card_cache=card_cache,
+            visits=visits,
             audit=audit,
             archive=archive,
             keys=keys,
@@ -293,7 +307,7 @@ class LocalStore:
             if meta.get("demo") is not True:
                 raise NotADemoFolder(data_dir)
             with FolderLock(data_dir):
-                for name in (MANIFEST_FILE, OUTBOX_FILE, CACHE_FILE):
+                for name in (MANIFEST_FILE, OUTBOX_FILE, CACHE_FILE, VISITS_FILE):
                     (data_dir / name).unlink(missing_ok=True)
                 for folder in (ARCHIVE_DIR, AUDIT_DIR, BACKUP_DIR):
                     shutil.rmtree(data_dir / folder, ignore_errors=True)
@@ -435,6 +449,7 @@ class LocalStore:
             self.data_dir / MANIFEST_FILE,
             self.outbox.path,
             self.card_cache.path,
+            self.visits.path,
             *self.archive.files(),
             *self.audit.files(),
         ]
@@ -481,6 +496,7 @@ class LocalStore:
             cached_records=self.card_cache.reencrypt(),
             audit_entries=self.audit.reencrypt(),
             other_sealed=reseal_sealed_maps(self.data_dir, self._keys),
+            visits=self.visits.reencrypt(),
         )
         self._keys.drop_retired()
         save_keyset(self._backend, self.store_id, self._keys)
@@ -493,6 +509,7 @@ class LocalStore:
             report.outbox_items = self.outbox.verify_all()
             report.archived_items = self.archive.verify_all()
             report.cached_records = self.card_cache.verify_all()
+            report.visits = self.visits.verify_all()
             report.audit = self.audit.verify()
             return report
 

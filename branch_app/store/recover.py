@@ -53,6 +53,12 @@ def _cache_problem(doc: dict[str, Any]) -> str | None:
     return _entry_problem(doc)
 
 
+def _visit_problem(doc: dict[str, Any]) -> str | None:
+    from branch_app.store.visits import _entry_problem
+
+    return _entry_problem(doc)
+
+
 def _audit_problem(doc: dict[str, Any]) -> str | None:
     for key in ("n", "at", "actor", "action", "prev", "mac", "body"):
         if key not in doc:
@@ -66,6 +72,7 @@ OUTBOX_KIND = FileKind(schema.OUTBOX, OUTBOX_TABLE, '{"id":', doc_problem)
 ARCHIVE_KIND = FileKind(schema.OUTBOX_ARCHIVE, OUTBOX_TABLE, '{"id":', doc_problem)
 CACHE_KIND = FileKind(schema.CARD_CACHE, "records", '{"ref":', _cache_problem)
 AUDIT_KIND = FileKind(schema.AUDIT, "entries", '{"n":', _audit_problem)
+VISITS_KIND = FileKind(schema.VISITS, "visits", '{"ref":', _visit_problem)
 MANIFEST_KIND = FileKind(schema.MANIFEST, "", "", lambda doc: None)
 
 
@@ -82,6 +89,8 @@ def kind_of(data_dir: Path, path: Path) -> FileKind:
         return OUTBOX_KIND
     if parts == ("card_cache.json",):
         return CACHE_KIND
+    if parts == ("visits.json",):
+        return VISITS_KIND
     if (
         len(parts) == 2
         and parts[0] == "archive"
@@ -99,7 +108,7 @@ def kind_of(data_dir: Path, path: Path) -> FileKind:
 
 def store_files(data_dir: Path) -> list[Path]:
     data_dir = Path(data_dir)
-    files = [data_dir / n for n in ("store.json", "outbox.json", "card_cache.json")]
+    files = [data_dir / n for n in ("store.json", "outbox.json", "card_cache.json", "visits.json")]
     files = [p for p in files if p.exists()]
     for folder, pattern in (
         ("archive", "outbox-*.json"),
@@ -118,6 +127,8 @@ def decrypts(kind: FileKind, doc: dict[str, Any], keys: KeySet | None) -> bool:
     try:
         if kind is CACHE_KIND:
             keys.decrypt(doc["record"], f"cache:{doc['ref']}:record")
+        elif kind is VISITS_KIND:
+            keys.decrypt(doc["sealed"], f"visit:{doc['ref']}:{doc['day']}")
         else:
             decode_item(doc, keys, "")
     except (StoreError, LookupError, ValueError, TypeError):
@@ -359,7 +370,7 @@ def _recover_plain(
     docs = salvage_records(raw, kind, keys)
     unique: dict[str, dict[str, Any]] = {}
     for doc in docs:
-        unique.setdefault(doc["id"] if key else doc["card"], doc)
+        unique.setdefault(doc["id"] if key else doc.get("card", doc["ref"]), doc)
     kept = list(unique.values())
     report.from_damaged = len(kept)
     if kind is ARCHIVE_KIND:
@@ -367,7 +378,8 @@ def _recover_plain(
         _write_new(path, kind, _by(kept, "seq"), {})
     else:
         _write_new(path, kind, {str(n): doc for n, doc in enumerate(kept, start=1)}, {})
-        report.notes.append(("store.recover.cache_refetch", {}))
+        if kind is CACHE_KIND:  # a visit list lost is planned again, online
+            report.notes.append(("store.recover.cache_refetch", {}))
 
 
 def _recover_audit(path: Path, raw: bytes, report: RecoveryReport) -> None:

@@ -22,6 +22,7 @@ OUTBOX = "outbox"
 OUTBOX_ARCHIVE = "outbox-archive"
 CARD_CACHE = "card-cache"
 AUDIT = "audit"
+VISITS = "visits"  # the home-visit list (store/visits.py)
 
 #: The schema each kind of file is written with by this version of the application.
 CURRENT: dict[str, int] = {
@@ -30,6 +31,7 @@ CURRENT: dict[str, int] = {
     OUTBOX_ARCHIVE: 2,
     CARD_CACHE: 1,
     AUDIT: 1,
+    VISITS: 1,
 }
 
 Envelope = dict[str, Any]
