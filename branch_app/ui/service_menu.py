@@ -178,6 +178,13 @@ SERVICES: tuple[Service, ...] = (
         "supervisor_conflicts:ConflictsScreen",
         tool_roles=_SUPERVISORS,
     ),
+    Service(
+        "audit_journal",
+        _SUPERVISOR,
+        "supervisor_audit:AuditJournalScreen",
+        tool_roles=_SUPERVISORS,
+        title="audit_review.title",
+    ),
 )
 SERVICES_BY_ID = {service.id: service for service in SERVICES}
 
