@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from branch_app.store.outbox import OutboxItem, Signatures
     from sync.protocol import (
         ConflictView,
+        DevicesResponse,
         LookupRequest,
         LookupResponse,
         PushCommand,
@@ -229,6 +230,11 @@ class CentralApi(Protocol):
     ) -> ResolveConflictResponse:
         """Close a conflict, `upheld` with a note or `corrected` with the correcting command
         (applied with the decision in one transaction, or neither). A supervisor's session."""
+        ...
+
+    def branch_devices(self) -> DevicesResponse:
+        """The branch's devices with their latest state and why each is stuck, stuck ones
+        first (the central's order). A supervisor's session."""
         ...
 
     def __enter__(self) -> CentralApi: ...
