@@ -385,10 +385,29 @@ class SyncEngine:
         except CentralError as exc:
             summary.error = exc.key
             summary.error_detail = str(exc)
+            log.info(
+                "sync stopped: %s (HTTP %s, code %s)",
+                exc.key,
+                getattr(exc, "status", None),
+                getattr(exc, "code", None),
+            )
         finally:
             self._lock.release()
             summary.remaining = self._unsent()
             summary.finished_at = dt.datetime.now(dt.UTC)
+        log.info(
+            "sync run: %d batches, %d sent, outcomes {%s}, %d pulled, %d retries, %d remaining, "
+            "error %s, cancelled %s, %.2fs",
+            summary.batches,
+            summary.sent,
+            ", ".join(f"{outcome}: {n}" for outcome, n in sorted(summary.outcomes.items())),
+            summary.pulled,
+            summary.retries,
+            summary.remaining,
+            summary.error,
+            summary.cancelled,
+            (summary.finished_at - summary.started_at).total_seconds(),
+        )
         return summary
 
     def _take_turn(self, cancel: threading.Event, wait: bool) -> bool:
@@ -599,6 +618,12 @@ class SyncEngine:
             summary.outcomes[answer.outcome] += 1
         summary.sent += len(items)
         summary.batches += 1
+        log.info(
+            "batch of %d sent: %d answered, %d to send again",
+            len(items),
+            len(results),
+            len(missing),
+        )
         # The central's record after an answer is the freshest view of the card. Only an applied
         # answer carries it (or an audited one, for a push with the maker's session): a merged,
         # conflict or duplicate answer carries none, and the pull brings the card's changes for
