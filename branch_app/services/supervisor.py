@@ -21,6 +21,8 @@ expected from it.
 - `resolve(...)`: the client's `decide_conflict`; then the outbox item is closed with the
   decision, the central's record cached, and the decision audited (`supervisor.resolve_conflict`).
 - `read_approvals(store)`: the second-person approvals this device recorded (cancellations).
+- `read_devices(sync)` -> `DeviceList`: the branch's devices from the central (`branch_devices`,
+  a supervisor's session), stuck ones first with why; or the sentence saying why not.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from branch_app.domain.lifecycle import Command
     from branch_app.services.ports import CentralAccess, CommandSigner, Store
     from branch_app.store.outbox import OutboxItem
-    from sync.protocol import ConflictView, PushCommand, PushResult
+    from sync.protocol import ConflictView, DeviceStateView, PushCommand, PushResult
 
 #: Outbox statuses in the order the queue screen lists them.
 STATUS_ORDER = tuple(OutboxStatus)
@@ -651,3 +653,40 @@ def read_approvals(store: Store, limit: int = 500) -> list[ApprovalRow]:
         if len(rows) >= limit:
             break
     return rows
+
+
+# -- the branch's devices ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceList:
+    """What the Devices screen shows: the branch's devices as the central lists them (stuck ones
+    first, each with why), or, when the central cannot be asked, `problem`: the catalog key of
+    the one sentence that says why. Counts and times only: nothing here names a person."""
+
+    devices: tuple[DeviceStateView, ...] = ()
+    problem: str | None = None
+
+
+def read_devices(sync: CentralAccess | None) -> DeviceList:
+    """The branch's devices from the central (a supervisor's online session). Only the central
+    knows the other devices, so there is no offline copy: the problem says why there is none."""
+    if sync is None:
+        return DeviceList(problem="devices.no_central")
+    if not sync.staff_session:
+        return DeviceList(problem="devices.no_session")
+    from sync.client import CentralError, CentralRejected, CentralUnavailable
+    from sync.protocol import ErrorCode
+
+    try:
+        with sync.client() as client:
+            answer = client.branch_devices()
+    except CentralUnavailable:
+        return DeviceList(problem="devices.unreachable")
+    except CentralError as error:
+        if isinstance(error, CentralRejected) and error.code == ErrorCode.SESSION_REQUIRED:
+            return DeviceList(problem="devices.no_session")
+        if isinstance(error, CentralRejected) and error.code == ErrorCode.FORBIDDEN:
+            return DeviceList(problem="supervisor.gate.not_supervisor")
+        return DeviceList(problem=error.key)
+    return DeviceList(tuple(answer.devices))
