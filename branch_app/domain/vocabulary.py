@@ -217,6 +217,30 @@ LIFECYCLE_REFUSALS = frozenset(
 )
 
 
+#: Refusals that come from the card's state on the record (not from the request itself): on a
+#: record the central has not confirmed they may change once it is asked.
+RECORD_REFUSALS = frozenset(
+    {
+        RefusalReason.CARD_CANCELLED,
+        RefusalReason.HOLDER_DECEASED,
+        RefusalReason.NO_LIVE_CARD,
+        RefusalReason.LIVE_CARD_EXISTS,
+        RefusalReason.APPLICATION_PENDING,
+        RefusalReason.NO_LOSS_REPORT,
+        RefusalReason.CARD_LOSS_REPORTED,
+        RefusalReason.NOT_LOSS_REPORTED,
+        RefusalReason.REPLACEMENT_APPLIED,
+        RefusalReason.SAME_BANK,
+        RefusalReason.NO_PENDING_APPLICATION,
+        RefusalReason.CARD_NOT_ISSUED_YET,
+        RefusalReason.APPLICATION_ALREADY_ISSUED,
+        RefusalReason.CARD_NOT_CURRENT,
+        RefusalReason.NOTHING_TO_CANCEL,
+        RefusalReason.NO_RECORD,
+    }
+)
+
+
 class CounterRefusal(StrEnum):
     """Refusals of the counter itself (the lifecycle's are `RefusalReason`); text: `counter.refusal.*`."""
 

@@ -70,6 +70,7 @@ from branch_app.domain.lifecycle import (
 )
 from branch_app.domain.lifecycle import Applicant as Applicant  # the screens build it from here
 from branch_app.domain.vocabulary import (
+    RECORD_REFUSALS,
     UNSENT,
     ApplicationKind,
     CancellationReason,
@@ -199,30 +200,6 @@ class Accepted(Preview):
 def reference_of(seq: int, outbox_id: str) -> str:
     """A queued request's reference: the local sequence number and the id's start."""
     return f"{seq}-{outbox_id[:8].upper()}"
-
-
-#: Refusals that come from the card's state on the record (not from the request itself): on a
-#: record the central has not confirmed they may change once it is asked.
-RECORD_REFUSALS = frozenset(
-    {
-        RefusalReason.CARD_CANCELLED,
-        RefusalReason.HOLDER_DECEASED,
-        RefusalReason.NO_LIVE_CARD,
-        RefusalReason.LIVE_CARD_EXISTS,
-        RefusalReason.APPLICATION_PENDING,
-        RefusalReason.NO_LOSS_REPORT,
-        RefusalReason.CARD_LOSS_REPORTED,
-        RefusalReason.NOT_LOSS_REPORTED,
-        RefusalReason.REPLACEMENT_APPLIED,
-        RefusalReason.SAME_BANK,
-        RefusalReason.NO_PENDING_APPLICATION,
-        RefusalReason.CARD_NOT_ISSUED_YET,
-        RefusalReason.APPLICATION_ALREADY_ISSUED,
-        RefusalReason.CARD_NOT_CURRENT,
-        RefusalReason.NOTHING_TO_CANCEL,
-        RefusalReason.NO_RECORD,
-    }
-)
 
 
 def purpose_of(why: str) -> LookupPurpose:
