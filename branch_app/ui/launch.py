@@ -6,6 +6,7 @@ before Textual is even imported.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING
 
@@ -23,4 +24,7 @@ def run_app(config: AppConfig, services: AppServices) -> int:
     # is ready; nothing else should ever set this.
     headless = os.environ.get(EXIT_WHEN_READY_ENV) == "1"
     result = app.run(headless=headless)
+    error = getattr(app, "_exception", None)  # what Textual stopped on (its traceback is shown)
+    if error is not None:
+        logging.getLogger(__name__).error("the application stopped on an error", exc_info=error)
     return int(app.return_code or result or 0)

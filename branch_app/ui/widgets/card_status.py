@@ -21,6 +21,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from branch_app.i18n import t
+from branch_app.logbook import log_reader_event
 from branch_app.ui.card_text import (
     generation_text,
     holder_text,
@@ -120,6 +121,7 @@ class CardStatus(Static):
 
     def forward(self, event: ReaderEvent) -> None:
         """Reader thread: turn a service event into this widget's message. No widget access."""
+        log_reader_event(event)  # the rotating log: what happened, never the card's data
         message = self.message_for(event)
         if message is not None:
             self.post_message(message)
