@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _register_config(subparsers)
+    _register_support(subparsers)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
@@ -179,6 +180,77 @@ def _config_show(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- support-bundle -------------------------------------------------------------------------------
+
+
+def _register_support(subparsers: Any) -> None:
+    bundle = subparsers.add_parser(
+        "support-bundle",
+        help=t("support.cli.help", language="en"),
+        description=t("support.cli.help", language="en"),
+    )
+    bundle.add_argument("--output", help=t("support.cli.output", language="en"))
+    bundle.add_argument("--data-dir", help=t("support.cli.data_dir", language="en"))
+    bundle.set_defaults(func=support_bundle)
+
+
+def support_bundle(args: argparse.Namespace) -> int:
+    """`branch-app support-bundle`: the help desk's archive (branch_app.support).
+
+    Exit codes as `store check`: 0 written and nothing found wrong, 1 written and a problem
+    found (it is in the bundle, and named here), 2 the archive could not be written."""
+    from branch_app.config import AppConfig, ConfigError
+    from branch_app.i18n import Language, language_from_locale, set_language
+    from branch_app.support import default_output, write_bundle
+
+    error: str | None = None
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:  # the bundle is wanted most when things are broken
+        config, error = AppConfig(), str(exc)
+    language = getattr(args, "language", None) or config.ui.language or language_from_locale()
+    set_language(Language(language))
+    output = Path(args.output).expanduser() if args.output else default_output()
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else None
+    try:
+        bundle = write_bundle(
+            output.resolve(),
+            config,
+            config_error=error,
+            config_file=getattr(args, "config", None),
+            data_dir=data_dir,
+        )
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        print(
+            f"branch-app: {t('support.not_written', path=output, reason=reason)}", file=sys.stderr
+        )
+        return 2
+    print(t("support.written", path=bundle.path))
+    for problem in bundle.problems:
+        print(t(f"support.problem.{problem}"))
+    return 1 if bundle.problems else 0
+
+
+# -- the log --------------------------------------------------------------------------------------
+
+#: Subcommands that write the rotating log (the TUI and the demo start it in `composition.start`).
+LOGGED_COMMANDS = frozenset({"sync", "enrol"})
+
+
+def start_log(args: argparse.Namespace) -> None:
+    """Start the rotating log for a subcommand in `LOGGED_COMMANDS` (a configuration that does
+    not load is left to the command to report)."""
+    from branch_app.config import ConfigError
+    from branch_app.logbook import log_folder, start_logging
+
+    try:
+        config = config_from_args(args)
+    except ConfigError:
+        return
+    start_logging(log_folder(config))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     tui_args = _tui_only(argv)
@@ -189,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     func = getattr(args, "func", None)
     if func is None:
         return run_tui(args)
+    if args.command in LOGGED_COMMANDS:
+        start_log(args)
     return int(func(args) or 0)
 
 
