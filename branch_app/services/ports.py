@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from branch_app.store.audit_search import AuditFound, AuditQuery
     from branch_app.store.card_cache import CachedRecord
     from branch_app.store.outbox import OutboxItem, Signatures
+    from branch_app.store.visits import CentralKnew, Visit, VisitNeed
     from sync.protocol import (
         ConflictView,
         DevicesResponse,
@@ -177,6 +178,49 @@ class Store(Protocol):
         ...
 
 
+class VisitList(Protocol):
+    """The home-visit list, by day (`branch_app.store.visits.VisitList`): encrypted at rest."""
+
+    def for_day(self, day: dt.date) -> Sequence[Visit]:
+        """The day's visits in their planned order."""
+        ...
+
+    def get(self, ref: str) -> Visit | None: ...
+
+    def add(
+        self,
+        day: dt.date,
+        *,
+        holder_id: str,
+        holder_kind: str,
+        name: str,
+        address: str,
+        need: VisitNeed,
+        why: str,
+        central: CentralKnew,
+        planned_by: str,
+    ) -> Visit:
+        """Plan one more visit at the end of the day's list; durable when it returns."""
+        ...
+
+    def save(self, visit: Visit) -> Visit:
+        """Replace what a visit recorded; durable when it returns."""
+        ...
+
+    def remove(self, ref: str) -> bool: ...
+
+    def progress(self, day: dt.date) -> tuple[int, int]:
+        """(planned, finished) for the day."""
+        ...
+
+
+class VisitStore(Store, Protocol):
+    """The store as the home visits use it: the counter's store and the visit list."""
+
+    @property
+    def visits(self) -> VisitList: ...
+
+
 class CommandSigner(Protocol):
     """A person's signing key on this device, unlocked by their password at log-in
     (`sync.auth.CommandSigner`): every command they make or approve is signed with it."""
@@ -271,6 +315,7 @@ if TYPE_CHECKING:
     ) -> None:
         """Never called: mypy checks here that the concrete classes satisfy the ports."""
         _store: Store = store
+        _visit_store: VisitStore = store
         _central: CentralAccess = sync
         _client: CentralApi = client
         _signer: CommandSigner = key
