@@ -3,6 +3,7 @@ the real central and its conflict rule. The first service built on the one admis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -305,3 +306,31 @@ async def test_the_exchange_form_asks_for_the_evidence_only_for_card_face_data(
         await wait_until(pilot, lambda: evidence.display)
         app.screen.query_one("#apply-reason", Select).value = "damage"
         await wait_until(pilot, lambda: not evidence.display)
+
+
+# -- the worked example of docs/ARCHITECTURE.md ---------------------------------------------------
+
+
+def test_the_data_change_lives_in_five_source_files_and_this_test() -> None:
+    """A new counter service with a new command takes at most six files (docs/ARCHITECTURE.md,
+    "Adding a counter service"): the domain rule, the vocabulary entry, its catalog, its screen,
+    its menu entry, its test. Nothing in the outbox, the sync, the central or the counter service
+    names it: they carry any command by its JSON form and `Counter.take`."""
+    root = Path(__file__).resolve().parents[2]
+    names = re.compile(
+        r"ChangeContact|DataChangeScreen|MOBILE_MALFORMED|CONTACT_REQUIRED|mobile_malformed"
+        r"|contact_required|counter\.intro\.data_change"
+    )
+    defined_in = {
+        path.relative_to(root).as_posix()
+        for part in ("branch_app", "sync", "central", "readers")
+        for path in (root / part).rglob("*.py")
+        if names.search(path.read_text(encoding="utf-8"))
+    }
+    assert defined_in == {
+        "branch_app/domain/lifecycle.py",
+        "branch_app/domain/vocabulary.py",
+        "branch_app/i18n/catalogs/data_change.py",
+        "branch_app/ui/screens/data_change.py",
+        "branch_app/ui/service_menu.py",
+    }
