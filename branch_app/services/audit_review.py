@@ -138,10 +138,11 @@ class JournalRow:
     holder: str
     device: str
     branch: str
-    reason: str
-    refs: Mapping[str, Any]
-    ref: str | None
-    recovered: bool
+    #: As recorded: a code, or words a member of staff typed (kept out of reprs and logs).
+    reason: str = field(repr=False)
+    refs: Mapping[str, Any] = field(default_factory=dict)
+    ref: str | None = None
+    recovered: bool = False
 
 
 @dataclass(frozen=True)
