@@ -68,6 +68,7 @@ from sync.protocol import (
     OFFLINE_VERIFIER_ALGORITHM,
     EnrolRequest,
     ErrorCode,
+    OfflineLimits,
     OfflineVerifier,
     SessionRequest,
     SessionResponse,
@@ -498,8 +499,12 @@ class Authenticator:
         max_failures: int = 5,
         lockout: dt.timedelta = dt.timedelta(minutes=15),
         min_verifier: VerifierParams = MIN_VERIFIER_PARAMS,
+        on_limits: Callable[[OfflineLimits | None], None] | None = None,
     ) -> None:
         self.min_verifier = min_verifier
+        #: Told the branch's offline limits every online log-in brings (the sync state keeps
+        #: them sealed: `SyncState.save_limits`).
+        self.on_limits = on_limits
         self.directory = directory
         self.connect = connect
         self.clock = clock
@@ -583,6 +588,8 @@ class Authenticator:
     ) -> StaffSession:
         staff = answer.staff
         self.apply_withdrawals(answer.withdrawn)
+        if self.on_limits is not None:
+            self.on_limits(answer.limits)
         entry = self.directory.get(staff_id)  # the withdrawals may have changed it
         extra = {k: v for k, v in entry.extra.items() if k != SIGNING_KEY}
         if signer is not None and answer.signing_key_expires_at is not None:
@@ -654,8 +661,16 @@ def device_info_key(central_url: str) -> str:
     return f"device-info:{normalise_url(central_url)}"
 
 
-def enrol_device(client: CentralClient, code: str, device_name: str) -> DeviceIdentity:
-    """Exchange a one-time code for a device token; token and identity go into the keyring."""
+def enrol_device(
+    client: CentralClient,
+    code: str,
+    device_name: str,
+    *,
+    on_limits: Callable[[OfflineLimits | None], None] | None = None,
+) -> DeviceIdentity:
+    """Exchange a one-time code for a device token; token and identity go into the keyring.
+    `on_limits` is told the branch's offline limits the answer carries (the sync state keeps
+    them; without one they come with the first log-in or sync)."""
     # Not validated here: the central refuses a code that cannot be one (`sync.enrol.bad_code`).
     request = EnrolRequest.model_construct(code=code.strip(), device_name=device_name.strip())
     try:
@@ -669,6 +684,8 @@ def enrol_device(client: CentralClient, code: str, device_name: str) -> DeviceId
     checked_keyring().set_password(
         KEYRING_SERVICE, device_info_key(client.base_url), json.dumps(identity.__dict__)
     )
+    if on_limits is not None:
+        on_limits(answer.limits)
     return identity
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from branch_app.domain.vocabulary import UNSENT, OutboxStatus
+from branch_app.domain.vocabulary import UNSENT, OutboxStatus, Place
 from sync.auth import (
     Authenticator,
     CommandSigner,
@@ -25,7 +26,7 @@ from sync.auth import (
 )
 from sync.client import CentralClient, CentralError, Timeouts
 from sync.engine import ProgressCallback, RetryPolicy, SyncEngine, SyncSummary, age_of
-from sync.protocol import AuditHead, DeviceStateReport
+from sync.protocol import AuditHead, DeviceStateReport, OfflineLimits
 from sync.state import StorePullTarget, SyncState
 
 if TYPE_CHECKING:
@@ -56,10 +57,17 @@ def anonymous_client(central: CentralConfig, *, timeout: float | None = None) ->
     )
 
 
-def enrol_with_config(central: CentralConfig, code: str, device_name: str) -> DeviceIdentity:
-    """Enrol this device with the configured central (token and identity into the keyring)."""
+def enrol_with_config(
+    central: CentralConfig,
+    code: str,
+    device_name: str,
+    *,
+    on_limits: Callable[[OfflineLimits | None], None] | None = None,
+) -> DeviceIdentity:
+    """Enrol this device with the configured central (token and identity into the keyring);
+    `on_limits`: told the branch's offline limits the answer carries."""
     with anonymous_client(central) as client:
-        return enrol_device(client, code, device_name)
+        return enrol_device(client, code, device_name, on_limits=on_limits)
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,8 @@ class SyncService:
         self.config = config
         self.store = store
         self.central_url = str(config.central.url)
-        self.state = SyncState.in_folder(store.data_dir)
+        # The home visit's limits and approval mark are sealed with the store's data key.
+        self.state = SyncState.in_folder(store.data_dir, store.keys)
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
         self.staff_session: str | None = None
@@ -121,7 +130,42 @@ class SyncService:
             return None
 
     def enrol(self, code: str, device_name: str) -> DeviceIdentity:
-        return enrol_with_config(self.config.central, code, device_name)
+        """Enrol; the branch's offline limits and a fresh start of the home-visit batch (the
+        enrolment reached the central; nothing taken before it needs approval) are kept."""
+        return enrol_with_config(
+            self.config.central,
+            code,
+            device_name,
+            on_limits=lambda limits: self.state.enrolled(
+                limits, approved_through=self.store.outbox.next_seq - 1
+            ),
+        )
+
+    def place(self) -> Place:
+        """Where this device works: the enrolled identity's place, else the configured one."""
+        device = self.device()
+        return device.place if device is not None else Place(self.config.branch.place)
+
+    # -- the home visit's limits (issue 13; `branch_app.services.ports.OfflineAllowance`)
+
+    def offline_limits(self) -> OfflineLimits:
+        """The branch's limits as the central last sent them (built-in defaults before)."""
+        return self.state.offline_limits()
+
+    def last_successful_sync(self) -> dt.datetime | None:
+        return self.state.last_successful_sync()
+
+    def approved_through(self) -> int:
+        """The outbox seq through which the supervisor approved this device's batch."""
+        return self.state.approved_through()
+
+    def batch_open(self) -> int:
+        """Requests taken since the supervisor last approved this device's batch."""
+        return max(0, self.store.outbox.next_seq - 1 - self.state.approved_through())
+
+    def approve_batch(self, through: int, at: dt.datetime | None = None) -> None:
+        """The supervisor approved the batch through outbox seq `through`: the limit opens."""
+        self.state.approve_batch(through, at)
 
     # -- staff
 
@@ -130,6 +174,7 @@ class SyncService:
             StaffDirectory.for_store(self.store),
             self.client,
             session_timeout=dt.timedelta(minutes=int(self.config.ui.session_timeout_minutes)),
+            on_limits=self.state.save_limits,
         )
 
     def signed_in(self, session: StaffSession) -> None:
@@ -179,6 +224,8 @@ class SyncService:
         status = self.queue_status(now)
         head = self.store.audit.head_info
         last = self.state.last_sync()
+        home_visit = self.place() is Place.HOME_VISIT
+        planned, done = self._visit_progress(now) if home_visit else (None, None)
         return DeviceStateReport(
             queue_depth=status.depth,
             oldest_unsent_age_seconds=None
@@ -188,7 +235,19 @@ class SyncService:
             last_sync=None if last is None else last.isoformat(),
             app_version=app_version(),
             audit_head=AuditHead(n=head.n, mac=head.mac, month=head.month),
+            batch_open=min(self.batch_open(), 10_000_000) if home_visit else None,
+            visits_planned=planned,
+            visits_done=done,
         )
+
+    def _visit_progress(self, now: dt.datetime | None) -> tuple[int | None, int | None]:
+        """Today's visits planned and done on this device's visit list (None: no list)."""
+        visits = getattr(self.store, "visits", None)
+        if visits is None:
+            return None, None
+        today = (now or dt.datetime.now().astimezone()).astimezone().date()
+        planned, done = visits.progress(today)
+        return min(int(planned), 10_000), min(int(done), 10_000)
 
     def _after_sync(self) -> None:
         """On one connection, after a sync that reached the central: drop the offline logins
@@ -202,6 +261,7 @@ class SyncService:
         except CentralError as error:
             log.info("withdrawals or device state not exchanged (%s)", type(error).__name__)
             return
+        self.state.save_limits(answer.limits)
         if answer.audit_regressed:
             log.error(
                 "the central saw this device's audit journal reach entry %d; it ends before that",
