@@ -112,3 +112,13 @@ def t(key: str, /, language: Language | str | None = None, **params: object) -> 
     lang = Language(language) if language is not None else _current
     text = pair[1] if lang is Language.CHINESE else pair[0]
     return text.format(**params) if params else text
+
+
+def for_place(key: str, place: object) -> str:
+    """The key of `key`'s words at a place (`<key>@<place>`, e.g. `@home_visit`) when a catalog
+    words it differently there, else `key`: a home visit's screens say "at the holder's home"
+    where the counter's say "at the counter"."""
+    if place is None:
+        return key
+    placed = f"{key}@{place}"
+    return placed if placed in catalog() else key

@@ -30,7 +30,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from branch_app.domain.identity import IdentityError, IdentityNumber, parse_identity
 from branch_app.domain.lifecycle import Command
-from branch_app.i18n import t
+from branch_app.i18n import for_place, t
 from branch_app.ui.counter_text import accepted_lines, outcome_lines, refusal_text, table
 from branch_app.ui.dialogs.confirm import ConfirmDialog
 from branch_app.ui.receipts import ReceiptScreen
@@ -239,6 +239,10 @@ class CounterScreen(ReceiptScreen):
     def _today(self) -> dt.date:
         return self.branch_app.today()
 
+    def _place(self) -> object:
+        """Where this device is used: its words follow (a home visit's, `i18n.for_place`)."""
+        return self.branch_app.config.branch.place
+
     # -- hooks for the services --------------------------------------------------------------
     def sample_command(self) -> Command | None:
         """A command of this service, for the role gate (`permission` does not look at the
@@ -260,7 +264,7 @@ class CounterScreen(ReceiptScreen):
     def relabel(self) -> None:
         self.query_one("#counter-body").border_title = t(self.TITLE_KEY)
         self.query_one("#counter-answer").border_title = t("counter.answer.title")
-        self.query_one("#counter-intro", Label).update(t(self.INTRO_KEY))
+        self.query_one("#counter-intro", Label).update(t(for_place(self.INTRO_KEY, self._place())))
         self.query_one("#counter-holder-label", Label).update(t("counter.holder.label"))
         self.query_one("#counter-holder", Input).placeholder = t("counter.holder.placeholder")
         reword_select(self.query_one("#counter-holder-kind", Select), kind_options(), AUTOMATIC)

@@ -31,7 +31,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from branch_app.domain.identity import IdentityError, IdentityKind, IdentityNumber, parse_identity
 from branch_app.domain.vocabulary import Presenter
-from branch_app.i18n import t
+from branch_app.i18n import for_place, t
 from branch_app.ui.screens.identity_check import IdentityNumberValidator
 from branch_app.ui.widgets.select_words import reword_select
 
@@ -253,7 +253,10 @@ class ApplicantForm(Vertical):
 
     # -- words ---------------------------------------------------------------------------------
     def relabel(self) -> None:
-        self.query_one(self._q("presenter-label"), Label).update(t(self.label_key))
+        place = getattr(getattr(getattr(self.app, "config", None), "branch", None), "place", None)
+        self.query_one(self._q("presenter-label"), Label).update(
+            t(for_place(self.label_key, place))  # "at the holder's home" on a home visit
+        )
         reword_select(
             self.query_one(f"#{self.presenter_id}", Select),
             presenter_options(self.presenters),
