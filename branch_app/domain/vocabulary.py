@@ -249,6 +249,14 @@ class CounterRefusal(StrEnum):
     PENDING_ITEM_UNREADABLE = "pending_item_unreadable"
     APPROVER_NOT_VERIFIED = "approver_not_verified"
     NOT_AN_INSTANT_APPLICATION = "not_an_instant_application"
+    #: A home-visit device's open batch holds the branch's limit of requests (issue 13).
+    HOME_VISIT_BATCH_FULL = "home_visit_batch_full"
+    #: A home-visit device's last successful sync is older than the branch allows (issue 13).
+    HOME_VISIT_SYNC_OVERDUE = "home_visit_sync_overdue"
+    #: The supervisor's approval of a batch that still holds unsent requests.
+    HOME_VISIT_BATCH_UNSENT = "home_visit_batch_unsent"
+    #: The supervisor's approval of a batch that holds no request.
+    HOME_VISIT_BATCH_EMPTY = "home_visit_batch_empty"
 
 
 # --- a request's way to the central and back ------------------------------------------------------

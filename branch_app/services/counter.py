@@ -86,7 +86,13 @@ from branch_app.domain.vocabulary import (
 from branch_app.domain.workdays import DueDate
 
 if TYPE_CHECKING:
-    from branch_app.services.ports import CentralAccess, Clock, CommandSigner, Store
+    from branch_app.services.ports import (
+        CentralAccess,
+        Clock,
+        CommandSigner,
+        OfflineAllowance,
+        Store,
+    )
     from branch_app.store.outbox import OutboxItem, Signatures
 
 #: What the screen says about when an instant card is ready (seed: 5-10 minutes).
@@ -272,8 +278,11 @@ class Counter:
         replacement_fee_yuan: int = DEFAULT_REPLACEMENT_FEE_YUAN,
         calendar_overrides: Mapping[dt.date, bool] | None = None,
         central_lookup: CentralLookup | None = None,
+        allowance: OfflineAllowance | None = None,
     ) -> None:
         self.store = store
+        #: A home-visit device's limits (issue 13): None where none apply (no sync service).
+        self.allowance = allowance
         self.desk = desk
         self.clock = clock
         self.policy = Policy(
@@ -568,6 +577,23 @@ class Counter:
 
     # -- the one path every command takes ------------------------------------------------------
 
+    def offline_limit(self) -> Refusal | None:
+        """The refusal of any new request on a home-visit device whose open batch is full or
+        whose last successful sync is too old (`visit_batch.offline_limit_refusal`), or None."""
+        if self.allowance is None or self.desk.place is not Place.HOME_VISIT:
+            return None
+        from branch_app.services.visit_batch import limit_params, offline_limit_refusal
+
+        limits = self.allowance.offline_limits()
+        code = offline_limit_refusal(
+            self.desk.place,
+            limits,
+            batch_open=self.allowance.batch_open(),
+            last_sync=self.allowance.last_successful_sync(),
+            now=self.clock(),
+        )
+        return None if code is None else Refusal.of_counter(code, **limit_params(limits))
+
     def _same_unsent(self, holder_id: str, command: Command) -> OutboxItem | None:
         """This device's unsent item making the same request (a repeat of it merges): the one
         with the same content, else the latest of the same kind."""
@@ -599,7 +625,11 @@ class Counter:
         dry_run: bool = False,
     ) -> Checked:
         """Admit `make(record)` on the known record; unless `dry_run`, queue and audit it,
-        signed by the desk's key (and the approver's, `approver_signer`)."""
+        signed by the desk's key (and the approver's, `approver_signer`). On a home-visit
+        device beyond the branch's offline limits nothing is decided (`offline_limit`)."""
+        over = self.offline_limit()
+        if over is not None:
+            return over
         holder_id = holder.number
         known = self._fetch_unknown(holder, purpose_of(why))
         if isinstance(known, Refusal):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         DevicesResponse,
         LookupRequest,
         LookupResponse,
+        OfflineLimits,
         PushCommand,
         ResolveConflictRequest,
         ResolveConflictResponse,
@@ -221,6 +222,24 @@ class VisitStore(Store, Protocol):
     def visits(self) -> VisitList: ...
 
 
+class OfflineAllowance(Protocol):
+    """What a home-visit device's offline limits rest on (`sync.service.SyncService`, issue 13):
+    the branch's limits as the central last sent them, the last successful sync, and the batch
+    the supervisor approves (requests taken since the approval mark, an outbox seq)."""
+
+    def offline_limits(self) -> OfflineLimits: ...
+
+    def last_successful_sync(self) -> dt.datetime | None: ...
+
+    def batch_open(self) -> int: ...
+
+    def approved_through(self) -> int: ...
+
+    def approve_batch(self, through: int, at: dt.datetime | None = None) -> None:
+        """Move the approval mark to outbox seq `through` (never back): the limit opens."""
+        ...
+
+
 class CommandSigner(Protocol):
     """A person's signing key on this device, unlocked by their password at log-in
     (`sync.auth.CommandSigner`): every command they make or approve is signed with it."""
@@ -317,6 +336,7 @@ if TYPE_CHECKING:
         _store: Store = store
         _visit_store: VisitStore = store
         _central: CentralAccess = sync
+        _allowance: OfflineAllowance = sync
         _client: CentralApi = client
         _signer: CommandSigner = key
 

@@ -65,4 +65,5 @@ def counter_for(app: BranchApp) -> Counter | None:
             if sync is not None
             else None
         ),
+        allowance=sync,  # a home-visit device's offline limits (issue 13)
     )
