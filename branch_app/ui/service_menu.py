@@ -178,6 +178,7 @@ SERVICES: tuple[Service, ...] = (
         "supervisor_conflicts:ConflictsScreen",
         tool_roles=_SUPERVISORS,
     ),
+    Service("visit_batch", _SUPERVISOR, "visit_batch:VisitBatchScreen", tool_roles=_SUPERVISORS),
     Service(
         "audit_journal",
         _SUPERVISOR,
