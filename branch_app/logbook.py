@@ -64,10 +64,10 @@ _HAN = re.compile(rf"[{_HAN_CHAR}](?:[{_HAN_CHAR}0-9０-９A-Za-z#·()（）\- ]
 #: A Hong Kong identity card number with its check digit in brackets: A123456(7).
 _HK_ID = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{6}\s?[(（]\s?[0-9Aa]\s?[)）]")
 #: Digits in groups separated by one space or hyphen (a number read out or printed in groups:
-#: 138 0013 8000, 6222-0200-1234-5678, 440106 19800101 123X). Every group at least three digits,
-#: so that a date (2025-03-14) is not one; counted only if eight digits or more.
+#: 138 0013 8000, 6222-0200-1234-5678, 440106 19800101 123X). Every group but the last at least
+#: three digits, so that a date (2025-03-14) is not one; counted only if eight digits or more.
 _GROUPED = re.compile(
-    r"(?<![A-Za-z0-9])(?:\+?86[ \-]?)?\d{3,}(?:[ \-]\d{3,})+(?:[ \-]?\d{0,3}[Xx])?(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])(?:\+?86[ \-]?)?\d{3,}(?:[ \-]\d{3,})+(?:[ \-]\d{1,3})?(?:[ \-]?[Xx])?(?![A-Za-z0-9])"
 )
 #: A word of letters and digits: redacted if it holds 7 digits or more and at most 3 letters
 #: (ID numbers, permits, passports, card and phone numbers; not hashes, not microseconds).
