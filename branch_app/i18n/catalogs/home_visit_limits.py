@@ -49,7 +49,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "visit_batch.col.service": ("Service", "业务类型"),
     "visit_batch.col.holder": ("Holder", "持卡人"),
     "visit_batch.col.status": ("Status", "状态"),
-    "visit_batch.col.answer": ("The central's answer", "中心答复"),
+    "visit_batch.col.answer": ("Answer", "中心答复"),
     "visit_batch.col.receipt": ("Receipt", "回执"),
     "visit_batch.receipt.printed": ("printed", "已打印"),
     "visit_batch.receipt.saved": ("saved", "已保存"),
