@@ -20,10 +20,10 @@ imported when the log starts, and the file is opened at the first record.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,18 +60,26 @@ def log_files(folder: Path) -> list[Path]:
 #: Chinese text (CJK ideographs, extension A and the compatibility block), with the numbers
 #: and signs between them (中山五路219号 is one address, not two words and a number).
 _HAN_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN = re.compile(rf"[{_HAN_CHAR}](?:[{_HAN_CHAR}0-9０-９A-Za-z#·()（）\- ]*[{_HAN_CHAR}])?")
+_HAN = rf"[{_HAN_CHAR}](?:[{_HAN_CHAR}0-9０-９A-Za-z#·()（）\- ]*[{_HAN_CHAR}])?"
 #: A Hong Kong identity card number with its check digit in brackets: A123456(7).
-_HK_ID = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{6}\s?[(（]\s?[0-9Aa]\s?[)）]")
+_HK_ID = r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{6}\s?[(（]\s?[0-9Aa]\s?[)）]"
 #: Digits in groups separated by one space or hyphen (a number read out or printed in groups:
 #: 138 0013 8000, 6222-0200-1234-5678, 440106 19800101 123X). Every group but the last at least
 #: three digits, so that a date (2025-03-14) is not one; counted only if eight digits or more.
-_GROUPED = re.compile(
-    r"(?<![A-Za-z0-9])(?:\+?86[ \-]?)?\d{3,}(?:[ \-]\d{3,})+(?:[ \-]\d{1,3})?(?:[ \-]?[Xx])?(?![A-Za-z0-9])"
+_GROUPED = (
+    r"(?<![A-Za-z0-9])(?:\+?86[ \-]?)?\d{3,}(?:[ \-]\d{3,})+(?:[ \-]\d{1,3})?(?:[ \-]?[Xx])?"
+    r"(?![A-Za-z0-9])"
 )
 #: A word of letters and digits: redacted if it holds 7 digits or more and at most 3 letters
 #: (ID numbers, permits, passports, card and phone numbers; not hashes, not microseconds).
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD = r"[A-Za-z0-9]+"
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    """Compiled at the first use, not at import (the card widget imports this module on the
+    way to the first screen)."""
+    return tuple(re.compile(pattern) for pattern in (_HAN, _HK_ID, _GROUPED, _WORD))
 
 
 def _digits(text: str) -> int:
@@ -90,10 +98,11 @@ def redact(text: str) -> str:
     """`text` with everything that may identify a person replaced by `[redacted]`."""
     if not text:
         return text
-    text = _HAN.sub(REDACTED, text)
-    text = _HK_ID.sub(REDACTED, text)
-    text = _GROUPED.sub(lambda m: REDACTED if _digits(m.group()) >= 8 else m.group(), text)
-    return _WORD.sub(_word, text)
+    han, hk_id, grouped, word = _patterns()
+    text = han.sub(REDACTED, text)
+    text = hk_id.sub(REDACTED, text)
+    text = grouped.sub(lambda m: REDACTED if _digits(m.group()) >= 8 else m.group(), text)
+    return word.sub(_word, text)
 
 
 class Redactor(logging.Filter):
@@ -116,11 +125,13 @@ class Redactor(logging.Filter):
 # -- the handler ----------------------------------------------------------------------------------
 
 
-@dataclass
 class _Active:
-    handler: logging.Handler
-    path: Path
-    levels: dict[str, int]
+    """The log in use: its handler, its file, the loggers' levels before it started."""
+
+    def __init__(self, handler: logging.Handler, path: Path, levels: dict[str, int]) -> None:
+        self.handler = handler
+        self.path = path
+        self.levels = levels
 
 
 _active: _Active | None = None
