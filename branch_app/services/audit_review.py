@@ -127,6 +127,18 @@ class Search:
     period: Period = Period()
 
 
+def search_problem(search: Search) -> str | None:
+    """Catalog key of why `search` cannot be made, or None."""
+    period = search.period
+    if period.first and period.last and period.last < period.first:
+        return "audit_review.refused.period_backwards"
+    if len(search.note.strip()) > MAX_NOTE:
+        return "audit_review.refused.note_too_long"
+    if search.holder is not None and search.purpose is None:
+        return "audit_review.refused.purpose_required"
+    return None
+
+
 @dataclass(frozen=True)
 class JournalRow:
     """One entry as the screen shows it (see the module's docstring for what is left out)."""
@@ -232,15 +244,13 @@ class AuditReview:
         from branch_app.domain.identity import mask_identity
         from branch_app.store.audit_search import AuditQuery
 
+        problem = search_problem(search)
+        if problem is not None:
+            raise ReviewRefused(problem)
         period = search.period
-        if period.first and period.last and period.last < period.first:
-            raise ReviewRefused("audit_review.refused.period_backwards")
-        if len(search.note.strip()) > MAX_NOTE:
-            raise ReviewRefused("audit_review.refused.note_too_long")
         subject, audit_n, holder_shown = None, None, None
         if search.holder is not None:
-            if search.purpose is None:
-                raise ReviewRefused("audit_review.refused.purpose_required")
+            assert search.purpose is not None  # search_problem said so
             entry = self.journal.record(
                 HOLDER_SEARCHED,
                 actor=self.desk.staff_id,

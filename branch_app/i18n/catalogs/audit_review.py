@@ -11,7 +11,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "audit_review.search_panel": ("Search", "查询"),
     "audit_review.results": ("Entries", "日志条目"),
-    "audit_review.label.holder": ("Holder's ID number (optional)", "持卡人证件号码（可选）"),
+    "audit_review.label.holder": ("Holder's ID number", "持卡人证件号码"),
     "audit_review.label.purpose": ("Purpose of a holder search", "按持卡人查询的目的"),
     "audit_review.label.note": ("Note (optional)", "备注（可选）"),
     "audit_review.label.actor": ("Member of staff", "工作人员工号"),
@@ -45,9 +45,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "本次查询已记为第 {n} 条日志。",
     ),
     "audit_review.detail": (
-        "Entry {n} · {device} · branch {branch}",
-        "第 {n} 条 · 设备 {device} · 网点 {branch}",
+        "Entry {n} · {actor} · {device} · branch {branch}",
+        "第 {n} 条 · {actor} · 设备 {device} · 网点 {branch}",
     ),
+    "audit_review.detail.reason": ("Why: {reason}", "原因：{reason}"),
+    "audit_review.about_holder": ("Holder {holder}:", "持卡人 {holder}："),
     "audit_review.detail.refs": ("References: {refs}", "关联：{refs}"),
     "audit_review.detail.recovered": (
         "Written when the journal reopened after a crash.",

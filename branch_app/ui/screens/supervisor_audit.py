@@ -4,7 +4,8 @@ The words and the rules are the service's (`branch_app.services.audit_review`): 
 holder needs a purpose and is recorded before anything is shown; rows show holders masked and
 no personal detail. This screen only reads what was typed (the ID number through the domain's
 `parse_identity`, the days as `YYYY-MM-DD`), runs the service in thread workers and shows what
-comes back. The typed ID number stays in its field: it is never written anywhere but hashed.
+comes back. The typed ID number leaves its field when the search starts: it is hashed, never
+written anywhere, and the rows show it masked.
 
 The export goes to the folder typed on the screen, else to `[printer] folder` (where the
 branch's documents are saved), else `exports` in the data folder, as receipts do.
@@ -99,11 +100,11 @@ class AuditJournalScreen(SupervisorScreen):
     TITLE_KEY = "audit_review.title"
 
     DEFAULT_CSS = """
-    AuditJournalScreen .supervisor-side { width: 38; }
+    AuditJournalScreen .supervisor-side { width: 33; }
     AuditJournalScreen .audit-label { height: 1; padding: 0 1; color: $text-muted; }
     AuditJournalScreen #audit-period Input { width: 1fr; }
     AuditJournalScreen #audit-period { height: auto; }
-    AuditJournalScreen .supervisor-side Button { width: 1fr; margin: 0 1 0 0; }
+    AuditJournalScreen .supervisor-side Button { width: 1fr; min-width: 0; margin: 0; }
     AuditJournalScreen #audit-detail { height: auto; min-height: 2; padding: 0 1; }
     """
 
@@ -265,7 +266,8 @@ class AuditJournalScreen(SupervisorScreen):
             self.show_message("audit-message", t(problem), ok=False)
             return
         self._read_actions()
-        if not self._value("audit-holder"):
+        holder_shown = self.result is not None and self.result.audit_n is not None
+        if not self._value("audit-holder") and not holder_shown:
             self.action_search()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="audit-actions")
@@ -286,14 +288,21 @@ class AuditJournalScreen(SupervisorScreen):
             self._reword_actions()
 
     def action_search(self) -> None:
+        from branch_app.services.audit_review import search_problem
+
         if self.gate_problem() is not None:
             return
         asked = self.search_asked()
+        if not isinstance(asked, str) and (problem := search_problem(asked)) is not None:
+            asked = t(problem)
         if isinstance(asked, str):
             self.show_message("audit-message", asked, ok=False)
             return
         self.show_message("audit-message", "", ok=None)
         self.query_one("#audit-found", Static).update(t("supervisor.working"))
+        if asked.holder is not None:
+            # the number goes to the worker only: it does not stay on the screen
+            self.query_one("#audit-holder", Input).value = ""
         self._search(asked, self.next_generation())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="audit-search")
@@ -340,6 +349,8 @@ class AuditJournalScreen(SupervisorScreen):
         else:
             words = t("audit_review.found", count=len(result.rows))
         if result.audit_n is not None:
+            about = result.rows[0].holder if result.rows else ""
+            words = t("audit_review.about_holder", holder=about) + " " + words
             words += " " + t("audit_review.searched_holder", n=result.audit_n)
         return words
 
@@ -360,9 +371,9 @@ class AuditJournalScreen(SupervisorScreen):
             return (
                 str(row.n),
                 local_time(row.at, now),
-                row.actor,
-                row.action,
                 row.holder,
+                row.action,
+                row.actor,
                 row.reason,
             )
 
@@ -371,9 +382,9 @@ class AuditJournalScreen(SupervisorScreen):
             (
                 t("audit_review.col.n"),
                 t("audit_review.col.when"),
-                t("audit_review.col.actor"),
-                t("audit_review.col.action"),
                 t("audit_review.col.holder"),
+                t("audit_review.col.action"),
+                t("audit_review.col.actor"),
                 t("audit_review.col.reason"),
             ),
             Formatted(result.rows, cells),
@@ -398,9 +409,17 @@ class AuditJournalScreen(SupervisorScreen):
             detail.update("")
             return
         text = Text(
-            t("audit_review.detail", n=row.n, device=row.device, branch=row.branch),
+            t(
+                "audit_review.detail",
+                n=row.n,
+                actor=row.actor,
+                device=row.device,
+                branch=row.branch,
+            ),
             style="bold",
         )
+        text.append("\n")
+        text.append(t("audit_review.detail.reason", reason=row.reason or "—"))
         refs = dict(row.refs)
         if row.ref:
             refs.setdefault("outbox_id", row.ref)
@@ -494,7 +513,7 @@ class AuditJournalScreen(SupervisorScreen):
             self.show_message("audit-message", message.problem or "", ok=False)
             return
         self.exported = done = message.done
-        if not self._value("audit-holder"):
+        if self.result is None or self.result.audit_n is None:
             self.action_search()  # the export's own entry is in the journal now
         self.show_message(
             "audit-message",
