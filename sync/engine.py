@@ -309,6 +309,7 @@ class _Prepared:
 
     items: list[OutboxItemLike]
     refusals: dict[str, str]  # item id -> local quarantine reason
+    commands: dict[str, PushCommand]  # item id -> its push body entry (the sendable ones)
 
 
 class SyncCancelled(Exception):
@@ -451,8 +452,7 @@ class SyncEngine:
                         recorder.wait()  # its failures may free items for this run
                         continue
                     break
-                refusals = prepared.refusals if prepared is not None else None
-                done += self._push_batch(batch, summary, cancel, refusals)
+                done += self._push_batch(batch, summary, cancel, prepared)
                 if progress:
                     total = max(total, done + self._unsent() - len(self._unrecorded()))
                     progress(done, total)
@@ -480,11 +480,14 @@ class SyncEngine:
         def prepare() -> _Prepared:
             items = self._next_batch(excluded)
             refusals: dict[str, str] = {}
+            commands: dict[str, PushCommand] = {}
             for item in items:
                 reason = local_refusal(item)
                 if reason is not None:
                     refusals[item.id] = reason
-            return _Prepared(items, refusals)
+                else:
+                    commands[item.id] = wire_command(item)
+            return _Prepared(items, refusals, commands)
 
         self._prefetch_spoiled = False
         self._prefetched = self._prefetcher.submit(prepare)
@@ -508,16 +511,34 @@ class SyncEngine:
             ids = ids | frozenset(self._deferred[1])
         return ids
 
-    def _flush_deferred(self) -> None:
-        """Start recording the last batch's answers (in the background when pipelining)."""
+    def _flush_deferred(self, first: Callable[[], None] | None = None) -> None:
+        """Start recording the last batch's answers (in the background when pipelining),
+        after `first` (the next batch's `sending` marks) on the same thread, in that order."""
         deferred, self._deferred = self._deferred, None
         if deferred is None:
+            if first is not None:
+                if self._recorder is not None:
+                    self._recorder.submit(first, ())
+                else:
+                    first()
             return
         record, ids = deferred
+        if first is not None:
+            then = record
+
+            def record() -> None:
+                first()
+                then()
+
         if self._recorder is not None:
             self._recorder.submit(record, ids)
         else:
             record()
+
+    def _settle(self) -> None:
+        """Wait for the background work (this batch's marks) before recording a failure."""
+        if self._recorder is not None:
+            self._recorder.wait()
 
     def _next_batch(self, in_flight: frozenset[str] = frozenset()) -> list[OutboxItemLike]:
         """The next items to send: oldest first, none awaiting its record, no held-back card."""
@@ -539,10 +560,12 @@ class SyncEngine:
         batch: list[OutboxItemLike],
         summary: SyncSummary,
         cancel: threading.Event,
-        refusals: Mapping[str, str] | None = None,
+        prepared: _Prepared | None = None,
     ) -> int:
         """Send one batch (quarantining what can never go); the number of items answered.
-        `refusals`: the local checks, when already made while the previous batch travelled."""
+        `prepared`: the local checks and the push body's entries, when already made while the
+        previous batch travelled."""
+        refusals = prepared.refusals if prepared is not None else None
         quarantined: list[RecordedAnswer] = []
         sendable: list[OutboxItemLike] = []
         for item in batch:
@@ -556,23 +579,42 @@ class SyncEngine:
             summary.outcomes[Outcome.REJECTED] += len(quarantined)
             log.warning("quarantined %d unreadable outbox items", len(quarantined))
         if sendable:
-            self._send(sendable, summary, cancel)
+            self._send(sendable, summary, cancel, prepared.commands if prepared else None)
         return len(batch)
 
     def _send(
-        self, items: list[OutboxItemLike], summary: SyncSummary, cancel: threading.Event
+        self,
+        items: list[OutboxItemLike],
+        summary: SyncSummary,
+        cancel: threading.Event,
+        ready: Mapping[str, PushCommand] | None = None,
     ) -> None:
+        """Send `items` as one push (`ready`: their push body entries, made in the background
+        while the previous batch travelled) and keep the answers to record."""
         ids = [item.id for item in items]
-        self.outbox.mark_sending(ids)
-        # The previous batch's answers are written while this one is on the wire.
-        self._flush_deferred()
-        commands = [wire_command(item) for item in items]
+        if ready is None:
+            commands = [wire_command(item) for item in items]
+        else:
+            commands = [ready.get(item.id) or wire_command(item) for item in items]
+
+        def mark() -> None:
+            self.outbox.mark_sending(ids)
+
+        if self._recorder is not None:
+            # The marks (kept in memory: `sending` and `pending` are sent alike, a crash loses
+            # nothing) and the previous batch's answers are written while this batch is on
+            # the wire, in that order on the recording thread: this batch's answers are
+            # recorded only after its marks (`_Recorder` runs one job at a time, in order).
+            self._flush_deferred(first=mark)
+        else:
+            mark()
         self._prefetch(ids)
         try:
             try:
                 answers = self._with_retries(lambda: self.central.push(commands), summary, cancel)
             except BaseException:
                 self._prefetch_spoiled = True  # failure or bisection: choose the next batch anew
+                self._settle()  # the marks are written before any failure is recorded
                 raise
         except CentralAuthRejected:
             self.outbox.record_failure(ids, "sync.error.auth")

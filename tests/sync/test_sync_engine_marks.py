@@ -1,0 +1,80 @@
+"""A batch's `sending` marks are written on the recording thread while the batch travels: they
+must still come before its answers, and before a failure is recorded for it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sync.client import CentralRejected
+from sync.engine import SyncEngine
+from sync.protocol import PushCommand, PushResult
+from tests.sync.fakes import FakeOutbox
+from tests.sync.test_sync_engine_unit import FAST, ScriptedCentral, fill
+
+
+class _LoggingOutbox(FakeOutbox):
+    """Notes, in order, which ids were marked sending and which were answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, frozenset[str]]] = []
+
+    def mark_sending(self, ids: Sequence[str]) -> None:
+        with self.lock:
+            self.calls.append(("mark", frozenset(ids)))
+            super().mark_sending(ids)
+
+    def record_results(self, results: Sequence[Mapping[str, Any]]) -> None:
+        with self.lock:
+            self.calls.append(("answer", frozenset(str(r["id"]) for r in results)))
+            super().record_results(results)
+
+
+def test_every_batch_is_marked_before_its_answers_are_recorded() -> None:
+    outbox, central = _LoggingOutbox(), ScriptedCentral()
+    fill(outbox, 23, cards=4)
+    engine = SyncEngine(outbox, central, batch_size=5, retry=FAST, pipeline=True)
+    summary = engine.run()
+    assert summary.ok and outbox.counts() == {"accepted": 23}
+    marked_at: dict[str, int] = {}
+    answered_at: dict[str, int] = {}
+    for position, (call, ids) in enumerate(outbox.calls):
+        for item_id in ids:
+            (marked_at if call == "mark" else answered_at).setdefault(item_id, position)
+    assert set(marked_at) == set(answered_at) == set(outbox.items)
+    assert all(marked_at[i] < answered_at[i] for i in outbox.items)
+
+
+class _SlowMarks(FakeOutbox):
+    """Marks only once the push has started (the marks run on the recording thread)."""
+
+    def __init__(self, pushed: threading.Event) -> None:
+        super().__init__()
+        self.pushed = pushed
+
+    def mark_sending(self, ids: Sequence[str]) -> None:
+        assert self.pushed.wait(10), "the push never started"
+        super().mark_sending(ids)
+
+
+class _RefusingCentral(ScriptedCentral):
+    def __init__(self, pushed: threading.Event) -> None:
+        super().__init__()
+        self.pushed = pushed
+
+    def push(self, commands: Sequence[PushCommand]) -> list[PushResult]:
+        self.pushed.set()
+        raise CentralRejected(404, "not_found", "no such endpoint")
+
+
+def test_a_failed_push_leaves_its_items_pending_even_when_marked_late() -> None:
+    pushed = threading.Event()
+    outbox, central = _SlowMarks(pushed), _RefusingCentral(pushed)
+    fill(outbox, 3)
+    engine = SyncEngine(outbox, central, batch_size=5, retry=FAST, pipeline=True)
+    summary = engine.run()
+    assert summary.error == "sync.error.rejected"
+    assert outbox.counts() == {"pending": 3}  # the failure came after the marks
+    assert all(item.attempts == 1 for item in outbox.items.values())
