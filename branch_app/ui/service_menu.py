@@ -94,6 +94,9 @@ _CARD = "shell.group.card"
 _TOOLS = "shell.group.tools"
 _SUPERVISOR = "shell.group.supervisor"
 _SUPERVISORS = frozenset({Role.SUPERVISOR})
+_HOME_VISITS = "shell.group.home_visits"
+#: Who plans and makes home visits (a supervisor may stand in); tellers do not see them.
+_VISITORS = frozenset({Role.HOME_VISIT, Role.SUPERVISOR})
 _APPLICATION = "application:ApplicationScreen"
 
 #: Every service, in menu order: the one place a new service is registered.
@@ -157,6 +160,16 @@ SERVICES: tuple[Service, ...] = (
         "data_change:DataChangeScreen",
         sample=lambda: _command("change_contact", mobile="13800000000"),
         title="counter.title.data_change",
+    ),
+    Service(
+        "visits", _HOME_VISITS, "visits:VisitsScreen", tool_roles=_VISITORS, title="visits.title"
+    ),
+    Service(
+        "visit_plan",
+        _HOME_VISITS,
+        "visit_plan:VisitPlanScreen",
+        tool_roles=_VISITORS,
+        title="visits.plan.title",
     ),
     Service("day_list", _TOOLS, "day_list:DayListScreen", title="day.title"),
     Service("identity_check", _TOOLS, "identity_check:IdentityCheckScreen", open_to_all=True),
