@@ -238,17 +238,20 @@ def support_bundle(args: argparse.Namespace) -> int:
 LOGGED_COMMANDS = frozenset({"sync", "enrol"})
 
 
-def start_log(args: argparse.Namespace) -> None:
-    """Start the rotating log for a subcommand in `LOGGED_COMMANDS` (a configuration that does
-    not load is left to the command to report)."""
+def start_log(args: argparse.Namespace) -> bool:
+    """Start the rotating log for a subcommand in `LOGGED_COMMANDS`; whether it started. Not
+    without a central (those commands then only say so and touch nothing), nor when the
+    configuration does not load (the command reports it)."""
     from branch_app.config import ConfigError
     from branch_app.logbook import log_folder, start_logging
 
     try:
         config = config_from_args(args)
     except ConfigError:
-        return
-    start_logging(log_folder(config))
+        return False
+    if not config.central.configured:
+        return False
+    return start_logging(log_folder(config)) is not None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -261,9 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     func = getattr(args, "func", None)
     if func is None:
         return run_tui(args)
-    if args.command in LOGGED_COMMANDS:
-        start_log(args)
-    return int(func(args) or 0)
+    if args.command not in LOGGED_COMMANDS or not start_log(args):
+        return int(func(args) or 0)
+    from branch_app.logbook import stop_logging
+
+    try:
+        return int(func(args) or 0)
+    finally:
+        stop_logging()  # closed with the command (a test's process goes on)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -145,14 +145,17 @@ def start(config: AppConfig, services: AppServices) -> int:
     """Run the teller application on `services` until it ends; then close what it opened.
 
     The rotating log (`branch_app.logbook`) starts here, for `branch-app` and the demo alike."""
-    from branch_app.logbook import log_folder, start_logging
+    from branch_app.logbook import log_folder, start_logging, stop_logging
     from branch_app.ui.launch import run_app
 
     start_logging(log_folder(config))
     try:
         return run_app(config, services)
     finally:
-        if services.sync is not None:
-            services.sync.close()
-        if services.store is not None:
-            services.store.close()
+        try:
+            if services.sync is not None:
+                services.sync.close()
+            if services.store is not None:
+                services.store.close()
+        finally:
+            stop_logging()
