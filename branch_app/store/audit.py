@@ -18,11 +18,23 @@ files of the earlier format (`audit-YYYY-MM.json`, one JSON document rewritten p
 migrated once when the journal opens: the new file is written atomically, then the old one goes.
 
 The chain alone cannot tell a journal cut short from a whole one (its head would be read from the
-files themselves), so the head is also kept outside the data folder: after every append, the
-entry count, the last link and the month of its file go to the OS keyring beside the keys
-(`crypto.AuditAnchor`), and every sync sends it to the central, which keeps each device's last
-head. A journal that ends before its anchor (last entries dropped, a month rolled back, emptied
-or deleted, the whole folder deleted) is refused at open and named by `verify()`.
+files themselves), so the head is also kept outside the data folder: the entry count, the last
+link and the month of its file go to the OS keyring beside the keys (`crypto.AuditAnchor`), and
+every sync sends the head to the central, which keeps each device's last head. A journal that
+ends before its anchor (last entries dropped, a month rolled back, emptied or deleted, the whole
+folder deleted) is refused at open and named by `verify()`.
+
+The anchor says "the journal reaches at least entry n, whose link is m"; one that lags behind
+the journal only claims less, so it is written off the append path (a keyring write costs tens
+of milliseconds with gnome-keyring, a hundred times the append): a background writer takes the
+newest head `ANCHOR_AFTER` seconds after the first append it has not anchored, or at once when
+`ANCHOR_EVERY` entries wait, one keyring write at a time (heads that arrive meanwhile coalesce
+into the newest). `close()` and `anchor_now()` write the head before they return, and the
+store's open anchors a journal found ahead of its anchor. The window: after a power cut or a
+kill, the entries of the last `ANCHOR_AFTER` seconds (at most `ANCHOR_EVERY`, plus those that
+arrived during one keyring write) are not yet covered by the anchor, so cutting exactly those off
+before the next open goes unseen by the device (the central still sees it once they were synced);
+a cut below the anchor is refused as before.
 
 An entry may carry `ref`, the outbox id of the request it records, and `recovered`, set on an
 entry written at open for an accepted request whose own entry a crash prevented (both in the
@@ -31,9 +43,11 @@ chain; absent on entries that lack them, so older entries verify as before).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +57,7 @@ from typing import Any
 import orjson
 
 from branch_app.store import schema
-from branch_app.store.crypto import AuditAnchor, AuditHead, KeySet
+from branch_app.store.crypto import AuditAnchor, AuditHead, KeySet, normalise_holder_id
 from branch_app.store.errors import DecryptionFailed, StoreCorrupt, StoreError, StoreTooNew
 from branch_app.store.outbox import utc_iso
 from branch_app.store.storage import (
@@ -63,6 +77,10 @@ _NAME = re.compile(r"^audit-(\d{4})-(\d{2})\.jsonl$")
 _OLD_NAME = re.compile(r"^audit-(\d{4})-(\d{2})\.json$")
 #: The schema of a `.jsonl` month's header line (1 was the whole-document `.json` month file).
 LOG_SCHEMA = 2
+#: The anchor follows an append within this many seconds (see the module docstring) ...
+ANCHOR_AFTER = 0.25
+#: ... or at once when this many entries wait for it.
+ANCHOR_EVERY = 32
 
 
 @dataclass(frozen=True)
@@ -224,6 +242,115 @@ def _last_line(path: Path) -> tuple[bytes, bytes]:
     return first, tail[cut + 1 :]
 
 
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+class _AuditMac:
+    """HMAC-SHA256 under the audit key with the key's two pads hashed once: the same values as
+    `KeySet.pseudonym` and `KeySet.chain_mac` (which `verify()` uses) for less than half of
+    their work, and the append computes both for every entry."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(block.translate(_IPAD))
+        self._outer = hashlib.sha256(block.translate(_OPAD))
+
+    def hex(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def pseudonym(self, holder_id: str) -> str:
+        digest = self.hex(b"subject\x00" + normalise_holder_id(holder_id).encode("utf-8"))
+        return f"p:{digest[:40]}"
+
+    def chain_mac(self, previous: str, canonical: bytes) -> str:
+        return self.hex(previous.encode("ascii") + b"\x00" + canonical)
+
+
+class _AnchorWriter:
+    """Writes the journal's newest head to the keyring from a daemon thread (module docstring):
+    only the newest head matters, so a head waiting to be written is replaced by a newer one."""
+
+    def __init__(self, anchor: AuditAnchor, saved: Callable[[AuditHead], None]) -> None:
+        self._anchor = anchor
+        self._saved = saved
+        self._wake = threading.Condition(threading.Lock())
+        #: The newest head not yet written (n, mac, month), how many appends it stands for,
+        #: since when.
+        self._pending: tuple[int, str, str] | None = None
+        self._waiting = 0
+        self._since = 0.0
+        #: The running thread and its generation (`stop` moves to the next one).
+        self._thread: threading.Thread | None = None
+        self._generation = 0
+        #: One keyring write at a time, never an older head after a newer one.
+        self._writing = threading.Lock()
+        self._written_n = -1
+
+    def follow(self, n: int, mac: str, month: str) -> None:
+        """A new head after an append (cheap: the append path; the head is made later)."""
+        with self._wake:
+            first = self._pending is None
+            self._pending = (n, mac, month)
+            self._waiting += 1
+            if first:
+                self._since = time.monotonic()
+                if self._thread is None or not self._thread.is_alive():  # (none after a fork)
+                    self._thread = threading.Thread(
+                        target=self._run,
+                        args=(self._generation,),
+                        name="audit-anchor",
+                        daemon=True,
+                    )
+                    self._thread.start()
+                    return
+            if first or self._waiting == ANCHOR_EVERY:
+                self._wake.notify_all()
+
+    def _run(self, generation: int) -> None:
+        while True:
+            with self._wake:
+                while self._pending is None and self._generation == generation:
+                    self._wake.wait()
+                if self._pending is None:
+                    return
+                while self._generation == generation and self._waiting < ANCHOR_EVERY:
+                    left = self._since + ANCHOR_AFTER - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._wake.wait(left)
+                head, self._pending, self._waiting = AuditHead(*self._pending), None, 0
+            try:
+                self.write(head, newer_only=True)
+            except Exception:  # the entries are durable; the anchor follows with the next head
+                log.warning("the audit journal's anchor could not be written")
+
+    def write(self, head: AuditHead, *, newer_only: bool) -> None:
+        """Write `head` now (skipped when `newer_only` and a head as new is already written);
+        raises what the keyring raises (KeyringRefused)."""
+        with self._writing:
+            if newer_only and head.n <= self._written_n:
+                return
+            self._anchor.save(head)
+            self._written_n = head.n
+            self._saved(head)
+
+    def stop(self) -> None:
+        """End the thread once it has written the head waiting, if any; a later `follow`
+        starts another."""
+        with self._wake:
+            thread, self._thread = self._thread, None
+            self._generation += 1
+            self._wake.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+
 class AuditJournal:
     """Appends entries to the current month's file and verifies the whole chain. Thread-safe."""
 
@@ -248,6 +375,9 @@ class AuditJournal:
         remove_temp_files(self.folder)
         self._migrate_old_months()
         self._file: AppendOnlyFile | None = None
+        #: The month of the open file ("YYYY-MM").
+        self._file_month = ""
+        self._mac = _AuditMac(keys.audit_key)
         self._head_n = 0
         self._head_mac = GENESIS
         self._head_month: str | None = None
@@ -258,6 +388,9 @@ class AuditJournal:
         self._anchor = anchor
         self._writable = writable
         self.anchored: AuditHead | None = anchor.load() if anchor is not None else None
+        self._anchor_writer = (
+            _AnchorWriter(anchor, self._anchor_saved) if anchor is not None and writable else None
+        )
         #: How the journal falls short of its anchor at open (None: it does not).
         self.cut_short = self._short_of_anchor(self._head_n, months)
 
@@ -287,14 +420,18 @@ class AuditJournal:
             return AuditHead(self._head_n, self._head_mac, self._head_month)
 
     def anchor_now(self) -> None:
-        """Write the current head to the keyring (at open for a journal not anchored yet)."""
+        """Write the current head to the keyring before returning (at open for a journal not
+        anchored yet or ahead of its anchor, at close, and wherever the anchor must not lag)."""
         with self._lock:
-            if self._anchor is None or not self._writable or self.cut_short is not None:
+            writer = self._anchor_writer
+            if writer is None or self.cut_short is not None:
                 return
             head = self.head_info
             if head != self.anchored:
-                self._anchor.save(head)
-                self.anchored = head
+                writer.write(head, newer_only=False)
+
+    def _anchor_saved(self, head: AuditHead) -> None:
+        self.anchored = head
 
     def refs_since(self, month: str) -> set[str]:
         """The outbox ids that entries of `month` and later months record."""
@@ -361,10 +498,22 @@ class AuditJournal:
         return [self.path_for(m) for m in self.months()]
 
     def close(self) -> None:
+        """Close the month's file and write the anchor (the journal may be appended to again:
+        the file reopens and the anchor's writer starts again)."""
         with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            if self._anchor_writer is not None:
+                self._anchor_writer.stop()
+                try:
+                    self.anchor_now()
+                except StoreError:  # the entries are durable; the next open anchors them
+                    log.warning("the audit journal's anchor could not be written")
+            self._close_file()
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._file_month = ""
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -382,9 +531,9 @@ class AuditJournal:
         recovered: bool = False,
         at: str | None = None,
     ) -> AuditEntry:
-        """Append one entry (one write, one fsync); durable when it returns; then its head goes
-        to the keyring's anchor. Refused (StoreCorrupt) in a journal cut short of its anchor
-        or opened for inspection only."""
+        """Append one entry (one write, one fsync); durable when it returns. Its head reaches
+        the keyring's anchor shortly after (module docstring). Refused (StoreCorrupt) in a
+        journal cut short of its anchor or opened for inspection only."""
         if not action or not actor:
             raise ValueError("an audit entry needs an action and an actor")
         detail = dict(detail or {})
@@ -398,65 +547,62 @@ class AuditJournal:
             if not self._writable:
                 raise StoreCorrupt(self.folder, "the audit journal was opened for checking only")
             at = at or utc_iso(self._clock())
-            if self._file is not None and self._file.path.name[6:13] == at[:7]:
-                path = self._file.path  # the usual case: still the open month
-            else:
-                path = self.path_for(at[:7])
-            months = self.months() if self._file is None else None
-            if self._file is not None and self._file.path.name > path.name:
-                path = self._file.path  # the clock went back: stay in the newest file
-            elif months and self.path_for(months[-1]).name > path.name:
-                path = self.path_for(months[-1])
-            if self._file is None or self._file.path != path:
-                if self._file is not None:
-                    self._file.close()
-                    self._file = None
-                if not path.exists():
-                    # a new month's file starts whole, with its header (once a month)
-                    write_month(path, header_line({"n": self._head_n, "mac": self._head_mac}), [])
-                self._file = AppendOnlyFile(path)
+            file = self._file
+            if file is None or at[:7] > self._file_month:  # else: still the open month (or the
+                file = self._open_month(at[:7])  # clock went back: stay in the newest file)
+            mac = self._mac
+            if mac.key is not self._keys.audit_key:
+                mac = self._mac = _AuditMac(self._keys.audit_key)
             n = self._head_n + 1
+            prev = self._head_mac
+            subject = mac.pseudonym(holder_id) if holder_id else None
             doc: dict[str, Any] = {
                 "n": n,
                 "at": at,
                 "actor": actor,
                 "action": action,
-                "subject": self._keys.pseudonym(holder_id) if holder_id else None,
+                "subject": subject,
                 "device": device,
                 "branch": branch,
-                "prev": self._head_mac,
+                "prev": prev,
             }
             if ref is not None:
                 doc["ref"] = ref
             if recovered:
                 doc["recovered"] = True
+            # `canonical(doc, reason, detail)` without its copies: doc holds its fields so far
+            link = mac.chain_mac(
+                prev,
+                orjson.dumps(
+                    {**doc, "reason": reason, "detail": detail}, option=orjson.OPT_SORT_KEYS
+                ),
+            )
             doc["body"] = self._keys.encrypt(
                 {"reason": reason, "detail": detail}, f"audit:{n}:body"
             )
-            doc["mac"] = self._keys.chain_mac(self._head_mac, canonical(doc, reason, detail))
-            self._file.append(entry_line(doc))
-            self._head_n, self._head_mac = n, doc["mac"]
-            self._head_month = path.name[6:13]
-            if self._anchor is not None:
-                head = AuditHead(n, doc["mac"], self._head_month)
-                try:
-                    self._anchor.save(head)
-                    self.anchored = head
-                except StoreError:  # the entry is durable; the anchor follows at the next one
-                    log.warning("the audit journal's anchor could not be written")
+            doc["mac"] = link
+            file.append(orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE))
+            self._head_n, self._head_mac = n, link
+            self._head_month = self._file_month
+            if self._anchor_writer is not None:
+                self._anchor_writer.follow(n, link, self._file_month)
             return AuditEntry(
-                n=n,
-                at=at,
-                actor=actor,
-                action=action,
-                subject=doc["subject"],
-                device=device,
-                branch=branch,
-                reason=reason,
-                detail=detail,
-                ref=ref,
-                recovered=recovered,
+                n, at, actor, action, subject, device, branch, reason, detail, ref, recovered
             )
+
+    def _open_month(self, month: str) -> AppendOnlyFile:
+        """Open the file an entry of `month` goes to: the newest month's file when the clock
+        went back, else this month's (created whole, with its header, once a month)."""
+        months = self.months() if self._file is None else []
+        if months and months[-1] > month:
+            month = months[-1]
+        self._close_file()
+        path = self.path_for(month)
+        if not path.exists():
+            write_month(path, header_line({"n": self._head_n, "mac": self._head_mac}), [])
+        self._file = AppendOnlyFile(path)
+        self._file_month = month
+        return self._file
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -594,7 +740,7 @@ class AuditJournal:
         """Re-encrypt reasons under the current data key (each month rewritten atomically);
         the chain is unaffected."""
         with self._lock:
-            self.close()  # the current month's file is replaced: append to the new one
+            self._close_file()  # the current month's file is replaced: append to the new one
             changed = 0
             for path in self.files():
                 month = read_month(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import orjson
 import pytest
 
 from branch_app.cli import main
-from branch_app.store import LocalStore, MemoryKeyring, StoreCorrupt, storage
+from branch_app.store import LocalStore, MemoryKeyring, StoreCorrupt, audit, storage
 from branch_app.store.audit import GENESIS, read_month
 from tests.store.conftest import StepClock
 from tests.store.samples import HOLDERS
@@ -159,3 +160,16 @@ def test_month_files_of_the_old_format_are_migrated_once(
         assert store.audit.verify().ok and store.audit.verify().checked == 4
     assert read_month(paths[0]).header["starts_after"] == {"n": 0, "mac": GENESIS}
     assert set(os.listdir(data_dir / "audit")) == {p.name for p in paths}
+
+
+def test_the_appends_keyed_hashes_are_the_keysets(store: LocalStore) -> None:
+    """The append computes the subject's pseudonym and the chain link with the audit key's pads
+    hashed once; they must be the very values `KeySet` computes (and `verify()` checks)."""
+    keys = store.keys
+    mac = audit._AuditMac(keys.audit_key)
+    for holder in (A, " 44010619900307002x ", HOLDERS[1]["holder_id"]):
+        assert mac.pseudonym(holder) == keys.pseudonym(holder)
+    for previous, canonical in ((GENESIS, b"{}"), ("ab" * 32, b"x" * 5000)):
+        assert mac.chain_mac(previous, canonical) == keys.chain_mac(previous, canonical)
+    long_key = audit._AuditMac(b"k" * 100)  # a key longer than a block is hashed first
+    assert long_key.hex(b"m") == hmac.new(b"k" * 100, b"m", "sha256").hexdigest()
