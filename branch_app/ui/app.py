@@ -100,6 +100,20 @@ class BranchApp(App[int]):
         Binding("ctrl+l", "log_out", "shell.key.log_out", id="log_out", show=False),
         Binding("ctrl+p", "command_palette", "shell.key.palette", id="palette"),
         Binding("ctrl+q", "quit", "shell.key.quit", id="quit", priority=True),
+        # Tab moves the focus before the next key is handed out: as a screen's (non-priority)
+        # binding the keys typed right after it (a fast typist, a scanner, tmux's send-keys)
+        # still reach the field it leaves.
+        Binding(
+            "tab", "focus_next", "shell.key.next_field", id="next_field", show=False, priority=True
+        ),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            "shell.key.previous_field",
+            id="previous_field",
+            show=False,
+            priority=True,
+        ),
     ]
 
     language: reactive[Language] = reactive(Language.CHINESE, init=False)

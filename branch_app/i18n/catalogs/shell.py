@@ -112,6 +112,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shell.sex.female": ("female", "女"),
     # Keys
     "shell.key.help": ("Help", "帮助"),
+    "shell.key.next_field": ("Next field", "下一项"),
+    "shell.key.previous_field": ("Previous field", "上一项"),
     "shell.key.identity_check": ("ID check", "证件核验"),
     "shell.key.home": ("Home", "首页"),
     "shell.key.language": ("中文/English", "中文/English"),
