@@ -666,6 +666,8 @@ class DeviceList:
 
     devices: tuple[DeviceStateView, ...] = ()
     problem: str | None = None
+    #: The type of an unexpected failure's exception (shown with `supervisor.failed`).
+    error: str | None = None
 
 
 def read_devices(sync: CentralAccess | None) -> DeviceList:

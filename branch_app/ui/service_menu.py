@@ -191,6 +191,13 @@ SERVICES: tuple[Service, ...] = (
         "supervisor_conflicts:ConflictsScreen",
         tool_roles=_SUPERVISORS,
     ),
+    Service(
+        "devices",
+        _SUPERVISOR,
+        "supervisor_devices:DevicesScreen",
+        tool_roles=_SUPERVISORS,
+        title="devices.title",
+    ),
     Service("visit_batch", _SUPERVISOR, "visit_batch:VisitBatchScreen", tool_roles=_SUPERVISORS),
     Service(
         "audit_journal",
