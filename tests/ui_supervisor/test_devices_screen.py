@@ -18,12 +18,14 @@ from textual.pilot import Pilot
 
 from branch_app.config import AppConfig, BranchProfile, CentralConfig, StoreConfig, UiConfig
 from branch_app.domain.roles import Place, Role
+from branch_app.services.supervisor import read_devices
 from branch_app.store import LocalStore, MemoryKeyring
 from branch_app.ui.app import BranchApp
 from branch_app.ui.screens.supervisor_devices import DevicesScreen
 from branch_app.ui.service_menu import service_access
 from branch_app.ui.services import AppServices
 from branch_app.ui.widgets.paged_table import PagedTable
+from sync.client import CentralConnectionRefused, CentralRejected, CentralTimeout
 from sync.engine import RetryPolicy
 from sync.protocol import DevicesResponse, DeviceStateView
 from sync.service import SyncService
@@ -163,6 +165,45 @@ async def test_without_a_central_one_sentence_says_why(store: LocalStore) -> Non
         await until(pilot, lambda: screen.found is not None)
         assert screen.found.problem == "devices.no_central"
         assert "only the central knows the branch's devices" in text(app, "#devices-source")
+
+
+# read_devices: which sentence when there is no list (a unit test of the decision) ------------
+
+
+class Refusing:
+    """A central that answers `branch_devices` with `error` (the client's typed errors)."""
+
+    def __init__(self, error: Exception, session: str | None = "session") -> None:
+        self.error, self.staff_session = error, session
+
+    def client(self) -> Refusing:
+        return self
+
+    def branch_devices(self) -> DevicesResponse:
+        raise self.error
+
+    def __enter__(self) -> Refusing:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("sync", "problem"),
+    [
+        (None, "devices.no_central"),
+        (Refusing(RuntimeError("never asked"), session=None), "devices.no_session"),
+        (Refusing(CentralConnectionRefused("ConnectError")), "devices.unreachable"),
+        (Refusing(CentralTimeout("ReadTimeout")), "devices.unreachable"),
+        (Refusing(CentralRejected(401, "session_required")), "devices.no_session"),
+        (Refusing(CentralRejected(403, "forbidden")), "supervisor.gate.not_supervisor"),
+        (Refusing(CentralRejected(401, "unauthorized")), "sync.error.rejected"),
+    ],
+)
+def test_no_list_says_why_in_one_sentence(sync: Any, problem: str) -> None:
+    found = read_devices(sync)
+    assert found.devices == () and found.problem == problem
 
 
 # Snapshots: a fixed answer, so the times on screen are fixed ---------------------------------
