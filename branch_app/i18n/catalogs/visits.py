@@ -45,6 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "第 {position} 户 · {holder} · {name}\n办理事项：{need} — {why}\n状态：{status}",
     ),
     "visits.detail.times": ("From {start} to {end}", "时间：{start} 至 {end}"),
+    "visits.detail.since": ("In progress since {start}", "{start} 开始，进行中"),
     "visits.detail.requests": (
         "Requests taken: {count} {references}",
         "已受理业务：{count} 项 {references}",

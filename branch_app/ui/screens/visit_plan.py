@@ -53,23 +53,20 @@ class VisitPlanScreen(ShellScreen):
     TITLE_KEY = "visits.plan.title"
 
     DEFAULT_CSS = """
-    VisitPlanScreen #plan-columns { height: 1fr; }
-    VisitPlanScreen #plan-form { width: 2fr; height: 1fr; padding: 0 1; }
-    VisitPlanScreen #plan-list { width: 3fr; height: 1fr; padding: 0 1; }
-    VisitPlanScreen #plan-intro { color: $text-muted; width: 1fr; }
-    VisitPlanScreen #plan-gate { color: $error; height: auto; width: 1fr; }
-    VisitPlanScreen .plan-label { margin-top: 1; text-style: bold; width: 1fr; }
-    VisitPlanScreen #plan-holder-row { height: auto; }
-    VisitPlanScreen #plan-holder-row Select { width: 2fr; }
-    VisitPlanScreen #plan-holder-row Input { width: 3fr; }
-    VisitPlanScreen #plan-holder-reason { height: auto; }
-    VisitPlanScreen #plan-holder-reason.-error { color: $error; }
-    VisitPlanScreen Select { width: 1fr; }
-    VisitPlanScreen #plan-add { margin-top: 1; }
+    VisitPlanScreen #plan-list { height: 2fr; padding: 0 1; }
     VisitPlanScreen #plan-table { height: 1fr; }
     VisitPlanScreen #plan-count { height: auto; }
     VisitPlanScreen #plan-message { height: auto; width: 1fr; }
     VisitPlanScreen #plan-message.-error { color: $error; }
+    VisitPlanScreen #plan-form { height: 3fr; padding: 0 1; }
+    VisitPlanScreen #plan-intro { color: $text-muted; width: 1fr; }
+    VisitPlanScreen #plan-gate { color: $error; height: auto; width: 1fr; }
+    VisitPlanScreen #plan-fields { height: auto; }
+    VisitPlanScreen .plan-column { width: 1fr; height: auto; padding-right: 1; }
+    VisitPlanScreen .plan-label { text-style: bold; width: 1fr; }
+    VisitPlanScreen #plan-holder-reason { height: auto; }
+    VisitPlanScreen #plan-holder-reason.-error { color: $error; }
+    VisitPlanScreen Select { width: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -86,12 +83,16 @@ class VisitPlanScreen(ShellScreen):
 
     # -- layout ----------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="plan-columns"):
-            with VerticalScroll(id="plan-form", classes="panel"):
-                yield Label(id="plan-intro")
-                yield Label(id="plan-gate")
-                yield Label(id="plan-holder-label", classes="plan-label")
-                with Horizontal(id="plan-holder-row"):
+        with Vertical(id="plan-list", classes="panel"):
+            yield PagedTable(id="plan-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="plan-count")
+            yield Static(id="plan-message")
+        with VerticalScroll(id="plan-form", classes="panel"):
+            yield Label(id="plan-intro")
+            yield Label(id="plan-gate")
+            with Horizontal(id="plan-fields"):
+                with Vertical(classes="plan-column"):
+                    yield Label(id="plan-holder-label", classes="plan-label")
                     yield Select[str](
                         kind_options(), id="plan-holder-kind", allow_blank=False, value=AUTOMATIC
                     )
@@ -102,25 +103,22 @@ class VisitPlanScreen(ShellScreen):
                         validators=[IdentityNumberValidator(self.holder_kind, self._today)],
                         validate_on=["changed", "submitted"],
                     )
-                yield Static(id="plan-holder-reason")
-                yield Label(id="plan-name-label", classes="plan-label")
-                yield Input(id="plan-name", max_length=40)
-                yield Label(id="plan-address-label", classes="plan-label")
-                yield Input(id="plan-address", max_length=200)
-                yield Label(id="plan-need-label", classes="plan-label")
-                yield Select[str](
-                    need_options(),
-                    id="plan-need",
-                    allow_blank=False,
-                    value=VisitNeed.APPLICATION.value,
-                )
-                yield Label(id="plan-why-label", classes="plan-label")
-                yield Input(id="plan-why", max_length=200)
-                yield Button(id="plan-add", variant="primary")
-            with Vertical(id="plan-list", classes="panel"):
-                yield PagedTable(id="plan-table", cursor_type="row", zebra_stripes=True)
-                yield Static(id="plan-count")
-                yield Static(id="plan-message")
+                    yield Static(id="plan-holder-reason")
+                    yield Label(id="plan-name-label", classes="plan-label")
+                    yield Input(id="plan-name", max_length=40)
+                with Vertical(classes="plan-column"):
+                    yield Label(id="plan-address-label", classes="plan-label")
+                    yield Input(id="plan-address", max_length=200)
+                    yield Label(id="plan-need-label", classes="plan-label")
+                    yield Select[str](
+                        need_options(),
+                        id="plan-need",
+                        allow_blank=False,
+                        value=VisitNeed.APPLICATION.value,
+                    )
+                    yield Label(id="plan-why-label", classes="plan-label")
+                    yield Input(id="plan-why", max_length=200)
+            yield Button(id="plan-add", variant="primary")
 
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._status_changed, init=False)
@@ -263,23 +261,23 @@ class VisitPlanScreen(ShellScreen):
             return
 
         def cells(visit: Visit) -> tuple[str, ...]:
-            return (
+            return (  # the address last: a narrow screen cuts it
                 str(visit.position),
+                t(f"visits.need.{visit.need.value}"),
+                t(f"visits.central.{visit.central.value}"),
                 mask_identity(visit.holder_id),
                 masked_name(visit.name),
                 visit.address,
-                t(f"visits.need.{visit.need.value}"),
-                t(f"visits.central.{visit.central.value}"),
             )
 
         table.show(
             (
                 t("visits.col.position"),
+                t("visits.col.need"),
+                t("visits.col.central"),
                 t("visits.col.holder"),
                 t("visits.col.name"),
                 t("visits.col.address"),
-                t("visits.col.need"),
-                t("visits.col.central"),
             ),
             Formatted(self.visits, cells),
             cursor=len(self.visits) - 1 if self.visits else None,

@@ -79,17 +79,16 @@ class VisitsScreen(ShellScreen):
     TITLE_KEY = "visits.title"
 
     DEFAULT_CSS = """
-    VisitsScreen #visits-columns { height: 1fr; }
-    VisitsScreen #visits-main { width: 3fr; height: 1fr; padding: 0 1; }
-    VisitsScreen #visits-detail { width: 2fr; height: 1fr; padding: 0 1; }
+    VisitsScreen #visits-main { height: 3fr; padding: 0 1; }
     VisitsScreen #visits-intro { color: $text-muted; height: auto; width: 1fr; }
     VisitsScreen #visits-table { height: 1fr; }
     VisitsScreen #visits-count { height: auto; }
-    VisitsScreen .visits-label { margin-top: 1; text-style: bold; width: 1fr; }
+    VisitsScreen #visits-detail { height: 2fr; }
+    VisitsScreen #visits-about { width: 1fr; height: 1fr; padding: 0 1; }
+    VisitsScreen #visits-record { width: 1fr; height: 1fr; padding: 0 1; }
+    VisitsScreen .visits-label { text-style: bold; width: 1fr; }
     VisitsScreen #visits-summary { height: auto; width: 1fr; }
-    VisitsScreen #visits-present-row { height: auto; }
-    VisitsScreen #visits-present-row Input { width: 1fr; }
-    VisitsScreen #visits-present { height: auto; width: 1fr; }
+    VisitsScreen #visits-present { height: auto; width: 1fr; margin-top: 1; }
     VisitsScreen #visits-message { height: auto; width: 1fr; margin-top: 1; }
     VisitsScreen #visits-message.-error { color: $error; }
     """
@@ -114,21 +113,21 @@ class VisitsScreen(ShellScreen):
 
     # -- layout ----------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="visits-columns"):
-            with Vertical(id="visits-main", classes="panel"):
-                yield Static(id="visits-intro")
-                yield PagedTable(id="visits-table", cursor_type="row", zebra_stripes=True)
-                yield Static(id="visits-count")
-            with VerticalScroll(id="visits-detail", classes="panel"):
+        with Vertical(id="visits-main", classes="panel"):
+            yield Static(id="visits-intro")
+            yield PagedTable(id="visits-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="visits-count")
+        with Horizontal(id="visits-detail"):
+            with VerticalScroll(id="visits-about", classes="panel"):
                 yield Static(id="visits-summary")
+                yield Static(id="visits-present")
+                yield Static(id="visits-message")
+            with VerticalScroll(id="visits-record", classes="panel"):
                 yield Label(id="visits-address-label", classes="visits-label")
                 yield Input(id="visits-address", max_length=200)
                 yield Label(id="visits-present-label", classes="visits-label")
-                with Horizontal(id="visits-present-row"):
-                    yield Input(id="visits-present-kind", max_length=20)
-                    yield Input(id="visits-present-name", max_length=40)
-                yield Static(id="visits-present")
-                yield Static(id="visits-message")
+                yield Input(id="visits-present-kind", max_length=20)
+                yield Input(id="visits-present-name", max_length=40)
 
     def on_mount(self) -> None:
         self.query_one("#visits-table", PagedTable).focus()
@@ -140,7 +139,7 @@ class VisitsScreen(ShellScreen):
     # -- words -----------------------------------------------------------------------------------
     def relabel(self) -> None:
         self.query_one("#visits-main").border_title = t("visits.title")
-        self.query_one("#visits-detail").border_title = t("visits.detail.title")
+        self.query_one("#visits-about").border_title = t("visits.detail.title")
         self.query_one("#visits-intro", Static).update(t("visits.intro"))
         self.query_one("#visits-address-label", Label).update(t("visits.detail.address"))
         self.query_one("#visits-present-label", Label).update(t("visits.detail.present"))
@@ -197,13 +196,13 @@ class VisitsScreen(ShellScreen):
         statuses = {v.status: t(f"visits.status.{v.status.value}") for v in self.visits}
 
         def cells(visit: Visit) -> tuple[str, ...]:
-            return (
+            return (  # the address last: a narrow screen cuts it, never the status
                 str(visit.position),
+                statuses[visit.status],
+                needs[visit.need],
                 mask_identity(visit.holder_id),
                 masked_name(visit.name),
                 visit.visited_address or visit.address,
-                needs[visit.need],
-                statuses[visit.status],
             )
 
         refs = [v.ref for v in self.visits]
@@ -211,11 +210,11 @@ class VisitsScreen(ShellScreen):
         table.show(
             (
                 t("visits.col.position"),
+                t("visits.col.status"),
+                t("visits.col.need"),
                 t("visits.col.holder"),
                 t("visits.col.name"),
                 t("visits.col.address"),
-                t("visits.col.need"),
-                t("visits.col.status"),
             ),
             Formatted(self.visits, cells),
             cursor=cursor,
@@ -252,14 +251,13 @@ class VisitsScreen(ShellScreen):
                     status=t(f"visits.status.{visit.status.value}"),
                 )
             ]
-            if visit.started_at:
-                lines.append(
-                    t(
-                        "visits.detail.times",
-                        start=local_time(visit.started_at, self.branch_app),
-                        end=local_time(visit.ended_at, self.branch_app) or "…",
-                    )
-                )
+            if visit.started_at and visit.ended_at:
+                start = local_time(visit.started_at, self.branch_app)
+                end = local_time(visit.ended_at, self.branch_app)
+                lines.append(t("visits.detail.times", start=start, end=end))
+            elif visit.started_at:
+                start = local_time(visit.started_at, self.branch_app)
+                lines.append(t("visits.detail.since", start=start))
             if visit.requests:
                 references = ", ".join(r.reference for r in visit.requests)
                 lines.append(
@@ -277,7 +275,7 @@ class VisitsScreen(ShellScreen):
             present.update(Text("\n".join(people) or t("visits.detail.nobody_present")))
             self._chosen = visit.ref
         editable = visit is not None and visit.status is VisitStatus.IN_PROGRESS
-        for field in self.query("#visits-detail Input").results(Input):
+        for field in self.query("#visits-record Input").results(Input):
             field.disabled = not editable
         self._show_message()
 
