@@ -333,3 +333,35 @@ class StuckReason(StrEnum):
     NO_SYNC = "no_sync"  # nothing synced for longer than the central's `stuck_after_minutes`
     REFUSED_WAITING = "refused_waiting"  # requests the central refused, not closed yet
     AUDIT_REGRESSED = "audit_regressed"  # its audit journal went back (cut short or restored)
+
+
+# --- home visits ---------------------------------------------------------------------------------
+
+
+class VisitStatus(StrEnum):
+    """Where a planned home visit stands (catalog `visits.status.<value>`)."""
+
+    TO_DO = "to_do"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    NOT_AT_HOME = "not_at_home"
+
+
+#: A home visit that is over for the day (its list's progress counts it as finished).
+VISIT_FINISHED = frozenset({VisitStatus.DONE, VisitStatus.NOT_AT_HOME})
+
+
+class VisitNeed(StrEnum):
+    """What the person needs from a home visit (catalog `visits.need.<value>`)."""
+
+    APPLICATION = "application"
+    LOSS_REPORT = "loss_report"
+    DATA_CHANGE = "data_change"
+    QUERY = "query"
+
+
+class CentralKnew(StrEnum):
+    """What the central answered when a home visit was planned."""
+
+    RECORD = "record"  # its record is in the card cache, fetched for this visit
+    NO_RECORD = "no_record"  # a person the central does not know (a first application)

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from branch_app.domain.identity import IdentityKind
     from branch_app.domain.lifecycle import CardRecord
-    from branch_app.domain.vocabulary import ConflictStatus
+    from branch_app.domain.vocabulary import CentralKnew, ConflictStatus, VisitNeed
     from branch_app.store.audit import AuditEntry, AuditVerification
     from branch_app.store.audit_search import AuditFound, AuditQuery
     from branch_app.store.card_cache import CachedRecord
     from branch_app.store.outbox import OutboxItem, Signatures
-    from branch_app.store.visits import CentralKnew, Visit, VisitNeed
+    from branch_app.store.visits import Visit
     from sync.protocol import (
         ConflictView,
         DevicesResponse,

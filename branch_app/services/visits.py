@@ -34,18 +34,17 @@ from branch_app.domain.identity import (
     IdentityNumber,
     parse_identity,
 )
-from branch_app.domain.vocabulary import LookupPurpose, Place, Role
-from branch_app.services.counter import Refusal
-from branch_app.services.receipt import service_of
-from branch_app.store.visits import (
+from branch_app.domain.vocabulary import (
     CentralKnew,
-    PresentPerson,
-    Visit,
+    LookupPurpose,
+    Place,
+    Role,
     VisitNeed,
-    VisitReceipt,
-    VisitRequest,
     VisitStatus,
 )
+from branch_app.services.counter import Refusal
+from branch_app.services.receipt import service_of
+from branch_app.store.visits import PresentPerson, Visit, VisitReceipt, VisitRequest
 
 if TYPE_CHECKING:
     from branch_app.services.counter import CentralLookup, Desk

@@ -20,13 +20,13 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from branch_app.domain.vocabulary import VISIT_FINISHED, CentralKnew, VisitNeed, VisitStatus
 from branch_app.store.crypto import KeySet
 from branch_app.store.errors import DecryptionFailed, StoreCorrupt
 from branch_app.store.storage import AtomicJSONStorage
@@ -34,33 +34,8 @@ from branch_app.store.storage import AtomicJSONStorage
 TABLE = "visits"
 
 
-class VisitStatus(StrEnum):
-    """Where a planned visit stands (catalog `visits.status.<value>`)."""
-
-    TO_DO = "to_do"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    NOT_AT_HOME = "not_at_home"
-
-
 #: A visit that is over for the day: it counts as finished in `progress`.
-FINISHED = frozenset({VisitStatus.DONE, VisitStatus.NOT_AT_HOME})
-
-
-class VisitNeed(StrEnum):
-    """What the person needs from the visit (catalog `visits.need.<value>`)."""
-
-    APPLICATION = "application"
-    LOSS_REPORT = "loss_report"
-    DATA_CHANGE = "data_change"
-    QUERY = "query"
-
-
-class CentralKnew(StrEnum):
-    """What the central answered when the visit was planned."""
-
-    RECORD = "record"  # its record is in the card cache, fetched for this visit
-    NO_RECORD = "no_record"  # a person the central does not know (a first application)
+FINISHED = VISIT_FINISHED
 
 
 @dataclass(frozen=True)

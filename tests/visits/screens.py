@@ -5,8 +5,9 @@ from __future__ import annotations
 from branch_app.config import AppConfig, BranchProfile, CentralConfig, DeviceKind, UiConfig
 from branch_app.demo.staff import demo_staff
 from branch_app.domain.roles import Role
+from branch_app.domain.vocabulary import CentralKnew, VisitNeed
 from branch_app.store import LocalStore
-from branch_app.store.visits import CentralKnew, Visit, VisitNeed
+from branch_app.store.visits import Visit
 from branch_app.ui.app import BranchApp
 from branch_app.ui.services import AppServices
 

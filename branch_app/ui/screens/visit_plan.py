@@ -21,9 +21,8 @@ from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Label, Select, Static
 
 from branch_app.domain.identity import IdentityError, IdentityKind, mask_identity, parse_identity
-from branch_app.domain.vocabulary import Role
+from branch_app.domain.vocabulary import CentralKnew, Role, VisitNeed
 from branch_app.i18n import t
-from branch_app.store.visits import CentralKnew, VisitNeed
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.screens.identity_check import (
     AUTOMATIC,

@@ -22,8 +22,8 @@ from textual.css.query import NoMatches
 from textual.widgets import DataTable, Input, Label, Static
 
 from branch_app.domain.identity import mask_identity
+from branch_app.domain.vocabulary import VisitStatus
 from branch_app.i18n import Language, t
-from branch_app.store.visits import VisitStatus
 from branch_app.ui.screens.base import ShellScreen
 from branch_app.ui.widgets.paged_table import Formatted, PagedTable
 
