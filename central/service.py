@@ -62,6 +62,7 @@ from branch_app.domain.vocabulary import (
     LookupPurpose,
     Outcome,
     Place,
+    RefusalReason,
     RejectReason,
     Role,
 )
@@ -96,6 +97,8 @@ log = logging.getLogger(__name__)
 #: Branch and device names under which the simulated channels' commands are recorded.
 CHANNEL_BRANCH = "CHANNEL"
 CHANNEL_DEVICE = "central"
+#: How far ahead of the central's clock a device's `made_at` is still believed (`_lost_after`).
+_CLOCK_SKEW = dt.timedelta(minutes=5)
 #: Attempts at one command when the database reports a race (unique key, deadlock) to retry.
 _ATTEMPTS = 4
 
@@ -143,6 +146,19 @@ _SELECT_FOLLOWED = select(
 ).where(
     (models.branch_interest.c.branch == bindparam("b_branch"))
     & models.branch_interest.c.holder_id.in_(bindparam("b_holders", expanding=True))
+)
+#: The latest loss report each card's record took (applied or merged) through the card agency's
+#: own channels (online platform, hotlines: someone without the card, a relative): an unlock
+#: made at a counter before it was received must not thaw the card silently (`_lost_after`).
+_SELECT_LATEST_LOSS = (
+    select(models.commands.c.holder_id, func.max(models.commands.c.received_at).label("at"))
+    .where(
+        models.commands.c.holder_id.in_(bindparam("b_holders", expanding=True))
+        & (models.commands.c.kind == lifecycle.ReportLoss.kind)
+        & models.commands.c.outcome.in_((Outcome.APPLIED.value, Outcome.MERGED.value))
+        & (models.commands.c.device == CHANNEL_DEVICE)
+    )
+    .group_by(models.commands.c.holder_id)
 )
 _INSERT_COMMAND = insert(models.commands)
 _INSERT_CONFLICT = insert(models.conflicts)
@@ -382,6 +398,33 @@ def _with_record(answer: _Answer, record: dict[str, Any]) -> _Answer:
     )
 
 
+def _lost_after(command: PushCommand, lost_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether this unlock was made before a loss report the central received through a
+    channel (a relative online while the branch was offline): the counter could not know of it,
+    so the unlock must not thaw the card on its own (the safe state wins; a supervisor decides).
+    A time beyond the central's clock (and its allowance for skew) proves nothing: the safe side
+    too. Loss reports from counters are left to the lifecycle: two counters' offline acts are
+    not ordered by their clocks."""
+    if command.kind != lifecycle.Unlock.kind or lost_at is None:
+        return False
+    try:
+        made = dt.datetime.fromisoformat(command.made_at)
+    except ValueError:
+        return True
+    made = made.replace(tzinfo=dt.UTC) if made.tzinfo is None else made
+    return made > now + _CLOCK_SKEW or lost_at > made
+
+
+def _lost_since_unlock(command: PushCommand, current: CardRecord) -> _Answer:
+    """The unlock's answer when the card was reported lost again after it was made."""
+    return _Answer(
+        id=command.id,
+        outcome=Outcome.CONFLICT,
+        version=current.version,
+        reason=RefusalReason.CARD_LOSS_REPORTED.value,
+    )
+
+
 def _internal_error(command_id: str) -> _Answer:
     """An answer that is not recorded, so the client may send the command again later."""
     return _Answer(
@@ -612,6 +655,7 @@ class CentralService:
                     if row.active_at is not None and as_utc(row.active_at) > fresh
                 }
 
+        lost_at = self._latest_losses(conn, origin, commands, valid)
         results: list[_Answer] = []
         command_rows: list[tuple[Any, ...]] = []
         conflict_rows: list[dict[str, Any]] = []
@@ -628,6 +672,12 @@ class CentralService:
                 result, new_record = self._decide(
                     origin, command, current, staff, today, keys=keys, now=now
                 )
+                if (
+                    new_record is not None
+                    and current is not None
+                    and _lost_after(command, lost_at.get(command.holder_id), now)
+                ):
+                    result, new_record = _lost_since_unlock(command, current), None
             except Exception as exc:  # a bug must not sink the whole batch
                 log.error("deciding a %s command failed (%s)", command.kind, type(exc).__name__)
                 results.append(_internal_error(command.id))
@@ -855,6 +905,29 @@ class CentralService:
                     None,
                 )
         raise AssertionError(f"unexpected decision {decision!r}")  # pragma: no cover
+
+    @staticmethod
+    def _latest_losses(
+        conn: Connection,
+        origin: Origin,
+        commands: list[PushCommand],
+        valid: dict[tuple[str, Any], bool],
+    ) -> dict[str, dt.datetime]:
+        """When each card the batch would unlock last took a loss report through a channel
+        (online, a hotline): only a counter's unlocks need it."""
+        if origin.is_channel:
+            return {}
+        holders = sorted(
+            {
+                c.holder_id
+                for c in commands
+                if c.kind == lifecycle.Unlock.kind and valid[c.holder_id, c.holder_kind]
+            }
+        )
+        if not holders:
+            return {}
+        rows = conn.execute(_SELECT_LATEST_LOSS, {"b_holders": holders})
+        return {row.holder_id: as_utc(row.at) for row in rows if row.at is not None}
 
     def _lock_cards(
         self, conn: Connection, holders: list[str], stamp: Any

@@ -134,7 +134,9 @@ def test_a_follow_lapses_without_activity_and_a_lookup_or_command_renews_it(
         headers=world.headers(world.counter, session),
     )
     assert found.status_code == 200
-    [answer] = world.push(world.counter, world.command(world.counter, holder_id(51), unlock(51)))
+    # Made now, after the online loss report above (one made before it is a conflict).
+    found_card = world.command(world.counter, holder_id(51), unlock(51))
+    [answer] = world.push(world.counter, {**found_card, "made_at": utcnow().isoformat()})
     assert answer["outcome"] == "applied"
     cursor = _head(database)
     for n in (50, 51):

@@ -3,7 +3,9 @@
 Random interleavings of: a device queueing a command while offline, a device syncing, the online
 platform or a hotline reporting a loss, the police recording a death. The model folds
 `branch_app.domain.lifecycle.decide` over the commands in the order the central received them
-(each sync delivers that device's queue in order; a channel acts at once). The central's records,
+(each sync delivers that device's queue in order; a channel acts at once), except that an unlock
+queued before a channel's loss report the central took since is a conflict (the relative's report
+is not thawed silently, central/service.py `_lost_after`). The central's records,
 every outbox answer, the central's conflict list and both devices' card caches must agree with it.
 Runs against one real central under uvicorn for the whole module (fresh holders per example).
 """
@@ -160,13 +162,16 @@ def run_example(central, devices: dict[str, Device], steps: list[tuple]) -> None
     records = {h: record_from_dict(r) for h, r in central_records(central, numbers).items()}
     assert all(r.card_state.value == "active" for r in records.values())
 
-    pending: dict[str, list[tuple[str, str, Command]]] = {"A": [], "B": []}
+    pending: dict[str, list[tuple[str, str, Command, int]]] = {"A": [], "B": []}
     expected: dict[str, str] = {}  # command id -> outbox status / channel outcome
     refused: set[str] = set()
+    lost_online: dict[str, int] = {}  # holder -> the step of the last channel loss report taken
 
-    def deliver(command_id: str, holder: str, command: Command) -> str:
+    def deliver(command_id: str, holder: str, command: Command, queued_at: int = -1) -> str:
         decision = decide(records[holder], command)
-        if isinstance(decision, Applied):
+        # An unlock queued before a channel's loss report the central took: a conflict.
+        lost_since = isinstance(command, Unlock) and lost_online.get(holder, -1) > queued_at
+        if isinstance(decision, Applied) and not lost_since:
             records[holder] = decision.record
             return "applied"
         if isinstance(decision, Merged):
@@ -175,7 +180,7 @@ def run_example(central, devices: dict[str, Device], steps: list[tuple]) -> None
         return "conflict"
 
     status_of = {"applied": "accepted", "merged": "merged", "conflict": "conflict"}
-    for action in steps:
+    for at, action in enumerate(steps):
         match action:
             case ("queue", name, which, index):
                 holder = numbers[which]
@@ -183,15 +188,17 @@ def run_example(central, devices: dict[str, Device], steps: list[tuple]) -> None
                 item_id = devices[name].enqueue(
                     holder, command, base_version=records[holder].version
                 )
-                pending[name].append((item_id, holder, command))
+                pending[name].append((item_id, holder, command, at))
             case ("sync", name):
-                for item_id, holder, command in pending[name]:
-                    expected[item_id] = status_of[deliver(item_id, holder, command)]
+                for item_id, holder, command, queued_at in pending[name]:
+                    expected[item_id] = status_of[deliver(item_id, holder, command, queued_at)]
                 pending[name].clear()
                 assert engines[name].run().ok
             case ("loss", which, source):
                 command_id = uuid.uuid4().hex
                 outcome = deliver(command_id, numbers[which], ReportLoss(LossChannel(source)))
+                if outcome != "conflict":
+                    lost_online[numbers[which]] = at
                 answer = channel(
                     central,
                     devices["A"],
@@ -210,8 +217,8 @@ def run_example(central, devices: dict[str, Device], steps: list[tuple]) -> None
                 )
                 assert answer["outcome"] == outcome
     for name in ("A", "B"):  # back online at the end of the day
-        for item_id, holder, command in pending[name]:
-            expected[item_id] = status_of[deliver(item_id, holder, command)]
+        for item_id, holder, command, queued_at in pending[name]:
+            expected[item_id] = status_of[deliver(item_id, holder, command, queued_at)]
         assert engines[name].run().ok
     for name in ("A", "B"):  # a last pull so each sees what the other did
         assert engines[name].run().ok
