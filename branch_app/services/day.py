@@ -6,7 +6,8 @@ the command, the fee, the outbox id) joined with the outbox (live file or archiv
 and the holder's masked number. Statuses are worded for the counter:
 
     pending -> queued, sending -> sent, accepted | merged -> applied, rejected -> refused,
-    conflict -> conflict
+    conflict -> conflict, and once a supervisor has resolved it on this device -> upheld or
+    corrected (the journal's `supervisor.resolve_conflict` entry, found by the holder's keyed hash)
 
 A search by holder never decrypts everything: the typed ID number is turned into the journal's
 keyed hash (`audit.entries(holder_id=...)` compares it before opening any entry) and the list is
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from branch_app.domain.vocabulary import OutboxStatus, Role
+from branch_app.domain.vocabulary import ConflictDecision, OutboxStatus, Role
 from branch_app.services.receipt import Receipt, service_of
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class DayStatus(StrEnum):
     APPLIED = "applied"
     REFUSED = "refused"
     CONFLICT = "conflict"
+    UPHELD = "upheld"  # a conflict the supervisor closed: the central's record stands
+    CORRECTED = "corrected"  # a conflict the supervisor closed with a correcting request
 
 
 STATUS_OF: Mapping[str, DayStatus] = {
@@ -63,8 +66,16 @@ STATUS_OF: Mapping[str, DayStatus] = {
 }
 #: Not answered by the central yet.
 UNSENT_DAY = frozenset({DayStatus.QUEUED, DayStatus.SENT})
-#: Answered, but not taken.
-REFUSED_DAY = frozenset({DayStatus.REFUSED, DayStatus.CONFLICT})
+#: Answered, but not taken (also once a supervisor has decided what happens instead).
+REFUSED_DAY = frozenset(
+    {DayStatus.REFUSED, DayStatus.CONFLICT, DayStatus.UPHELD, DayStatus.CORRECTED}
+)
+#: The journal's entry of a supervisor's decision on a conflict (`services.supervisor.resolve`).
+RESOLVED_CONFLICT = "supervisor.resolve_conflict"
+DECIDED: Mapping[str, DayStatus] = {
+    ConflictDecision.UPHELD: DayStatus.UPHELD,
+    ConflictDecision.CORRECTED: DayStatus.CORRECTED,
+}
 
 
 def reference_of(outbox_id: str, seq: int) -> str:
@@ -163,6 +174,7 @@ class DayBook:
         self.clock = clock
         self.calendar_overrides = calendar_overrides
         self._final: dict[str, OutboxItem] = {}  # answered for good: never read again
+        self._decided: dict[str, DayStatus] = {}  # resolved by a supervisor: for good too
 
     def today(self) -> dt.date:
         return self.clock().date()
@@ -196,6 +208,21 @@ class DayBook:
             self._final[outbox_id] = item
         return item
 
+    def _status(self, item: OutboxItem) -> DayStatus:
+        """The item's status in the counter's words; a conflict a supervisor resolved on this
+        device says the decision (the teller sees how it ended, not only that it conflicted)."""
+        status = STATUS_OF.get(item.status, DayStatus.QUEUED)
+        if status is not DayStatus.CONFLICT:
+            return status
+        decided = self._decided.get(item.id)
+        if decided is None:
+            for entry in self.store.audit.entries(holder_id=item.holder_id):
+                if entry.action == RESOLVED_CONFLICT and entry.detail.get("command_id") == item.id:
+                    decided = DECIDED.get(str(entry.detail.get("decision")))
+            if decided is not None:
+                self._decided[item.id] = decided
+        return decided or status
+
     def sees_everyone(self) -> bool:
         """A supervisor's list is the device's day (every teller's), so a supervisor who logs in
         after a teller (a shift change, the switch-user path) sees and sums up that day."""
@@ -222,7 +249,7 @@ class DayBook:
                     reference=reference_of(outbox_id, item.seq),
                     service=service_of(command),
                     holder_masked=mask_identity(item.holder_id),
-                    status=STATUS_OF.get(item.status, DayStatus.QUEUED),
+                    status=self._status(item),
                     made_at=self._local(entry.at),
                     fee_yuan=int(entry.detail.get("fee_yuan", 0) or 0),
                     teller=entry.actor,
@@ -236,7 +263,7 @@ class DayBook:
         fresh: list[DayRow] = []
         for row in rows:
             item = self._item(row.outbox_id, live)
-            status = STATUS_OF.get(item.status, row.status) if item is not None else row.status
+            status = self._status(item) if item is not None else row.status
             fresh.append(row if status is row.status else _with_status(row, status))
         return fresh
 

@@ -30,6 +30,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "day.status.applied": ("applied", "已生效"),
     "day.status.refused": ("refused", "被拒绝"),
     "day.status.conflict": ("conflict", "有冲突"),
+    "day.status.upheld": ("conflict, upheld by supervisor", "冲突，主管维持中心记录"),
+    "day.status.corrected": ("conflict, corrected by supervisor", "冲突，主管已更正"),
     "day.count": ("{shown} of {total} requests", "共 {total} 笔，显示 {shown} 笔"),
     "day.empty": ("No request accepted today.", "今天尚未受理业务。"),
     "day.no_store": ("The local store is not open.", "本机数据未打开。"),
