@@ -319,7 +319,7 @@ def test_the_data_change_lives_in_five_source_files_and_this_test() -> None:
     root = Path(__file__).resolve().parents[2]
     names = re.compile(
         r"ChangeContact|DataChangeScreen|MOBILE_MALFORMED|CONTACT_REQUIRED|mobile_malformed"
-        r"|contact_required|counter\.intro\.data_change"
+        r"|contact_required|\"counter\.intro\.data_change\""
     )
     defined_in = {
         path.relative_to(root).as_posix()
