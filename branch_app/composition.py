@@ -78,7 +78,9 @@ def open_store(config: AppConfig) -> LocalStore:
     from branch_app.store import LocalStore
 
     return LocalStore.open(
-        config.data_dir(), retention_months=config.store.archive_retention_months
+        config.data_dir(),
+        retention_months=config.store.archive_retention_months,
+        visit_retention_days=config.store.visit_retention_days,
     )
 
 

@@ -87,6 +87,9 @@ class StoreConfig:
     #: Empty: the platform's user data directory.
     data_dir: str = ""
     archive_retention_months: int = 24
+    #: Days a home visit's list (names, addresses, who was present; encrypted) is kept after its
+    #: day: the requests themselves live on in the outbox, its archive and the audit journal.
+    visit_retention_days: int = 30
     #: The rotating log (no personal data, `branch_app.logbook`); empty: `logs` in the data folder.
     log_dir: str = ""
 
@@ -269,6 +272,10 @@ def _check_values(config: AppConfig) -> None:
     if config.fees.replacement_fee_yuan < 0:
         raise ConfigError(
             f"fees.replacement_fee_yuan: {config.fees.replacement_fee_yuan} is negative"
+        )
+    if config.store.visit_retention_days < 0:
+        raise ConfigError(
+            f"store.visit_retention_days: {config.store.visit_retention_days} is negative"
         )
     if config.store.archive_retention_months < 0:
         raise ConfigError(

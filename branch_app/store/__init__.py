@@ -19,7 +19,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -157,9 +157,15 @@ class LocalStore:
         clock: Callable[[], datetime] | None = None,
         archive_threshold: int = DEFAULT_ARCHIVE_THRESHOLD,
         retention_months: int | None = None,
+        visit_retention_days: int | None = None,
         inspect: bool = False,
     ) -> LocalStore:
         """Lock the folder, check the keyring, open (migrating) every file.
+
+        With `retention_months`, archived requests older than that go; with
+        `visit_retention_days`, home-visit lists of days more than that long ago (names,
+        addresses, who was present: kept no longer than they serve; the requests live on in the
+        outbox, its archive and the audit journal).
 
         `keyring` is a keyring backend; by default the system's (`keyring.get_keyring()`).
         Raises StoreLocked, KeyringRefused, KeyMissing, StoreCorrupt or StoreTooNew, each with
@@ -173,12 +179,19 @@ class LocalStore:
         folder_lock = FolderLock(data_dir)
         folder_lock.acquire()
         try:
-            return cls._open_locked(
+            store = cls._open_locked(
                 data_dir, folder_lock, keyring, clock, archive_threshold, retention_months, inspect
             )
         except BaseException:
             folder_lock.release()
             raise
+        if visit_retention_days is not None and not inspect:
+            try:
+                store.visits.prune(clock().date() - timedelta(days=visit_retention_days))
+            except BaseException:
+                store.close()
+                raise
+        return store
 
     @classmethod
     def _open_locked(

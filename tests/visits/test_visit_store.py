@@ -155,3 +155,17 @@ def test_a_key_rotation_reseals_the_list(store: LocalStore) -> None:
     assert report.visits == 1
     assert store.visits.path.read_text(encoding="utf-8") != before
     assert store.visits.get(visit.ref) == visit
+
+
+def test_lists_of_days_past_the_retention_go_at_open(tmp_path: Path, clock: Clock) -> None:
+    """Names, addresses and who was present are kept no longer than they serve."""
+    keyring = MemoryKeyring()
+    with LocalStore.open(tmp_path / "data", keyring=keyring, clock=clock) as store:
+        plan(store, ELDER, TODAY - dt.timedelta(days=31))
+        kept = plan(store, CARED, TODAY - dt.timedelta(days=30))
+        plan(store, ELDER)
+    with LocalStore.open(
+        tmp_path / "data", keyring=keyring, clock=clock, visit_retention_days=30
+    ) as store:
+        assert store.visits.days() == [TODAY - dt.timedelta(days=30), TODAY]
+        assert store.visits.get(kept.ref) == kept
