@@ -48,33 +48,44 @@ def test_every_batch_is_marked_before_its_answers_are_recorded() -> None:
 
 
 class _SlowMarks(FakeOutbox):
-    """Marks only once the push has started (the marks run on the recording thread)."""
+    """Marks the second batch only once its push has started (the marks of a batch after the
+    first run on the recording thread, with the previous batch's answers)."""
 
     def __init__(self, pushed: threading.Event) -> None:
         super().__init__()
         self.pushed = pushed
+        self.marked = 0
 
     def mark_sending(self, ids: Sequence[str]) -> None:
-        assert self.pushed.wait(10), "the push never started"
+        self.marked += 1
+        if self.marked > 1:
+            assert self.pushed.wait(10), "the push never started"
         super().mark_sending(ids)
 
 
-class _RefusingCentral(ScriptedCentral):
+class _RefusingSecond(ScriptedCentral):
+    """Applies the first batch, refuses the second."""
+
     def __init__(self, pushed: threading.Event) -> None:
         super().__init__()
         self.pushed = pushed
 
     def push(self, commands: Sequence[PushCommand]) -> list[PushResult]:
+        if not self.batches:
+            return super().push(commands)
         self.pushed.set()
         raise CentralRejected(404, "not_found", "no such endpoint")
 
 
 def test_a_failed_push_leaves_its_items_pending_even_when_marked_late() -> None:
     pushed = threading.Event()
-    outbox, central = _SlowMarks(pushed), _RefusingCentral(pushed)
-    fill(outbox, 3)
-    engine = SyncEngine(outbox, central, batch_size=5, retry=FAST, pipeline=True)
+    outbox, central = _SlowMarks(pushed), _RefusingSecond(pushed)
+    fill(outbox, 4, cards=4)
+    engine = SyncEngine(outbox, central, batch_size=2, retry=FAST, pipeline=True)
     summary = engine.run()
     assert summary.error == "sync.error.rejected"
-    assert outbox.counts() == {"pending": 3}  # the failure came after the marks
-    assert all(item.attempts == 1 for item in outbox.items.values())
+    assert outbox.marked == 2
+    # The first batch accepted; the second's failure was recorded after its marks.
+    assert outbox.counts() == {"accepted": 2, "pending": 2}
+    second = [i for i in outbox.items.values() if i.status == "pending"]
+    assert all(item.attempts == 1 for item in second)
