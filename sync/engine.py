@@ -517,7 +517,10 @@ class SyncEngine:
         deferred, self._deferred = self._deferred, None
         if deferred is None:
             if first is not None:
-                first()
+                if self._recorder is not None:
+                    self._recorder.submit(first, ())
+                else:
+                    first()
             return
         record, ids = deferred
         if first is not None:
@@ -597,15 +600,13 @@ class SyncEngine:
         def mark() -> None:
             self.outbox.mark_sending(ids)
 
-        if self._recorder is not None and self._deferred is not None:
+        if self._recorder is not None:
             # The marks (kept in memory: `sending` and `pending` are sent alike, a crash loses
             # nothing) and the previous batch's answers are written while this batch is on
             # the wire, in that order on the recording thread: this batch's answers are
             # recorded only after its marks (`_Recorder` runs one job at a time, in order).
             self._flush_deferred(first=mark)
         else:
-            # A run's first batch: nothing to record yet, so no hand-off to another thread
-            # in front of the request (for one queued request, the latency a teller feels).
             mark()
         self._prefetch(ids)
         try:
