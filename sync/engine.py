@@ -608,7 +608,11 @@ class SyncEngine:
             self._flush_deferred(first=mark)
         else:
             mark()
-        self._prefetch(ids)
+        if len(items) >= self.batch_size:
+            # A full batch: more may wait behind it. A smaller one took everything sendable
+            # (what is queued meanwhile is chosen after it), so nothing is prepared in vain
+            # beside one teller's request.
+            self._prefetch(ids)
         try:
             try:
                 answers = self._with_retries(lambda: self.central.push(commands), summary, cancel)
