@@ -227,3 +227,14 @@ def _check_plans(world: World) -> None:
         .limit(100)
     )
     assert "ix_conflicts_branch_status_id" in listing, listing
+
+
+def test_postgresql_plans_each_execution_for_its_own_values(database: Database) -> None:
+    """psycopg prepares a statement after five runs and PostgreSQL may then keep a generic plan
+    that cannot see which branch is asked: a branch's conflict list walked every branch's
+    conflicts by id. The central asks for a plan per execution on every connection."""
+    if not database.is_postgres:
+        pytest.skip("a PostgreSQL setting")
+    for _ in range(3):  # every pooled connection, not only the first
+        with database.read() as conn:
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
