@@ -288,6 +288,11 @@ class AtomicJSONStorage(Storage):
         finally:
             self._deferring -= 1
 
+    @property
+    def has_deferred(self) -> bool:
+        """Whether memory holds changes kept back by `deferred()` that the file lacks."""
+        return self._deferred
+
     def flush_deferred(self) -> None:
         """Write changes kept back by `deferred()`, if any (at a clean close)."""
         if self._deferred:

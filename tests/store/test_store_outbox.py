@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -322,7 +323,7 @@ def test_a_closed_conflict_leaves_the_live_file(store: LocalStore) -> None:
     assert store.check().ok
 
 
-def test_sending_marks_ride_on_the_next_write_and_are_harmless_to_lose(
+def test_sending_marks_stay_in_memory_until_a_clean_close_and_are_harmless_to_lose(
     data_dir: Path, memory_keyring: MemoryKeyring, clock: StepClock
 ) -> None:
     store = LocalStore.open(data_dir, keyring=memory_keyring, clock=clock)
@@ -336,9 +337,16 @@ def test_sending_marks_ride_on_the_next_write_and_are_harmless_to_lose(
         assert [i.status for i in store.outbox.items()] == ["pending", "pending"]
         assert [i.id for i in store.outbox.sendable(5)] == [first.id, second.id]  # sent again
         store.outbox.mark_sending([first.id])
+        writes = store.outbox._storage.writes
         store.outbox.record_results([{"id": second.id, "status": "accepted"}])  # a real write
-    with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
+        assert store.outbox._storage.writes == writes + 1
         assert store.outbox.get(first.id).status == "sending"
+        assert store.outbox.counts()["sending"] == 1
+        assert [i.id for i in store.outbox.items("sending")] == [first.id]
+        on_disk = orjson.loads(store.outbox.path.read_bytes())["tables"]["items"]
+        assert on_disk[str(first.seq)]["status"] == "pending"  # the mark is not written
+    with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
+        assert store.outbox.get(first.id).status == "sending"  # written at the clean close
         store.outbox.record_failure([first.id], "x")
         store.outbox.mark_sending([first.id])
     with LocalStore.open(data_dir, keyring=memory_keyring, clock=clock) as store:
