@@ -227,14 +227,16 @@ def laptop(tmp_path: Path) -> Iterator[Laptop]:
 FOCUS_BORDER = re.compile(r"((?:\x1b\[[0-9;]*m)+)▊")
 
 
-def _focus_rows(day: Day) -> tuple[int, ...]:
+def _focus_rows(day: Day) -> tuple[tuple[int, str], ...]:
     """The rows where a widget's left border is drawn in the focus colour (an Input, a Select, a
-    checkbox): what a Tab changes, and nothing else on the screen (a toast, the clock) does."""
+    checkbox), with their text: what a Tab changes, and nothing else on the screen (a toast, the
+    clock) does. The text counts too: a form scrolled to keep the focused widget in view may draw
+    the next one on the same rows."""
     rows = []
     for n, line in enumerate(day.styled()):
         found = FOCUS_BORDER.search(line)
         if found is not None and "38;5;233" not in found.group(1):
-            rows.append(n)
+            rows.append((n, SGR.sub("", line)))
     return tuple(rows)
 
 
