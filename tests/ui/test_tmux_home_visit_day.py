@@ -5,7 +5,7 @@ file in the test's folder), so it can be stopped for the day out and started aga
 port and database, and read afterwards. Before the laptop's member of staff logs in, the
 administrator sets the branch's offline limits low with `central branch-limits --max-unsent 3`:
 the log-in brings them to the laptop. The laptop is the demo's configuration as a home-visit
-device of the demo's branch (`tests.ui.tmux_home_visit_app`), in tmux at 130x64 (the guardian's form fits).
+device of the demo's branch (`tests.ui.tmux_home_visit_app`), in tmux at 130x64 (tall enough for most of the guardian's form).
 
 At the branch, online, H001 plans three visits: a child's first card application (the central
 knows no record), a loss report and a change of contact details (the central knows both people).
