@@ -12,6 +12,13 @@ Conflicts and rejections stay in the live file (quarantined, with the central's 
 supervisor. Accepted and merged items move to monthly archive files once there are enough of
 them, so the live file stays small; nothing leaves the live file before the central answered.
 
+What a sync batch costs here (the engine marks and answers 500 items at a time, on a thread
+beside its requests): `sending` marks are kept in memory only (stored items stay `pending`, sent
+alike after a crash) and written at a clean close; answers that all go to the archive are made
+durable by the archive part's one write, and the live file's removal of them rides on its next
+write (an enqueue) or the close. A crash in between leaves them in both files; the next open
+keeps the archive's copy (`_reconcile_with_archive`).
+
 In the file, the holder's ID number and its document kind, the payload, the last error and the
 central's answer are AES-GCM encrypted; the card is known only by its keyed hash (`card`), which is what keeps
 commands of one card in order without decrypting anything.
@@ -548,6 +555,8 @@ class Outbox:
         with self._lock:
             now = utc_iso(self._clock())
             updates: list[tuple[int, dict[str, Any]]] = []
+            # one batch is 500 answers: the loop's lookups are made once
+            live, seq_of, encrypt = self._raw(), self._by_id.get, self._keys.encrypt
             for result in results:
                 if type(result) is dict or isinstance(result, Mapping):
                     field = result.get
@@ -557,13 +566,12 @@ class Outbox:
                 status = str(field("status", None))
                 if status not in ANSWERED:
                     raise ValueError(f"unknown result status {status!r} for item {item_id}")
-                seq = self._by_id.get(item_id)
+                seq = seq_of(item_id)
                 if seq is None:
                     if self._archive is not None and self._archive.contains(item_id):
                         continue
                     raise UnknownItem(item_id)
-                doc = self._raw()[str(seq)]
-                if doc["status"] not in UNSENT:
+                if live[str(seq)]["status"] not in UNSENT:
                     continue
                 answer = {
                     "version": field("version", None),
@@ -576,7 +584,7 @@ class Outbox:
                         seq,
                         {
                             "status": status,
-                            "result": self._keys.encrypt(answer, f"outbox:{item_id}:result"),
+                            "result": encrypt(answer, f"outbox:{item_id}:result"),
                             "updated_at": now,
                         },
                     )
@@ -589,12 +597,13 @@ class Outbox:
 
             def change() -> None:
                 self._update_each(updates)
-                if self._archive is not None and len(self._archivable()) >= self.archive_threshold:
+                archivable = self._archivable() if self._archive is not None else []
+                if archivable and len(archivable) >= self.archive_threshold:
                     # Archive first, then the live file with the answers and without the
                     # archived items. If the archive cannot be written, the answers are still
                     # recorded in the live file; the items are archived at a later call.
                     try:
-                        moved.extend(self._move_to_archive())
+                        moved.extend(self._move_to_archive(archivable))
                     except (StoreWriteFailed, OSError) as exc:
                         log.warning("archiving answered items failed (%s)", type(exc).__name__)
 
@@ -796,12 +805,16 @@ class Outbox:
             self._forget(moved)
             return len(moved)
 
-    def _move_to_archive(self) -> list[dict[str, Any]]:
+    def _move_to_archive(
+        self, archivable: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
         """Inside a live-file transaction: write the archivable items to a new archive part
         (durable on return), then take them out of the live table and count them as archived.
         The live file is written when the surrounding transaction ends."""
         assert self._archive is not None
-        docs = sorted(self._archivable(), key=lambda d: d["seq"])
+        docs = sorted(
+            self._archivable() if archivable is None else archivable, key=lambda d: d["seq"]
+        )
         if not docs:
             return []
         self._archive.add(docs)
