@@ -387,9 +387,8 @@ def _end_visit(day: Day, n: int, address: str | None, present: tuple[str, str]) 
 
 
 def _next_visit(day: Day, n: int) -> None:
-    """The list takes the focus again (the ended visit's fields are disabled), the cursor goes
-    down to visit `n`, Enter starts it."""
-    day.pane.send("Tab")
+    """The list has the focus again once a visit ends; the cursor goes down to visit `n`,
+    Enter starts it."""
     day.pane.send("Down")
     day.pane.wait_for(lambda: f"No. {n} ·" in _panel(day, "The visit"), f"visit {n} chosen")
     day.pane.send("Enter")

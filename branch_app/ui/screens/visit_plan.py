@@ -364,6 +364,7 @@ class VisitPlanScreen(ShellScreen):
         )
         for name in ("holder", "name", "address", "why"):
             self.query_one(f"#plan-{name}", Input).value = ""
+        self._show_holder()  # the emptied field's "valid: ..." goes with the number at once
         self.query_one("#plan-holder", Input).focus()
         self._show()
 

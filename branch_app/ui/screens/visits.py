@@ -513,6 +513,7 @@ class VisitsScreen(ShellScreen):
         if current is not None and current.holder.number == visit.holder_id:
             keeper.end(go_home=False)  # the next visit starts with nobody's forms
         self._replace(visit)
+        self.query_one("#visits-table", PagedTable).focus()  # on to the next visit
 
 
 def _with_taken(service: Visits, visit: Visit) -> Visit:
