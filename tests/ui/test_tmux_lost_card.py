@@ -11,7 +11,8 @@ reading). Meanwhile a relative reports the card lost again online (the central's
 endpoint). B's line comes back and the app syncs by itself; the central answers the unlock with
 a conflict (before this story, it thawed the card silently: central/service.py `_lost_after`);
 B's supervisor logs in, finds it on the conflicts screen and corrects it with the unlock made
-again after asking the holder; the teller sees the outcome in the day's list. After the app
+again after asking the holder; the teller sees the outcome in the day's list (before this
+story, it said "conflict" for ever: services/day.py `DayBook._status`). After the app
 ends, the central's record, its command log and conflict row, and B's own audit journal (its
 store opened with the keyring the app wrote back) must tell the same story.
 
@@ -37,7 +38,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
-from tests.ui.test_tmux_customer_day import Day, _children, _wait_for_end
+from tests.ui.test_tmux_customer_day import SGR, Day, _children, _wait_for_end
 from tests.ui.test_tmux_smoke import ROOT, Pane, _tmux
 from tests.ui.tmux_story import CuttableProxy, write_settings
 
@@ -58,14 +59,44 @@ REFERENCE = re.compile(r"Reference (\d+-[0-9A-F]{8})\.")
 class StoryPane(Pane):
     """The smoke test's pane, with a deadline long enough for the sync monitor's rounds."""
 
-    def wait_for(self, condition: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + STORY_DEADLINE
+    def wait_for(
+        self, condition: Callable[[], bool], what: str, seconds: float = STORY_DEADLINE
+    ) -> None:
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if condition():
                 return
             if self._selector.get_map():
                 self._wait_for_output(min(1.0, deadline - time.monotonic()))
-        raise AssertionError(f"{what} did not happen within {STORY_DEADLINE}s:\n{self.text()}")
+        raise AssertionError(f"{what} did not happen within {seconds}s:\n{self.text()}")
+
+
+def type_into(b: Day, label: str, text: str, shown: str, *, tries: int = 3) -> None:
+    """Focus the Input under `label`, type `text`, wait for `shown`. Once in about fifteen runs
+    on a loaded machine the typed keys never reached the field (the focus had looked right):
+    then the field is cleared (Ctrl+U) and typed again, at most `tries` times."""
+    pane = b.pane
+    assert isinstance(pane, StoryPane)
+    for attempt in range(tries):
+        b.focus_input(label)
+        pane.send("C-u")
+        pane.send(text)
+        try:
+            pane.wait_for(lambda: shown in b.text(), f"{text} typed", seconds=20)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+
+
+def button_style(b: Day, label: str) -> str | None:
+    """The colours (SGR sequences) of the radio button's "●" on the line showing `label`: a
+    pressed button's differ from the others'."""
+    for line in b.styled():
+        if label in SGR.sub("", line):
+            found = re.search(r"((?:\x1b\[[0-9;]*m)+)●", line)
+            return found.group(1) if found else None
+    return None
 
 
 @dataclass
@@ -230,11 +261,11 @@ def test_a_found_card_unlocked_offline_while_a_relative_reports_it_lost_online(
     # -- the holder shows the found card: its number typed from the face -----------------------
     b.open_service("Unlock", "Unlock a lost card")
     b.wait_text(f"The customer being served: {HOLDER}", what="the holder in the unlock")
-    b.focus_input("Found card's number")
-    pane.send(world.card_number)
-    b.wait_text(
+    type_into(
+        b,
+        "Found card's number",
+        world.card_number,
         f"Typed from the card's face: {world.card_number} (check character correct)",
-        what="the found card's number checked",
     )
     pane.send("F10")
     b.wait_text("Confirm the request", "queued and sent when online", what="the confirm step")
@@ -279,10 +310,17 @@ def test_a_found_card_unlocked_offline_while_a_relative_reports_it_lost_online(
     # second choice. Each move waits for the focus to show where it went.
     note_label = "Note: what the holder was told"
     pane.wait_for(lambda: b.input_focused(note_label, 2), "the note's focus")
+    pressed, unpressed = button_style(b, "Uphold: the"), button_style(b, "Correct: Unlock")
+    assert pressed and unpressed and pressed != unpressed, (pressed, unpressed)
     pane.send("BTab")
     pane.wait_for(lambda: not b.input_focused(note_label, 2), "the decision's focus")
     pane.send("Down")
     pane.send("Enter")
+    pane.wait_for(
+        lambda: button_style(b, "Correct: Unlock") == pressed or "Nothing was decided" in b.text(),
+        "the correction chosen",
+    )
+    assert "Nothing was decided" not in b.text(), b.text()
     pane.send("Tab")
     pane.wait_for(lambda: b.input_focused(note_label, 2), "the note's focus again")
     note = "Holder called: has the card; relative did not know"
