@@ -26,7 +26,10 @@ from branch_app.domain.vocabulary import (
     Role,
 )
 from branch_app.i18n import Language, load_catalog, t
-from branch_app.i18n.catalogs.domain import MESSAGES
+
+#: The domain's words wherever they are kept: its own catalog, and a service's catalog for the
+#: refusals only that service gives (`catalogs/data_change.py`, its `AREAS`).
+MESSAGES = {key: pair for key, pair in load_catalog().items() if key.startswith("domain.")}
 
 
 def placeholders(text: str) -> set[str]:

@@ -468,13 +468,14 @@ def test_state_invariants_hold(sequence: list[Command], start_with_card: bool) -
 def test_every_refusal_has_a_reason_with_texts_in_both_languages(
     sequence: list[Command], start_with_card: bool
 ) -> None:
-    from branch_app.i18n.catalogs.domain import MESSAGES
+    from branch_app.i18n import load_catalog
 
+    messages = load_catalog()  # the domain's catalog and the services' own (their refusals)
     start = first_card() if start_with_card else CardRecord.new(ALICE_ID)
     for _command, _before, decision in run(start, sequence):
         if isinstance(decision, Refused):
             for reason in (decision.reason, *decision.also):
-                english, chinese = MESSAGES[f"domain.refusal.{reason.value}"]
+                english, chinese = messages[f"domain.refusal.{reason.value}"]
                 assert english.strip() and chinese.strip()
 
 

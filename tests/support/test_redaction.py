@@ -77,6 +77,7 @@ def test_personal_data_is_redacted(secret: str) -> None:
         "audit head 1234 mac 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         "device 3f2a9b1c-77e4-4c1a-9a55-0e7d2c9b8f10 at branch GZ-DEV-001",
         "central unavailable (sync.error.timeout); retry 2 in 0.35s",
+        "state reported for dev-52260399b1968779",  # a device id that is mostly digits
     ],
 )
 def test_what_the_help_desk_needs_is_kept(line: str) -> None:
