@@ -271,6 +271,24 @@ def _type_into(day: Day, label: str, text: str, *, below: int) -> None:
     day.pane.wait_for(lambda: f"▊  {text}" in day.text(), f"{text!r} typed at {label!r}")
 
 
+def _type_guardian_number(day: Day) -> None:
+    """The guardian's number into its field. Once in a full CI run it landed in the name field
+    below although the number's field was drawn focused (not explained; the lost-card story
+    saw a typed number go missing once too): then it is taken out again, Shift+Tab goes back
+    and it is typed once more, so the story goes on and says what it saw."""
+    _type_into(day, "document number", GUARDIAN, below=0)
+    for _ in range(3):
+        if "name as on the document" in day.text():  # the name's field is still empty
+            return
+        day.pane.send("C-u")
+        day.pane.wait_for(lambda: "name as on the document" in day.text(), "the name emptied")
+        day.pane.send("BTab")
+        day.pane.wait_for(lambda: day.input_focused("document number", 0), "back on the number")
+        day.pane.send("-l", GUARDIAN)
+        day.pane.wait_for(lambda: f"▊  {GUARDIAN}" in day.text(), "the number typed again")
+    assert "name as on the document" in day.text(), day.text()
+
+
 def _check(day: Day, label: str) -> None:
     """Space on the focused checkbox at `label`; wait for its box to be drawn checked."""
 
@@ -427,7 +445,7 @@ def test_a_home_visit_day_offline_then_synced_and_approved(laptop: Laptop) -> No
     day.wait_text("Proof of guardianship shown", what="the guardian's part of the form")
     _tab_once(day)  # the proof of guardianship
     _check(day, "Proof of guardianship shown")
-    _type_into(day, "document number", GUARDIAN, below=0)
+    _type_guardian_number(day)
     _type_into(day, "name as on the document", "Li Wei", below=0)
     application = _queued(
         day, "application", 1, "The legal guardian", f"Resident ID card {mask_identity(GUARDIAN)}"
