@@ -14,78 +14,19 @@ the smoke test's `Pane` (tmux's `pipe-pane` wakes the wait when the program draw
 
 from __future__ import annotations
 
-import os
 import re
-import selectors
-import signal
-import subprocess
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from tests.ui.test_tmux_smoke import DEADLINE_SECONDS, ROOT, Pane, _command, _tmux
+from tests.ui.test_tmux_smoke import Pane, _command, program_in_tmux
 
 #: The holder of the demo's simulated card, as every screen shows it (masked).
 HOLDER = "440104********0429"
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 REFERENCE = re.compile(r"Accepted\. Reference (\d+-[0-9A-F]{8})\.")
-
-
-def _children(pid: int) -> list[int]:
-    """The direct children of `pid` (the demo's central), read from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...: comm may hold spaces, so split after its last ')'.
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 1 and fields[1] == str(pid):
-            found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        return stat.read_text().split(")")[-1].split()[0] != "Z"  # a zombie has ended
-    except OSError:
-        return False
-
-
-def _wait_for_end(pid: int, deadline: float) -> bool:
-    """Block until process `pid` ends (a pidfd becomes readable then) or the deadline passes."""
-    try:
-        handle = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        with selectors.DefaultSelector() as selector:
-            selector.register(handle, selectors.EVENT_READ)
-            while _alive(pid):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                selector.select(timeout=left)
-                if selector.select(timeout=0):
-                    # Ended, perhaps a zombie its parent has not reaped yet: it holds nothing.
-                    return True
-        return True
-    finally:
-        os.close(handle)
 
 
 class Day:
@@ -179,59 +120,16 @@ class Day:
 
 @pytest.fixture
 def day(tmp_path: Path) -> Iterator[Day]:
-    tmux = _tmux()
-    session = f"branch-day-{uuid.uuid4().hex[:8]}"
     receipts = tmp_path / "receipts"
-    env_args = [
-        "-e",
-        "BRANCH_APP_UI_LANGUAGE=en",
-        "-e",
-        "TERM=xterm-256color",
-        "-e",
-        f"BRANCH_APP_PRINTER_FOLDER={receipts}",
-    ]
+    env = {
+        "BRANCH_APP_UI_LANGUAGE": "en",
+        "TERM": "xterm-256color",
+        "BRANCH_APP_PRINTER_FOLDER": str(receipts),
+    }
     command = " ".join(_command()) + " demo"
-    fifo = tmp_path / "pane.fifo"
-    os.mkfifo(fifo)
-    # As in the smoke test: the program starts once the output pipe is in place, without an
-    # inherited COLUMNS/LINES overriding the pane's real size.
-    subprocess.run(
-        [
-            tmux,
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "120",
-            "-y",
-            "36",
-            *env_args,
-            f"read _go; exec env -u COLUMNS -u LINES {command}",
-        ],
-        check=True,
-        cwd=ROOT,
-        timeout=10,
-    )
-    pane = Pane(tmux, session, fifo)
-    pid = int(pane.run("display-message", "-p", "-t", session, "#{pane_pid}").stdout.strip())
-    pane.send("go", "Enter")
-    pane.run("set-option", "-t", session, "remain-on-exit", "on")
-    started: set[int] = set()
-    try:
-        # The demo (the pane's process, exec'd) and its central, to be sure both end.
+    with program_in_tmux(tmp_path, command, name="branch-day", size=(120, 36), env=env) as pane:
         pane.wait_for(lambda: "Staff login" in pane.text(), "the demo to start")
-        started.update(_children(pid))
         yield Day(pane, receipts)
-    finally:
-        pane.run("kill-session", "-t", session)
-        pane.close()
-        # The central stops itself when the demo's pipe to it closes; wait for both, with a
-        # deadline, and only then end whatever of ours is left.
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        for process in (pid, *started):
-            if not _wait_for_end(process, deadline):
-                os.kill(process, signal.SIGKILL)
 
 
 @pytest.mark.slow

@@ -32,12 +32,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +44,8 @@ from sqlalchemy import select
 
 from branch_app.domain.identity import mask_identity, resident_check_character
 from branch_app.i18n import t
-from tests.ui.test_tmux_customer_day import SGR, Day, _wait_for_end
-from tests.ui.test_tmux_smoke import ROOT, Pane, _tmux
+from tests.ui.test_tmux_customer_day import SGR, Day
+from tests.ui.test_tmux_smoke import ROOT, program_in_tmux
 from tests.ui.tmux_home_visit_app import write_settings
 
 #: How long one step may take on a loaded machine (the sync monitor looks every 30 s).
@@ -77,24 +74,6 @@ PHOTO = "GZ2025031400A7"
 QUEUED = "Accepted (queued, will be sent when online)."
 #: The answer panel may wrap the sentence: the reference is found on its own.
 REFERENCE = re.compile(r"Reference (\d+-[0-9A-F]{8})\.")
-
-
-class StepPane(Pane):
-    """The smoke test's pane with the day's longer deadline."""
-
-    def wait_for(self, condition: Callable[[], bool], what: str) -> None:
-        if not self.within(condition, STEP_DEADLINE):
-            raise AssertionError(f"{what} did not happen within {STEP_DEADLINE}s:\n{self.text()}")
-
-    def within(self, condition: Callable[[], bool], seconds: float) -> bool:
-        """Whether `condition` holds within `seconds` (woken by the program's output)."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if condition():
-                return True
-            if self._selector.get_map():
-                self._wait_for_output(min(1.0, deadline - time.monotonic()))
-        return condition()
 
 
 @dataclass
@@ -162,11 +141,7 @@ def laptop(tmp_path: Path) -> Iterator[Laptop]:
     from central.dev.demo_data import DEMO_BRANCH
     from central.dev.server import start_central
 
-    tmux = _tmux()
     central = start_central(seed_demo=True, enable_channels=True, workdir=tmp_path / "central")
-    session = f"branch-visit-{uuid.uuid4().hex[:8]}"
-    pane: StepPane | None = None
-    pid = None
     try:
         _seed_people(central)
         said = _set_limits(central)
@@ -180,49 +155,18 @@ def laptop(tmp_path: Path) -> Iterator[Laptop]:
             data_dir=data_dir,
             keyring_out=keyring_out,
         )
-        fifo = tmp_path / "pane.fifo"
-        os.mkfifo(fifo)
         command = f"{sys.executable} -m tests.ui.tmux_home_visit_app {settings}"
-        env_args = [
-            "-e",
-            "BRANCH_APP_UI_LANGUAGE=en",
-            "-e",
-            "TERM=xterm-256color",
-            "-e",
-            f"BRANCH_APP_PRINTER_FOLDER={receipts}",
-        ]
-        # As in the smoke test: the program starts once the output pipe is in place, without
-        # an inherited COLUMNS/LINES overriding the pane's real size.
-        subprocess.run(
-            [
-                tmux,
-                "new-session",
-                "-d",
-                "-s",
-                session,
-                "-x",
-                "130",
-                "-y",
-                "64",
-                *env_args,
-                f"read _go; exec env -u COLUMNS -u LINES {command}",
-            ],
-            check=True,
-            cwd=ROOT,
-            timeout=10,
-        )
-        pane = StepPane(tmux, session, fifo)
-        pid = int(pane.run("display-message", "-p", "-t", session, "#{pane_pid}").stdout.strip())
-        pane.send("go", "Enter")
-        pane.run("set-option", "-t", session, "remain-on-exit", "on")
-        pane.wait_for(lambda: "Staff login" in pane.text(), "the laptop's app to start")
-        yield Laptop(central, Day(pane, receipts), data_dir, keyring_out, receipts)
+        env = {
+            "BRANCH_APP_UI_LANGUAGE": "en",
+            "TERM": "xterm-256color",
+            "BRANCH_APP_PRINTER_FOLDER": str(receipts),
+        }
+        with program_in_tmux(
+            tmp_path, command, name="branch-visit", size=(130, 64), env=env, deadline=STEP_DEADLINE
+        ) as pane:
+            pane.wait_for(lambda: "Staff login" in pane.text(), "the laptop's app to start")
+            yield Laptop(central, Day(pane, receipts), data_dir, keyring_out, receipts)
     finally:
-        if pane is not None:
-            pane.run("kill-session", "-t", session)
-            pane.close()
-        if pid is not None and not _wait_for_end(pid, time.monotonic() + STEP_DEADLINE):
-            os.kill(pid, signal.SIGKILL)
         central.close()
 
 

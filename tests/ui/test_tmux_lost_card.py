@@ -16,20 +16,15 @@ story, it said "conflict" for ever: services/day.py `DayBook._status`). After th
 ends, the central's record, its command log and conflict row, and B's own audit journal (its
 store opened with the keyring the app wrote back) must tell the same story.
 
-Nothing sleeps: every step waits on the screen with a deadline (`StoryPane`, the smoke test's
+Nothing sleeps: every step waits on the screen with a deadline (the smoke test's
 `Pane` with the story's longer deadline: the sync monitor looks at the line every 30 s).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,8 +33,8 @@ import orjson
 import pytest
 from sqlalchemy import select
 
-from tests.ui.test_tmux_customer_day import SGR, Day, _children, _wait_for_end
-from tests.ui.test_tmux_smoke import ROOT, Pane, _tmux
+from tests.ui.test_tmux_customer_day import SGR, Day
+from tests.ui.test_tmux_smoke import program_in_tmux
 from tests.ui.tmux_story import CuttableProxy, write_settings
 
 if TYPE_CHECKING:
@@ -56,27 +51,11 @@ SYNCED = re.compile(r"Central: online · last sync \d\d:\d\d")
 REFERENCE = re.compile(r"Reference (\d+-[0-9A-F]{8})\.")
 
 
-class StoryPane(Pane):
-    """The smoke test's pane, with a deadline long enough for the sync monitor's rounds."""
-
-    def wait_for(
-        self, condition: Callable[[], bool], what: str, seconds: float = STORY_DEADLINE
-    ) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            if self._selector.get_map():
-                self._wait_for_output(min(1.0, deadline - time.monotonic()))
-        raise AssertionError(f"{what} did not happen within {seconds}s:\n{self.text()}")
-
-
 def type_into(b: Day, label: str, text: str, shown: str, *, tries: int = 3) -> None:
     """Focus the Input under `label`, type `text`, wait for `shown`. Once in about fifteen runs
     on a loaded machine the typed keys never reached the field (the focus had looked right):
     then the field is cleared (Ctrl+U) and typed again, at most `tries` times."""
     pane = b.pane
-    assert isinstance(pane, StoryPane)
     for attempt in range(tries):
         b.focus_input(label)
         pane.send("C-u")
@@ -138,16 +117,11 @@ def world(tmp_path: Path) -> Iterator[World]:
     from central.service import CentralService
     from tests.sync.helpers import Device, registered_signer
 
-    tmux = _tmux()
     holder_id, card_number = _found_card()
     central = start_central(seed_demo=True, enable_channels=True, workdir=tmp_path / "central")
     proxy = CuttableProxy(central.port)
     proxy.start()
     a_store = None
-    session = f"branch-lost-{uuid.uuid4().hex[:8]}"
-    pane: StoryPane | None = None
-    pid = None
-    started: set[int] = set()
     try:
         # The card agency knows the card, active; branch B has served its holder before, so
         # the changes of the card reach B's device with its syncs.
@@ -185,55 +159,23 @@ def world(tmp_path: Path) -> Iterator[World]:
             keyring={},
             keyring_out=b_keyring,
         )
-        fifo = tmp_path / "pane.fifo"
-        os.mkfifo(fifo)
         command = f"{sys.executable} -m tests.ui.tmux_story {settings}"
-        subprocess.run(
-            [
-                tmux,
-                "new-session",
-                "-d",
-                "-s",
-                session,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                "-e",
-                "BRANCH_APP_UI_LANGUAGE=en",
-                "-e",
-                "TERM=xterm-256color",
-                f"read _go; exec env -u COLUMNS -u LINES {command}",
-            ],
-            check=True,
-            cwd=ROOT,
-            timeout=10,
-        )
-        pane = StoryPane(tmux, session, fifo)
-        pid = int(pane.run("display-message", "-p", "-t", session, "#{pane_pid}").stdout.strip())
-        pane.send("go", "Enter")
-        pane.run("set-option", "-t", session, "remain-on-exit", "on")
-        pane.wait_for(lambda: "Staff login" in pane.text(), "B's app to start")
-        started.update(_children(pid))
-        yield World(
-            central,
-            proxy,
-            a_device,
-            holder_id,
-            card_number,
-            Day(pane, tmp_path / "receipts"),
-            b_store,
-            b_keyring,
-        )
+        env = {"BRANCH_APP_UI_LANGUAGE": "en", "TERM": "xterm-256color"}
+        with program_in_tmux(
+            tmp_path, command, name="branch-lost", size=(120, 40), env=env, deadline=STORY_DEADLINE
+        ) as pane:
+            pane.wait_for(lambda: "Staff login" in pane.text(), "B's app to start")
+            yield World(
+                central,
+                proxy,
+                a_device,
+                holder_id,
+                card_number,
+                Day(pane, tmp_path / "receipts"),
+                b_store,
+                b_keyring,
+            )
     finally:
-        if pane is not None:
-            pane.run("kill-session", "-t", session)
-            pane.close()
-        if pid is not None:
-            deadline = time.monotonic() + STORY_DEADLINE
-            for process in (pid, *started):
-                if not _wait_for_end(process, deadline):
-                    os.kill(process, signal.SIGKILL)
         if a_store is not None:
             a_store.close()
         proxy.stop()

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,9 +43,13 @@ def _command() -> list[str]:
 
 
 class Pane:
-    def __init__(self, tmux: str, session: str, fifo: Path) -> None:
+    def __init__(
+        self, tmux: str, session: str, fifo: Path, deadline: float = DEADLINE_SECONDS
+    ) -> None:
         self.tmux = tmux
         self.session = session
+        #: How long `wait_for` waits by default (longer for stories that wait on sync rounds).
+        self.deadline = deadline
         # Non-blocking open: no writer yet. tmux's `cat` becomes the writer below.
         self._output = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
         self.run("pipe-pane", "-t", session, f"cat > {fifo}")
@@ -80,55 +86,132 @@ class Pane:
         result = self.run("display-message", "-p", "-t", self.session, "#{pane_dead}")
         return result.returncode == 0 and result.stdout.strip() == "0"
 
-    def wait_for(self, condition: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + DEADLINE_SECONDS
+    def pid(self) -> int:
+        """The pane's process: the program, exec'd by the pane's shell."""
+        return int(self.run("display-message", "-p", "-t", self.session, "#{pane_pid}").stdout)
+
+    def within(self, condition: Callable[[], bool], seconds: float) -> bool:
+        """Whether `condition` holds within `seconds`, looking again each time the program
+        draws."""
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if condition():
-                return
+                return True
             if self._selector.get_map():
                 self._wait_for_output(min(1.0, deadline - time.monotonic()))
             # else: the program has gone; only tmux's own state (pane_dead) can still change.
-        raise AssertionError(f"{what} did not happen within {DEADLINE_SECONDS}s:\n{self.text()}")
+        return condition()
+
+    def wait_for(
+        self, condition: Callable[[], bool], what: str, seconds: float | None = None
+    ) -> None:
+        seconds = self.deadline if seconds is None else seconds
+        if not self.within(condition, seconds):
+            raise AssertionError(f"{what} did not happen within {seconds}s:\n{self.text()}")
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of `pid` (the demo's central), read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after its last ')'.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 1 and fields[1] == str(pid):
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except OSError:
+        return False
+
+
+def _wait_for_end(pid: int, deadline: float) -> bool:
+    """Block until process `pid` ends (a pidfd becomes readable then) or the deadline passes."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(handle, selectors.EVENT_READ)
+            while _alive(pid):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                selector.select(timeout=left)
+                if selector.select(timeout=0):
+                    # Ended, perhaps a zombie its parent has not reaped yet: it holds nothing.
+                    return True
+        return True
+    finally:
+        os.close(handle)
+
+
+@contextmanager
+def program_in_tmux(
+    tmp_path: Path,
+    command: str,
+    *,
+    name: str,
+    size: tuple[int, int],
+    env: Mapping[str, str],
+    deadline: float = DEADLINE_SECONDS,
+) -> Iterator[Pane]:
+    """`command` in a new tmux session of `size`, started once the output pipe is in place
+    (its shell waits for a line first), without an inherited COLUMNS/LINES overriding the
+    pane's real size. At the end the session is killed and the program and the processes it
+    started (the demo's central) are waited for, with a deadline, then killed if still there."""
+    tmux = _tmux()
+    session = f"{name}-{uuid.uuid4().hex[:8]}"
+    fifo = tmp_path / f"{session}.fifo"
+    os.mkfifo(fifo)
+    env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+    width, height = size
+    subprocess.run(
+        [tmux, "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height),
+         *env_args, f"read _go; exec env -u COLUMNS -u LINES {command}"],
+        check=True,
+        cwd=ROOT,
+        timeout=10,
+    )  # fmt: skip
+    pane = Pane(tmux, session, fifo, deadline)
+    pid = pane.pid()
+    pane.send("go", "Enter")
+    pane.run("set-option", "-t", session, "remain-on-exit", "on")
+    try:
+        yield pane
+    finally:
+        started = _children(pid)  # before the session goes: then they are still its children
+        pane.run("kill-session", "-t", session)
+        pane.close()
+        end = time.monotonic() + deadline
+        for process in (pid, *started):
+            if not _wait_for_end(process, end):
+                os.kill(process, signal.SIGKILL)
 
 
 @pytest.fixture
 def pane(tmp_path: Path) -> Iterator[Pane]:
-    tmux = _tmux()
-    session = f"branch-smoke-{uuid.uuid4().hex[:8]}"
-    env_args = ["-e", "BRANCH_APP_UI_LANGUAGE=en", "-e", "TERM=xterm-256color"]
     command = " ".join(_command()) + " demo"
-    fifo = tmp_path / "pane.fifo"
-    os.mkfifo(fifo)
-    # Start a shell that waits for a line on stdin, so the output pipe is in place before
-    # the program draws its first frame. COLUMNS/LINES may be inherited from whatever started the
-    # tmux server; they would override the pane's real size (shutil.get_terminal_size reads them
-    # first), so the program runs without them.
-    subprocess.run(
-        [
-            tmux,
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "100",
-            "-y",
-            "32",
-            *env_args,
-            f"read _go; exec env -u COLUMNS -u LINES {command}",
-        ],
-        check=True,
-        cwd=ROOT,
-        timeout=10,
-    )
-    handle = Pane(tmux, session, fifo)
-    handle.send("go", "Enter")
-    handle.run("set-option", "-t", session, "remain-on-exit", "on")
-    try:
-        yield handle
-    finally:
-        handle.run("kill-session", "-t", session)
-        handle.close()
+    env = {"BRANCH_APP_UI_LANGUAGE": "en", "TERM": "xterm-256color"}
+    with program_in_tmux(tmp_path, command, name="branch-smoke", size=(100, 32), env=env) as pane:
+        yield pane
 
 
 @pytest.mark.slow
