@@ -220,10 +220,8 @@ class DayListScreen(ReceiptScreen):
             table = self.query_one("#day-table", PagedTable)
         except NoMatches:
             return None
-        ids = getattr(self, "_ids", [])
-        if not ids or not 0 <= table.cursor_row < len(ids):
-            return None
-        return str(ids[table.cursor_row])
+        chosen = table.under_cursor(getattr(self, "_ids", []))
+        return None if chosen is None else str(chosen)
 
     @on(DataTable.RowHighlighted, "#day-table")
     def _highlighted(self) -> None:

@@ -249,9 +249,7 @@ class VisitPlanScreen(ShellScreen):
             table = self.query_one("#plan-table", PagedTable)
         except NoMatches:
             return None
-        if not self.visits or not 0 <= table.cursor_row < len(self.visits):
-            return None
-        return self.visits[table.cursor_row]
+        return table.under_cursor(self.visits)
 
     def _show(self) -> None:
         try:

@@ -112,6 +112,12 @@ class PagedTable(DataTable[Cell]):
         """How many rows were handed to `show` (the table holds `row_count` of them so far)."""
         return len(self._source)
 
+    def under_cursor(self, items: Sequence[Item]) -> Item | None:
+        """The item of `items` (the rows' sources, in row order) under the cursor, if any."""
+        if not 0 <= self.cursor_row < len(items):
+            return None
+        return items[self.cursor_row]
+
     @property
     def complete(self) -> bool:
         """Whether the table holds every row handed to `show`."""
