@@ -228,7 +228,7 @@ class StorePullTarget:
             record = dict(record)
             record.setdefault("holder_id", holder_id)
             records.append(record)
-        self.card_cache.put_many(records, source="pull")
+        self.card_cache.keep_page(records, source="pull")
 
     def load_cursor(self) -> int | None:
         return self.state.load_cursor()

@@ -44,6 +44,55 @@ def test_a_page_of_records_is_kept_in_one_write(store: LocalStore) -> None:
     assert {r.holder_id for r in store.card_cache.all()} == {A, B, C}
 
 
+def test_a_page_naming_a_holder_several_times_keeps_the_one_left_standing(
+    store: LocalStore,
+) -> None:
+    """A sync batch's answers carry a card's whole life: the highest version stays (the later
+    of two equal ones), whatever the order, and only that one is encrypted and written."""
+    store.card_cache.put(card_record(HOLDERS[1], 4, "loss_reported"))
+    encrypted: list[str] = []
+    keys = store.card_cache._keys
+    real = keys.encrypt
+
+    def counting(value, context):
+        encrypted.append(context)
+        return real(value, context)
+
+    keys.encrypt = counting
+    try:
+        kept = store.card_cache.put_many(
+            [
+                card_record(HOLDERS[0], 1, "no_card"),
+                card_record(HOLDERS[0], 3, "active"),
+                card_record(HOLDERS[1], 3, "active"),  # older than the one kept before
+                card_record(HOLDERS[0], 2, "issued"),
+                card_record(HOLDERS[0], 3, "loss_reported"),  # equal: the later one stands
+            ]
+        )
+    finally:
+        del keys.encrypt
+    assert len(encrypted) == 1  # A's standing record; B's older one is not written
+    assert [(k.holder_id, k.version, k.record["card_state"]) for k in kept] == [
+        (A, 3, "loss_reported"),
+        (A, 3, "loss_reported"),
+        (B, 4, "loss_reported"),
+        (A, 3, "loss_reported"),
+        (A, 3, "loss_reported"),
+    ]
+    assert store.card_cache.get(A).record["card_state"] == "loss_reported"
+    assert store.card_cache.get(B).version == 4
+    assert len(store.card_cache) == 2
+
+
+def test_a_bad_record_in_a_page_changes_nothing(store: LocalStore) -> None:
+    store.card_cache.put(card_record(HOLDERS[0], 1))
+    writes = store.card_cache._storage.writes
+    with pytest.raises(ValueError, match="version"):
+        store.card_cache.put_many([card_record(HOLDERS[1], 2), {"holder_id": C, "version": None}])
+    assert store.card_cache._storage.writes == writes
+    assert store.card_cache.get(B) is None and len(store.card_cache) == 1
+
+
 def test_records_survive_a_restart_and_can_be_pruned(
     data_dir: Path, memory_keyring: MemoryKeyring, clock: StepClock
 ) -> None:
@@ -82,3 +131,19 @@ def test_a_record_moved_between_entries_does_not_decrypt(
         pytest.raises(DecryptionFailed, match=r"card_cache\.json"),
     ):
         store.card_cache.get(A)
+
+
+def test_a_page_kept_without_reading_back_is_kept_alike(store: LocalStore) -> None:
+    """`keep_page` (a sync batch's answers) writes what `put_many` writes, in one write."""
+    store.card_cache.put(card_record(HOLDERS[1], 4, "loss_reported"))
+    writes = store.card_cache._storage.writes
+    store.card_cache.keep_page(
+        [
+            card_record(HOLDERS[0], 2, "issued"),
+            card_record(HOLDERS[0], 3),
+            card_record(HOLDERS[1], 3),
+        ]
+    )
+    assert store.card_cache._storage.writes == writes + 1
+    assert store.card_cache.get(A).version == 3 and store.card_cache.get(A).source == "pull"
+    assert store.card_cache.get(B).record["card_state"] == "loss_reported"
