@@ -55,6 +55,7 @@ from sync.protocol import (
     SessionRequest,
     SessionResponse,
     WithdrawalsResponse,
+    encode_push,
 )
 
 if TYPE_CHECKING:
@@ -352,6 +353,16 @@ class Timeouts:
 M = TypeVar("M", bound=BaseModel)
 
 
+def _when_sent(callback: Callable[[], None]) -> Callable[[str, Mapping[str, object]], None]:
+    """An httpcore `trace` extension that calls `callback` once the request body is written."""
+
+    def trace(event: str, _info: Mapping[str, object]) -> None:
+        if event.endswith("send_request_body.complete"):
+            callback()
+
+    return trace
+
+
 class CentralClient:
     """Talks protocol v1 to one central. Thread-safe as httpx.Client is; close() when done.
 
@@ -441,15 +452,18 @@ class CentralClient:
         params: Mapping[str, str | int] | None = None,
         auth: bool = True,
         staff: bool = True,
+        on_sent: Callable[[], None] | None = None,
     ) -> bytes:
-        """One request; the body of a 2xx answer, or a typed `CentralError`."""
+        """One request; the body of a 2xx answer, or a typed `CentralError`. `on_sent` is called
+        once the request is written, while the answer is awaited."""
         headers = self._headers(auth=auth, staff=staff)
         if content is not None:
             headers["Content-Type"] = "application/json"
+        extensions = {"trace": _when_sent(on_sent)} if on_sent is not None else None
         started = time.perf_counter()
         try:
             response = self._http.request(
-                method, path, content=content, params=params, headers=headers
+                method, path, content=content, params=params, headers=headers, extensions=extensions
             )
         except httpx.TimeoutException as exc:
             raise CentralTimeout(type(exc).__name__) from None
@@ -495,6 +509,11 @@ class CentralClient:
         """One request with a model as body; the answer parsed as `answer`."""
         content = body.model_dump_json(warnings=False).encode() if body is not None else None
         data = self._exchange(method, path, content=content, params=params, auth=auth, staff=staff)
+        return self._parse(answer, method, path, data)
+
+    @staticmethod
+    def _parse(answer: type[M], method: str, path: str, data: bytes) -> M:
+        """A 2xx answer's body as `answer`, or `CentralServerError(502)` if it is not one."""
         try:
             return answer.model_validate_json(data)
         except (ValidationError, RecursionError):
@@ -525,10 +544,23 @@ class CentralClient:
         """`POST /v1/sessions`: a staff session and the offline verifier."""
         return self._call(SessionResponse, "POST", f"{API_PREFIX}/sessions", request, staff=False)
 
-    def push(self, commands: Sequence[PushCommand]) -> list[PushResult]:
-        """`POST /v1/commands/push`: one batch; one result per command, in order (checked)."""
-        body = PushRequest.model_construct(commands=list(commands))  # the central validates
-        answer = self._call(PushResponse, "POST", f"{API_PREFIX}/commands/push", body)
+    def push(
+        self,
+        commands: Sequence[PushCommand],
+        *,
+        encoded: bytes | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> list[PushResult]:
+        """`POST /v1/commands/push`: one batch; one result per command, in order (checked).
+
+        `encoded`: the body, `encode_push(commands)`, when the engine made it beforehand, off
+        the sending thread. `on_sent` is called once the batch is written (on this thread, at
+        most once per attempt): the engine starts its background work then, not before, so that
+        its threads do not hold the interpreter while this request is being written."""
+        path = f"{API_PREFIX}/commands/push"
+        content = encoded if encoded is not None else encode_push(commands)
+        data = self._exchange("POST", path, content=content, on_sent=on_sent)
+        answer = self._parse(PushResponse, "POST", path, data)
         if len(answer.results) != len(commands):
             raise CentralServerError(502)
         return answer.results

@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -303,6 +304,16 @@ class PushCommand(_Request):
 
 class PushRequest(_Request):
     commands: list[PushCommand] = Field(max_length=MAX_BATCH_COMMANDS)
+
+
+def encode_push(commands: Sequence[PushCommand]) -> bytes:
+    """The body of `POST /v1/commands/push` for these commands (not validated: the central
+    validates every command)."""
+    return (
+        PushRequest.model_construct(commands=list(commands))
+        .model_dump_json(warnings=False)
+        .encode()
+    )
 
 
 class PushResult(_Response):

@@ -4,7 +4,7 @@ must still come before its answers, and before a failure is recorded for it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sync.client import CentralRejected
@@ -70,9 +70,17 @@ class _RefusingSecond(ScriptedCentral):
         super().__init__()
         self.pushed = pushed
 
-    def push(self, commands: Sequence[PushCommand]) -> list[PushResult]:
+    def push(
+        self,
+        commands: Sequence[PushCommand],
+        *,
+        encoded: bytes | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> list[PushResult]:
         if not self.batches:
-            return super().push(commands)
+            return super().push(commands, encoded=encoded, on_sent=on_sent)
+        if on_sent is not None:
+            on_sent()  # written, then refused
         self.pushed.set()
         raise CentralRejected(404, "not_found", "no such endpoint")
 

@@ -36,9 +36,17 @@ class ScriptedCentral:
         self.change_calls: list[Any] = []
         self.failing_ids: set[str] = set()
 
-    def push(self, commands: Sequence[PushCommand]) -> list[PushResult]:
+    def push(
+        self,
+        commands: Sequence[PushCommand],
+        *,
+        encoded: bytes | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> list[PushResult]:
         if self.failures:
-            raise self.failures.pop(0)
+            raise self.failures.pop(0)  # as if the connection failed before the batch was written
+        if on_sent is not None:
+            on_sent()
         if self.refuse_if and any(self.refuse_if(c) for c in commands):
             raise CentralRejected(422, "invalid_command", "bad field")
         self.batches.append([c.id for c in commands])
