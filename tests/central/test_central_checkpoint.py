@@ -1,0 +1,44 @@
+"""SQLite's write-ahead log is copied into the database file by a background thread, at most
+once every `CHECKPOINT_EVERY` seconds: a checkpoint per write made every next commit's fsync
+wait behind the database file's (bench central_scale)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from central.db import CHECKPOINT_EVERY, Database
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    give_up = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < give_up, "not reached in time"
+        time.sleep(0.01)
+
+
+def test_a_burst_of_writes_is_checkpointed_once_a_second_and_nothing_is_left_behind(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'central.db'}")
+    try:
+        checkpointer = db._checkpointer
+        assert checkpointer is not None
+        with db.write() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        _wait_for(lambda: checkpointer.checkpoints == 1)
+        started = time.monotonic()
+        for x in range(200):
+            with db.write() as conn:
+                conn.exec_driver_sql("INSERT INTO t VALUES (?)", (x,))
+        elapsed = time.monotonic() - started
+        # 200 commits woke it; it ran at most once per interval (plus the one in progress)
+        assert checkpointer.checkpoints <= 2 + int(elapsed / CHECKPOINT_EVERY)
+        after_burst = checkpointer.checkpoints
+        # the writes of the burst's last interval are checkpointed by a later wake-up
+        _wait_for(lambda: checkpointer.checkpoints > after_burst)
+        with db.read() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 200
+    finally:
+        db.dispose()
