@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 from branch_app.domain.vocabulary import CounterRefusal, Place, Role
 from branch_app.services.day import (
+    DECIDED,
     RECEIPT_PRINTED,
     RECEIPT_SAVED,
     REFUSED_DAY,
+    RESOLVED_CONFLICT,
     STATUS_OF,
     UNSENT_DAY,
     DayStatus,
@@ -167,7 +169,14 @@ class VisitBatch:
             return []
         made: dict[str, Mapping[str, Any]] = {}
         receipts: dict[str, str] = {}
+        decided: dict[str, DayStatus] = {}  # a conflict a supervisor resolved: how it ended
         for entry in self.store.audit.entries():
+            if entry.action == RESOLVED_CONFLICT:
+                command_id = entry.detail.get("command_id")
+                decision = DECIDED.get(str(entry.detail.get("decision")))
+                if isinstance(command_id, str) and decision is not None:
+                    decided[command_id] = decision
+                continue
             outbox_id = entry.detail.get("outbox_id")
             if not isinstance(outbox_id, str):
                 continue
@@ -194,7 +203,7 @@ class VisitBatch:
                 reference=reference_of(item.id, item.seq),
                 service=service_of(made.get(item.id, item.payload)),
                 holder_masked=mask_identity(item.holder_id),
-                status=STATUS_OF.get(item.status, DayStatus.QUEUED),
+                status=_status(item, decided),
                 reason=_reason(item),
                 receipt=receipts.get(item.id),
                 made_at=item.made_at,
@@ -265,6 +274,14 @@ def _reason(item: OutboxItem) -> str | None:
     result = item.result or {}
     reason = result.get("reason")
     return str(reason) if reason else None
+
+
+def _status(item: OutboxItem, decided: Mapping[str, DayStatus]) -> DayStatus:
+    """As the day list says it: a conflict the supervisor resolved says the decision."""
+    status = STATUS_OF.get(item.status, DayStatus.QUEUED)
+    if status is DayStatus.CONFLICT:
+        return decided.get(item.id, status)
+    return status
 
 
 def status_counts(rows: Sequence[BatchRow]) -> dict[str, int]:

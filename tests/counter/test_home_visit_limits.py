@@ -173,3 +173,31 @@ def test_the_built_in_limits_hold_for_a_device_that_was_never_sent_any(
         assert refusal.params == {"max_unsent": 30, "hours": 12}
     finally:
         older.close()
+
+
+def test_the_batch_says_how_a_resolved_conflict_ended(store: LocalStore, sync: SyncService) -> None:
+    """As the day list says it: upheld or corrected once the supervisor decided, not
+    "conflict" for ever."""
+    from branch_app.domain.vocabulary import OutboxStatus
+    from branch_app.services.day import DayStatus
+    from tests.counter.test_day_list import answer
+    from tests.counter.test_day_list_resolved import resolved
+
+    counter = home_counter(store, sync)  # two requests at most: LIMITS
+    taken = [counter.report_loss(person(n, store), at_card_bank=True) for n in (6, 7)]
+    assert all(isinstance(accepted, Accepted) for accepted in taken)
+    ids = [accepted.outbox_id for accepted in taken if isinstance(accepted, Accepted)]
+    for outbox_id in ids:
+        answer(store, outbox_id, OutboxStatus.CONFLICT)
+    resolved(store, ids[0], "corrected")
+    supervisor = VisitBatch(
+        store, sync, desk(role=Role.SUPERVISOR, place=Place.HOME_VISIT), clock=lambda: NOW
+    )
+    review = supervisor.review()
+    assert [row.status for row in review.rows] == [DayStatus.CORRECTED, DayStatus.CONFLICT]
+    assert not review.unsent
+    resolved(store, ids[1], "upheld")
+    assert [row.status for row in supervisor.review().rows] == [
+        DayStatus.CORRECTED,
+        DayStatus.UPHELD,
+    ]
