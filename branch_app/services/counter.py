@@ -317,11 +317,17 @@ class Counter:
         """The known record; for a person this device has no record of, the central is asked
         first (an audited lookup with the service's purpose), so that online the decision rests
         on the real record (issue 12, bug 6). Offline, or without a central, the device decides
-        on what it has (`False`: not confirmed, the central checks again)."""
+        on what it has (`False`: not confirmed, the central checks again). A kept "no record"
+        (version 0, from planning a home visit) is asked about again while the central answers,
+        and stands for the central's word when it does not."""
         holder_id = holder.number
         known = self._known(holder_id)
-        if isinstance(known, Refusal) or known[1] or self.central_lookup is None:
+        if isinstance(known, Refusal) or self.central_lookup is None:
             return known
+        if known[1]:
+            cached = self.store.card_cache.get(holder_id)
+            if cached is None or cached.version > 0:
+                return known
         from sync.client import CentralError  # loaded already: the lookup holds a client
 
         self.store.audit.record(

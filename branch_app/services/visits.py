@@ -34,6 +34,7 @@ from branch_app.domain.identity import (
     IdentityNumber,
     parse_identity,
 )
+from branch_app.domain.lifecycle import CardRecord
 from branch_app.domain.vocabulary import (
     CentralKnew,
     LookupPurpose,
@@ -209,8 +210,12 @@ class Visits:
             )
         except CentralError as error:
             return Refusal(VisitRefusal.NO_CENTRAL.value, error.key)
-        if found is not None:
-            self.store.card_cache.put(found, source="lookup")
+        # The central's "no record" is kept too, as what it is: a person with no card yet
+        # (`CardRecord.new`, version 0, replaced by any record the central sends later). The
+        # counter at the home then decides on what the central said, and says so.
+        self.store.card_cache.put(
+            found if found is not None else CardRecord.new(holder.number), source="lookup"
+        )
         visit = self.store.visits.add(
             day,
             holder_id=holder.number,

@@ -8,7 +8,12 @@ import dataclasses
 import pytest
 
 from branch_app.domain.identity import parse_identity
-from branch_app.domain.lifecycle import ChangeContact, record_from_dict
+from branch_app.domain.lifecycle import (
+    ApplicationKind,
+    CardRecord,
+    ChangeContact,
+    record_from_dict,
+)
 from branch_app.domain.vocabulary import LookupPurpose, Place, Role
 from branch_app.services.counter import Accepted, Counter, Refusal
 from branch_app.services.visits import (
@@ -75,7 +80,10 @@ def test_planning_fetches_each_record_with_the_home_visit_purpose(
     assert first.central is CentralKnew.RECORD and new.central is CentralKnew.NO_RECORD
     cached = store.card_cache.get(ELDER)
     assert cached is not None and cached.version == 5 and cached.source == "lookup"
-    assert store.card_cache.get(NEWCOMER) is None
+    # the central's "no record" is kept as what it is: a person with no card yet
+    unknown = store.card_cache.get(NEWCOMER)
+    assert unknown is not None and unknown.version == 0 and unknown.source == "lookup"
+    assert record_from_dict(unknown.record) == CardRecord.new(NEWCOMER)
     actions = [(e.action, e.reason) for e in store.audit.entries()]
     assert actions == [
         ("visit.lookup", "home_visit"),
@@ -177,6 +185,41 @@ def test_a_visit_day_offline_start_record_take_a_request_and_end(
     assert visits.progress() == (2, 2)
     ended_entries = [e for e in store.audit.entries() if e.action == "visit.ended"]
     assert [e.reason for e in ended_entries] == ["done", "not_at_home"]
+
+
+def test_an_application_for_a_person_the_central_did_not_know_rests_on_its_answer(
+    visits: Visits, store: LocalStore, central: Central, clock: Clock
+) -> None:
+    """Planning asked the central, which had no record: at the home (offline) the counter
+    decides on that answer and does not say the central could not be asked."""
+    planned = visits.plan(person(NEWCOMER))
+    assert not isinstance(planned, Refusal)
+    central.down = True
+    started = visits.start(planned.ref)
+    assert not isinstance(started, Refusal)
+    counter = Counter(store, home_desk(), clock=clock)
+    holder = parse_identity(NEWCOMER, today=TODAY)
+    taken = counter.apply(holder, ApplicationKind.FIRST, photo_receipt="GZ000000000001")
+    assert isinstance(taken, Accepted), taken
+    assert not taken.awaits_central
+    # a person this device never asked about still waits for the central's check
+    unasked = parse_identity(ELDER, today=TODAY)
+    assert store.card_cache.get(ELDER) is None
+    refused_or_taken = counter.apply(unasked, ApplicationKind.FIRST, photo_receipt="GZ000000000002")
+    assert getattr(refused_or_taken, "awaits_central", False)
+
+
+def test_a_kept_no_record_is_asked_about_again_while_the_central_answers(
+    visits: Visits, store: LocalStore, central: Central, clock: Clock
+) -> None:
+    planned = visits.plan(person(NEWCOMER))
+    assert not isinstance(planned, Refusal)
+    asked = len(central.asked)
+    counter = Counter(store, home_desk(), clock=clock, central_lookup=central)
+    holder = parse_identity(NEWCOMER, today=TODAY)
+    taken = counter.apply(holder, ApplicationKind.FIRST, photo_receipt="GZ000000000001")
+    assert isinstance(taken, Accepted) and not taken.awaits_central
+    assert len(central.asked) == asked + 1  # online: the decision rests on a fresh answer
 
 
 def test_a_visit_is_made_on_a_home_visit_laptop_only(
