@@ -333,10 +333,10 @@ def _end_visit(day: Day, n: int, address: str | None, present: tuple[str, str]) 
     was present, then F9: the visit ends with its receipt saved."""
     day.open_service("Today's home visits", "Today's home visits")
     day.wait_text(f"No. {n} ·", "Status: In progress", "Requests taken: 1", what=f"visit {n}")
-    # From the list, Tab passes the visit's panel and the record's panel (scrollable, so they
-    # take the focus too) to the address visited, then to who else was present.
+    # From the list, Tab passes the visit's panel (scrollable, so it takes the focus too) to
+    # the address visited, then to who else was present.
     if address is not None:
-        _tabs_to(day, 3, "Address visited", below=2)
+        _tabs_to(day, 2, "Address visited", below=2)
         day.pane.send("C-e", "C-u")
         day.pane.send("-l", address)
         day.pane.send("Enter")
@@ -346,7 +346,7 @@ def _end_visit(day: Day, n: int, address: str | None, present: tuple[str, str]) 
         )
         _tabs_to(day, 1, "a relative, a carer...", below=0)
     else:
-        _tabs_to(day, 4, "a relative, a carer...", below=0)
+        _tabs_to(day, 3, "a relative, a carer...", below=0)
     kind, name = present
     day.pane.send("-l", kind)
     day.pane.wait_for(lambda: f"▊  {kind}" in day.text(), f"{kind!r} typed")

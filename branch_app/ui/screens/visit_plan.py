@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -31,6 +31,7 @@ from branch_app.ui.screens.identity_check import (
     kind_options,
 )
 from branch_app.ui.screens.visits import masked_name, refusal_words, visits_for
+from branch_app.ui.widgets.form_scroll import FormScroll
 from branch_app.ui.widgets.paged_table import Formatted, PagedTable
 from branch_app.ui.widgets.select_words import reword_select
 
@@ -86,7 +87,7 @@ class VisitPlanScreen(ShellScreen):
             yield PagedTable(id="plan-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="plan-count")
             yield Static(id="plan-message")
-        with VerticalScroll(id="plan-form", classes="panel"):
+        with FormScroll(id="plan-form", classes="panel"):
             yield Label(id="plan-intro")
             yield Label(id="plan-gate")
             with Horizontal(id="plan-fields"):

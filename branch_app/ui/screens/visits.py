@@ -25,6 +25,7 @@ from branch_app.domain.identity import mask_identity
 from branch_app.domain.vocabulary import VisitStatus
 from branch_app.i18n import Language, t
 from branch_app.ui.screens.base import ShellScreen
+from branch_app.ui.widgets.form_scroll import FormScroll
 from branch_app.ui.widgets.paged_table import Formatted, PagedTable
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class VisitsScreen(ShellScreen):
                 yield Static(id="visits-summary")
                 yield Static(id="visits-present")
                 yield Static(id="visits-message")
-            with VerticalScroll(id="visits-record", classes="panel"):
+            with FormScroll(id="visits-record", classes="panel"):
                 yield Label(id="visits-address-label", classes="visits-label")
                 yield Input(id="visits-address", max_length=200)
                 yield Label(id="visits-present-label", classes="visits-label")
