@@ -647,7 +647,8 @@ def run(profile: bool = False) -> str:
         "",
         f"Outcomes: { {str(k): v for k, v in outcomes.items()} }; retries: {retries}; "
         f"{ROUNDS} rounds of {COMMANDS // ROUNDS:,} commands, each: the no-op, the engine, the "
-        f"raw push, in turn. The engine against the raw pushes round by round: "
+        f"raw push, in turn, after one of {WARM_UP:,} each way not counted. The engine against "
+        f"the raw pushes round by round: "
         f"{' / '.join(f'{r:.2f}' for r in round_ratios)} (median "
         f"{statistics.median(round_ratios):.2f}).",
         "",
