@@ -664,6 +664,10 @@ class SyncEngine:
             self.outbox.mark_sending(ids)
 
         on_sent: Callable[[], None] | None = None
+        #: A failure of the background work met while the request was being sent (the previous
+        #: batch's recording, say a full disk): raised once the request is over, not inside the
+        #: HTTP client.
+        deferred_error: list[BaseException] = []
         if self._recorder is None:
             mark()
         else:
@@ -680,7 +684,11 @@ class SyncEngine:
                 if started:
                     return
                 started = True
-                self._flush_deferred(first=mark)
+                try:
+                    self._flush_deferred(first=mark)
+                except BaseException as exc:  # raised once the request is over
+                    deferred_error.append(exc)
+                    return
                 if prefetch and len(items) >= self.batch_size:
                     # A full batch: more may wait behind it. A smaller one took everything
                     # sendable (what is queued meanwhile is chosen after it), so nothing is
@@ -699,10 +707,17 @@ class SyncEngine:
                 self._prefetch_spoiled = True  # failure or bisection: choose the next batch anew
                 if on_sent is not None:
                     start_background(prefetch=False)
+                if deferred_error:
+                    raise deferred_error[0] from None
                 self._settle()  # the marks are written before any failure is recorded
                 raise
             if on_sent is not None:
                 start_background()  # the central answered without the write being seen
+            if deferred_error:
+                # The answers are dropped: the items stay unanswered here and are sent again,
+                # and the central answers `duplicate` with these same answers.
+                self._prefetch_spoiled = True
+                raise deferred_error[0]
         except CentralAuthRejected:
             self.outbox.record_failure(ids, "sync.error.auth")
             raise

@@ -97,3 +97,38 @@ def test_a_failed_push_leaves_its_items_pending_even_when_marked_late() -> None:
     assert outbox.counts() == {"accepted": 2, "pending": 2}
     second = [i for i in outbox.items.values() if i.status == "pending"]
     assert all(item.attempts == 1 for item in second)
+
+
+class _FullDisk(FakeOutbox):
+    """Cannot write answers while `full` (as a full disk refuses the outbox's write)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full = True
+
+    def record_results(self, results: Sequence[Mapping[str, Any]]) -> None:
+        if self.full:
+            raise OSError(28, "No space left on device")
+        super().record_results(results)
+
+
+def test_a_recording_that_fails_while_a_batch_is_sent_stops_the_run_and_loses_nothing() -> None:
+    """The first batch's answers are written while the second is on the wire; when that write
+    fails, the error comes out of the run once the second request is over (not from inside the
+    HTTP client), nothing is recorded as answered, and the next run gets the central's first
+    answers again as duplicates."""
+    outbox, central = _FullDisk(), ScriptedCentral()
+    fill(outbox, 10, cards=10)
+    engine = SyncEngine(outbox, central, batch_size=5, retry=FAST, pipeline=True)
+    try:
+        engine.run()
+    except OSError as error:
+        assert error.errno == 28
+    else:
+        raise AssertionError("the failed write must come out of the run")
+    assert len(central.batches) == 2  # the second batch was sent, then the error came out
+    assert outbox.counts().get("accepted", 0) == 0
+    outbox.full = False
+    summary = engine.run()
+    assert summary.ok and outbox.counts() == {"accepted": 10}
+    assert summary.outcomes == {"duplicate": 10}
