@@ -421,7 +421,7 @@ def _lost_since_unlock(command: PushCommand, current: CardRecord) -> _Answer:
         id=command.id,
         outcome=Outcome.CONFLICT,
         version=current.version,
-        reason=RefusalReason.CARD_LOSS_REPORTED.value,
+        reason=RefusalReason.LOST_AFTER_UNLOCK.value,
     )
 
 

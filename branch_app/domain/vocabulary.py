@@ -136,6 +136,10 @@ class RefusalReason(StrEnum):
     APPLICATION_PENDING = "application_pending"
     NO_LOSS_REPORT = "no_loss_report"
     CARD_LOSS_REPORTED = "card_loss_reported"
+    #: The central's, not the lifecycle's: an unlock made at a counter before a loss report the
+    #: central received through the card agency's channels (online, a hotline) meanwhile; the
+    #: card stays frozen and a supervisor decides (`central.service._lost_after`).
+    LOST_AFTER_UNLOCK = "lost_after_unlock"
     NOT_LOSS_REPORTED = "not_loss_reported"
     REPLACEMENT_APPLIED = "replacement_applied"
     EXCHANGE_REASON_REQUIRED = "exchange_reason_required"

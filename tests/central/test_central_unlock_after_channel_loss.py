@@ -42,11 +42,11 @@ def test_an_unlock_made_before_an_online_loss_report_is_a_conflict(world: World)
 
     [answer] = world.push(world.counter, shown)
 
-    assert (answer["outcome"], answer["reason"]) == ("conflict", "card_loss_reported")
+    assert (answer["outcome"], answer["reason"]) == ("conflict", "lost_after_unlock")
     assert world.record(holder)["card_state"] == "loss_reported"  # the safe state
     headers = world.headers(world.counter, world.login(world.counter, "S001"))
     [listed] = world.client.get("/v1/conflicts", headers=headers).json()["conflicts"]
-    assert (listed["command"]["id"], listed["reason"]) == (shown["id"], "card_loss_reported")
+    assert (listed["command"]["id"], listed["reason"]) == (shown["id"], "lost_after_unlock")
 
     # The supervisor, having asked the holder, unlocks again: made now, after the report.
     fix = world.signed(
@@ -91,4 +91,4 @@ def test_an_unlock_claiming_a_time_beyond_the_centrals_clock_is_a_conflict(world
     ahead = utcnow() + dt.timedelta(hours=2)
     claimed = {**world.command(world.counter, holder, unlock(64)), "made_at": _at(ahead)}
     [answer] = world.push(world.counter, claimed)
-    assert (answer["outcome"], answer["reason"]) == ("conflict", "card_loss_reported")
+    assert (answer["outcome"], answer["reason"]) == ("conflict", "lost_after_unlock")

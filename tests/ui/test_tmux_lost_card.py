@@ -327,7 +327,7 @@ def _check_the_record_and_both_journals(world: World, reference: str) -> None:
     unlock, correction = commands[2], commands[3]
     assert (conflict.command_id, conflict.reason, conflict.status) == (
         unlock.id,
-        "card_loss_reported",
+        "lost_after_unlock",
         "resolved",
     )
     assert (conflict.decision, conflict.resolved_by) == ("corrected", "S001")

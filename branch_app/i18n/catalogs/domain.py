@@ -134,6 +134,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The card is reported lost: apply for a replacement, or unlock it if it was found.",
         "该卡已挂失：请办理补领；如已找回，请办理解除挂失。",
     ),
+    "domain.refusal.lost_after_unlock": (
+        "The card was reported lost through the card agency's channels (online, a hotline) after"
+        " this unlock was made at the counter: it stays frozen. Ask the holder which is true.",
+        "本次解除挂失办理后，中心又通过社保卡服务渠道（网上、热线）收到该卡的挂失：卡片仍保持冻结。"
+        "请向持卡人核实实际情况。",
+    ),
     "domain.refusal.not_loss_reported": ("The card is not reported lost.", "该卡未挂失。"),
     "domain.refusal.replacement_applied": (
         "A replacement has been applied for: the old card is dead and cannot be unlocked.",
