@@ -268,43 +268,24 @@ def _operations(db, size: int, run: int) -> dict[str, Operation]:
     from sync.protocol import LookupRequest, PushCommand
 
     settings = CentralSettings(password_time_cost=1, password_memory_kib=8192)
+    hasher = password_hasher(settings)
+    staff = (
+        (PUSHER, "Bench Pusher", Role.TELLER, BRANCH_PUSH),
+        (ACTOR, "Bench Teller", Role.TELLER, BRANCH_BUSY),
+        (LOOKER, "Bench Looker", Role.TELLER, BRANCH_LOOK),
+        ("S900", "Bench Supervisor", Role.SUPERVISOR, BRANCH_BUSY),
+    )
     with db.write() as conn:
-        add_staff(
-            conn,
-            password_hasher(settings),
-            staff_id=PUSHER,
-            name="Bench Pusher",
-            role=Role.TELLER,
-            branch=BRANCH_PUSH,
-            password="bench password 1",
-        )
-        add_staff(
-            conn,
-            password_hasher(settings),
-            staff_id=ACTOR,
-            name="Bench Teller",
-            role=Role.TELLER,
-            branch=BRANCH_BUSY,
-            password="bench password 1",
-        )
-        add_staff(
-            conn,
-            password_hasher(settings),
-            staff_id=LOOKER,
-            name="Bench Looker",
-            role=Role.TELLER,
-            branch=BRANCH_LOOK,
-            password="bench password 1",
-        )
-        add_staff(
-            conn,
-            password_hasher(settings),
-            staff_id="S900",
-            name="Bench Supervisor",
-            role=Role.SUPERVISOR,
-            branch=BRANCH_BUSY,
-            password="bench password 1",
-        )
+        for staff_id, name, role, branch in staff:
+            add_staff(
+                conn,
+                hasher,
+                staff_id=staff_id,
+                name=name,
+                role=role,
+                branch=branch,
+                password="bench password 1",
+            )
     service = CentralService(db, b"\x01" * 32)
     idle = DeviceIdentity("bench-idle", "idle", BRANCH_IDLE, Place.BRANCH)
     busy = DeviceIdentity("bench-device", "busy", BRANCH_BUSY, Place.BRANCH)

@@ -65,6 +65,18 @@ def _fill(device, commands: int) -> None:
             device.enqueue(holder_id(n), command)
 
 
+def _queued_batches(device) -> list[list[dict]]:
+    """The batches the engine will send, in the same order, as JSON (for the baselines)."""
+    from sync.engine import wire_command
+
+    outbox = device.store.outbox
+    items = outbox.sendable(outbox.counts()["pending"])
+    return [
+        [wire_command(item).model_dump(mode="json") for item in items[i : i + BATCH]]
+        for i in range(0, len(items), BATCH)
+    ]
+
+
 class _Timed:
     """Wraps an object and adds up the seconds spent in the named methods."""
 
@@ -497,7 +509,6 @@ def run(profile: bool = False) -> str:
 
     from branch_app.store.crypto import MemoryKeyring
     from central.dev.server import start_central
-    from sync.engine import wire_command
     from tests.sync.helpers import open_device
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -544,11 +555,7 @@ def run(profile: bool = False) -> str:
             # A round each way first, not counted: the first requests of each (connections,
             # the centrals' first pushes from these devices, code loaded on first use).
             _fill(device, WARM_UP)
-            warm = device.store.outbox.sendable(WARM_UP)
-            warm_batches = [
-                [wire_command(item).model_dump(mode="json") for item in warm[i : i + BATCH]]
-                for i in range(0, len(warm), BATCH)
-            ]
+            warm_batches = _queued_batches(device)
             _raw_baseline(central, device, warm_batches)
             assert built.run(pull=False).ok
             _raw_push(second, enrolled, warm_batches)
@@ -556,12 +563,7 @@ def run(profile: bool = False) -> str:
             for _round in range(ROUNDS):
                 _fill(device, COMMANDS // ROUNDS)
                 queued = device.store.outbox.counts()["pending"]
-                # The batches the engine will send, in the same order, for the baselines.
-                items = device.store.outbox.sendable(queued)
-                these = [
-                    [wire_command(item).model_dump(mode="json") for item in items[i : i + BATCH]]
-                    for i in range(0, len(items), BATCH)
-                ]
+                these = _queued_batches(device)
                 kept_batches.append(orjson.dumps(these))
                 # Each timed part starts from a collected heap, so that a collection left due
                 # by the part before does not fall on the next one.

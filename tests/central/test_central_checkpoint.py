@@ -5,17 +5,10 @@ wait behind the database file's (bench central_scale)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from central.db import CHECKPOINT_EVERY, Database
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    give_up = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < give_up, "not reached in time"
-        time.sleep(0.01)
+from tests.sync.helpers import wait_for
 
 
 def test_a_burst_of_writes_is_checkpointed_once_a_second_and_nothing_is_left_behind(
@@ -27,7 +20,7 @@ def test_a_burst_of_writes_is_checkpointed_once_a_second_and_nothing_is_left_beh
         assert checkpointer is not None
         with db.write() as conn:
             conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
-        _wait_for(lambda: checkpointer.checkpoints == 1)
+        wait_for(lambda: checkpointer.checkpoints == 1, timeout=10, what="the first checkpoint")
         started = time.monotonic()
         for x in range(200):
             with db.write() as conn:
@@ -37,7 +30,9 @@ def test_a_burst_of_writes_is_checkpointed_once_a_second_and_nothing_is_left_beh
         assert checkpointer.checkpoints <= 2 + int(elapsed / CHECKPOINT_EVERY)
         after_burst = checkpointer.checkpoints
         # the writes of the burst's last interval are checkpointed by a later wake-up
-        _wait_for(lambda: checkpointer.checkpoints > after_burst)
+        wait_for(
+            lambda: checkpointer.checkpoints > after_burst, timeout=10, what="a later checkpoint"
+        )
         with db.read() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 200
     finally:

@@ -19,6 +19,7 @@ import pytest
 
 from central.cli import main
 from central.dev.server import RunningCentral, free_port
+from tests.processes import children
 from tests.sync.helpers import wait_for
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -68,22 +69,6 @@ class WorkersCentral(RunningCentral):
         server._RUNNING.add(self)
         self._wait_until_ready()
         return self
-
-
-def _children(pid: int) -> set[int]:
-    """The processes whose parent is `pid` (Linux /proc)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...: comm may hold spaces, so split after its closing bracket
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.add(int(entry.name))
-    return found
 
 
 def _cmdline(pid: int) -> bytes:
@@ -152,7 +137,7 @@ def test_two_workers_both_answer_on_one_address(postgres_url: str, tmp_path: Pat
             workers.clear()
             workers.update(
                 pid
-                for pid in _children(pid_of_supervisor)
+                for pid in children(pid_of_supervisor)
                 if b"resource_tracker" not in _cmdline(pid)
             )
             return len(workers) == 2

@@ -5,7 +5,7 @@ file in the test's folder), so it can be stopped for the day out and started aga
 port and database, and read afterwards. Before the laptop's member of staff logs in, the
 administrator sets the branch's offline limits low with `central branch-limits --max-unsent 3`:
 the log-in brings them to the laptop. The laptop is the demo's configuration as a home-visit
-device of the demo's branch (`tests.ui.tmux_home_visit_app`), in tmux at 130x64 (tall enough for most of the guardian's form).
+device of the demo's branch (`tests.ui.tmux_story`), in tmux at 130x64 (tall enough for most of the guardian's form).
 
 At the branch, online, H001 plans three visits: a child's first card application (the central
 knows no record), a loss report and a change of contact details (the central knows both people).
@@ -46,7 +46,7 @@ from branch_app.domain.identity import mask_identity, resident_check_character
 from branch_app.i18n import t
 from tests.ui.test_tmux_customer_day import SGR, Day
 from tests.ui.test_tmux_smoke import ROOT, program_in_tmux
-from tests.ui.tmux_home_visit_app import write_settings
+from tests.ui.tmux_story import write_settings
 
 #: How long one step may take on a loaded machine (the sync monitor looks every 30 s).
 STEP_DEADLINE = 120.0
@@ -154,8 +154,10 @@ def laptop(tmp_path: Path) -> Iterator[Laptop]:
             code=central.issue_enrolment_code(DEMO_BRANCH, "home_visit"),
             data_dir=data_dir,
             keyring_out=keyring_out,
+            device_kind="home_visit",
+            device_name="home-visit laptop",
         )
-        command = f"{sys.executable} -m tests.ui.tmux_home_visit_app {settings}"
+        command = f"{sys.executable} -m tests.ui.tmux_story {settings}"
         env = {
             "BRANCH_APP_UI_LANGUAGE": "en",
             "TERM": "xterm-256color",

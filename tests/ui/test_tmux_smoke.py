@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import children
+
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_SECONDS = 30.0
 
@@ -110,23 +112,6 @@ class Pane:
             raise AssertionError(f"{what} did not happen within {seconds}s:\n{self.text()}")
 
 
-def _children(pid: int) -> list[int]:
-    """The direct children of `pid` (the demo's central), read from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...: comm may hold spaces, so split after its last ')'.
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 1 and fields[1] == str(pid):
-            found.append(int(entry.name))
-    return found
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -197,7 +182,7 @@ def program_in_tmux(
     try:
         yield pane
     finally:
-        started = _children(pid)  # before the session goes: then they are still its children
+        started = children(pid)  # before the session goes: then they are still its children
         pane.run("kill-session", "-t", session)
         pane.close()
         end = time.monotonic() + deadline
